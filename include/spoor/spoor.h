@@ -1,0 +1,185 @@
+/*
+ * spoor.h - the public API of libspoor, the compromise-assessment engine.
+ *
+ * One engine (sp_engine) holds the configuration and compiled rules; a hunt
+ * over evidence paths yields an sp_result that owns its findings and the
+ * coverage report. The library never prints and never exits: everything it
+ * learns goes into the result or into a caller-owned sp_diag.
+ *
+ * Ownership: every *_create has a *_destroy that accepts NULL. Strings inside
+ * a result live until sp_result_destroy().
+ */
+#ifndef SPOOR_SPOOR_H
+#define SPOOR_SPOOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SPOOR_VERSION "0.1.0"
+
+/* One error enum, generated from one table with its messages. */
+#define SP_ERRORS(X)                                                           \
+  X(SP_OK, "success")                                                          \
+  X(SP_ENOMEM, "out of memory")                                                \
+  X(SP_EINVAL, "invalid argument")                                             \
+  X(SP_EIO, "input/output error")                                              \
+  X(SP_ENOENT, "no such file or directory")                                    \
+  X(SP_EFORMAT, "malformed input")                                             \
+  X(SP_ELIMIT, "a size, depth or count limit was reached")                     \
+  X(SP_ERULE, "rule compilation failed")                                       \
+  X(SP_EUNSUPPORTED, "unsupported input")                                      \
+  X(SP_ETRUNCATED, "input is truncated")                                       \
+  X(SP_EINTERNAL, "internal error")
+
+typedef enum sp_err {
+#define SP_X_ENUM(code, msg) code,
+  SP_ERRORS(SP_X_ENUM)
+#undef SP_X_ENUM
+      SP_ERR__COUNT
+} sp_err;
+
+/* Static message for an error code; never NULL. */
+const char *sp_strerror(sp_err err);
+
+/* Caller-owned diagnostic: detail on the last error (file, offset, rule). */
+typedef struct sp_diag {
+  sp_err code;
+  char msg[512];
+} sp_diag;
+
+/* Severity levels, with the ECS event.severity numbers they map to. */
+typedef enum sp_level {
+  SP_LEVEL_INFO = 0, /* 10 */
+  SP_LEVEL_LOW,      /* 30 */
+  SP_LEVEL_MEDIUM,   /* 50 */
+  SP_LEVEL_HIGH,     /* 70 */
+  SP_LEVEL_CRITICAL  /* 90 */
+} sp_level;
+
+const char *sp_level_name(sp_level level);
+int sp_level_severity(sp_level level);
+
+typedef struct sp_opts {
+  int jobs;                     /* worker threads; <= 0 means all cores */
+  const char *const *yara_paths; /* extra YARA rule files or folders */
+  size_t n_yara;
+  const char *baseline_dir; /* Microsoft per-build baseline CSVs, or NULL */
+  int no_builtin_yara;      /* 1: do not load spoor's own YARA rules */
+} sp_opts;
+
+typedef struct sp_engine sp_engine;
+typedef struct sp_result sp_result;
+
+/* Create an engine: compiles YARA rules and loads baselines. On failure
+ * *out is NULL and diag (if given) says what failed and where. */
+sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag);
+void sp_engine_destroy(sp_engine *eng);
+
+/* Hunt over files and folders. Damaged evidence never fails the hunt: it is
+ * counted in the coverage. Fails only on resource exhaustion or when no path
+ * can be read at all. */
+sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
+                      sp_result **out, sp_diag *diag);
+
+void sp_result_destroy(sp_result *res);
+
+/* ---- findings ---------------------------------------------------------- */
+
+typedef enum sp_ref_kind {
+  SP_REF_LINE = 0,   /* a line number (1-based, physical line) */
+  SP_REF_RECORD = 1, /* a record number (EVTX) */
+  SP_REF_OFFSET = 2  /* a byte offset */
+} sp_ref_kind;
+
+typedef struct sp_evidence_ref {
+  const char *path;
+  uint64_t where; /* line, record or byte offset, as kind says */
+  sp_ref_kind kind;
+} sp_evidence_ref;
+
+typedef struct sp_entity {
+  const char *field; /* ECS name, e.g. "source.ip" */
+  const char *value;
+} sp_entity;
+
+typedef struct sp_finding {
+  const char *rule_id;
+  const char *rule_name;
+  const char *ruleset;
+  const char *rule_author;
+  const char *rule_description;
+  const char *techniques;    /* comma separated ATT&CK ids, or "" */
+  const char *vulnerability; /* CVE id, or "" */
+  sp_level level;
+  int64_t first_ns; /* first evidence, ns since the epoch (UTC) */
+  int64_t last_ns;
+  uint64_t count;
+  const sp_entity *entities;
+  size_t n_entities;
+  const sp_evidence_ref *evidence; /* bounded: the earliest references */
+  size_t n_evidence;
+  const char *reason; /* what matched, from the first hit; may be "" */
+} sp_finding;
+
+size_t sp_result_finding_count(const sp_result *res);
+const sp_finding *sp_result_finding(const sp_result *res, size_t i);
+
+/* ---- coverage ---------------------------------------------------------- */
+
+typedef struct sp_file_cov {
+  const char *path;
+  const char *source;  /* reader name ("iis", "exchange_httpproxy", ...),
+                          "file" for the file scanner, "unknown" if none */
+  uint64_t bytes;      /* bytes read (after decompression) */
+  uint64_t events;     /* events produced */
+  uint64_t malformed;  /* lines or records skipped */
+  int64_t first_ns;    /* INT64_MIN if no timestamp was seen */
+  int64_t last_ns;
+  const char *error;   /* first error on this file, or NULL */
+  const char *const *samples; /* first few "path:line: reason" messages */
+  size_t n_samples;
+} sp_file_cov;
+
+typedef struct sp_source_cov {
+  const char *source;
+  uint64_t files, bytes, events, malformed;
+  int64_t first_ns, last_ns;
+} sp_source_cov;
+
+size_t sp_result_file_count(const sp_result *res);
+const sp_file_cov *sp_result_file(const sp_result *res, size_t i);
+size_t sp_result_source_count(const sp_result *res);
+const sp_source_cov *sp_result_source(const sp_result *res, size_t i);
+/* Total malformed lines, unreadable and unidentified files. */
+uint64_t sp_result_problems(const sp_result *res);
+
+/* ---- output ------------------------------------------------------------ */
+
+typedef enum sp_format {
+  SP_FORMAT_JSONL = 0,
+  SP_FORMAT_CSV,
+  SP_FORMAT_TABLE
+} sp_format;
+
+/* Write findings in a format. Every evidence string is escaped for the
+ * format: JSON escaping, CSV quoting with formula neutralization, and no
+ * control or escape characters in the table. Returns SP_EIO on write error. */
+sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out);
+/* Write the coverage report as one JSON document. */
+sp_err sp_write_coverage_json(const sp_result *res, FILE *out);
+/* Write a case directory: findings.jsonl, findings.csv, coverage.json. */
+sp_err sp_write_case_dir(const sp_result *res, const char *dir, sp_diag *diag);
+
+/* Format ns since the epoch as RFC 3339 UTC with milliseconds into buf
+ * (at least 32 bytes). INT64_MIN gives "". */
+void sp_format_time(int64_t ns, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

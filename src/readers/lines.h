@@ -1,0 +1,37 @@
+/*
+ * lines.h - the zero-copy line splitter that feeds readers.
+ *
+ * Input arrives in blocks of any size. Complete lines inside a block are
+ * passed as slices of the block (no copy); only a line that spans blocks is
+ * assembled in the carry buffer, which is capped at SP_MAX_LINE. Longer lines
+ * are reported as malformed and skipped up to the next newline. Lines with NUL
+ * bytes are reported as binary and skipped. A trailing CR is removed.
+ * Line numbers are physical (1-based); offsets count bytes from the start.
+ */
+#ifndef SP_READERS_LINES_H
+#define SP_READERS_LINES_H
+
+#include "readers/reader.h"
+
+typedef struct sp_lines {
+  const sp_reader_vt *vt;
+  void *st;
+  sp_rctx *rc;
+  char *carry;
+  size_t carry_len, carry_cap;
+  bool skipping; /* inside an over-long line */
+  uint64_t lineno, offset, line_start;
+  uint64_t lines_long, lines_binary;
+} sp_lines;
+
+void sp_lines_init(sp_lines *ls, const sp_reader_vt *vt, void *st, sp_rctx *rc);
+/* Feed a block; false only on out of memory. */
+bool sp_lines_feed(sp_lines *ls, const char *buf, size_t len);
+/* Flush the last line (without a newline) and free the carry buffer. */
+void sp_lines_finish(sp_lines *ls);
+
+/* Convenience for tests and fuzzers: run a reader over a whole buffer. */
+void sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc, const char *buf,
+                          size_t len);
+
+#endif
