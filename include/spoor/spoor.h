@@ -158,6 +158,18 @@ const sp_source_cov *sp_result_source(const sp_result *res, size_t i);
 /* Total malformed lines, unreadable and unidentified files. */
 uint64_t sp_result_problems(const sp_result *res);
 
+/* ---- built-in rules -------------------------------------------------- */
+
+typedef struct sp_rule_info {
+  const char *id, *name, *ruleset, *author, *description, *techniques,
+      *vulnerability;
+  sp_level level;
+} sp_rule_info;
+
+/* The built-in (non-YARA) rules, for listing and documentation. */
+size_t sp_rule_count(void);
+sp_err sp_rule_get(size_t i, sp_rule_info *out);
+
 /* ---- output ------------------------------------------------------------ */
 
 typedef enum sp_format {

@@ -34,7 +34,7 @@ static bool parse_date(const char *p, unsigned *y, unsigned *mo, unsigned *d) {
     return false;
   if (!digits(p, 4, y) || !digits(p + 5, 2, mo) || !digits(p + 8, 2, d))
     return false;
-  return *y >= 1601 && *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= 31;
+  return *y >= 1700 && *y <= 2200 && *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= 31;
 }
 
 /* Parses "HH:MM:SS[.frac]" at p (n bytes available); returns bytes used or 0. */
@@ -52,7 +52,7 @@ static size_t parse_clock(const char *p, size_t n, int64_t *ns_of_day) {
     i++;
     int64_t scale = 100000000;
     size_t start = i;
-    while (i < n && (unsigned char)p[i] - '0' <= 9) {
+    while (i < n && (unsigned)((unsigned char)p[i] - '0') <= 9) {
       if (scale > 0) {
         frac += (p[i] - '0') * scale;
         scale /= 10;

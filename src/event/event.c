@@ -57,6 +57,8 @@ const char *sp_source_kind_name(sp_source_kind kind) {
     return "exchange_ecp";
   case SP_SRC_EXCH_OABGEN:
     return "exchange_oabgenerator";
+  case SP_SRC_EXCH_OTHER:
+    return "exchange_other";
   case SP_SRC_EVTX:
     return "evtx";
   default:

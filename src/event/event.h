@@ -68,6 +68,7 @@ typedef enum sp_source_kind {
   SP_SRC_EXCH_HTTPPROXY,
   SP_SRC_EXCH_ECP,
   SP_SRC_EXCH_OABGEN,
+  SP_SRC_EXCH_OTHER,
   SP_SRC_EVTX,
   SP_SRC__COUNT
 } sp_source_kind;

@@ -15,6 +15,7 @@ void sp_lines_init(sp_lines *ls, const sp_reader_vt *vt, void *st,
 
 static void deliver(sp_lines *ls, const char *p, size_t n) {
   ls->lineno++;
+  ls->rc->scratch_used = 0;
   uint64_t off = ls->line_start;
   if (n && p[n - 1] == '\r')
     n--;

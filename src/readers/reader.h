@@ -21,7 +21,7 @@
 #define SP_MAX_LINE (1u << 20)   /* 1 MiB: longer lines are skipped */
 #define SP_MAX_COLUMNS 256       /* fields per line/header */
 #define SP_SNIFF_BYTES 4096      /* bytes the sniffer looks at */
-#define SP_SCRATCH_BYTES (1u << 16)
+#define SP_SCRATCH_BYTES (2u * SP_MAX_LINE + 4096)
 
 typedef struct sp_rctx sp_rctx;
 
@@ -32,10 +32,20 @@ struct sp_rctx {
   /* Called for every skipped line with a short static or stack reason. */
   void (*on_malformed)(void *user, uint64_t line, const char *reason);
   void *user;
-  sp_event ev;                       /* the reusable event */
-  char scratch[SP_SCRATCH_BYTES];    /* decoded values for the current event */
-  size_t scratch_used;
+  sp_event ev;          /* the reusable event */
+  char *scratch;        /* decoded values for the current line */
+  size_t scratch_used;  /* reset before every line */
+  size_t scratch_cap;   /* SP_SCRATCH_BYTES */
 };
+
+/* Set up a context (allocates the scratch space); false on out of memory. */
+bool sp_rctx_init(sp_rctx *rc, uint32_t file_id,
+                  void (*on_event)(void *, const sp_event *),
+                  void (*on_malformed)(void *, uint64_t, const char *),
+                  void *user);
+void sp_rctx_free(sp_rctx *rc);
+/* Reserve n bytes of scratch; NULL when full (the caller keeps raw bytes). */
+char *sp_rctx_alloc(sp_rctx *rc, size_t n);
 
 static inline void sp_rctx_emit(sp_rctx *rc) {
   rc->ev.file_id = rc->file_id;

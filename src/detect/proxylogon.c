@@ -1,0 +1,307 @@
+/*
+ * proxylogon.c - detections for the March 2021 Exchange exploitation chain
+ * (ProxyLogon, CVE-2021-26855/26857/26858/27065) on Exchange HttpProxy, ECP
+ * Server, OABGenerator and IIS logs, and on the Application event log.
+ *
+ * Stateless: every event is judged on its own, so there is no merge/on_end.
+ * Patterns follow Microsoft's Test-ProxyLogon checks, plus what it misses:
+ * the BackEndCookie form Server~(host)/(path)~(n), ECP lines whose URL carries the
+ * SSRF artefact, and the IIS frontend/backend sides of the chain.
+ * Lower-confidence forms (autodiscover-only, localhost scanners) are kept at
+ * a lower level rather than dropped.
+ */
+#include "detect/detector.h"
+
+#include <stdlib.h>
+
+#define RS "spoor-exchange"
+#define AU "spoor"
+#define T_EXPLOIT "T1190"
+#define T_SHELL "T1505.003"
+
+static const sp_rule r_anchor = {
+    "spoor.exchange.cve_2021_26855.anchor_mailbox",
+    "ProxyLogon SSRF: HttpProxy AnchorMailbox ServerInfo~*/*", RS, AU,
+    "An HttpProxy request whose AnchorMailbox names a backend URL "
+    "(ServerInfo~host/path): the server-side request forgery of "
+    "CVE-2021-26855.",
+    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+static const sp_rule r_cookie = {
+    "spoor.exchange.cve_2021_26855.backend_cookie",
+    "ProxyLogon SSRF: HttpProxy BackEndCookie Server~*/*~*", RS, AU,
+    "An HttpProxy request whose BackEndCookie names a backend URL: "
+    "Microsoft's second CVE-2021-26855 pattern, which Test-ProxyLogon does "
+    "not check.",
+    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+static const sp_rule r_241 = {
+    "spoor.exchange.cve_2021_26855.proxylogon_ecp",
+    "ProxyLogon: status 241 on proxyLogon.ecp", RS, AU,
+    "HTTP status 241 on /ecp/proxyLogon.ecp is returned when the SSRF "
+    "obtained an authenticated ECP session: the strongest sign of "
+    "successful CVE-2021-26855 exploitation.",
+    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_CRITICAL};
+static const sp_rule r_autod = {
+    "spoor.exchange.cve_2021_26855.autodiscover",
+    "ProxyLogon SSRF probe via autodiscover", RS, AU,
+    "AnchorMailbox ServerInfo~ pointing at autodiscover only: the first, "
+    "information-gathering step of the exploit, or a scanner.",
+    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_LOW};
+static const sp_rule r_localhost = {
+    "spoor.exchange.cve_2021_26855.localhost_scan",
+    "ProxyLogon scanner (ServerInfo~localhost)", RS, AU,
+    "AnchorMailbox ServerInfo~localhost/...: typical of mass scanners testing "
+    "for CVE-2021-26855.",
+    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_LOW};
+static const sp_rule r_reset = {
+    "spoor.exchange.cve_2021_27065.reset_vdir",
+    "ProxyLogon: Reset*VirtualDirectory through the SSRF", RS, AU,
+    "HttpProxy Ecp request with AnchorMailbox ServerInfo~*/*Reset*"
+    "VirtualDirectory# and status 200: the CVE-2021-27065 step that writes "
+    "the virtual directory settings, with a webshell, to a file.",
+    T_EXPLOIT "," T_SHELL, "CVE-2021-27065", SP_LEVEL_CRITICAL};
+static const sp_rule r_ecp_script = {
+    "spoor.exchange.cve_2021_27065.ecp_set_vdir_script",
+    "Set-*VirtualDirectory with a script in a URL parameter", RS, AU,
+    "ECP Server log: a Set-*VirtualDirectory command whose URL parameters "
+    "hold a script or tag, the CVE-2021-27065 webshell plant.",
+    T_EXPLOIT "," T_SHELL, "CVE-2021-27065", SP_LEVEL_CRITICAL};
+static const sp_rule r_ecp_ssrf = {
+    "spoor.exchange.cve_2021_27065.ecp_ssrf_request",
+    "ECP request carrying the ProxyLogon SSRF artefact", RS, AU,
+    "ECP Server log: a request whose URL carries the ]:444/ecp/ artefact of a "
+    "request forged through CVE-2021-26855 (reconnaissance or clean-up around "
+    "the webshell plant).",
+    T_EXPLOIT, "CVE-2021-27065", SP_LEVEL_MEDIUM};
+static const sp_rule r_oab = {
+    "spoor.exchange.cve_2021_26858.oab_temp_file",
+    "OABGenerator temporary file outside ClientAccess\\OAB", RS, AU,
+    "OABGenerator 'Download failed and temporary file ... needs to be "
+    "removed' with a path outside ClientAccess\\OAB: the arbitrary file write "
+    "of CVE-2021-26858.",
+    T_EXPLOIT "," T_SHELL, "CVE-2021-26858", SP_LEVEL_HIGH};
+static const sp_rule r_um = {
+    "spoor.exchange.cve_2021_26857.um_deserialization",
+    "Unified Messaging InvalidCastException (CVE-2021-26857)", RS, AU,
+    "Application log error from MSExchange Unified Messaging holding "
+    "System.InvalidCastException: the insecure deserialization of "
+    "CVE-2021-26857.",
+    T_EXPLOIT, "CVE-2021-26857", SP_LEVEL_HIGH};
+static const sp_rule r_ecp_js = {
+    "spoor.iis.cve_2021_26855.ecp_js_post",
+    "Anonymous POST to /ecp/<name>.js", RS, AU,
+    "IIS frontend: an unauthenticated POST to a one-level .js resource under "
+    "/ecp/ (or /owa/auth/), the request that carries the ProxyLogon SSRF.",
+    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+static const sp_rule r_machine = {
+    "spoor.iis.cve_2021_26855.backend_machine_account",
+    "ECP backend request as the Exchange computer account", RS, AU,
+    "IIS backend: an /ecp/ request authenticated as a computer account "
+    "(name ending in $), as the ProxyLogon SSRF produces.",
+    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+static const sp_rule r_ddi = {
+    "spoor.iis.cve_2021_27065.ddi_oab_vdir",
+    "DDIService.svc call on an OAB virtual directory schema", RS, AU,
+    "IIS: DDIService.svc Get/SetObject with schema=*OABVirtualDirectory by an "
+    "anonymous or computer account: reading or rewriting the OAB virtual "
+    "directory for CVE-2021-27065.",
+    T_EXPLOIT "," T_SHELL, "CVE-2021-27065", SP_LEVEL_HIGH};
+
+const sp_rule *const sp_proxylogon_rules[] = {
+    &r_anchor, &r_cookie, &r_241,   &r_autod,   &r_localhost,
+    &r_reset,  &r_ecp_script, &r_ecp_ssrf, &r_oab, &r_um,
+    &r_ecp_js, &r_machine, &r_ddi, NULL};
+
+static void emit(sp_fset *out, const sp_rule *rule, const sp_event *ev,
+                 sp_str reason, sp_field e1, sp_field e2, sp_field e3) {
+  sp_hit h;
+  sp_hit_from_event(&h, rule, ev);
+  sp_hit_field(&h, ev, e1);
+  sp_hit_field(&h, ev, e2);
+  sp_hit_field(&h, ev, e3);
+  h.reason = reason;
+  sp_fset_add(out, &h);
+}
+
+#define GLOB(pat, s) sp_glob_imatch(pat, sizeof(pat) - 1, (s).p, (s).n)
+
+static void on_httpproxy(const sp_event *ev, sp_fset *out) {
+  sp_str a = sp_event_get(ev, SP_F_EXCH_ANCHOR);
+  int status = sp_event_status(ev);
+  if (a.n > 11 && sp_str_istarts(a, "ServerInfo~") && GLOB("ServerInfo~*/*", a)) {
+    sp_str target = sp_str_make(a.p + 11, a.n - 11);
+    const char *slash = memchr(target.p, '/', target.n);
+    sp_str host = sp_str_make(target.p, (size_t)(slash - target.p));
+    sp_str path = sp_str_make(slash, target.n - host.n);
+    const sp_rule *r = &r_anchor;
+    if (sp_str_istarts(host, "localhost") || sp_str_istarts(host, "127.0.0.1"))
+      r = &r_localhost;
+    else if (sp_str_istarts(path, "/autodiscover"))
+      r = &r_autod;
+    emit(out, r, ev, a, SP_F_SOURCE_IP, SP_F_HOST_NAME, SP_F_EXCH_PROTOCOL);
+    if (r == &r_anchor && status == 241 &&
+        sp_str_ifind(path, "proxyLogon.ecp") >= 0)
+      emit(out, &r_241, ev, a, SP_F_SOURCE_IP, SP_F_HOST_NAME,
+           SP_F_EXCH_PROTOCOL);
+    if (status == 200 && GLOB("ServerInfo~*/*Reset*VirtualDirectory#", a))
+      emit(out, &r_reset, ev, a, SP_F_SOURCE_IP, SP_F_HOST_NAME,
+           SP_F_EXCH_PROTOCOL);
+  }
+  sp_str c = sp_event_get(ev, SP_F_EXCH_BECOOKIE);
+  if (c.n > 7 && sp_str_istarts(c, "Server~") && GLOB("Server~*/*~*", c))
+    emit(out, &r_cookie, ev, c, SP_F_SOURCE_IP, SP_F_HOST_NAME,
+         SP_F_EXCH_PROTOCOL);
+}
+
+static bool holds_script(sp_str s) {
+  return sp_str_ifind(s, "<script") >= 0 || sp_str_ifind(s, "runat") >= 0 ||
+         sp_str_ifind(s, "<%") >= 0 || sp_str_ifind(s, "eval(") >= 0 ||
+         sp_str_ifind(s, "<?") >= 0;
+}
+
+static bool ssrf_artifact(sp_str url) {
+  return sp_str_ifind(url, "%5D:444/") >= 0 || sp_str_ifind(url, "]:444/") >= 0;
+}
+
+static void on_ecp(const sp_event *ev, sp_fset *out) {
+  sp_str cmd = sp_event_get(ev, SP_F_EXCH_ECP_CMD);
+  sp_str url = sp_event_get(ev, SP_F_URL_ORIGINAL);
+  if (cmd.n && GLOB("Set-*VirtualDirectory*", cmd)) {
+    /* Parameters follow the cmdlet name: "Set-X.Param=value.Param=value". */
+    const char *dot = memchr(cmd.p, '.', cmd.n);
+    sp_str params = dot ? sp_str_make(dot, cmd.n - (size_t)(dot - cmd.p))
+                        : sp_str_make(cmd.p + cmd.n, 0);
+    if (holds_script(params)) {
+      emit(out, &r_ecp_script, ev, cmd, SP_F_HOST_NAME, SP_F_EXCH_ECP_CMD,
+           SP_F__COUNT);
+      return;
+    }
+  }
+  if (url.n && ssrf_artifact(url))
+    emit(out, &r_ecp_ssrf, ev, cmd.n ? cmd : url, SP_F_HOST_NAME,
+         SP_F_URL_PATH, SP_F__COUNT);
+}
+
+static void on_oabgen(const sp_event *ev, sp_fset *out) {
+  sp_str m = sp_event_get(ev, SP_F_MESSAGE);
+  static const char key[] = "Download failed and temporary file '";
+  long at = sp_str_ifind(m, key);
+  if (at < 0)
+    return;
+  sp_str rest = sp_str_make(m.p + at + sizeof key - 1,
+                            m.n - (size_t)at - (sizeof key - 1));
+  const char *q = memchr(rest.p, '\'', rest.n);
+  sp_str path = sp_str_make(rest.p, q ? (size_t)(q - rest.p) : rest.n);
+  if (sp_str_ifind(path, "\\ClientAccess\\OAB\\") >= 0 ||
+      sp_str_ifind(path, "/ClientAccess/OAB/") >= 0)
+    return;
+  sp_hit h;
+  sp_hit_from_event(&h, &r_oab, ev);
+  sp_hit_field(&h, ev, SP_F_HOST_NAME);
+  sp_hit_entity(&h, "file.path", path);
+  h.reason = m;
+  sp_fset_add(out, &h);
+}
+
+static void on_evtx(const sp_event *ev, sp_fset *out) {
+  sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
+  if (!prov.n || sp_str_ifind(prov, "MSExchange Unified Messaging") < 0)
+    return;
+  sp_str lvl = sp_event_get(ev, SP_F_LOG_LEVEL);
+  if (lvl.n && !sp_str_ieq(lvl, "error") && !sp_str_eq(lvl, "2"))
+    return;
+  sp_str m = sp_event_get(ev, SP_F_MESSAGE);
+  if (sp_str_ifind(m, "System.InvalidCastException") < 0)
+    return;
+  emit(out, &r_um, ev, m, SP_F_HOST_NAME, SP_F_EVENT_CODE, SP_F__COUNT);
+}
+
+/* "/ecp/<name>.js" or "/owa/auth/<name>.js" with no further folder. */
+static bool one_level_js(sp_str p) {
+  sp_str rest;
+  if (sp_str_istarts(p, "/ecp/"))
+    rest = sp_str_make(p.p + 5, p.n - 5);
+  else if (sp_str_istarts(p, "/owa/auth/"))
+    rest = sp_str_make(p.p + 10, p.n - 10);
+  else
+    return false;
+  return rest.n > 3 && !memchr(rest.p, '/', rest.n) && sp_str_iends(rest, ".js");
+}
+
+static bool schema_is_oab_vdir(sp_str q) {
+  long at = sp_str_ifind(q, "schema=");
+  if (at < 0)
+    return false;
+  sp_str v = sp_str_make(q.p + at + 7, q.n - (size_t)at - 7);
+  const char *amp = memchr(v.p, '&', v.n);
+  if (amp)
+    v.n = (size_t)(amp - v.p);
+  return sp_str_iends(v, "OABVirtualDirectory");
+}
+
+static void on_iis(const sp_event *ev, sp_fset *out) {
+  sp_str path = sp_event_get(ev, SP_F_URL_PATH);
+  if (path.n < 5 || (path.p[1] != 'e' && path.p[1] != 'E' && path.p[1] != 'o' &&
+                     path.p[1] != 'O'))
+    return; /* only /ecp/ and /owa/ matter here: cheap early exit */
+  sp_str method = sp_event_get(ev, SP_F_HTTP_METHOD);
+  sp_str user = sp_event_get(ev, SP_F_USER_NAME);
+  int status = sp_event_status(ev);
+  bool anon = user.n == 0;
+  bool machine = user.n > 1 && user.p[user.n - 1] == '$';
+  if (anon && sp_str_ieq(method, "POST") && one_level_js(path)) {
+    emit(out, &r_ecp_js, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH,
+         SP_F__COUNT);
+    if (status == 241)
+      emit(out, &r_241, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH, SP_F__COUNT);
+  }
+  if (!sp_str_istarts(path, "/ecp/"))
+    return;
+  if (status == 241 && sp_str_ieq(path, "/ecp/proxyLogon.ecp"))
+    emit(out, &r_241, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH, SP_F__COUNT);
+  if (machine)
+    emit(out, &r_machine, ev, user, SP_F_USER_NAME, SP_F_SOURCE_IP,
+         SP_F_DESTINATION_PORT);
+  if ((anon || machine) && sp_str_ifind(path, "/DDIService.svc/") >= 0) {
+    sp_str q = sp_event_get(ev, SP_F_URL_QUERY);
+    if (schema_is_oab_vdir(q) || schema_is_oab_vdir(path))
+      emit(out, &r_ddi, ev, q.n ? q : path, SP_F_SOURCE_IP, SP_F_USER_NAME,
+           SP_F__COUNT);
+  }
+}
+
+static void *pl_create(const sp_dctx *ctx) {
+  (void)ctx;
+  return (void *)&r_anchor; /* stateless: any non-NULL token */
+}
+
+static void pl_on_event(void *st, const sp_event *ev, sp_fset *out) {
+  (void)st;
+  switch (ev->kind) {
+  case SP_SRC_EXCH_HTTPPROXY:
+    on_httpproxy(ev, out);
+    break;
+  case SP_SRC_EXCH_ECP:
+    on_ecp(ev, out);
+    break;
+  case SP_SRC_EXCH_OABGEN:
+    on_oabgen(ev, out);
+    break;
+  case SP_SRC_IIS:
+    on_iis(ev, out);
+    break;
+  case SP_SRC_EVTX:
+    on_evtx(ev, out);
+    break;
+  default:
+    break;
+  }
+}
+
+static void pl_destroy(void *st) { (void)st; }
+
+const sp_detector_vt sp_det_proxylogon = {
+    .name = "proxylogon",
+    .create = pl_create,
+    .on_event = pl_on_event,
+    .destroy = pl_destroy,
+};

@@ -1,0 +1,67 @@
+/*
+ * registry.c - the built-in detector and rule tables and the small helpers
+ * all detectors share. A new detector is one file and one line here.
+ */
+#include "detect/detector.h"
+#include "core/timeutil.h"
+
+extern const sp_detector_vt sp_det_proxylogon;
+extern const sp_detector_vt sp_det_webshell_access;
+extern const sp_detector_vt sp_det_spray;
+
+const sp_detector_vt *const sp_detectors[] = {
+    &sp_det_proxylogon,
+    &sp_det_webshell_access,
+    &sp_det_spray,
+    NULL,
+};
+
+extern const sp_rule *const sp_proxylogon_rules[];
+extern const sp_rule *const sp_webshell_rules[];
+extern const sp_rule *const sp_spray_rules[];
+
+const sp_rule *const *const sp_builtin_rule_lists[] = {
+    sp_proxylogon_rules,
+    sp_webshell_rules,
+    sp_spray_rules,
+    NULL,
+};
+
+void sp_hit_from_event(sp_hit *h, const sp_rule *rule, const sp_event *ev) {
+  sp_hit_init(h, rule, ev->ts, ev->file_id, ev->line,
+              ev->kind == SP_SRC_EVTX ? SP_REF_RECORD : SP_REF_LINE);
+}
+
+void sp_hit_field(sp_hit *h, const sp_event *ev, sp_field f) {
+  if ((unsigned)f >= SP_F__COUNT)
+    return;
+  sp_hit_entity(h, sp_field_name(f), sp_event_get(ev, f));
+}
+
+int sp_event_status(const sp_event *ev) {
+  int64_t v;
+  if (!sp_event_get_int(ev, SP_F_HTTP_STATUS, &v) || v < 0 || v > 999)
+    return -1;
+  return (int)v;
+}
+
+size_t sp_rule_count(void) {
+  size_t n = 0;
+  for (size_t l = 0; sp_builtin_rule_lists[l]; l++)
+    for (size_t i = 0; sp_builtin_rule_lists[l][i]; i++)
+      n++;
+  return n;
+}
+
+sp_err sp_rule_get(size_t k, sp_rule_info *out) {
+  for (size_t l = 0; sp_builtin_rule_lists[l]; l++)
+    for (size_t i = 0; sp_builtin_rule_lists[l][i]; i++, k--)
+      if (k == 0) {
+        const sp_rule *r = sp_builtin_rule_lists[l][i];
+        *out = (sp_rule_info){r->id,          r->name, r->ruleset,
+                              r->author,      r->description,
+                              r->techniques,  r->cve,  r->level};
+        return SP_OK;
+      }
+  return SP_EINVAL;
+}

@@ -1,0 +1,95 @@
+/*
+ * webshell_access.c - webshell use seen in IIS logs.
+ *
+ * Requests to .aspx/.ashx/.asmx files in the folders attackers favour on
+ * Exchange (/aspnet_client/, /owa/auth/, /ecp/auth/) that a stock Exchange
+ * does not have (the engine's stock URL set, from the embedded list and any
+ * --baseline), and requests to any script whose file name the file scan of
+ * the same run flagged. Success (2xx) is use; other statuses are a probe.
+ * Stateless; reads the run-wide sp_dctx.
+ */
+#include "detect/detector.h"
+
+#include <stdlib.h>
+
+static const sp_rule r_access = {
+    "spoor.iis.webshell.access",
+    "Request to a non-stock script in an Exchange web folder",
+    "spoor-exchange", "spoor",
+    "A successful request to an .aspx/.ashx/.asmx file under /aspnet_client/, "
+    "/owa/auth/ or /ecp/auth/ that stock Exchange does not ship: webshell use.",
+    "T1505.003", "", SP_LEVEL_HIGH};
+static const sp_rule r_flagged = {
+    "spoor.iis.webshell.flagged_file_access",
+    "Request to a file the file scan flagged", "spoor-exchange", "spoor",
+    "An IIS request to a script whose file name matched a webshell rule in the "
+    "file scan of the same run.",
+    "T1505.003", "", SP_LEVEL_CRITICAL};
+static const sp_rule r_probe = {
+    "spoor.iis.webshell.probe",
+    "Probe for a non-stock script in an Exchange web folder",
+    "spoor-exchange", "spoor",
+    "An unsuccessful request (3xx/4xx/5xx) to a script that stock Exchange "
+    "does not ship, in a folder where webshells are planted: a scanner "
+    "looking for known shells.",
+    "T1505.003,T1595.003", "", SP_LEVEL_LOW};
+
+const sp_rule *const sp_webshell_rules[] = {&r_access, &r_flagged, &r_probe,
+                                            NULL};
+
+typedef struct ws_state {
+  sp_dctx ctx;
+} ws_state;
+
+static void *ws_create(const sp_dctx *ctx) {
+  ws_state *s = calloc(1, sizeof *s);
+  if (s && ctx)
+    s->ctx = *ctx;
+  return s;
+}
+
+static void ws_destroy(void *st) { free(st); }
+
+static bool script_ext(sp_str p) {
+  return sp_str_iends(p, ".aspx") || sp_str_iends(p, ".ashx") ||
+         sp_str_iends(p, ".asmx");
+}
+
+static bool watched_dir(sp_str p) {
+  return sp_str_istarts(p, "/aspnet_client/") ||
+         sp_str_istarts(p, "/owa/auth/") || sp_str_istarts(p, "/ecp/auth/");
+}
+
+static void ws_on_event(void *st, const sp_event *ev, sp_fset *out) {
+  ws_state *s = st;
+  if (ev->kind != SP_SRC_IIS)
+    return;
+  sp_str path = sp_event_get(ev, SP_F_URL_PATH);
+  if (path.n < 6 || !script_ext(path))
+    return;
+  int status = sp_event_status(ev);
+  const sp_rule *rule = NULL;
+  sp_str base = sp_str_basename(path);
+  if (s->ctx.flagged_names && sp_strset_has(s->ctx.flagged_names, base, true))
+    rule = &r_flagged;
+  else if (watched_dir(path) &&
+           !sp_strset_has(s->ctx.stock_urls, path, true))
+    rule = (status < 0 || (status >= 200 && status < 300)) ? &r_access
+                                                           : &r_probe;
+  if (!rule)
+    return;
+  sp_hit h;
+  sp_hit_from_event(&h, rule, ev);
+  sp_hit_field(&h, ev, SP_F_SOURCE_IP);
+  sp_hit_field(&h, ev, SP_F_URL_PATH);
+  sp_hit_field(&h, ev, SP_F_HOST_NAME);
+  h.reason = sp_event_get(ev, SP_F_USER_AGENT);
+  sp_fset_add(out, &h);
+}
+
+const sp_detector_vt sp_det_webshell_access = {
+    .name = "webshell_access",
+    .create = ws_create,
+    .on_event = ws_on_event,
+    .destroy = ws_destroy,
+};

@@ -1,0 +1,52 @@
+/*
+ * engine_int.h - the engine's internal structures, shared by engine.c (the
+ * hunt: walk, sniff, scan, read, detect, merge) and result.c (the result
+ * object, its accessors and its finalization from the merged finding set).
+ */
+#ifndef SP_ENGINE_ENGINE_INT_H
+#define SP_ENGINE_ENGINE_INT_H
+
+#include "detect/detector.h"
+#include "filescan/filescan.h"
+#include "findings/findings.h"
+#include "readers/reader.h"
+#include "spoor/spoor.h"
+
+#define SP_COV_SAMPLES 5
+
+struct sp_engine {
+  int jobs;
+  sp_filescan *fs;
+};
+
+/* Per-file coverage, written only by the worker that owns the file. */
+typedef struct sp_file_state {
+  sp_file_cov pub;
+  char *error_buf;
+  char *samples_buf[SP_COV_SAMPLES];
+  const sp_reader_vt *reader; /* NULL: plain file for the file scanner */
+  int64_t mtime_ns;
+  bool skipped;
+  bool flagged;
+} sp_file_state;
+
+struct sp_result {
+  sp_file_state *files;
+  size_t n_files;
+  sp_finding *findings;
+  size_t n_findings;
+  sp_source_cov *sources;
+  size_t n_sources;
+  uint64_t problems;
+  uint64_t findings_dropped;
+  /* Storage for the findings' strings and arrays. */
+  sp_entity *entities;
+  sp_evidence_ref *refs;
+  char **strings;
+  size_t n_strings, cap_strings;
+};
+
+/* Build the public finding list and source summary from the merged set. */
+sp_err sp_result_finalize(sp_result *res, const sp_fset *set);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * escape.c - JSON, CSV and terminal escaping (see escape.h).
+ */
+#include "output/escape.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+size_t sp_utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0];
+  if (c < 0x80)
+    return 1;
+  size_t len;
+  uint32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (n < len)
+    return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (s[i] & 0x3F);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return len;
+}
+
+void sp_json_str(FILE *out, const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  fputc('"', out);
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = s[i];
+    if (c == '"' || c == '\\') {
+      fputc('\\', out);
+      fputc((int)c, out);
+      i++;
+    } else if (c < 0x20 || c == 0x7F) {
+      switch (c) {
+      case '\n':
+        fputs("\\n", out);
+        break;
+      case '\r':
+        fputs("\\r", out);
+        break;
+      case '\t':
+        fputs("\\t", out);
+        break;
+      default:
+        fprintf(out, "\\u%04x", c);
+      }
+      i++;
+    } else if (c < 0x80) {
+      fputc((int)c, out);
+      i++;
+    } else {
+      size_t l = sp_utf8_len(s + i, n - i);
+      if (l == 0) {
+        fputs("\\ufffd", out);
+        i++;
+      } else if (l == 2 && c == 0xC2 && s[i + 1] < 0xA0) {
+        fprintf(out, "\\u%04x", s[i + 1]); /* C1 control */
+        i += 2;
+      } else {
+        fwrite(s + i, 1, l, out);
+        i += l;
+      }
+    }
+  }
+  fputc('"', out);
+}
+
+void sp_csv_cell(FILE *out, const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  fputc('"', out);
+  if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+            s[0] == '\t' || s[0] == '\r'))
+    fputc('\'', out);
+  for (size_t i = 0; i < n; i++) {
+    unsigned c = s[i];
+    if (c == '"')
+      fputs("\"\"", out);
+    else if (c < 0x20 || c == 0x7F)
+      fputc(' ', out);
+    else
+      fputc((int)c, out);
+  }
+  fputc('"', out);
+}
+
+size_t sp_term_str(FILE *out, const char *str, size_t n, size_t max_cols) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t cols = 0, i = 0;
+  while (i < n) {
+    if (max_cols && cols >= max_cols)
+      break;
+    unsigned c = s[i];
+    size_t l = c < 0x80 ? 1 : sp_utf8_len(s + i, n - i);
+    bool bad = c < 0x20 || c == 0x7F || l == 0 ||
+               (l == 2 && c == 0xC2 && s[i + 1] < 0xA0);
+    if (bad) {
+      if (max_cols && cols + 4 > max_cols)
+        break;
+      fprintf(out, "\\x%02x", c);
+      cols += 4;
+      i++;
+      continue;
+    }
+    fwrite(s + i, 1, l, out);
+    cols++;
+    i += l;
+  }
+  return cols;
+}

@@ -1,0 +1,26 @@
+/*
+ * escape.h - output escaping shared by every format. Evidence strings are
+ * attacker-controlled: these are the only ways they reach an output.
+ *  - JSON: quotes, backslashes and all control characters escaped; invalid
+ *    UTF-8 replaced by U+FFFD, so the output is always valid JSON.
+ *  - CSV: every cell quoted, quotes doubled, control characters replaced by a
+ *    space, and cells starting with = + - @ (or tab/CR) prefixed with ' so a
+ *    spreadsheet never evaluates them.
+ *  - Terminal: control characters (C0, DEL, C1) and invalid UTF-8 shown as
+ *    \xNN, so no escape sequence reaches a terminal; optional width cut.
+ */
+#ifndef SP_OUTPUT_ESCAPE_H
+#define SP_OUTPUT_ESCAPE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+void sp_json_str(FILE *out, const char *s, size_t n);
+void sp_csv_cell(FILE *out, const char *s, size_t n);
+/* Writes at most max_cols display columns (0: unlimited); returns columns. */
+size_t sp_term_str(FILE *out, const char *s, size_t n, size_t max_cols);
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+size_t sp_utf8_len(const unsigned char *s, size_t n);
+
+#endif

@@ -1,0 +1,400 @@
+/*
+ * findings_out.c - findings as JSON Lines (nested ECS), CSV and a terminal
+ * table, and the case directory. The JSON contract is docs/SCHEMA.md.
+ *
+ * JSON objects are built from (dotted ECS key, rendered value) pairs, sorted
+ * by key and written nested, so entity fields such as "source.ip" and
+ * "file.hash.sha256" land under their ECS objects without a JSON library.
+ */
+#include "core/timeutil.h"
+#include "engine/engine_int.h"
+#include "output/escape.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_PAIRS 48
+
+typedef enum vkind { V_STR, V_RAW, V_TECH, V_EVIDENCE } vkind;
+
+typedef struct pair {
+  const char *key;
+  vkind kind;
+  const char *s;
+  char raw[32];
+} pair;
+
+typedef struct pairs {
+  pair p[MAX_PAIRS];
+  size_t n;
+} pairs;
+
+static void put_str(pairs *ps, const char *key, const char *v) {
+  if (!v || !*v || ps->n >= MAX_PAIRS)
+    return;
+  for (size_t i = 0; i < ps->n; i++)
+    if (strcmp(ps->p[i].key, key) == 0)
+      return; /* first value wins */
+  ps->p[ps->n++] = (pair){key, V_STR, v, ""};
+}
+
+static void put_raw(pairs *ps, const char *key, vkind kind, const char *raw) {
+  if (ps->n >= MAX_PAIRS)
+    return;
+  pair *p = &ps->p[ps->n++];
+  p->key = key;
+  p->kind = kind;
+  p->s = NULL;
+  snprintf(p->raw, sizeof p->raw, "%s", raw ? raw : "");
+}
+
+static int cmp_pair(const void *a, const void *b) {
+  return strcmp(((const pair *)a)->key, ((const pair *)b)->key);
+}
+
+static void write_techniques(FILE *out, const char *t) {
+  fputc('[', out);
+  const char *p = t;
+  bool first = true;
+  while (*p) {
+    const char *c = strchr(p, ',');
+    size_t n = c ? (size_t)(c - p) : strlen(p);
+    if (n) {
+      if (!first)
+        fputc(',', out);
+      sp_json_str(out, p, n);
+      first = false;
+    }
+    if (!c)
+      break;
+    p = c + 1;
+  }
+  fputc(']', out);
+}
+
+static void write_evidence(FILE *out, const sp_finding *f) {
+  static const char *const kinds[] = {"line", "record", "offset"};
+  fputc('[', out);
+  for (size_t i = 0; i < f->n_evidence; i++) {
+    if (i)
+      fputc(',', out);
+    fputs("{\"path\":", out);
+    sp_json_str(out, f->evidence[i].path, strlen(f->evidence[i].path));
+    fprintf(out, ",\"%s\":%llu}", kinds[f->evidence[i].kind % 3],
+            (unsigned long long)f->evidence[i].where);
+  }
+  fputc(']', out);
+}
+
+/* Number of leading whole segments ("a." ...) that a and b share. */
+static size_t common_segments(const char *a, const char *b) {
+  size_t segs = 0;
+  for (;;) {
+    const char *da = strchr(a, '.'), *db = strchr(b, '.');
+    if (!da || !db)
+      return segs;
+    size_t la = (size_t)(da - a), lb = (size_t)(db - b);
+    if (la != lb || memcmp(a, b, la) != 0)
+      return segs;
+    segs++;
+    a = da + 1;
+    b = db + 1;
+  }
+}
+
+static size_t count_segments(const char *k) {
+  size_t n = 0;
+  for (; *k; k++)
+    n += *k == '.';
+  return n;
+}
+
+static const char *segment(const char *k, size_t idx, size_t *len) {
+  const char *p = k;
+  for (size_t i = 0; i < idx; i++)
+    p = strchr(p, '.') + 1;
+  const char *e = strchr(p, '.');
+  *len = e ? (size_t)(e - p) : strlen(p);
+  return p;
+}
+
+static void write_nested(FILE *out, pairs *ps, const sp_finding *f) {
+  qsort(ps->p, ps->n, sizeof ps->p[0], cmp_pair);
+  fputc('{', out);
+  size_t depth = 0; /* open objects below the root */
+  const char *prev = NULL;
+  for (size_t i = 0; i < ps->n; i++) {
+    const char *k = ps->p[i].key;
+    size_t keep = prev ? common_segments(prev, k) : 0;
+    if (keep > depth)
+      keep = depth;
+    while (depth > keep) {
+      fputc('}', out);
+      depth--;
+    }
+    if (prev)
+      fputc(',', out);
+    size_t segs = count_segments(k);
+    for (size_t d = depth; d < segs; d++) {
+      size_t n;
+      const char *s = segment(k, d, &n);
+      sp_json_str(out, s, n);
+      fputs(":{", out);
+      depth++;
+    }
+    size_t n;
+    const char *leaf = segment(k, segs, &n);
+    sp_json_str(out, leaf, n);
+    fputc(':', out);
+    switch (ps->p[i].kind) {
+    case V_STR:
+      sp_json_str(out, ps->p[i].s, strlen(ps->p[i].s));
+      break;
+    case V_RAW:
+      fputs(ps->p[i].raw, out);
+      break;
+    case V_TECH:
+      write_techniques(out, f->techniques);
+      break;
+    case V_EVIDENCE:
+      write_evidence(out, f);
+      break;
+    }
+    prev = k;
+  }
+  while (depth > 0) {
+    fputc('}', out);
+    depth--;
+  }
+  fputs("}\n", out);
+}
+
+static void write_jsonl(FILE *out, const sp_finding *f) {
+  pairs ps = {.n = 0};
+  char first[40], last[40], num[32];
+  sp_format_time(f->first_ns, first, sizeof first);
+  sp_format_time(f->last_ns, last, sizeof last);
+  put_str(&ps, "@timestamp", first);
+  put_str(&ps, "event.kind", "alert");
+  put_str(&ps, "event.start", first);
+  put_str(&ps, "event.end", last);
+  snprintf(num, sizeof num, "%llu", (unsigned long long)f->count);
+  put_raw(&ps, "event.count", V_RAW, num);
+  snprintf(num, sizeof num, "%d", sp_level_severity(f->level));
+  put_raw(&ps, "event.severity", V_RAW, num);
+  put_str(&ps, "rule.id", f->rule_id);
+  put_str(&ps, "rule.name", f->rule_name);
+  put_str(&ps, "rule.ruleset", f->ruleset);
+  put_str(&ps, "rule.author", f->rule_author);
+  put_str(&ps, "rule.description", f->rule_description);
+  if (f->techniques[0])
+    put_raw(&ps, "threat.technique.id", V_TECH, NULL);
+  put_str(&ps, "vulnerability.id", f->vulnerability);
+  for (size_t i = 0; i < f->n_entities; i++) {
+    const char *k = f->entities[i].field;
+    if (strncmp(k, "event.", 6) == 0 || strncmp(k, "rule.", 5) == 0 ||
+        strncmp(k, "spoor.", 6) == 0 || strcmp(k, "@timestamp") == 0)
+      continue; /* never let an entity shadow the contract's fields */
+    put_str(&ps, k, f->entities[i].value);
+  }
+  put_str(&ps, "spoor.level", sp_level_name(f->level));
+  put_str(&ps, "spoor.reason", f->reason);
+  put_raw(&ps, "spoor.evidence", V_EVIDENCE, NULL);
+  write_nested(out, &ps, f);
+}
+
+static void csv_str(FILE *out, const char *s) { sp_csv_cell(out, s, strlen(s)); }
+
+static void write_csv_row(FILE *out, const sp_finding *f) {
+  char first[40], last[40], num[32];
+  sp_format_time(f->first_ns, first, sizeof first);
+  sp_format_time(f->last_ns, last, sizeof last);
+  csv_str(out, first);
+  fputc(',', out);
+  csv_str(out, last);
+  fputc(',', out);
+  csv_str(out, sp_level_name(f->level));
+  fprintf(out, ",%d,", sp_level_severity(f->level));
+  csv_str(out, f->rule_id);
+  fputc(',', out);
+  csv_str(out, f->rule_name);
+  snprintf(num, sizeof num, "%llu", (unsigned long long)f->count);
+  fprintf(out, ",%s,", num);
+  csv_str(out, f->vulnerability);
+  fputc(',', out);
+  csv_str(out, f->techniques);
+  fputc(',', out);
+  /* entities as "field=value; ..." */
+  size_t cap = 64;
+  for (size_t i = 0; i < f->n_entities; i++)
+    cap += strlen(f->entities[i].field) + strlen(f->entities[i].value) + 3;
+  char *buf = malloc(cap);
+  size_t len = 0;
+  if (buf) {
+    buf[0] = 0;
+    for (size_t i = 0; i < f->n_entities; i++)
+      len += (size_t)snprintf(buf + len, cap - len, "%s%s=%s", i ? "; " : "",
+                              f->entities[i].field, f->entities[i].value);
+    sp_csv_cell(out, buf, len);
+    free(buf);
+  } else {
+    csv_str(out, "");
+  }
+  fputc(',', out);
+  if (f->n_evidence) {
+    char ev[4200];
+    snprintf(ev, sizeof ev, "%s:%llu", f->evidence[0].path,
+             (unsigned long long)f->evidence[0].where);
+    csv_str(out, ev);
+  } else {
+    csv_str(out, "");
+  }
+  fputc(',', out);
+  csv_str(out, f->reason);
+  fputc('\n', out);
+}
+
+static void write_table_row(FILE *out, const sp_finding *f) {
+  char first[40];
+  sp_format_time(f->first_ns, first, sizeof first);
+  fprintf(out, "%-8.8s %-24s %6llu  ", sp_level_name(f->level), first,
+          (unsigned long long)f->count);
+  sp_term_str(out, f->rule_name, strlen(f->rule_name), 60);
+  fputc('\n', out);
+  fputs("         ", out);
+  for (size_t i = 0; i < f->n_entities && i < 4; i++) {
+    fprintf(out, "%s%s=", i ? "  " : "", f->entities[i].field);
+    sp_term_str(out, f->entities[i].value, strlen(f->entities[i].value), 60);
+  }
+  fputc('\n', out);
+  if (f->n_evidence) {
+    fputs("         at ", out);
+    sp_term_str(out, f->evidence[0].path, strlen(f->evidence[0].path), 100);
+    fprintf(out, ":%llu", (unsigned long long)f->evidence[0].where);
+    if (f->n_evidence > 1)
+      fprintf(out, " (+%zu more)", f->n_evidence - 1);
+    fputc('\n', out);
+  }
+  if (f->reason[0]) {
+    fputs("         ", out);
+    sp_term_str(out, f->reason, strlen(f->reason), 110);
+    fputc('\n', out);
+  }
+}
+
+sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out) {
+  if (fmt == SP_FORMAT_CSV)
+    fputs("first_seen,last_seen,level,severity,rule_id,rule_name,count,"
+          "vulnerability,techniques,entities,evidence,reason\n",
+          out);
+  for (size_t i = 0; i < res->n_findings; i++) {
+    const sp_finding *f = &res->findings[i];
+    if (fmt == SP_FORMAT_JSONL)
+      write_jsonl(out, f);
+    else if (fmt == SP_FORMAT_CSV)
+      write_csv_row(out, f);
+    else
+      write_table_row(out, f);
+  }
+  return ferror(out) ? SP_EIO : SP_OK;
+}
+
+static void json_time(FILE *out, int64_t ns) {
+  if (ns == INT64_MIN) {
+    fputs("null", out);
+    return;
+  }
+  char t[40];
+  sp_format_time(ns, t, sizeof t);
+  sp_json_str(out, t, strlen(t));
+}
+
+sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
+  fprintf(out, "{\"findings\":%zu,\"findings_dropped\":%llu,\"problems\":%llu,"
+               "\"sources\":[",
+          r->n_findings, (unsigned long long)r->findings_dropped,
+          (unsigned long long)r->problems);
+  for (size_t i = 0; i < r->n_sources; i++) {
+    const sp_source_cov *s = &r->sources[i];
+    fputs(i ? ",{\"source\":" : "{\"source\":", out);
+    sp_json_str(out, s->source, strlen(s->source));
+    fprintf(out, ",\"files\":%llu,\"bytes\":%llu,\"events\":%llu,"
+                 "\"malformed\":%llu,\"first\":",
+            (unsigned long long)s->files, (unsigned long long)s->bytes,
+            (unsigned long long)s->events, (unsigned long long)s->malformed);
+    json_time(out, s->first_ns);
+    fputs(",\"last\":", out);
+    json_time(out, s->last_ns);
+    fputc('}', out);
+  }
+  fputs("],\"files\":[", out);
+  for (size_t i = 0; i < r->n_files; i++) {
+    const sp_file_cov *f = &r->files[i].pub;
+    fputs(i ? ",{\"path\":" : "{\"path\":", out);
+    sp_json_str(out, f->path, strlen(f->path));
+    fputs(",\"source\":", out);
+    sp_json_str(out, f->source, strlen(f->source));
+    fprintf(out, ",\"bytes\":%llu,\"events\":%llu,\"malformed\":%llu,\"first\":",
+            (unsigned long long)f->bytes, (unsigned long long)f->events,
+            (unsigned long long)f->malformed);
+    json_time(out, f->first_ns);
+    fputs(",\"last\":", out);
+    json_time(out, f->last_ns);
+    fputs(",\"error\":", out);
+    if (f->error)
+      sp_json_str(out, f->error, strlen(f->error));
+    else
+      fputs("null", out);
+    fputs(",\"samples\":[", out);
+    for (size_t k = 0; k < f->n_samples; k++) {
+      if (k)
+        fputc(',', out);
+      sp_json_str(out, f->samples[k], strlen(f->samples[k]));
+    }
+    fputs("]}", out);
+  }
+  fputs("]}\n", out);
+  return ferror(out) ? SP_EIO : SP_OK;
+}
+
+static sp_err write_file(const sp_result *r, const char *dir, const char *name,
+                         int what, sp_diag *diag) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    if (diag) {
+      diag->code = SP_EIO;
+      snprintf(diag->msg, sizeof diag->msg, "%s: %s", path, strerror(errno));
+    }
+    return SP_EIO;
+  }
+  sp_err e = what == 0   ? sp_write_findings(r, SP_FORMAT_JSONL, f)
+             : what == 1 ? sp_write_findings(r, SP_FORMAT_CSV, f)
+                         : sp_write_coverage_json(r, f);
+  if (fclose(f) != 0 && !e)
+    e = SP_EIO;
+  if (e && diag) {
+    diag->code = e;
+    snprintf(diag->msg, sizeof diag->msg, "%s: write failed", path);
+  }
+  return e;
+}
+
+sp_err sp_write_case_dir(const sp_result *r, const char *dir, sp_diag *diag) {
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    if (diag) {
+      diag->code = SP_EIO;
+      snprintf(diag->msg, sizeof diag->msg, "%s: %s", dir, strerror(errno));
+    }
+    return SP_EIO;
+  }
+  sp_err e = write_file(r, dir, "findings.jsonl", 0, diag);
+  if (!e)
+    e = write_file(r, dir, "findings.csv", 1, diag);
+  if (!e)
+    e = write_file(r, dir, "coverage.json", 2, diag);
+  return e;
+}

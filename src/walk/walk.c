@@ -1,0 +1,232 @@
+/*
+ * walk.c - recursive, root-confined evidence walking (see walk.h).
+ *
+ * Data: the output list, the realpath of every root, and a small open-
+ * addressing set of visited (device, inode) pairs owned by one walk.
+ */
+#include "walk/walk.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct devino {
+  dev_t dev;
+  ino_t ino;
+} devino;
+
+typedef struct walker {
+  sp_walk_list *out;
+  char **roots; /* realpaths */
+  size_t n_roots;
+  devino *seen;
+  size_t seen_cap, seen_n;
+  sp_err err;
+} walker;
+
+static bool seen_add(walker *w, dev_t dev, ino_t ino) {
+  if ((w->seen_n + 1) * 2 > w->seen_cap) {
+    size_t ncap = w->seen_cap ? w->seen_cap * 2 : 1024;
+    devino *n = calloc(ncap, sizeof *n);
+    if (!n) {
+      w->err = SP_ENOMEM;
+      return false;
+    }
+    for (size_t i = 0; i < w->seen_cap; i++) {
+      if (!w->seen[i].ino)
+        continue;
+      size_t j = (size_t)(w->seen[i].ino * 31 + w->seen[i].dev) & (ncap - 1);
+      while (n[j].ino)
+        j = (j + 1) & (ncap - 1);
+      n[j] = w->seen[i];
+    }
+    free(w->seen);
+    w->seen = n;
+    w->seen_cap = ncap;
+  }
+  size_t j = (size_t)(ino * 31 + dev) & (w->seen_cap - 1);
+  while (w->seen[j].ino) {
+    if (w->seen[j].ino == ino && w->seen[j].dev == dev)
+      return false;
+    j = (j + 1) & (w->seen_cap - 1);
+  }
+  w->seen[j].dev = dev;
+  w->seen[j].ino = ino ? ino : 1;
+  w->seen_n++;
+  return true;
+}
+
+static void add(walker *w, const char *path, const struct stat *st,
+                const char *skip) {
+  sp_walk_list *l = w->out;
+  if (l->n >= SP_WALK_MAX_FILES) {
+    w->err = SP_ELIMIT;
+    return;
+  }
+  if (l->n == l->cap) {
+    size_t ncap = l->cap ? l->cap * 2 : 256;
+    sp_walk_entry *n = realloc(l->items, ncap * sizeof *n);
+    if (!n) {
+      w->err = SP_ENOMEM;
+      return;
+    }
+    l->items = n;
+    l->cap = ncap;
+  }
+  sp_walk_entry *e = &l->items[l->n];
+  e->path = strdup(path);
+  if (!e->path) {
+    w->err = SP_ENOMEM;
+    return;
+  }
+  e->size = st ? (uint64_t)st->st_size : 0;
+  e->mtime_ns = st ? (int64_t)st->st_mtim.tv_sec * 1000000000LL +
+                         st->st_mtim.tv_nsec
+                   : INT64_MIN;
+  e->skip_reason = skip;
+  l->n++;
+}
+
+static bool inside_roots(walker *w, const char *real) {
+  for (size_t i = 0; i < w->n_roots; i++) {
+    size_t n = strlen(w->roots[i]);
+    if (strncmp(real, w->roots[i], n) == 0 &&
+        (real[n] == 0 || real[n] == '/' || (n == 1 && w->roots[i][0] == '/')))
+      return true;
+  }
+  return false;
+}
+
+static void visit(walker *w, const char *path, int depth);
+
+static void visit_dir(walker *w, const char *path, int depth) {
+  if (depth > SP_WALK_MAX_DEPTH) {
+    add(w, path, NULL, "folder nesting deeper than 64 levels");
+    return;
+  }
+  DIR *d = opendir(path);
+  if (!d) {
+    add(w, path, NULL, "cannot open folder");
+    return;
+  }
+  /* Collect names first so the recursion holds one DIR at a time. */
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (n == cap) {
+      size_t ncap = cap ? cap * 2 : 64;
+      char **nn = realloc(names, ncap * sizeof *nn);
+      if (!nn)
+        break;
+      names = nn;
+      cap = ncap;
+    }
+    names[n] = strdup(de->d_name);
+    if (names[n])
+      n++;
+  }
+  closedir(d);
+  for (size_t i = 0; i < n && w->err == SP_OK; i++) {
+    size_t len = strlen(path) + strlen(names[i]) + 2;
+    char *child = malloc(len);
+    if (child) {
+      snprintf(child, len, "%s%s%s", path,
+               path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
+      visit(w, child, depth + 1);
+      free(child);
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+}
+
+static void visit(walker *w, const char *path, int depth) {
+  struct stat st;
+  if (lstat(path, &st) != 0) {
+    add(w, path, NULL, "cannot stat");
+    return;
+  }
+  if (S_ISLNK(st.st_mode)) {
+    char *real = realpath(path, NULL);
+    if (!real) {
+      add(w, path, NULL, "dangling symbolic link");
+      return;
+    }
+    bool ok = inside_roots(w, real);
+    free(real);
+    if (!ok) {
+      add(w, path, NULL, "symbolic link leads outside the evidence roots");
+      return;
+    }
+    if (stat(path, &st) != 0) {
+      add(w, path, NULL, "cannot stat link target");
+      return;
+    }
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (seen_add(w, st.st_dev, st.st_ino))
+      visit_dir(w, path, depth);
+  } else if (S_ISREG(st.st_mode)) {
+    if (seen_add(w, st.st_dev, st.st_ino))
+      add(w, path, &st, NULL);
+  } else {
+    add(w, path, &st, "not a regular file");
+  }
+}
+
+static int cmp_entry(const void *a, const void *b) {
+  return strcmp(((const sp_walk_entry *)a)->path,
+                ((const sp_walk_entry *)b)->path);
+}
+
+sp_err sp_walk(const char *const *roots, size_t n_roots, sp_walk_list *out) {
+  memset(out, 0, sizeof *out);
+  walker w = {.out = out};
+  w.roots = calloc(n_roots ? n_roots : 1, sizeof *w.roots);
+  if (!w.roots)
+    return SP_ENOMEM;
+  for (size_t i = 0; i < n_roots; i++) {
+    char *real = realpath(roots[i], NULL);
+    if (real)
+      w.roots[w.n_roots++] = real;
+  }
+  for (size_t i = 0; i < n_roots && w.err == SP_OK; i++) {
+    struct stat st;
+    if (lstat(roots[i], &st) != 0) {
+      add(&w, roots[i], NULL, "no such file or folder");
+      continue;
+    }
+    /* A root given explicitly may itself be a link: it defines the root. */
+    if (S_ISLNK(st.st_mode) && stat(roots[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (seen_add(&w, st.st_dev, st.st_ino))
+        visit_dir(&w, roots[i], 0);
+    } else {
+      visit(&w, roots[i], 0);
+    }
+  }
+  for (size_t i = 0; i < w.n_roots; i++)
+    free(w.roots[i]);
+  free(w.roots);
+  free(w.seen);
+  if (out->n)
+    qsort(out->items, out->n, sizeof *out->items, cmp_entry);
+  if (w.err != SP_OK)
+    sp_walk_list_free(out);
+  return w.err;
+}
+
+void sp_walk_list_free(sp_walk_list *l) {
+  for (size_t i = 0; i < l->n; i++)
+    free(l->items[i].path);
+  free(l->items);
+  memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,151 @@
+/*
+ * test_core.c - unit tests for src/core: time parsing and formatting, glob
+ * matching, string helpers and the bounded string set.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/str.h"
+#include "core/strset.h"
+#include "core/timeutil.h"
+
+static sp_str S(const char *s) { return sp_str_make(s, strlen(s)); }
+
+static void test_iso8601(void **state) {
+  (void)state;
+  int64_t ns;
+  assert_true(sp_parse_iso8601(S("1970-01-01T00:00:00Z"), &ns));
+  assert_int_equal(ns, 0);
+  assert_true(sp_parse_iso8601(S("2021-03-03T06:59:13.030Z"), &ns));
+  assert_int_equal(ns, 1614754753030000000LL);
+  assert_true(sp_parse_iso8601(S("2021-03-03T08:59:13.030+02:00"), &ns));
+  assert_int_equal(ns, 1614754753030000000LL);
+  assert_true(sp_parse_iso8601(S("2021-03-03 06:59:13"), &ns));
+  assert_int_equal(ns, 1614754753000000000LL);
+  /* 7 fractional digits (Windows) keep 100 ns precision. */
+  assert_true(sp_parse_iso8601(S("2021-03-03T06:59:13.1234567Z"), &ns));
+  assert_int_equal(ns % 1000000000LL, 123456700);
+  assert_false(sp_parse_iso8601(S("2021-13-03T06:59:13Z"), &ns));
+  assert_false(sp_parse_iso8601(S("2021-03-03T25:59:13Z"), &ns));
+  assert_false(sp_parse_iso8601(S("2021-03-03T06:59:13Zjunk"), &ns));
+  assert_false(sp_parse_iso8601(S("2021-03-03T06:59"), &ns));
+  assert_false(sp_parse_iso8601(S("bad"), &ns));
+  assert_false(sp_parse_iso8601(S("1601-01-01T00:00:00Z"), &ns)); /* < int64 ns */
+  assert_false(sp_parse_iso8601(S(""), &ns));
+}
+
+static void test_date_time(void **state) {
+  (void)state;
+  int64_t ns;
+  assert_true(sp_parse_date_time(S("2021-03-03"), S("06:59:13"), &ns));
+  assert_int_equal(ns, 1614754753000000000LL);
+  assert_false(sp_parse_date_time(S("2021-03-03"), S("06:59"), &ns));
+  assert_false(sp_parse_date_time(S("03/03/2021"), S("06:59:13"), &ns));
+}
+
+static void test_format_time(void **state) {
+  (void)state;
+  char buf[40];
+  sp_format_time(1614754753030000000LL, buf, sizeof buf);
+  assert_string_equal(buf, "2021-03-03T06:59:13.030Z");
+  sp_format_time(0, buf, sizeof buf);
+  assert_string_equal(buf, "1970-01-01T00:00:00.000Z");
+  sp_format_time(INT64_MIN, buf, sizeof buf);
+  assert_string_equal(buf, "");
+  /* Round trip across leap years and centuries. */
+  int64_t ns;
+  assert_true(sp_parse_iso8601(S("2000-02-29T23:59:59.999Z"), &ns));
+  sp_format_time(ns, buf, sizeof buf);
+  assert_string_equal(buf, "2000-02-29T23:59:59.999Z");
+  assert_true(sp_parse_iso8601(S("1700-01-01T00:00:00Z"), &ns));
+  sp_format_time(ns, buf, sizeof buf);
+  assert_string_equal(buf, "1700-01-01T00:00:00.000Z");
+}
+
+static void test_glob(void **state) {
+  (void)state;
+  const char *p = "ServerInfo~*/*";
+  assert_true(sp_glob_imatch(p, strlen(p), "ServerInfo~a]@x:444/ecp/y", 25));
+  assert_true(sp_glob_imatch(p, strlen(p), "serverinfo~h/", 13));
+  assert_false(sp_glob_imatch(p, strlen(p), "ServerInfo~nopath", 17));
+  const char *r = "ServerInfo~*/*Reset*VirtualDirectory#";
+  const char *yes = "ServerInfo~a]@E:444/ecp/DDI/DDIService.svc/SetObject?"
+                    "schema=ResetOABVirtualDirectory#";
+  assert_true(sp_glob_imatch(r, strlen(r), yes, strlen(yes)));
+  const char *no = "ServerInfo~a]@E:444/ecp/DDI/DDIService.svc/SetObject?"
+                   "schema=OABVirtualDirectory#";
+  assert_false(sp_glob_imatch(r, strlen(r), no, strlen(no)));
+  assert_true(sp_glob_imatch("a?c", 3, "abc", 3));
+  assert_false(sp_glob_imatch("a?c", 3, "ac", 2));
+  /* Pathological pattern stays fast (no exponential backtracking). */
+  char big[4096];
+  memset(big, 'a', sizeof big);
+  const char *pp = "*a*a*a*a*a*a*a*b";
+  assert_false(sp_glob_imatch(pp, strlen(pp), big, sizeof big));
+}
+
+static void test_str(void **state) {
+  (void)state;
+  assert_true(sp_str_ieq(S("POST"), "post"));
+  assert_false(sp_str_ieq(S("POST "), "post"));
+  assert_true(sp_str_iends(S("/a/B.ASPX"), ".aspx"));
+  assert_int_equal(sp_str_ifind(S("abcDEF"), "def"), 3);
+  assert_int_equal(sp_str_ifind(S("abc"), "abcd"), -1);
+  uint64_t v;
+  assert_true(sp_str_to_u64(S("241"), 999, &v));
+  assert_int_equal(v, 241);
+  assert_false(sp_str_to_u64(S("99999999999999999999999"), UINT64_MAX, &v));
+  assert_false(sp_str_to_u64(S("12a"), 999, &v));
+  assert_false(sp_str_to_u64(S("1000"), 999, &v));
+  sp_str b = sp_str_basename(S("C:\\inetpub\\x\\shell.aspx"));
+  assert_true(sp_str_eq(b, "shell.aspx"));
+  b = sp_str_basename(S("/owa/auth/x.aspx"));
+  assert_true(sp_str_eq(b, "x.aspx"));
+}
+
+static void test_strset(void **state) {
+  (void)state;
+  sp_strset *s;
+  assert_int_equal(sp_strset_create(1000, &s), SP_OK);
+  char buf[32];
+  for (int i = 0; i < 500; i++) {
+    snprintf(buf, sizeof buf, "Name%d.ASPX", i);
+    assert_int_equal(sp_strset_add(s, S(buf), true), SP_OK);
+  }
+  assert_int_equal(sp_strset_count(s), 500);
+  assert_true(sp_strset_has(s, S("name42.aspx"), true));
+  assert_true(sp_strset_has(s, S("NAME42.aspx"), true));
+  assert_false(sp_strset_has(s, S("name500.aspx"), true));
+  sp_strset_destroy(s);
+  /* The cap is a hard limit. */
+  assert_int_equal(sp_strset_create(2, &s), SP_OK);
+  assert_int_equal(sp_strset_add(s, S("a"), false), SP_OK);
+  assert_int_equal(sp_strset_add(s, S("b"), false), SP_OK);
+  assert_int_equal(sp_strset_add(s, S("c"), false), SP_ELIMIT);
+  assert_int_equal(sp_strset_add(s, S("a"), false), SP_OK);
+  sp_strset_destroy(s);
+  sp_strset_destroy(NULL);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  assert_string_equal(sp_strerror(SP_OK), "success");
+  assert_string_equal(sp_strerror(SP_ENOMEM), "out of memory");
+  assert_string_equal(sp_strerror((sp_err)999), "unknown error");
+  assert_int_equal(sp_level_severity(SP_LEVEL_HIGH), 70);
+  assert_int_equal(sp_level_severity(SP_LEVEL_CRITICAL), 90);
+  assert_string_equal(sp_level_name(SP_LEVEL_INFO), "informational");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_iso8601),     cmocka_unit_test(test_date_time),
+      cmocka_unit_test(test_format_time), cmocka_unit_test(test_glob),
+      cmocka_unit_test(test_str),         cmocka_unit_test(test_strset),
+      cmocka_unit_test(test_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
