@@ -142,19 +142,17 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   }
   size_t got = 0;
   sp_err e = sp_source_read(src, w->buf, SP_SNIFF_BYTES, &got, msg, sizeof msg);
-  bool gz = sp_source_is_gzip(src);
   sp_source_close(src);
   f->reader = (e == SP_OK || got > 0) ? sp_reader_sniff(w->buf, got) : NULL;
   if (f->reader) {
     f->pub.source = f->reader->name;
     return;
   }
-  (void)gz;
   f->pub.source = "file";
   sp_filescan_result r = {0};
   sp_filescan_file(w->fsw, id, f->pub.path, f->mtime_ns, w->fset, &r);
   f->flagged = r.flagged;
-  f->pub.bytes = f->pub.bytes ? f->pub.bytes : 0;
+  f->pub.bytes = f->size;
   if (r.error[0])
     file_error(f, r.error);
 }
@@ -320,6 +318,7 @@ static sp_err setup_files(sp_result *res, const char *const *paths,
     f->pub.first_ns = f->pub.last_ns = SP_TIME_NONE;
     f->pub.source = "unknown";
     f->mtime_ns = wl.items[i].mtime_ns;
+    f->size = wl.items[i].size;
     if (wl.items[i].skip_reason) {
       f->skipped = true;
       f->pub.source = "skipped";

@@ -26,6 +26,7 @@ typedef struct sp_file_state {
   char *samples_buf[SP_COV_SAMPLES];
   const sp_reader_vt *reader; /* NULL: plain file for the file scanner */
   int64_t mtime_ns;
+  uint64_t size; /* on disk */
   bool skipped;
   bool flagged;
 } sp_file_state;

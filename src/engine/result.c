@@ -4,8 +4,7 @@
  *
  * Ownership: the result owns every string it hands out (file paths, entity
  * values, reasons, coverage messages) until sp_result_destroy().
- * Rule strings point at rule tables owned by the library or the engine, so a
- * result must not outlive its engine.
+ * Rule strings are copied too, so a result may outlive its engine.
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
@@ -49,13 +48,17 @@ static void fill_cb(const sp_agg *a, void *u) {
   sp_result *r = c->res;
   sp_finding *f = &r->findings[r->n_findings++];
   const sp_rule *rule = a->rule;
-  f->rule_id = rule->id;
-  f->rule_name = rule->name;
-  f->ruleset = rule->ruleset;
-  f->rule_author = rule->author;
-  f->rule_description = rule->description ? rule->description : "";
-  f->techniques = rule->techniques ? rule->techniques : "";
-  f->vulnerability = rule->cve ? rule->cve : "";
+  /* Copies, so a result may outlive its engine (YARA rules die with it). */
+  f->rule_id = keep(r, rule->id);
+  f->rule_name = keep(r, rule->name);
+  f->ruleset = keep(r, rule->ruleset);
+  f->rule_author = keep(r, rule->author);
+  f->rule_description = keep(r, rule->description ? rule->description : "");
+  f->techniques = keep(r, rule->techniques ? rule->techniques : "");
+  f->vulnerability = keep(r, rule->cve ? rule->cve : "");
+  if (!f->rule_id || !f->rule_name || !f->ruleset || !f->rule_author ||
+      !f->rule_description || !f->techniques || !f->vulnerability)
+    c->err = SP_ENOMEM;
   f->level = rule->level;
   f->first_ns = a->first;
   f->last_ns = a->last;

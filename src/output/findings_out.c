@@ -245,8 +245,11 @@ static void write_csv_row(FILE *out, const sp_finding *f) {
   fputc(',', out);
   if (f->n_evidence) {
     char ev[4200];
-    snprintf(ev, sizeof ev, "%s:%llu", f->evidence[0].path,
-             (unsigned long long)f->evidence[0].where);
+    snprintf(ev, sizeof ev,
+             f->evidence[0].kind == SP_REF_LINE     ? "%s:%llu"
+             : f->evidence[0].kind == SP_REF_RECORD ? "%s record %llu"
+                                                    : "%s offset %llu",
+             f->evidence[0].path, (unsigned long long)f->evidence[0].where);
     csv_str(out, ev);
   } else {
     csv_str(out, "");
@@ -272,7 +275,10 @@ static void write_table_row(FILE *out, const sp_finding *f) {
   if (f->n_evidence) {
     fputs("         at ", out);
     sp_term_str(out, f->evidence[0].path, strlen(f->evidence[0].path), 100);
-    fprintf(out, ":%llu", (unsigned long long)f->evidence[0].where);
+    fprintf(out, f->evidence[0].kind == SP_REF_LINE     ? ":%llu"
+                 : f->evidence[0].kind == SP_REF_RECORD ? " record %llu"
+                                                        : " offset %llu",
+            (unsigned long long)f->evidence[0].where);
     if (f->n_evidence > 1)
       fprintf(out, " (+%zu more)", f->n_evidence - 1);
     fputc('\n', out);

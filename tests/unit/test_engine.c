@@ -1,0 +1,408 @@
+/*
+ * test_engine.c - end-to-end tests of the library on evidence written to a
+ * temporary folder: gzip and truncated gzip, symlink confinement, binary
+ * garbage, password spraying, determinism across -j, the JSON contract and
+ * hostile strings in every output format.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "output/escape.h"
+#include "spoor/spoor.h"
+
+static const char IIS_HDR[] =
+    "#Software: Microsoft Internet Information Services 10.0\r\n"
+    "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port "
+    "cs-username c-ip cs(User-Agent) sc-status\r\n";
+
+static char *tmpdir(void) {
+  char tmpl[] = "/tmp/spoor-test-XXXXXX";
+  char *d = mkdtemp(tmpl);
+  assert_non_null(d);
+  return strdup(d);
+}
+
+static void write_file(const char *dir, const char *name, const char *data,
+                       size_t len) {
+  char p[1024];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite(data, 1, len, f), len);
+  fclose(f);
+}
+
+static void rm_rf(const char *dir) {
+  char cmd[1100];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static sp_result *hunt(const char *dir, int jobs) {
+  sp_opts o = {.jobs = jobs};
+  sp_engine *e;
+  sp_diag d = {0};
+  assert_int_equal(sp_engine_create(&o, &e, &d), SP_OK);
+  sp_result *r;
+  const char *paths[] = {dir};
+  assert_int_equal(sp_engine_hunt(e, paths, 1, &r, &d), SP_OK);
+  sp_engine_destroy(e); /* results keep only their own strings */
+  return r;
+}
+
+static const sp_finding *find_rule(const sp_result *r, const char *rule,
+                                   size_t nth) {
+  for (size_t i = 0; i < sp_result_finding_count(r); i++) {
+    const sp_finding *f = sp_result_finding(r, i);
+    if (strcmp(f->rule_id, rule) == 0 && nth-- == 0)
+      return f;
+  }
+  return NULL;
+}
+
+static const char *entity(const sp_finding *f, const char *field) {
+  for (size_t i = 0; i < f->n_entities; i++)
+    if (strcmp(f->entities[i].field, field) == 0)
+      return f->entities[i].value;
+  return NULL;
+}
+
+static const sp_file_cov *cov_of(const sp_result *r, const char *suffix) {
+  for (size_t i = 0; i < sp_result_file_count(r); i++) {
+    const sp_file_cov *f = sp_result_file(r, i);
+    size_t n = strlen(f->path), m = strlen(suffix);
+    if (n >= m && strcmp(f->path + n - m, suffix) == 0)
+      return f;
+  }
+  return NULL;
+}
+
+static char *out_of(const sp_result *r, sp_format fmt) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_int_equal(sp_write_findings(r, fmt, f), SP_OK);
+  fclose(f);
+  return buf;
+}
+
+static void write_gz(const char *dir, const char *name, const char *data,
+                     size_t len) {
+  char p[1024];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  gzFile g = gzopen(p, "wb");
+  assert_non_null(g);
+  assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
+  gzclose(g);
+}
+
+static char *iis_log_with_attack(size_t benign_lines, size_t *len) {
+  size_t cap = sizeof IIS_HDR + (benign_lines + 2) * 200;
+  char *b = malloc(cap);
+  size_t n = (size_t)snprintf(b, cap, "%s", IIS_HDR);
+  for (size_t i = 0; i < benign_lines; i++)
+    n += (size_t)snprintf(b + n, cap - n,
+                          "2021-03-03 01:%02zu:%02zu 10.0.0.5 GET /owa/ - 443 "
+                          "CORP\\u%zu 10.0.0.%zu Mozilla/5.0 200\r\n",
+                          (i / 60) % 60, i % 60, i % 50, i % 200);
+  n += (size_t)snprintf(b + n, cap - n,
+                        "2021-03-03 06:59:13 10.0.0.5 POST /ecp/y.js - 443 - "
+                        "203.0.113.66 python-requests/2.25.1 241\r\n");
+  *len = n;
+  return b;
+}
+
+static void test_gzip(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  size_t len;
+  char *log = iis_log_with_attack(1000, &len);
+  write_gz(dir, "u_ex210303.log.gz", log, len);
+  /* The reader is chosen by content: a misleading name does not matter. */
+  write_gz(dir, "notes.txt", log, len);
+  sp_result *r = hunt(dir, 2);
+  const sp_finding *f = find_rule(r, "spoor.exchange.cve_2021_26855.proxylogon_ecp", 0);
+  assert_non_null(f);
+  assert_int_equal(f->count, 2);
+  assert_int_equal(f->n_evidence, 2);
+  assert_int_equal(f->evidence[0].where, 1003);
+  const sp_file_cov *c = cov_of(r, "u_ex210303.log.gz");
+  assert_non_null(c);
+  assert_string_equal(c->source, "iis");
+  assert_int_equal(c->events, 1001);
+  assert_int_equal(c->bytes, len);
+  assert_int_equal(sp_result_problems(r), 0);
+  sp_result_destroy(r);
+  free(log);
+  rm_rf(dir);
+  free(dir);
+}
+
+static void test_truncated_gzip(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  size_t len;
+  char *log = iis_log_with_attack(20000, &len);
+  write_gz(dir, "a.log.gz", log, len);
+  char p[1024];
+  snprintf(p, sizeof p, "%s/a.log.gz", dir);
+  struct stat st;
+  assert_int_equal(stat(p, &st), 0);
+  assert_int_equal(truncate(p, st.st_size / 2), 0);
+  write_file(dir, "b.log", log, len); /* the other file is still read */
+  sp_result *r = hunt(dir, 1);
+  const sp_file_cov *a = cov_of(r, "a.log.gz");
+  assert_non_null(a->error);
+  assert_non_null(strstr(a->error, "truncated gzip"));
+  assert_true(a->events > 1000 && a->events < 20001);
+  const sp_file_cov *b = cov_of(r, "b.log");
+  assert_null(b->error);
+  assert_int_equal(b->events, 20001);
+  assert_true(sp_result_problems(r) >= 1);
+  assert_non_null(find_rule(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0));
+  sp_result_destroy(r);
+  free(log);
+  rm_rf(dir);
+  free(dir);
+}
+
+static void test_symlinks(void **state) {
+  (void)state;
+  char *root = tmpdir(), *outside = tmpdir();
+  size_t len;
+  char *log = iis_log_with_attack(1, &len);
+  write_file(outside, "secret.log", log, len);
+  write_file(root, "in.log", log, len);
+  char a[1024], b[1024];
+  snprintf(a, sizeof a, "%s/secret.log", outside);
+  snprintf(b, sizeof b, "%s/escape.log", root);
+  assert_int_equal(symlink(a, b), 0);
+  snprintf(a, sizeof a, "%s/in.log", root);
+  snprintf(b, sizeof b, "%s/alias.log", root);
+  assert_int_equal(symlink(a, b), 0);
+  snprintf(b, sizeof b, "%s/loop", root);
+  assert_int_equal(symlink(root, b), 0);
+  sp_result *r = hunt(root, 2);
+  const sp_file_cov *esc = cov_of(r, "escape.log");
+  assert_non_null(esc);
+  assert_int_equal(esc->events, 0);
+  assert_non_null(strstr(esc->error, "outside"));
+  /* in.log and alias.log are one file: read once. */
+  size_t read = 0;
+  for (size_t i = 0; i < sp_result_file_count(r); i++)
+    read += sp_result_file(r, i)->events > 0;
+  assert_int_equal(read, 1);
+  const sp_finding *f = find_rule(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0);
+  assert_non_null(f);
+  assert_int_equal(f->count, 1);
+  sp_result_destroy(r);
+  free(log);
+  rm_rf(root);
+  rm_rf(outside);
+  free(root);
+  free(outside);
+}
+
+static void test_garbage(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  char buf[8192];
+  size_t n = (size_t)snprintf(buf, sizeof buf, "%s", IIS_HDR);
+  for (int i = 0; i < 300; i++)
+    buf[n++] = (char)(i * 37 + 11); /* binary, with NULs and newlines */
+  n += (size_t)snprintf(buf + n, sizeof buf - n,
+                        "\n2021-03-03 06:59:13 10.0.0.5 POST /ecp/y.js - 443 - "
+                        "203.0.113.66 \xff\xfe\x1b[31m 200\r\n");
+  write_file(dir, "u_ex.log", buf, n);
+  sp_result *r = hunt(dir, 1);
+  const sp_file_cov *c = cov_of(r, "u_ex.log");
+  assert_true(c->malformed >= 1);
+  assert_true(c->n_samples >= 1);
+  assert_non_null(strstr(c->samples[0], "u_ex.log:"));
+  const sp_finding *f = find_rule(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0);
+  assert_non_null(f); /* the valid line after the garbage is still read */
+  char *table = out_of(r, SP_FORMAT_TABLE);
+  assert_null(strchr(table, 0x1b));
+  char *json = out_of(r, SP_FORMAT_JSONL);
+  assert_null(strchr(json, 0x1b));
+  free(table);
+  free(json);
+  sp_result_destroy(r);
+  rm_rf(dir);
+  free(dir);
+}
+
+static void test_spray(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  size_t cap = 1 << 20, n = 0;
+  char *b = malloc(cap);
+  n += (size_t)snprintf(b + n, cap - n, "%s", IIS_HDR);
+  for (int i = 0; i < 12; i++)
+    n += (size_t)snprintf(b + n, cap - n,
+                          "2021-03-03 02:00:%02d 10.0.0.5 POST "
+                          "/EWS/Exchange.asmx - 443 CORP\\user%d 198.51.100.200 "
+                          "python 401\r\n",
+                          i, i);
+  n += (size_t)snprintf(b + n, cap - n,
+                        "2021-03-03 02:01:00 10.0.0.5 POST /EWS/Exchange.asmx - "
+                        "443 CORP\\User7 198.51.100.200 python 200\r\n");
+  for (int i = 0; i < 25; i++)
+    n += (size_t)snprintf(b + n, cap - n,
+                          "2021-03-03 03:00:%02d 10.0.0.5 POST "
+                          "/Microsoft-Server-ActiveSync - 443 CORP\\ceo "
+                          "198.51.100.201 python 401\r\n",
+                          i);
+  /* A user who mistypes twice: not an attack. */
+  n += (size_t)snprintf(b + n, cap - n,
+                        "2021-03-03 04:00:00 10.0.0.5 POST /EWS/Exchange.asmx - "
+                        "443 CORP\\bob 10.0.0.9 Outlook 401\r\n"
+                        "2021-03-03 04:00:01 10.0.0.5 POST /EWS/Exchange.asmx - "
+                        "443 CORP\\bob 10.0.0.9 Outlook 401\r\n"
+                        "2021-03-03 04:00:02 10.0.0.5 POST /EWS/Exchange.asmx - "
+                        "443 CORP\\bob 10.0.0.9 Outlook 200\r\n");
+  /* Split over two files so workers must merge their state. */
+  size_t half = 0;
+  for (size_t i = 0, lines = 0; i < n; i++)
+    if (b[i] == '\n' && ++lines == 10) {
+      half = i + 1;
+      break;
+    }
+  write_file(dir, "a.log", b, half);
+  char *second = malloc(n - half + sizeof IIS_HDR);
+  size_t m = (size_t)snprintf(second, n - half + sizeof IIS_HDR, "%s%.*s",
+                              IIS_HDR, (int)(n - half), b + half);
+  write_file(dir, "b.log", second, m);
+  sp_result *r = hunt(dir, 2);
+  const sp_finding *s = find_rule(r, "spoor.auth.password_spray", 0);
+  assert_non_null(s);
+  assert_string_equal(entity(s, "source.ip"), "198.51.100.200");
+  assert_int_equal(s->count, 12);
+  assert_null(find_rule(r, "spoor.auth.password_spray", 1));
+  const sp_finding *ok = find_rule(r, "spoor.auth.success_after_failures", 0);
+  assert_non_null(ok);
+  assert_string_equal(entity(ok, "user.name"), "corp\\user7");
+  assert_null(find_rule(r, "spoor.auth.success_after_failures", 1));
+  const sp_finding *br = find_rule(r, "spoor.auth.brute_force", 0);
+  assert_non_null(br);
+  assert_string_equal(entity(br, "source.ip"), "198.51.100.201");
+  assert_int_equal(br->count, 25);
+  assert_null(find_rule(r, "spoor.auth.brute_force", 1));
+  sp_result_destroy(r);
+  free(b);
+  free(second);
+  rm_rf(dir);
+  free(dir);
+}
+
+static void test_deterministic(void **state) {
+  (void)state;
+  const char *golden = SPOOR_SOURCE_DIR "/tests/golden/exchange_basic";
+  sp_result *r1 = hunt(golden, 1), *r4 = hunt(golden, 4);
+  char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r4, SP_FORMAT_JSONL);
+  assert_true(strlen(a) > 1000);
+  assert_string_equal(a, b);
+  sp_result_destroy(r1);
+  sp_result_destroy(r4);
+  free(a);
+  free(b);
+}
+
+static void test_json_contract(void **state) {
+  (void)state;
+  sp_result *r = hunt(SPOOR_SOURCE_DIR "/tests/golden/exchange_basic", 2);
+  char *json = out_of(r, SP_FORMAT_JSONL);
+  /* One object per finding, one per line. */
+  size_t lines = 0;
+  for (char *p = json; *p; p++)
+    lines += *p == '\n';
+  assert_int_equal(lines, sp_result_finding_count(r));
+  const char *first = strstr(json, "\"rule\":{\"author\":\"spoor\"");
+  assert_non_null(first);
+  assert_non_null(strstr(json, "\"@timestamp\":\"2021-03-03T02:00:00.000Z\""));
+  assert_non_null(strstr(json, "\"kind\":\"alert\""));
+  assert_non_null(strstr(json, "\"severity\":90"));
+  assert_non_null(strstr(json, "\"source\":{\"ip\":\"192.0.2.10\"}"));
+  assert_non_null(strstr(json, "\"vulnerability\":{\"id\":\"CVE-2021-26855\"}"));
+  assert_non_null(strstr(json, "\"threat\":{\"technique\":{\"id\":[\"T1190\"]}}"));
+  assert_non_null(strstr(json, "\"evidence\":[{\"path\":\""));
+  assert_non_null(strstr(json, "\"line\":7}"));
+  free(json);
+  char *dir = tmpdir();
+  assert_int_equal(sp_write_case_dir(r, dir, NULL), SP_OK);
+  char p[1100];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/findings.jsonl", dir);
+  assert_int_equal(stat(p, &st), 0);
+  assert_true(st.st_size > 0);
+  snprintf(p, sizeof p, "%s/coverage.json", dir);
+  FILE *f = fopen(p, "r");
+  char cov[65536];
+  size_t n = fread(cov, 1, sizeof cov - 1, f);
+  cov[n] = 0;
+  fclose(f);
+  assert_non_null(strstr(cov, "\"source\":\"exchange_httpproxy\""));
+  assert_non_null(strstr(cov, "\"first\":\"2021-03-03T01:00:00.000Z\""));
+  assert_non_null(strstr(cov, "u_ex210303.log:8: "));
+  assert_non_null(strstr(cov, "HttpProxy_2021030300-1.LOG:13: "));
+  sp_result_destroy(r);
+  rm_rf(dir);
+  free(dir);
+}
+
+static char *esc(void (*fn)(FILE *, const char *, size_t), const char *s,
+                 size_t n) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  fn(f, s, n);
+  fclose(f);
+  return buf;
+}
+
+static void term(FILE *f, const char *s, size_t n) { sp_term_str(f, s, n, 0); }
+
+static void test_escaping(void **state) {
+  (void)state;
+  const char evil[] = "a\"b\\c\n\x1b[2J\x07\xff\xc3\xa9\xc2\x9b";
+  char *j = esc(sp_json_str, evil, sizeof evil - 1);
+  assert_string_equal(j, "\"a\\\"b\\\\c\\n\\u001b[2J\\u0007\\ufffd\xc3\xa9\\u009b\"");
+  free(j);
+  char *t = esc(term, evil, sizeof evil - 1);
+  assert_null(strchr(t, 0x1b));
+  assert_null(strchr(t, '\n'));
+  assert_string_equal(t, "a\"b\\c\\x0a\\x1b[2J\\x07\\xff\xc3\xa9\\xc2\\x9b");
+  free(t);
+  char *c = esc(sp_csv_cell, "=HYPERLINK(\"x\")", 15);
+  assert_string_equal(c, "\"'=HYPERLINK(\"\"x\"\")\"");
+  free(c);
+  c = esc(sp_csv_cell, "-2+3", 4);
+  assert_string_equal(c, "\"'-2+3\"");
+  free(c);
+  c = esc(sp_csv_cell, "@SUM(A1)", 8);
+  assert_string_equal(c, "\"'@SUM(A1)\"");
+  free(c);
+  c = esc(sp_csv_cell, "a\r\nb", 4);
+  assert_string_equal(c, "\"a  b\"");
+  free(c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_gzip),          cmocka_unit_test(test_truncated_gzip),
+      cmocka_unit_test(test_symlinks),      cmocka_unit_test(test_garbage),
+      cmocka_unit_test(test_spray),         cmocka_unit_test(test_deterministic),
+      cmocka_unit_test(test_json_contract), cmocka_unit_test(test_escaping),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
