@@ -33,6 +33,10 @@ void sp_filescan_destroy(sp_filescan *fs);
  * from the embedded list plus the baselines. Read-only during a hunt. */
 const sp_strset *sp_filescan_stock_urls(const sp_filescan *fs);
 
+/* spoor's own non-YARA file rules (spoor.file.modified_stock_file,
+ * spoor.file.stock_lookalike), for listing; NULL when i is past the end. */
+const sp_rule *sp_filescan_builtin_rule(size_t i);
+
 sp_err sp_filescan_worker_create(sp_filescan *fs, sp_filescan_worker **out);
 void sp_filescan_worker_destroy(sp_filescan_worker *w);
 

@@ -1,0 +1,89 @@
+/*
+ * filescan_internal.h - shared state of the file scanner (filescan.c,
+ * fs_stock.c, fs_worker.c). Not part of the library's interface.
+ *
+ * The sp_filescan owns the compiled YARA rules, one sp_rule per YARA rule
+ * (with every string it points to, in a string pool), the known-good hash set,
+ * the stock relative paths and URL paths, and the stock file names used by the
+ * look-alike check. All of it is built in sp_filescan_create and read-only
+ * afterwards, so workers share it without locks.
+ */
+#ifndef SP_FILESCAN_FILESCAN_INTERNAL_H
+#define SP_FILESCAN_FILESCAN_INTERNAL_H
+
+#include "filescan/filescan.h"
+
+#include <yara.h>
+
+#define SP_FS_MAX_BASELINE_ENTRIES 2000000u /* lines kept over all CSVs */
+#define SP_FS_MAX_LINE 4096u                /* longer CSV lines are skipped */
+#define SP_FS_MAX_DIR_FILES 10000u          /* rule or CSV files per folder */
+#define SP_FS_MAX_NAME 255u                 /* look-alike: longest base name */
+#define SP_FS_MAX_STOCK_URLS 500000u
+#define SP_FS_YARA_TIMEOUT_S 10
+
+/* A chunked arena of NUL-terminated strings that live as long as the
+ * scanner. */
+typedef struct sp_fs_pool_chunk sp_fs_pool_chunk;
+typedef struct sp_fs_pool {
+  sp_fs_pool_chunk *head;
+} sp_fs_pool;
+
+const char *sp_fs_pool_dup(sp_fs_pool *pool, const char *s, size_t n);
+void sp_fs_pool_free(sp_fs_pool *pool);
+
+/* A stock file name the look-alike check compares against. */
+typedef struct sp_fs_stock_name {
+  const char *name;  /* as spelled in the source (pool) */
+  const char *lower; /* lower-cased (pool) */
+  size_t stem_len;   /* bytes before the last '.' */
+  size_t ext_off;    /* offset of the extension after the '.' */
+} sp_fs_stock_name;
+
+struct sp_filescan {
+  YR_RULES *rules;
+  bool yara_ready; /* yr_initialize succeeded; yr_finalize owed */
+  sp_rule *yrules; /* indexed like rules->rules_table */
+  size_t n_yrules;
+  sp_fs_pool pool;
+
+  sp_strset *good_hashes; /* lower-case hex SHA-256 of baseline files */
+  sp_strset *stock_paths; /* lower-case, '/'-separated relative paths */
+  sp_strset *stock_urls;  /* lower-case URL paths ("/owa/auth/logon.aspx") */
+  sp_strset *stock_names; /* every stock base name, lower-case */
+  sp_strset *builds;      /* build numbers seen in baselines */
+  sp_fs_stock_name *lookalike; /* targets of the look-alike check */
+  size_t n_lookalike, cap_lookalike;
+  uint64_t baseline_rows;
+};
+
+/* fs_stock.c: the embedded stock list and the Microsoft baselines. */
+sp_err sp_fs_stock_init(sp_filescan *fs, sp_diag *diag);
+sp_err sp_fs_baseline_load(sp_filescan *fs, const char *dir, sp_diag *diag);
+/* Stock relative path that path ends with (component-aligned), or NULL. */
+bool sp_fs_stock_path_match(const sp_filescan *fs, const char *path,
+                            char *matched, size_t cap);
+/* Look-alike check on a base name; on a hit copies the imitated stock name
+ * into imitated and returns the distance (1 or 2); 0 means no look-alike. */
+int sp_fs_lookalike(const sp_filescan *fs, sp_str base, char *imitated,
+                    size_t cap);
+/* Script extensions the look-alike and modified-file checks apply to. */
+bool sp_fs_is_script_ext(sp_str ext);
+/* Extension after the last '.' of a base name (without the dot), or empty. */
+sp_str sp_fs_ext(sp_str base);
+/* Restricted Damerau-Levenshtein (optimal string alignment) distance,
+ * case-insensitive; returns max+1 as soon as the distance exceeds max. */
+int sp_fs_osa_distance(sp_str a, sp_str b, int max);
+
+/* Sorted list of regular files in dir whose names end with one of the
+ * suffixes (case-insensitive). The caller frees with sp_fs_list_free. */
+sp_err sp_fs_list_dir(const char *dir, const char *const *suffixes,
+                      size_t n_suffixes, char ***out, size_t *n_out,
+                      sp_diag *diag);
+void sp_fs_list_free(char **list, size_t n);
+
+/* Set a diag message (printf-style); keeps the code. */
+void sp_fs_diag(sp_diag *diag, sp_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,437 @@
+/*
+ * fs_stock.c - what "stock Exchange file" means to the file scanner: spoor's
+ * embedded list of stock file URLs in the folders attackers favour, the
+ * Microsoft known-good baselines (CSV: SHA256,build,relative-path), the
+ * derived stock relative paths and URL paths, and the look-alike check
+ * (restricted Damerau-Levenshtein distance to a stock base name).
+ *
+ * Owns nothing itself: everything it builds lives in the sp_filescan (sets
+ * and string pool) and is read-only once sp_filescan_create returns.
+ */
+#include "filescan/filescan_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SP_FS_MAX_LOOKALIKE 4096u /* look-alike targets kept */
+#define SP_FS_MIN_LOOKALIKE_STEM 8u
+#define SP_FS_LONG_STEM 16u /* stems this long allow distance 3 */
+#define SP_FS_MAX_BUILDS 10000u
+#define SP_FS_MAX_PATH 4096u
+
+/*
+ * Stock Exchange 2013/2016/2019 web files in the virtual directories that
+ * web-shell droppers favour, as URL paths. Written for spoor from the public
+ * layout of the FrontEnd\HttpProxy and ClientAccess folders. /aspnet_client/
+ * holds no stock .aspx at all, so it has no entries.
+ */
+static const char *const k_stock_urls[] = {
+    /* OWA forms-based authentication pages */
+    "/owa/auth/logon.aspx",
+    "/owa/auth/logoff.aspx",
+    "/owa/auth/errorFE.aspx",
+    "/owa/auth/error.aspx",
+    "/owa/auth/error2.aspx",
+    "/owa/auth/expiredpassword.aspx",
+    "/owa/auth/frowny.aspx",
+    "/owa/auth/RedirSuiteServiceProxy.aspx",
+    "/owa/auth/signout.aspx",
+    "/owa/auth/OutlookCN.aspx",
+    "/owa/auth/TimeoutLogout.aspx",
+    "/owa/auth/getidtoken.htm",
+    /* ECP */
+    "/ecp/auth/TimeoutLogout.aspx",
+    "/ecp/default.aspx",
+    "/ecp/about.aspx",
+    "/ecp/error.aspx",
+    "/ecp/DDI/DDIService.svc",
+    /* virtual directory roots */
+    "/owa/global.asax",
+    "/owa/web.config",
+    "/ecp/global.asax",
+    "/ecp/web.config",
+    "/ews/global.asax",
+    "/ews/web.config",
+    "/ews/exchange.asmx",
+    "/oab/global.asax",
+    "/oab/web.config",
+    "/mapi/global.asax",
+    "/mapi/web.config",
+    "/rpc/global.asax",
+    "/rpc/web.config",
+    "/autodiscover/global.asax",
+    "/autodiscover/web.config",
+    "/autodiscover/autodiscover.svc",
+    "/powershell/global.asax",
+    "/powershell/web.config",
+    "/microsoft-server-activesync/global.asax",
+    "/microsoft-server-activesync/web.config",
+};
+
+/* ---- small string helpers ------------------------------------------------ */
+
+sp_str sp_fs_ext(sp_str base) {
+  for (size_t i = base.n; i > 0; i--)
+    if (base.p[i - 1] == '.')
+      return sp_str_make(base.p + i, base.n - i);
+  return sp_str_make(base.p + base.n, 0);
+}
+
+bool sp_fs_is_script_ext(sp_str ext) {
+  static const char *const exts[] = {"aspx", "ashx", "asmx",  "asax",
+                                     "ascx", "svc",  "cshtml"};
+  for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+    if (sp_str_ieq(ext, exts[i]))
+      return true;
+  return false;
+}
+
+int sp_fs_osa_distance(sp_str a, sp_str b, int max) {
+  if (a.n > SP_FS_MAX_NAME || b.n > SP_FS_MAX_NAME || max < 0)
+    return max + 1;
+  size_t diff = a.n > b.n ? a.n - b.n : b.n - a.n;
+  if (diff > (size_t)max)
+    return max + 1;
+  /* three rows of the dynamic-programming table */
+  int rows[3][SP_FS_MAX_NAME + 1];
+  int *pp = rows[0], *prev = rows[1], *cur = rows[2];
+  for (size_t j = 0; j <= b.n; j++)
+    prev[j] = (int)j;
+  for (size_t i = 1; i <= a.n; i++) {
+    cur[0] = (int)i;
+    int row_min = cur[0];
+    int ca = sp_lower((unsigned char)a.p[i - 1]);
+    for (size_t j = 1; j <= b.n; j++) {
+      int cb = sp_lower((unsigned char)b.p[j - 1]);
+      int cost = ca == cb ? 0 : 1;
+      int v = prev[j] + 1;
+      if (cur[j - 1] + 1 < v)
+        v = cur[j - 1] + 1;
+      if (prev[j - 1] + cost < v)
+        v = prev[j - 1] + cost;
+      if (i > 1 && j > 1 && ca == sp_lower((unsigned char)b.p[j - 2]) &&
+          sp_lower((unsigned char)a.p[i - 2]) == cb && pp[j - 2] + 1 < v)
+        v = pp[j - 2] + 1;
+      cur[j] = v;
+      if (v < row_min)
+        row_min = v;
+    }
+    if (row_min > max)
+      return max + 1;
+    int *t = pp;
+    pp = prev;
+    prev = cur;
+    cur = t;
+  }
+  return prev[b.n] > max ? max + 1 : prev[b.n];
+}
+
+/* Lower-case, '/'-separated, no leading or doubled separators. Returns the
+ * length, or 0 when it does not fit. */
+static size_t norm_path(sp_str in, char *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < in.n; i++) {
+    char c = in.p[i];
+    if (c == '\\')
+      c = '/';
+    if (c == '/' && (n == 0 || out[n - 1] == '/'))
+      continue;
+    if (n + 1 >= cap)
+      return 0;
+    out[n++] = (char)sp_lower((unsigned char)c);
+  }
+  out[n] = 0;
+  return n;
+}
+
+/* The virtual-directory-relative part of a normalized baseline path
+ * ("owa/auth/logon.aspx"), or an empty slice when it is not web content. */
+static sp_str vdir_relative(sp_str norm) {
+  sp_str rest = norm;
+  if (sp_str_istarts(norm, "frontend/httpproxy/"))
+    rest = sp_str_make(norm.p + 19, norm.n - 19);
+  else if (sp_str_istarts(norm, "clientaccess/"))
+    rest = sp_str_make(norm.p + 13, norm.n - 13);
+  else if (sp_str_istarts(norm, "frontend/"))
+    return sp_str_make(norm.p, 0);
+  /* bare paths (Exchange 2013/2019 baselines) start at the vdir */
+  if (!memchr(rest.p, '/', rest.n))
+    return sp_str_make(norm.p, 0);
+  return rest;
+}
+
+/* ---- building the sets --------------------------------------------------- */
+
+static sp_err add_lookalike(sp_filescan *fs, sp_str name) {
+  if (name.n == 0 || name.n > SP_FS_MAX_NAME)
+    return SP_OK;
+  sp_str ext = sp_fs_ext(name);
+  if (!sp_fs_is_script_ext(ext) || ext.n + 1 > name.n)
+    return SP_OK;
+  size_t stem = name.n - ext.n - 1;
+  if (stem < SP_FS_MIN_LOOKALIKE_STEM)
+    return SP_OK;
+  for (size_t i = 0; i < fs->n_lookalike; i++)
+    if (sp_str_ieq(name, fs->lookalike[i].lower))
+      return SP_OK;
+  if (fs->n_lookalike >= SP_FS_MAX_LOOKALIKE)
+    return SP_OK; /* bounded; later targets are ignored */
+  if (fs->n_lookalike == fs->cap_lookalike) {
+    size_t ncap = fs->cap_lookalike ? fs->cap_lookalike * 2 : 64;
+    sp_fs_stock_name *nl = realloc(fs->lookalike, ncap * sizeof *nl);
+    if (!nl)
+      return SP_ENOMEM;
+    fs->lookalike = nl;
+    fs->cap_lookalike = ncap;
+  }
+  char lower[SP_FS_MAX_NAME + 1];
+  for (size_t i = 0; i < name.n; i++)
+    lower[i] = (char)sp_lower((unsigned char)name.p[i]);
+  sp_fs_stock_name *t = &fs->lookalike[fs->n_lookalike];
+  t->name = sp_fs_pool_dup(&fs->pool, name.p, name.n);
+  t->lower = sp_fs_pool_dup(&fs->pool, lower, name.n);
+  if (!t->name || !t->lower)
+    return SP_ENOMEM;
+  t->stem_len = stem;
+  t->ext_off = stem + 1;
+  fs->n_lookalike++;
+  return SP_OK;
+}
+
+/* A stock URL ("/owa/auth/x.aspx", any case): into the URL set, its base
+ * name into the name set, and into the look-alike targets when it sits in a
+ * vdir root or an auth/ folder. */
+static sp_err add_stock_url(sp_filescan *fs, sp_str vrel, sp_str orig_base) {
+  char url[SP_FS_MAX_PATH];
+  if (vrel.n + 2 > sizeof url)
+    return SP_OK;
+  url[0] = '/';
+  memcpy(url + 1, vrel.p, vrel.n);
+  sp_err e = sp_strset_add(fs->stock_urls, sp_str_make(url, vrel.n + 1), true);
+  if (e)
+    return e;
+  e = sp_strset_add(fs->stock_names, orig_base, true);
+  if (e)
+    return e;
+  size_t slashes = 0;
+  for (size_t i = 0; i < vrel.n; i++)
+    slashes += vrel.p[i] == '/';
+  bool shallow = slashes == 1;
+  if (slashes == 2) {
+    const char *s1 = memchr(vrel.p, '/', vrel.n);
+    sp_str mid = sp_str_make(s1 + 1, vrel.n - (size_t)(s1 + 1 - vrel.p));
+    shallow = sp_str_istarts(mid, "auth/");
+  }
+  return shallow ? add_lookalike(fs, orig_base) : SP_OK;
+}
+
+sp_err sp_fs_stock_init(sp_filescan *fs, sp_diag *diag) {
+  sp_err e = sp_strset_create(SP_FS_MAX_BASELINE_ENTRIES, &fs->good_hashes);
+  if (!e)
+    e = sp_strset_create(2 * SP_FS_MAX_BASELINE_ENTRIES, &fs->stock_paths);
+  if (!e)
+    e = sp_strset_create(SP_FS_MAX_STOCK_URLS, &fs->stock_urls);
+  if (!e)
+    e = sp_strset_create(SP_FS_MAX_STOCK_URLS, &fs->stock_names);
+  if (!e)
+    e = sp_strset_create(SP_FS_MAX_BUILDS, &fs->builds);
+  for (size_t i = 0; !e && i < sizeof k_stock_urls / sizeof k_stock_urls[0];
+       i++) {
+    sp_str u = sp_str_make(k_stock_urls[i], strlen(k_stock_urls[i]));
+    e = add_stock_url(fs, sp_str_make(u.p + 1, u.n - 1), sp_str_basename(u));
+  }
+  if (e)
+    sp_fs_diag(diag, e, "building the stock Exchange file list: %s",
+               sp_strerror(e));
+  return e;
+}
+
+static bool is_hex64(sp_str s) {
+  if (s.n != 64)
+    return false;
+  for (size_t i = 0; i < 64; i++) {
+    char c = s.p[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+          (c >= 'A' && c <= 'F')))
+      return false;
+  }
+  return true;
+}
+
+static sp_str unquote(sp_str s) {
+  s = sp_str_trim(s);
+  if (s.n >= 2 && s.p[0] == '"' && s.p[s.n - 1] == '"')
+    s = sp_str_make(s.p + 1, s.n - 2);
+  return s;
+}
+
+/* One baseline row; *bad set when the line is no data row (header, junk). */
+static sp_err add_row(sp_filescan *fs, sp_str line, bool *bad) {
+  *bad = true;
+  const char *c1 = memchr(line.p, ',', line.n);
+  if (!c1)
+    return SP_OK;
+  sp_str hash = unquote(sp_str_make(line.p, (size_t)(c1 - line.p)));
+  sp_str rest = sp_str_make(c1 + 1, line.n - (size_t)(c1 + 1 - line.p));
+  const char *c2 = memchr(rest.p, ',', rest.n);
+  if (!c2 || !is_hex64(hash))
+    return SP_OK;
+  sp_str build = unquote(sp_str_make(rest.p, (size_t)(c2 - rest.p)));
+  sp_str path =
+      unquote(sp_str_make(c2 + 1, rest.n - (size_t)(c2 + 1 - rest.p)));
+  if (path.n == 0)
+    return SP_OK;
+  *bad = false;
+  if (fs->baseline_rows >= SP_FS_MAX_BASELINE_ENTRIES)
+    return SP_ELIMIT;
+  fs->baseline_rows++;
+  sp_err e = sp_strset_add(fs->good_hashes, hash, true);
+  if (!e && build.n)
+    e = sp_strset_add(fs->builds, build, false);
+  if (e)
+    return e;
+  char norm[SP_FS_MAX_PATH];
+  size_t nn = norm_path(path, norm, sizeof norm);
+  if (nn == 0)
+    return SP_OK;
+  sp_str ns = sp_str_make(norm, nn);
+  e = sp_strset_add(fs->stock_paths, ns, false);
+  if (e)
+    return e;
+  sp_str vrel = vdir_relative(ns);
+  if (vrel.n) {
+    e = sp_strset_add(fs->stock_paths, vrel, false);
+    if (!e)
+      e = add_stock_url(fs, vrel, sp_str_basename(path));
+  } else {
+    e = sp_strset_add(fs->stock_names, sp_str_basename(path), true);
+  }
+  return e;
+}
+
+static sp_err load_csv(sp_filescan *fs, const char *file, sp_diag *diag) {
+  FILE *f = fopen(file, "rbe");
+  if (!f) {
+    sp_err e = errno == ENOENT ? SP_ENOENT : SP_EIO;
+    sp_fs_diag(diag, e, "%s: %s", file, strerror(errno));
+    return e;
+  }
+  char line[SP_FS_MAX_LINE + 2];
+  uint64_t lineno = 0;
+  sp_err e = SP_OK;
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    size_t n = strlen(line);
+    if (n && line[n - 1] == '\n') {
+      n--;
+    } else if (!feof(f)) {
+      /* overlong line: skip the rest of it */
+      int ch;
+      while ((ch = fgetc(f)) != EOF && ch != '\n')
+        ;
+      continue;
+    }
+    sp_str s = sp_str_make(line, n);
+    if (lineno == 1 && s.n >= 3 && memcmp(s.p, "\xEF\xBB\xBF", 3) == 0)
+      s = sp_str_make(s.p + 3, s.n - 3);
+    s = sp_str_trim(s);
+    if (s.n == 0)
+      continue;
+    bool bad;
+    e = add_row(fs, s, &bad);
+    if (e) {
+      if (e == SP_ELIMIT)
+        sp_fs_diag(diag, e, "%s:%llu: more than %u baseline rows", file,
+                   (unsigned long long)lineno, SP_FS_MAX_BASELINE_ENTRIES);
+      else
+        sp_fs_diag(diag, e, "%s:%llu: %s", file, (unsigned long long)lineno,
+                   sp_strerror(e));
+      break;
+    }
+  }
+  if (!e && ferror(f)) {
+    e = SP_EIO;
+    sp_fs_diag(diag, e, "%s: read error", file);
+  }
+  fclose(f);
+  return e;
+}
+
+sp_err sp_fs_baseline_load(sp_filescan *fs, const char *dir, sp_diag *diag) {
+  static const char *const sfx[] = {".csv"};
+  char **list;
+  size_t n;
+  sp_err e = sp_fs_list_dir(dir, sfx, 1, &list, &n, diag);
+  if (e)
+    return e;
+  if (n == 0) {
+    sp_fs_list_free(list, n);
+    sp_fs_diag(diag, SP_ENOENT, "%s: no *.csv baseline files", dir);
+    return SP_ENOENT;
+  }
+  for (size_t i = 0; i < n && !e; i++)
+    e = load_csv(fs, list[i], diag);
+  sp_fs_list_free(list, n);
+  if (!e && fs->baseline_rows == 0) {
+    e = SP_EFORMAT;
+    sp_fs_diag(diag, e, "%s: no SHA256,build,path rows in the baselines", dir);
+  }
+  return e;
+}
+
+/* ---- lookups during a hunt ---------------------------------------------- */
+
+bool sp_fs_stock_path_match(const sp_filescan *fs, const char *path,
+                            char *matched, size_t cap) {
+  if (!path || sp_strset_count(fs->stock_paths) == 0)
+    return false;
+  char norm[SP_FS_MAX_PATH];
+  size_t nn = norm_path(sp_str_make(path, strlen(path)), norm, sizeof norm);
+  if (nn == 0)
+    return false;
+  for (size_t i = 0; i < nn; i++) {
+    if (i > 0 && norm[i - 1] != '/')
+      continue;
+    sp_str suffix = sp_str_make(norm + i, nn - i);
+    if (sp_strset_has(fs->stock_paths, suffix, false)) {
+      if (matched && cap)
+        snprintf(matched, cap, "%.*s", (int)suffix.n, suffix.p);
+      return true;
+    }
+  }
+  return false;
+}
+
+int sp_fs_lookalike(const sp_filescan *fs, sp_str base, char *imitated,
+                    size_t cap) {
+  if (base.n == 0 || base.n > SP_FS_MAX_NAME)
+    return 0;
+  sp_str ext = sp_fs_ext(base);
+  if (!sp_fs_is_script_ext(ext) || ext.n + 1 > base.n)
+    return 0;
+  if (sp_strset_has(fs->stock_names, base, true))
+    return 0;
+  sp_str stem = sp_str_make(base.p, base.n - ext.n - 1);
+  const sp_fs_stock_name *best = NULL;
+  int best_d = 0;
+  for (size_t i = 0; i < fs->n_lookalike; i++) {
+    const sp_fs_stock_name *t = &fs->lookalike[i];
+    if (!sp_str_ieq(ext, t->lower + t->ext_off))
+      continue;
+    int max = t->stem_len >= SP_FS_LONG_STEM ? 3 : 2;
+    int d = sp_fs_osa_distance(stem, sp_str_make(t->lower, t->stem_len), max);
+    if (d < 1 || d > max)
+      continue;
+    if (!best || d < best_d ||
+        (d == best_d && strcmp(t->lower, best->lower) < 0)) {
+      best = t;
+      best_d = d;
+    }
+  }
+  if (!best)
+    return 0;
+  if (imitated && cap)
+    snprintf(imitated, cap, "%s", best->name);
+  return best_d;
+}
