@@ -65,7 +65,7 @@ const char *sp_level_name(sp_level level);
 int sp_level_severity(sp_level level);
 
 typedef struct sp_opts {
-  int jobs;                     /* worker threads; <= 0 means all cores */
+  int jobs;                      /* worker threads; <= 0 means all cores */
   const char *const *yara_paths; /* extra YARA rule files or folders */
   size_t n_yara;
   const char *baseline_dir; /* Microsoft per-build baseline CSVs, or NULL */
@@ -133,14 +133,14 @@ const sp_finding *sp_result_finding(const sp_result *res, size_t i);
 
 typedef struct sp_file_cov {
   const char *path;
-  const char *source;  /* reader name ("iis", "exchange_httpproxy", ...),
-                          "file" for the file scanner, "unknown" if none */
-  uint64_t bytes;      /* bytes read (after decompression) */
-  uint64_t events;     /* events produced */
-  uint64_t malformed;  /* lines or records skipped */
-  int64_t first_ns;    /* INT64_MIN if no timestamp was seen */
+  const char *source; /* reader name ("iis", "exchange_httpproxy", ...),
+                         "file" for the file scanner, "unknown" if none */
+  uint64_t bytes;     /* bytes read (after decompression) */
+  uint64_t events;    /* events produced */
+  uint64_t malformed; /* lines or records skipped */
+  int64_t first_ns;   /* INT64_MIN if no timestamp was seen */
   int64_t last_ns;
-  const char *error;   /* first error on this file, or NULL */
+  const char *error;          /* first error on this file, or NULL */
   const char *const *samples; /* first few "path:line: reason" messages */
   size_t n_samples;
 } sp_file_cov;

@@ -82,8 +82,8 @@ sp_str sp_str_trim(sp_str s) {
     s.p++;
     s.n--;
   }
-  while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' ||
-                 s.p[s.n - 1] == '\r'))
+  while (s.n &&
+         (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r'))
     s.n--;
   return s;
 }

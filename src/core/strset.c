@@ -84,8 +84,8 @@ static sp_err grow(sp_strset *s) {
   for (size_t i = 0; i < s->cap; i++) {
     if (!s->slots[i])
       continue;
-    size_t j = find_slot(ns, nl, ncap, sp_str_make(s->slots[i], s->lens[i]),
-                         false);
+    size_t j =
+        find_slot(ns, nl, ncap, sp_str_make(s->slots[i], s->lens[i]), false);
     ns[j] = s->slots[i];
     nl[j] = s->lens[i];
   }
@@ -113,8 +113,8 @@ sp_err sp_strset_add(sp_strset *s, sp_str v, bool fold) {
   for (size_t i = 0; i < v.n; i++)
     copy[i] = fold ? (char)sp_lower((unsigned char)v.p[i]) : v.p[i];
   copy[v.n] = 0;
-  size_t j = find_slot(s->slots, s->lens, s->cap, sp_str_make(copy, v.n),
-                       false);
+  size_t j =
+      find_slot(s->slots, s->lens, s->cap, sp_str_make(copy, v.n), false);
   s->slots[j] = copy;
   s->lens[j] = v.n;
   s->count++;

@@ -18,9 +18,9 @@ typedef struct sp_strset sp_strset;
 sp_err sp_strset_create(size_t max_items, sp_strset **out);
 void sp_strset_destroy(sp_strset *set);
 /* Insert a copy; lower-cases ASCII when fold is set. Duplicates are ignored. */
-sp_err sp_strset_add(sp_strset *set, sp_str s, bool fold);
+sp_err sp_strset_add(sp_strset *s, sp_str v, bool fold);
 /* Lookup; fold lower-cases the probe (the set must have been built folded). */
-bool sp_strset_has(const sp_strset *set, sp_str s, bool fold);
+bool sp_strset_has(const sp_strset *s, sp_str v, bool fold);
 size_t sp_strset_count(const sp_strset *set);
 /* Iterate: returns the i-th slot's string or an empty slice; i < capacity. */
 size_t sp_strset_capacity(const sp_strset *set);

@@ -34,10 +34,12 @@ static bool parse_date(const char *p, unsigned *y, unsigned *mo, unsigned *d) {
     return false;
   if (!digits(p, 4, y) || !digits(p + 5, 2, mo) || !digits(p + 8, 2, d))
     return false;
-  return *y >= 1700 && *y <= 2200 && *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= 31;
+  return *y >= 1700 && *y <= 2200 && *mo >= 1 && *mo <= 12 && *d >= 1 &&
+         *d <= 31;
 }
 
-/* Parses "HH:MM:SS[.frac]" at p (n bytes available); returns bytes used or 0. */
+/* Parses "HH:MM:SS[.frac]" at p (n bytes available); returns bytes used or 0.
+ */
 static size_t parse_clock(const char *p, size_t n, int64_t *ns_of_day) {
   unsigned h, mi, s;
   if (n < 8 || p[2] != ':' || p[5] != ':')

@@ -2,8 +2,8 @@
  * timeutil.h - timestamp parsing and formatting, all in UTC nanoseconds.
  *
  * Timestamps in evidence are attacker-controlled text, so the parsers accept
- * only well-formed values in range (years 1700..2200, the range of int64 nanoseconds) and never read past the
- * slice they are given.
+ * only well-formed values in range (years 1700..2200, the range of int64
+ * nanoseconds) and never read past the slice they are given.
  */
 #ifndef SP_CORE_TIMEUTIL_H
 #define SP_CORE_TIMEUTIL_H

@@ -5,8 +5,8 @@
  *
  * Stateless: every event is judged on its own, so there is no merge/on_end.
  * Patterns follow Microsoft's Test-ProxyLogon checks, plus what it misses:
- * the BackEndCookie form Server~(host)/(path)~(n), ECP lines whose URL carries the
- * SSRF artefact, and the IIS frontend/backend sides of the chain.
+ * the BackEndCookie form Server~(host)/(path)~(n), ECP lines whose URL carries
+ * the SSRF artefact, and the IIS frontend/backend sides of the chain.
  * Lower-confidence forms (autodiscover-only, localhost scanners) are kept at
  * a lower level rather than dropped.
  */
@@ -21,95 +21,147 @@
 
 static const sp_rule r_anchor = {
     "spoor.exchange.cve_2021_26855.anchor_mailbox",
-    "ProxyLogon SSRF: HttpProxy AnchorMailbox ServerInfo~*/*", RS, AU,
+    "ProxyLogon SSRF: HttpProxy AnchorMailbox ServerInfo~*/*",
+    RS,
+    AU,
     "An HttpProxy request whose AnchorMailbox names a backend URL "
     "(ServerInfo~host/path): the server-side request forgery of "
     "CVE-2021-26855.",
-    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_HIGH};
 static const sp_rule r_cookie = {
     "spoor.exchange.cve_2021_26855.backend_cookie",
-    "ProxyLogon SSRF: HttpProxy BackEndCookie Server~*/*~*", RS, AU,
+    "ProxyLogon SSRF: HttpProxy BackEndCookie Server~*/*~*",
+    RS,
+    AU,
     "An HttpProxy request whose BackEndCookie names a backend URL: "
     "Microsoft's second CVE-2021-26855 pattern, which Test-ProxyLogon does "
     "not check.",
-    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_HIGH};
 static const sp_rule r_241 = {
     "spoor.exchange.cve_2021_26855.proxylogon_ecp",
-    "ProxyLogon: status 241 on proxyLogon.ecp", RS, AU,
+    "ProxyLogon: status 241 on proxyLogon.ecp",
+    RS,
+    AU,
     "HTTP status 241 on /ecp/proxyLogon.ecp is returned when the SSRF "
     "obtained an authenticated ECP session: the strongest sign of "
     "successful CVE-2021-26855 exploitation.",
-    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_CRITICAL};
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_CRITICAL};
 static const sp_rule r_autod = {
     "spoor.exchange.cve_2021_26855.autodiscover",
-    "ProxyLogon SSRF probe via autodiscover", RS, AU,
+    "ProxyLogon SSRF probe via autodiscover",
+    RS,
+    AU,
     "AnchorMailbox ServerInfo~ pointing at autodiscover only: the first, "
     "information-gathering step of the exploit, or a scanner.",
-    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_LOW};
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_LOW};
 static const sp_rule r_localhost = {
     "spoor.exchange.cve_2021_26855.localhost_scan",
-    "ProxyLogon scanner (ServerInfo~localhost)", RS, AU,
+    "ProxyLogon scanner (ServerInfo~localhost)",
+    RS,
+    AU,
     "AnchorMailbox ServerInfo~localhost/...: typical of mass scanners testing "
     "for CVE-2021-26855.",
-    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_LOW};
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_LOW};
 static const sp_rule r_reset = {
     "spoor.exchange.cve_2021_27065.reset_vdir",
-    "ProxyLogon: Reset*VirtualDirectory through the SSRF", RS, AU,
+    "ProxyLogon: Reset*VirtualDirectory through the SSRF",
+    RS,
+    AU,
     "HttpProxy Ecp request with AnchorMailbox ServerInfo~*/*Reset*"
     "VirtualDirectory# and status 200: the CVE-2021-27065 step that writes "
     "the virtual directory settings, with a webshell, to a file.",
-    T_EXPLOIT "," T_SHELL, "CVE-2021-27065", SP_LEVEL_CRITICAL};
+    T_EXPLOIT "," T_SHELL,
+    "CVE-2021-27065",
+    SP_LEVEL_CRITICAL};
 static const sp_rule r_ecp_script = {
     "spoor.exchange.cve_2021_27065.ecp_set_vdir_script",
-    "Set-*VirtualDirectory with a script in a URL parameter", RS, AU,
+    "Set-*VirtualDirectory with a script in a URL parameter",
+    RS,
+    AU,
     "ECP Server log: a Set-*VirtualDirectory command whose URL parameters "
     "hold a script or tag, the CVE-2021-27065 webshell plant.",
-    T_EXPLOIT "," T_SHELL, "CVE-2021-27065", SP_LEVEL_CRITICAL};
+    T_EXPLOIT "," T_SHELL,
+    "CVE-2021-27065",
+    SP_LEVEL_CRITICAL};
 static const sp_rule r_ecp_ssrf = {
     "spoor.exchange.cve_2021_27065.ecp_ssrf_request",
-    "ECP request carrying the ProxyLogon SSRF artefact", RS, AU,
+    "ECP request carrying the ProxyLogon SSRF artefact",
+    RS,
+    AU,
     "ECP Server log: a request whose URL carries the ]:444/ecp/ artefact of a "
     "request forged through CVE-2021-26855 (reconnaissance or clean-up around "
     "the webshell plant).",
-    T_EXPLOIT, "CVE-2021-27065", SP_LEVEL_MEDIUM};
+    T_EXPLOIT,
+    "CVE-2021-27065",
+    SP_LEVEL_MEDIUM};
 static const sp_rule r_oab = {
     "spoor.exchange.cve_2021_26858.oab_temp_file",
-    "OABGenerator temporary file outside ClientAccess\\OAB", RS, AU,
+    "OABGenerator temporary file outside ClientAccess\\OAB",
+    RS,
+    AU,
     "OABGenerator 'Download failed and temporary file ... needs to be "
     "removed' with a path outside ClientAccess\\OAB: the arbitrary file write "
     "of CVE-2021-26858.",
-    T_EXPLOIT "," T_SHELL, "CVE-2021-26858", SP_LEVEL_HIGH};
+    T_EXPLOIT "," T_SHELL,
+    "CVE-2021-26858",
+    SP_LEVEL_HIGH};
 static const sp_rule r_um = {
     "spoor.exchange.cve_2021_26857.um_deserialization",
-    "Unified Messaging InvalidCastException (CVE-2021-26857)", RS, AU,
+    "Unified Messaging InvalidCastException (CVE-2021-26857)",
+    RS,
+    AU,
     "Application log error from MSExchange Unified Messaging holding "
     "System.InvalidCastException: the insecure deserialization of "
     "CVE-2021-26857.",
-    T_EXPLOIT, "CVE-2021-26857", SP_LEVEL_HIGH};
+    T_EXPLOIT,
+    "CVE-2021-26857",
+    SP_LEVEL_HIGH};
 static const sp_rule r_ecp_js = {
     "spoor.iis.cve_2021_26855.ecp_js_post",
-    "Anonymous POST to /ecp/<name>.js", RS, AU,
+    "Anonymous POST to /ecp/<name>.js",
+    RS,
+    AU,
     "IIS frontend: an unauthenticated POST to a one-level .js resource under "
     "/ecp/ (or /owa/auth/), the request that carries the ProxyLogon SSRF.",
-    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_HIGH};
 static const sp_rule r_machine = {
     "spoor.iis.cve_2021_26855.backend_machine_account",
-    "ECP backend request as the Exchange computer account", RS, AU,
+    "ECP backend request as the Exchange computer account",
+    RS,
+    AU,
     "IIS backend: an /ecp/ request authenticated as a computer account "
     "(name ending in $), as the ProxyLogon SSRF produces.",
-    T_EXPLOIT, "CVE-2021-26855", SP_LEVEL_HIGH};
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_HIGH};
 static const sp_rule r_ddi = {
     "spoor.iis.cve_2021_27065.ddi_oab_vdir",
-    "DDIService.svc call on an OAB virtual directory schema", RS, AU,
+    "DDIService.svc call on an OAB virtual directory schema",
+    RS,
+    AU,
     "IIS: DDIService.svc Get/SetObject with schema=*OABVirtualDirectory by an "
     "anonymous or computer account: reading or rewriting the OAB virtual "
     "directory for CVE-2021-27065.",
-    T_EXPLOIT "," T_SHELL, "CVE-2021-27065", SP_LEVEL_HIGH};
+    T_EXPLOIT "," T_SHELL,
+    "CVE-2021-27065",
+    SP_LEVEL_HIGH};
 
 const sp_rule *const sp_proxylogon_rules[] = {
-    &r_anchor, &r_cookie, &r_241,   &r_autod,   &r_localhost,
-    &r_reset,  &r_ecp_script, &r_ecp_ssrf, &r_oab, &r_um,
-    &r_ecp_js, &r_machine, &r_ddi, NULL};
+    &r_anchor, &r_cookie,     &r_241,      &r_autod, &r_localhost,
+    &r_reset,  &r_ecp_script, &r_ecp_ssrf, &r_oab,   &r_um,
+    &r_ecp_js, &r_machine,    &r_ddi,      NULL};
 
 static void emit(sp_fset *out, const sp_rule *rule, const sp_event *ev,
                  sp_str reason, sp_field e1, sp_field e2, sp_field e3) {
@@ -127,7 +179,8 @@ static void emit(sp_fset *out, const sp_rule *rule, const sp_event *ev,
 static void on_httpproxy(const sp_event *ev, sp_fset *out) {
   sp_str a = sp_event_get(ev, SP_F_EXCH_ANCHOR);
   int status = sp_event_status(ev);
-  if (a.n > 11 && sp_str_istarts(a, "ServerInfo~") && GLOB("ServerInfo~*/*", a)) {
+  if (a.n > 11 && sp_str_istarts(a, "ServerInfo~") &&
+      GLOB("ServerInfo~*/*", a)) {
     sp_str target = sp_str_make(a.p + 11, a.n - 11);
     const char *slash = memchr(target.p, '/', target.n);
     sp_str host = sp_str_make(target.p, (size_t)(slash - target.p));
@@ -177,8 +230,8 @@ static void on_ecp(const sp_event *ev, sp_fset *out) {
     }
   }
   if (url.n && ssrf_artifact(url))
-    emit(out, &r_ecp_ssrf, ev, cmd.n ? cmd : url, SP_F_HOST_NAME,
-         SP_F_URL_PATH, SP_F__COUNT);
+    emit(out, &r_ecp_ssrf, ev, cmd.n ? cmd : url, SP_F_HOST_NAME, SP_F_URL_PATH,
+         SP_F__COUNT);
 }
 
 static void on_oabgen(const sp_event *ev, sp_fset *out) {
@@ -224,7 +277,8 @@ static bool one_level_js(sp_str p) {
     rest = sp_str_make(p.p + 10, p.n - 10);
   else
     return false;
-  return rest.n > 3 && !memchr(rest.p, '/', rest.n) && sp_str_iends(rest, ".js");
+  return rest.n > 3 && !memchr(rest.p, '/', rest.n) &&
+         sp_str_iends(rest, ".js");
 }
 
 static bool schema_is_oab_vdir(sp_str q) {
@@ -249,8 +303,7 @@ static void on_iis(const sp_event *ev, sp_fset *out) {
   bool anon = user.n == 0;
   bool machine = user.n > 1 && user.p[user.n - 1] == '$';
   if (anon && sp_str_ieq(method, "POST") && one_level_js(path)) {
-    emit(out, &r_ecp_js, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH,
-         SP_F__COUNT);
+    emit(out, &r_ecp_js, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH, SP_F__COUNT);
     if (status == 241)
       emit(out, &r_241, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH, SP_F__COUNT);
   }

@@ -2,8 +2,8 @@
  * registry.c - the built-in detector and rule tables and the small helpers
  * all detectors share. A new detector is one file and one line here.
  */
-#include "detect/detector.h"
 #include "core/timeutil.h"
+#include "detect/detector.h"
 
 extern const sp_detector_vt sp_det_proxylogon;
 extern const sp_detector_vt sp_det_webshell_access;
@@ -58,9 +58,9 @@ sp_err sp_rule_get(size_t k, sp_rule_info *out) {
     for (size_t i = 0; sp_builtin_rule_lists[l][i]; i++, k--)
       if (k == 0) {
         const sp_rule *r = sp_builtin_rule_lists[l][i];
-        *out = (sp_rule_info){r->id,          r->name, r->ruleset,
-                              r->author,      r->description,
-                              r->techniques,  r->cve,  r->level};
+        *out =
+            (sp_rule_info){r->id,          r->name,       r->ruleset, r->author,
+                           r->description, r->techniques, r->cve,     r->level};
         return SP_OK;
       }
   return SP_EINVAL;

@@ -29,22 +29,33 @@
 
 static const sp_rule r_spray = {
     "spoor.auth.password_spray",
-    "Password spraying against Exchange", "spoor-auth", "spoor",
+    "Password spraying against Exchange",
+    "spoor-auth",
+    "spoor",
     "One source failed to authenticate as many distinct accounts on OWA, ECP, "
     "EWS, ActiveSync or autodiscover.",
-    "T1110.003", "", SP_LEVEL_MEDIUM};
+    "T1110.003",
+    "",
+    SP_LEVEL_MEDIUM};
 static const sp_rule r_brute = {
-    "spoor.auth.brute_force", "Brute force of one Exchange account",
-    "spoor-auth", "spoor",
+    "spoor.auth.brute_force",
+    "Brute force of one Exchange account",
+    "spoor-auth",
+    "spoor",
     "One source failed to authenticate as the same account many times.",
-    "T1110.001", "", SP_LEVEL_MEDIUM};
+    "T1110.001",
+    "",
+    SP_LEVEL_MEDIUM};
 static const sp_rule r_success = {
     "spoor.auth.success_after_failures",
-    "Successful logon after password spraying or brute force", "spoor-auth",
+    "Successful logon after password spraying or brute force",
+    "spoor-auth",
     "spoor",
     "A source that sprayed or brute-forced then authenticated successfully: "
     "the named account is likely compromised.",
-    "T1110,T1078", "", SP_LEVEL_HIGH};
+    "T1110,T1078",
+    "",
+    SP_LEVEL_HIGH};
 
 const sp_rule *const sp_spray_rules[] = {&r_spray, &r_brute, &r_success, NULL};
 
@@ -120,8 +131,8 @@ static char *dupn(sp_str v, size_t max) {
 
 static size_t slot_of(source **slots, size_t cap, sp_str ip) {
   size_t i = (size_t)sp_hash_bytes(ip.p, ip.n, false) & (cap - 1);
-  while (slots[i] &&
-         !(strlen(slots[i]->ip) == ip.n && memcmp(slots[i]->ip, ip.p, ip.n) == 0))
+  while (slots[i] && !(strlen(slots[i]->ip) == ip.n &&
+                       memcmp(slots[i]->ip, ip.p, ip.n) == 0))
     i = (i + 1) & (cap - 1);
   return i;
 }
@@ -143,8 +154,8 @@ static source *get_source(spray_state *s, sp_str ip) {
       return NULL;
     for (size_t k = 0; k < s->cap; k++)
       if (s->slots[k])
-        ns[slot_of(ns, ncap, sp_str_make(s->slots[k]->ip,
-                                         strlen(s->slots[k]->ip)))] =
+        ns[slot_of(ns, ncap,
+                   sp_str_make(s->slots[k]->ip, strlen(s->slots[k]->ip)))] =
             s->slots[k];
     free(s->slots);
     s->slots = ns;
@@ -203,8 +214,9 @@ static void add_succ(source *src, const attempt *a) {
 
 static bool auth_path(sp_str p) {
   static const char *const prefixes[] = {
-      "/owa/", "/ecp/", "/ews/", "/microsoft-server-activesync",
-      "/autodiscover/", "/mapi/", "/rpc/", "/oab/", "/powershell"};
+      "/owa/",          "/ecp/",  "/ews/", "/microsoft-server-activesync",
+      "/autodiscover/", "/mapi/", "/rpc/", "/oab/",
+      "/powershell"};
   for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
     if (sp_str_istarts(p, prefixes[i]))
       return true;
@@ -266,7 +278,8 @@ static void spray_merge(void *dstp, void *srcp) {
 }
 
 static int cmp_user(const void *a, const void *b) {
-  const attempt *x = *(const attempt *const *)a, *y = *(const attempt *const *)b;
+  const attempt *x = *(const attempt *const *)a,
+                *y = *(const attempt *const *)b;
   return strcmp(x->user, y->user);
 }
 
@@ -304,7 +317,8 @@ static void judge(source *src, sp_fset *out) {
     distinct++;
     if (j - i >= BRUTE_FAILS) {
       brute = true;
-      snprintf(reason, sizeof reason, "%zu failed logons as this account", j - i);
+      snprintf(reason, sizeof reason, "%zu failed logons as this account",
+               j - i);
       for (size_t k = i; k < j; k++)
         hit(out, &r_brute, src, by_user[k], true, reason);
     }
@@ -312,15 +326,16 @@ static void judge(source *src, sp_fset *out) {
   }
   bool spray = distinct >= SPRAY_USERS;
   if (spray) {
-    snprintf(reason, sizeof reason, "%zu distinct accounts failed from this source",
-             distinct);
+    snprintf(reason, sizeof reason,
+             "%zu distinct accounts failed from this source", distinct);
     for (size_t i = 0; i < src->n_fails; i++)
       hit(out, &r_spray, src, &src->fails[i], false, reason);
   }
   if (spray || brute) {
-    snprintf(reason, sizeof reason,
-             "logon succeeded after %zu failures (%zu accounts) from this source",
-             src->n_fails, distinct);
+    snprintf(
+        reason, sizeof reason,
+        "logon succeeded after %zu failures (%zu accounts) from this source",
+        src->n_fails, distinct);
     for (size_t i = 0; i < src->n_succ; i++)
       if (src->succ[i].ts >= first_fail)
         hit(out, &r_success, src, &src->succ[i], true, reason);

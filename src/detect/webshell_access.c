@@ -15,24 +15,34 @@
 static const sp_rule r_access = {
     "spoor.iis.webshell.access",
     "Request to a non-stock script in an Exchange web folder",
-    "spoor-exchange", "spoor",
+    "spoor-exchange",
+    "spoor",
     "A successful request to an .aspx/.ashx/.asmx file under /aspnet_client/, "
     "/owa/auth/ or /ecp/auth/ that stock Exchange does not ship: webshell use.",
-    "T1505.003", "", SP_LEVEL_HIGH};
+    "T1505.003",
+    "",
+    SP_LEVEL_HIGH};
 static const sp_rule r_flagged = {
     "spoor.iis.webshell.flagged_file_access",
-    "Request to a file the file scan flagged", "spoor-exchange", "spoor",
+    "Request to a file the file scan flagged",
+    "spoor-exchange",
+    "spoor",
     "An IIS request to a script whose file name matched a webshell rule in the "
     "file scan of the same run.",
-    "T1505.003", "", SP_LEVEL_CRITICAL};
+    "T1505.003",
+    "",
+    SP_LEVEL_CRITICAL};
 static const sp_rule r_probe = {
     "spoor.iis.webshell.probe",
     "Probe for a non-stock script in an Exchange web folder",
-    "spoor-exchange", "spoor",
+    "spoor-exchange",
+    "spoor",
     "An unsuccessful request (3xx/4xx/5xx) to a script that stock Exchange "
     "does not ship, in a folder where webshells are planted: a scanner "
     "looking for known shells.",
-    "T1505.003,T1595.003", "", SP_LEVEL_LOW};
+    "T1505.003,T1595.003",
+    "",
+    SP_LEVEL_LOW};
 
 const sp_rule *const sp_webshell_rules[] = {&r_access, &r_flagged, &r_probe,
                                             NULL};
@@ -72,10 +82,9 @@ static void ws_on_event(void *st, const sp_event *ev, sp_fset *out) {
   sp_str base = sp_str_basename(path);
   if (s->ctx.flagged_names && sp_strset_has(s->ctx.flagged_names, base, true))
     rule = &r_flagged;
-  else if (watched_dir(path) &&
-           !sp_strset_has(s->ctx.stock_urls, path, true))
-    rule = (status < 0 || (status >= 200 && status < 300)) ? &r_access
-                                                           : &r_probe;
+  else if (watched_dir(path) && !sp_strset_has(s->ctx.stock_urls, path, true))
+    rule =
+        (status < 0 || (status >= 200 && status < 300)) ? &r_access : &r_probe;
   if (!rule)
     return;
   sp_hit h;

@@ -14,8 +14,8 @@
  * takes no lock. Files are numbered by sorted path, so output is the same for
  * any -j.
  */
-#include "engine/engine_int.h"
 #include "core/timeutil.h"
+#include "engine/engine_int.h"
 #include "readers/lines.h"
 #include "walk/source.h"
 #include "walk/walk.h"
@@ -177,8 +177,8 @@ static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
   sp_lines_init(&ls, f->reader, st, &w->rc);
   for (;;) {
     size_t got = 0;
-    sp_err e = sp_source_read(src, w->buf, SP_SOURCE_BLOCK, &got, msg,
-                              sizeof msg);
+    sp_err e =
+        sp_source_read(src, w->buf, SP_SOURCE_BLOCK, &got, msg, sizeof msg);
     if (got) {
       f->pub.bytes += got;
       if (!sp_lines_feed(&ls, w->buf, got)) {

@@ -109,7 +109,8 @@ static int cmp_finding(const void *pa, const void *pb) {
   if (a->n_evidence && b->n_evidence) {
     if ((c = strcmp(a->evidence[0].path, b->evidence[0].path)))
       return c;
-    return cmp_i64((int64_t)a->evidence[0].where, (int64_t)b->evidence[0].where);
+    return cmp_i64((int64_t)a->evidence[0].where,
+                   (int64_t)b->evidence[0].where);
   }
   return 0;
 }

@@ -77,8 +77,8 @@ typedef struct sp_event {
   int64_t ts; /* ns since the epoch, SP_TIME_NONE if unknown */
   sp_source_kind kind;
   uint32_t file_id;
-  uint64_t line;   /* physical line (1-based) or record number */
-  uint64_t offset; /* byte offset of the line in the (decompressed) file */
+  uint64_t line;    /* physical line (1-based) or record number */
+  uint64_t offset;  /* byte offset of the line in the (decompressed) file */
   uint64_t present; /* bit i set: field i holds a value */
   sp_str f[SP_F__COUNT];
 } sp_event;

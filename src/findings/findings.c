@@ -117,7 +117,8 @@ static int ref_cmp(const sp_agg_ref *a, const sp_agg_ref *b) {
   return 0;
 }
 
-/* Insert r into the sorted, bounded reference list; duplicates are kept once. */
+/* Insert r into the sorted, bounded reference list; duplicates are kept once.
+ */
 static void refs_insert(sp_agg *a, const sp_agg_ref *r) {
   size_t i = a->n_refs;
   while (i > 0 && ref_cmp(&a->refs[i - 1], r) > 0)

@@ -31,7 +31,8 @@ size_t sp_utf8_len(const unsigned char *s, size_t n) {
       return 0;
     cp = (cp << 6) | (s[i] & 0x3F);
   }
-  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+  if ((len == 3 && cp < 0x800) ||
+      (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
       (cp >= 0xD800 && cp <= 0xDFFF))
     return 0;
   return len;

@@ -205,7 +205,9 @@ static void write_jsonl(FILE *out, const sp_finding *f) {
   write_nested(out, &ps, f);
 }
 
-static void csv_str(FILE *out, const char *s) { sp_csv_cell(out, s, strlen(s)); }
+static void csv_str(FILE *out, const char *s) {
+  sp_csv_cell(out, s, strlen(s));
+}
 
 static void write_csv_row(FILE *out, const sp_finding *f) {
   char first[40], last[40], num[32];
@@ -275,9 +277,10 @@ static void write_table_row(FILE *out, const sp_finding *f) {
   if (f->n_evidence) {
     fputs("         at ", out);
     sp_term_str(out, f->evidence[0].path, strlen(f->evidence[0].path), 100);
-    fprintf(out, f->evidence[0].kind == SP_REF_LINE     ? ":%llu"
-                 : f->evidence[0].kind == SP_REF_RECORD ? " record %llu"
-                                                        : " offset %llu",
+    fprintf(out,
+            f->evidence[0].kind == SP_REF_LINE     ? ":%llu"
+            : f->evidence[0].kind == SP_REF_RECORD ? " record %llu"
+                                                   : " offset %llu",
             (unsigned long long)f->evidence[0].where);
     if (f->n_evidence > 1)
       fprintf(out, " (+%zu more)", f->n_evidence - 1);
@@ -318,16 +321,18 @@ static void json_time(FILE *out, int64_t ns) {
 }
 
 sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
-  fprintf(out, "{\"findings\":%zu,\"findings_dropped\":%llu,\"problems\":%llu,"
-               "\"sources\":[",
+  fprintf(out,
+          "{\"findings\":%zu,\"findings_dropped\":%llu,\"problems\":%llu,"
+          "\"sources\":[",
           r->n_findings, (unsigned long long)r->findings_dropped,
           (unsigned long long)r->problems);
   for (size_t i = 0; i < r->n_sources; i++) {
     const sp_source_cov *s = &r->sources[i];
     fputs(i ? ",{\"source\":" : "{\"source\":", out);
     sp_json_str(out, s->source, strlen(s->source));
-    fprintf(out, ",\"files\":%llu,\"bytes\":%llu,\"events\":%llu,"
-                 "\"malformed\":%llu,\"first\":",
+    fprintf(out,
+            ",\"files\":%llu,\"bytes\":%llu,\"events\":%llu,"
+            "\"malformed\":%llu,\"first\":",
             (unsigned long long)s->files, (unsigned long long)s->bytes,
             (unsigned long long)s->events, (unsigned long long)s->malformed);
     json_time(out, s->first_ns);
@@ -342,7 +347,8 @@ sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
     sp_json_str(out, f->path, strlen(f->path));
     fputs(",\"source\":", out);
     sp_json_str(out, f->source, strlen(f->source));
-    fprintf(out, ",\"bytes\":%llu,\"events\":%llu,\"malformed\":%llu,\"first\":",
+    fprintf(out,
+            ",\"bytes\":%llu,\"events\":%llu,\"malformed\":%llu,\"first\":",
             (unsigned long long)f->bytes, (unsigned long long)f->events,
             (unsigned long long)f->malformed);
     json_time(out, f->first_ns);

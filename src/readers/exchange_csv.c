@@ -157,8 +157,7 @@ static void ecp_fields(sp_rctx *rc, sp_event *ev, sp_str data) {
       size_t pl = q ? (size_t)(q - u.p) : u.n;
       sp_event_set(ev, SP_F_URL_PATH, sp_str_make(u.p, pl));
       if (q && pl + 1 < u.n)
-        sp_event_set(ev, SP_F_URL_QUERY,
-                     sp_str_make(q + 1, u.n - pl - 1));
+        sp_event_set(ev, SP_F_URL_QUERY, sp_str_make(q + 1, u.n - pl - 1));
     }
   }
 }
@@ -255,7 +254,8 @@ static int exch_sniff(const char *buf, size_t len) {
       sp_str_istarts(s, "TimeStamp,ServerName,EventId") ||
       sp_str_istarts(s, "date-time,"))
     return 95;
-  if (sp_str_istarts(s, "#Log-type:") || sp_str_istarts(s, "#Fields: DateTime,"))
+  if (sp_str_istarts(s, "#Log-type:") ||
+      sp_str_istarts(s, "#Fields: DateTime,"))
     return 80;
   return 0;
 }

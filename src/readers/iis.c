@@ -83,8 +83,7 @@ static void iis_line(void *st, sp_rctx *rc, const char *p, size_t n,
     return;
   if (p[0] == '#') {
     static const char fields[] = "#Fields:";
-    if (n >= sizeof fields - 1 &&
-        sp_str_istarts(sp_str_make(p, n), fields))
+    if (n >= sizeof fields - 1 && sp_str_istarts(sp_str_make(p, n), fields))
       parse_fields(s, rc, p + sizeof fields - 1, n - (sizeof fields - 1),
                    lineno);
     return;

@@ -18,9 +18,9 @@
 #include <stdint.h>
 
 /* Hard limits for line formats. */
-#define SP_MAX_LINE (1u << 20)   /* 1 MiB: longer lines are skipped */
-#define SP_MAX_COLUMNS 256       /* fields per line/header */
-#define SP_SNIFF_BYTES 4096      /* bytes the sniffer looks at */
+#define SP_MAX_LINE (1u << 20) /* 1 MiB: longer lines are skipped */
+#define SP_MAX_COLUMNS 256     /* fields per line/header */
+#define SP_SNIFF_BYTES 4096    /* bytes the sniffer looks at */
 #define SP_SCRATCH_BYTES (2u * SP_MAX_LINE + 4096)
 
 typedef struct sp_rctx sp_rctx;
@@ -32,10 +32,10 @@ struct sp_rctx {
   /* Called for every skipped line with a short static or stack reason. */
   void (*on_malformed)(void *user, uint64_t line, const char *reason);
   void *user;
-  sp_event ev;          /* the reusable event */
-  char *scratch;        /* decoded values for the current line */
-  size_t scratch_used;  /* reset before every line */
-  size_t scratch_cap;   /* SP_SCRATCH_BYTES */
+  sp_event ev;         /* the reusable event */
+  char *scratch;       /* decoded values for the current line */
+  size_t scratch_used; /* reset before every line */
+  size_t scratch_cap;  /* SP_SCRATCH_BYTES */
 };
 
 /* Set up a context (allocates the scratch space); false on out of memory. */
@@ -68,8 +68,8 @@ typedef struct sp_reader_vt {
   /* Confidence 0..100 that buf (the first bytes of a file) is this format. */
   int (*sniff)(const char *buf, size_t len);
   void *(*create)(void);
-  void (*line)(void *st, sp_rctx *rc, const char *p, size_t n,
-               uint64_t lineno, uint64_t offset);
+  void (*line)(void *st, sp_rctx *rc, const char *p, size_t n, uint64_t lineno,
+               uint64_t offset);
   void (*destroy)(void *st);
 } sp_reader_vt;
 

@@ -7,10 +7,10 @@
 #include "walk/walk.h"
 
 #include <dirent.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,9 +85,9 @@ static void add(walker *w, const char *path, const struct stat *st,
     return;
   }
   e->size = st ? (uint64_t)st->st_size : 0;
-  e->mtime_ns = st ? (int64_t)st->st_mtim.tv_sec * 1000000000LL +
-                         st->st_mtim.tv_nsec
-                   : INT64_MIN;
+  e->mtime_ns =
+      st ? (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec
+         : INT64_MIN;
   e->skip_reason = skip;
   l->n++;
 }
@@ -206,7 +206,8 @@ sp_err sp_walk(const char *const *roots, size_t n_roots, sp_walk_list *out) {
       continue;
     }
     /* A root given explicitly may itself be a link: it defines the root. */
-    if (S_ISLNK(st.st_mode) && stat(roots[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (S_ISLNK(st.st_mode) && stat(roots[i], &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
       if (seen_add(&w, st.st_dev, st.st_ino))
         visit_dir(&w, roots[i], 0);
     } else {

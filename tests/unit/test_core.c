@@ -2,11 +2,11 @@
  * test_core.c - unit tests for src/core: time parsing and formatting, glob
  * matching, string helpers and the bounded string set.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include "core/str.h"
 #include "core/strset.h"
@@ -33,7 +33,8 @@ static void test_iso8601(void **state) {
   assert_false(sp_parse_iso8601(S("2021-03-03T06:59:13Zjunk"), &ns));
   assert_false(sp_parse_iso8601(S("2021-03-03T06:59"), &ns));
   assert_false(sp_parse_iso8601(S("bad"), &ns));
-  assert_false(sp_parse_iso8601(S("1601-01-01T00:00:00Z"), &ns)); /* < int64 ns */
+  assert_false(
+      sp_parse_iso8601(S("1601-01-01T00:00:00Z"), &ns)); /* < int64 ns */
   assert_false(sp_parse_iso8601(S(""), &ns));
 }
 

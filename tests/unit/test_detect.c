@@ -3,11 +3,11 @@
  * CVE-2021-26857 Application-log detector (its reader lands with EVTX), and
  * edge cases of the ProxyLogon and webshell patterns.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <string.h>
 
@@ -76,9 +76,10 @@ static void test_26857(void **state) {
   set(&ev, SP_F_EVENT_PROVIDER, "MSExchange Unified Messaging");
   set(&ev, SP_F_LOG_LEVEL, "Error");
   set(&ev, SP_F_EVENT_CODE, "4");
-  set(&ev, SP_F_MESSAGE, "Watson report about to be sent for process id: "
-                         "10000, with parameters: E12IIS, c-RTL-AMD64, "
-                         "System.InvalidCastException, UMWorkerProcess");
+  set(&ev, SP_F_MESSAGE,
+      "Watson report about to be sent for process id: "
+      "10000, with parameters: E12IIS, c-RTL-AMD64, "
+      "System.InvalidCastException, UMWorkerProcess");
   run1("proxylogon", &ev, NULL, &s);
   assert_int_equal(s.n, 1);
   assert_true(has(&s, "spoor.exchange.cve_2021_26857.um_deserialization"));
@@ -112,8 +113,9 @@ static void test_cookie_and_anchor(void **state) {
   assert_true(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
   assert_false(has(&s, "spoor.exchange.cve_2021_26855.proxylogon_ecp"));
   /* Reset*VirtualDirectory needs status 200. */
-  set(&ev, SP_F_EXCH_ANCHOR, "ServerInfo~a]@E:444/ecp/DDI/DDIService.svc/"
-                             "SetObject?schema=ResetOABVirtualDirectory#");
+  set(&ev, SP_F_EXCH_ANCHOR,
+      "ServerInfo~a]@E:444/ecp/DDI/DDIService.svc/"
+      "SetObject?schema=ResetOABVirtualDirectory#");
   set(&ev, SP_F_HTTP_STATUS, "500");
   run1("proxylogon", &ev, NULL, &s);
   assert_false(has(&s, "spoor.exchange.cve_2021_27065.reset_vdir"));
@@ -127,12 +129,14 @@ static void test_oab_paths(void **state) {
   sp_event ev;
   seen s;
   new_event(&ev, SP_SRC_EXCH_OABGEN);
-  set(&ev, SP_F_MESSAGE, "Download failed and temporary file 'D:/Exchange/"
-                         "ClientAccess/OAB/Temp/x.tmp' needs to be removed");
+  set(&ev, SP_F_MESSAGE,
+      "Download failed and temporary file 'D:/Exchange/"
+      "ClientAccess/OAB/Temp/x.tmp' needs to be removed");
   run1("proxylogon", &ev, NULL, &s);
   assert_int_equal(s.n, 0);
-  set(&ev, SP_F_MESSAGE, "download failed and temporary file 'C:\\inetpub\\"
-                         "wwwroot\\aspnet_client\\a.aspx");
+  set(&ev, SP_F_MESSAGE,
+      "download failed and temporary file 'C:\\inetpub\\"
+      "wwwroot\\aspnet_client\\a.aspx");
   run1("proxylogon", &ev, NULL, &s);
   assert_true(has(&s, "spoor.exchange.cve_2021_26858.oab_temp_file"));
 }
@@ -192,14 +196,16 @@ static void test_webshell_flagged(void **state) {
 
 static void test_fset_aggregation(void **state) {
   (void)state;
-  static const sp_rule r = {"t.rule", "n", "rs", "a", "d", "T1", "", SP_LEVEL_LOW};
+  static const sp_rule r = {"t.rule", "n",  "rs", "a",
+                            "d",      "T1", "",   SP_LEVEL_LOW};
   sp_fset *a, *b;
   assert_int_equal(sp_fset_create(&a), SP_OK);
   assert_int_equal(sp_fset_create(&b), SP_OK);
   for (int i = 0; i < 100; i++) {
     sp_hit h;
     sp_hit_init(&h, &r, 1000 - i, (uint32_t)(i % 3), (uint64_t)i, SP_REF_LINE);
-    sp_hit_entity(&h, "source.ip", sp_str_make(i % 2 ? "1.1.1.1" : "2.2.2.2", 7));
+    sp_hit_entity(&h, "source.ip",
+                  sp_str_make(i % 2 ? "1.1.1.1" : "2.2.2.2", 7));
     sp_fset_add(i < 50 ? a : b, &h);
   }
   assert_int_equal(sp_fset_merge(a, b), SP_OK);

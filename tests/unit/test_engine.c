@@ -4,11 +4,11 @@
  * garbage, password spraying, determinism across -j, the JSON contract and
  * hostile strings in every output format.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +131,8 @@ static void test_gzip(void **state) {
   /* The reader is chosen by content: a misleading name does not matter. */
   write_gz(dir, "notes.txt", log, len);
   sp_result *r = hunt(dir, 2);
-  const sp_finding *f = find_rule(r, "spoor.exchange.cve_2021_26855.proxylogon_ecp", 0);
+  const sp_finding *f =
+      find_rule(r, "spoor.exchange.cve_2021_26855.proxylogon_ecp", 0);
   assert_non_null(f);
   assert_int_equal(f->count, 2);
   assert_int_equal(f->n_evidence, 2);
@@ -249,14 +250,16 @@ static void test_spray(void **state) {
   char *b = malloc(cap);
   n += (size_t)snprintf(b + n, cap - n, "%s", IIS_HDR);
   for (int i = 0; i < 12; i++)
-    n += (size_t)snprintf(b + n, cap - n,
-                          "2021-03-03 02:00:%02d 10.0.0.5 POST "
-                          "/EWS/Exchange.asmx - 443 CORP\\user%d 198.51.100.200 "
-                          "python 401\r\n",
-                          i, i);
-  n += (size_t)snprintf(b + n, cap - n,
-                        "2021-03-03 02:01:00 10.0.0.5 POST /EWS/Exchange.asmx - "
-                        "443 CORP\\User7 198.51.100.200 python 200\r\n");
+    n +=
+        (size_t)snprintf(b + n, cap - n,
+                         "2021-03-03 02:00:%02d 10.0.0.5 POST "
+                         "/EWS/Exchange.asmx - 443 CORP\\user%d 198.51.100.200 "
+                         "python 401\r\n",
+                         i, i);
+  n +=
+      (size_t)snprintf(b + n, cap - n,
+                       "2021-03-03 02:01:00 10.0.0.5 POST /EWS/Exchange.asmx - "
+                       "443 CORP\\User7 198.51.100.200 python 200\r\n");
   for (int i = 0; i < 25; i++)
     n += (size_t)snprintf(b + n, cap - n,
                           "2021-03-03 03:00:%02d 10.0.0.5 POST "
@@ -264,13 +267,14 @@ static void test_spray(void **state) {
                           "198.51.100.201 python 401\r\n",
                           i);
   /* A user who mistypes twice: not an attack. */
-  n += (size_t)snprintf(b + n, cap - n,
-                        "2021-03-03 04:00:00 10.0.0.5 POST /EWS/Exchange.asmx - "
-                        "443 CORP\\bob 10.0.0.9 Outlook 401\r\n"
-                        "2021-03-03 04:00:01 10.0.0.5 POST /EWS/Exchange.asmx - "
-                        "443 CORP\\bob 10.0.0.9 Outlook 401\r\n"
-                        "2021-03-03 04:00:02 10.0.0.5 POST /EWS/Exchange.asmx - "
-                        "443 CORP\\bob 10.0.0.9 Outlook 200\r\n");
+  n +=
+      (size_t)snprintf(b + n, cap - n,
+                       "2021-03-03 04:00:00 10.0.0.5 POST /EWS/Exchange.asmx - "
+                       "443 CORP\\bob 10.0.0.9 Outlook 401\r\n"
+                       "2021-03-03 04:00:01 10.0.0.5 POST /EWS/Exchange.asmx - "
+                       "443 CORP\\bob 10.0.0.9 Outlook 401\r\n"
+                       "2021-03-03 04:00:02 10.0.0.5 POST /EWS/Exchange.asmx - "
+                       "443 CORP\\bob 10.0.0.9 Outlook 200\r\n");
   /* Split over two files so workers must merge their state. */
   size_t half = 0;
   for (size_t i = 0, lines = 0; i < n; i++)
@@ -333,8 +337,10 @@ static void test_json_contract(void **state) {
   assert_non_null(strstr(json, "\"kind\":\"alert\""));
   assert_non_null(strstr(json, "\"severity\":90"));
   assert_non_null(strstr(json, "\"source\":{\"ip\":\"192.0.2.10\"}"));
-  assert_non_null(strstr(json, "\"vulnerability\":{\"id\":\"CVE-2021-26855\"}"));
-  assert_non_null(strstr(json, "\"threat\":{\"technique\":{\"id\":[\"T1190\"]}}"));
+  assert_non_null(
+      strstr(json, "\"vulnerability\":{\"id\":\"CVE-2021-26855\"}"));
+  assert_non_null(
+      strstr(json, "\"threat\":{\"technique\":{\"id\":[\"T1190\"]}}"));
   assert_non_null(strstr(json, "\"evidence\":[{\"path\":\""));
   assert_non_null(strstr(json, "\"line\":7}"));
   free(json);
@@ -376,7 +382,8 @@ static void test_escaping(void **state) {
   (void)state;
   const char evil[] = "a\"b\\c\n\x1b[2J\x07\xff\xc3\xa9\xc2\x9b";
   char *j = esc(sp_json_str, evil, sizeof evil - 1);
-  assert_string_equal(j, "\"a\\\"b\\\\c\\n\\u001b[2J\\u0007\\ufffd\xc3\xa9\\u009b\"");
+  assert_string_equal(
+      j, "\"a\\\"b\\\\c\\n\\u001b[2J\\u0007\\ufffd\xc3\xa9\\u009b\"");
   free(j);
   char *t = esc(term, evil, sizeof evil - 1);
   assert_null(strchr(t, 0x1b));
@@ -399,10 +406,14 @@ static void test_escaping(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_gzip),          cmocka_unit_test(test_truncated_gzip),
-      cmocka_unit_test(test_symlinks),      cmocka_unit_test(test_garbage),
-      cmocka_unit_test(test_spray),         cmocka_unit_test(test_deterministic),
-      cmocka_unit_test(test_json_contract), cmocka_unit_test(test_escaping),
+      cmocka_unit_test(test_gzip),
+      cmocka_unit_test(test_truncated_gzip),
+      cmocka_unit_test(test_symlinks),
+      cmocka_unit_test(test_garbage),
+      cmocka_unit_test(test_spray),
+      cmocka_unit_test(test_deterministic),
+      cmocka_unit_test(test_json_contract),
+      cmocka_unit_test(test_escaping),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,11 +3,11 @@
  * Exchange CSV reader (HttpProxy, ECP, OABGenerator), CSV and ECP splitting
  * and the content sniffer. Readers run on memory buffers; no files.
  */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +112,8 @@ static void test_iis_no_fields(void **state) {
   got *g = run("iis", log, sizeof log - 1);
   assert_int_equal(g->n, 0);
   assert_int_equal(g->n_bad, 1);
-  assert_string_equal(g->bad_reason[0], "data line before any #Fields directive");
+  assert_string_equal(g->bad_reason[0],
+                      "data line before any #Fields directive");
   free(g);
 }
 
@@ -168,7 +169,8 @@ static void test_ecp(void **state) {
   assert_string_equal(F(g, 0, SP_F_EXCH_ECP_CMD),
                       "Set-OabVirtualDirectory.ExternalUrl='http://f/<script "
                       "language=\"JScript\">a;b</script>'.Identity='x'");
-  assert_string_equal(F(g, 0, SP_F_URL_PATH), "/ecp/DDI/DDIService.svc/SetObject");
+  assert_string_equal(F(g, 0, SP_F_URL_PATH),
+                      "/ecp/DDI/DDIService.svc/SetObject");
   assert_string_equal(F(g, 0, SP_F_URL_QUERY),
                       "schema=OABVirtualDirectory&a=%5D:444/ecp/y.js");
   assert_string_equal(F(g, 0, SP_F_EXCH_BUILD), "15.1.2176.2");
@@ -288,7 +290,8 @@ static void test_sniff(void **state) {
   assert_string_equal(vt->name, "exchange_csv");
   vt = sp_reader_sniff(ecp_log, sizeof ecp_log - 1);
   assert_string_equal(vt->name, "exchange_csv");
-  const char iis_nosw[] = "#Version: 1.0\n#Date: x\n#Fields: date time cs-method c-ip\n";
+  const char iis_nosw[] =
+      "#Version: 1.0\n#Date: x\n#Fields: date time cs-method c-ip\n";
   vt = sp_reader_sniff(iis_nosw, sizeof iis_nosw - 1);
   assert_non_null(vt);
   assert_string_equal(vt->name, "iis");
