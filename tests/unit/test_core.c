@@ -2,11 +2,13 @@
  * test_core.c - unit tests for src/core: time parsing and formatting, glob
  * matching, string helpers and the bounded string set.
  */
-#include <cmocka.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include "core/str.h"
 #include "core/strset.h"

@@ -3,11 +3,13 @@
  * CVE-2021-26857 Application-log detector (its reader lands with EVTX), and
  * edge cases of the ProxyLogon and webshell patterns.
  */
-#include <cmocka.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include <string.h>
 

@@ -4,11 +4,13 @@
  * garbage, password spraying, determinism across -j, the JSON contract and
  * hostile strings in every output format.
  */
-#include <cmocka.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,11 +3,13 @@
  * Exchange CSV reader (HttpProxy, ECP, OABGenerator), CSV and ECP splitting
  * and the content sniffer. Readers run on memory buffers; no files.
  */
-#include <cmocka.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
