@@ -3,6 +3,7 @@
  * all detectors share. A new detector is one file and one line here.
  */
 #include "core/timeutil.h"
+#include "filescan/filescan.h"
 #include "detect/detector.h"
 
 extern const sp_detector_vt sp_det_proxylogon;
@@ -45,23 +46,28 @@ int sp_event_status(const sp_event *ev) {
   return (int)v;
 }
 
+/* The i-th built-in rule: detector rules, then the file scanner's own
+ * (non-YARA) rules; NULL past the end. */
+static const sp_rule *builtin_rule(size_t k) {
+  for (size_t l = 0; sp_builtin_rule_lists[l]; l++)
+    for (size_t i = 0; sp_builtin_rule_lists[l][i]; i++, k--)
+      if (k == 0)
+        return sp_builtin_rule_lists[l][i];
+  return sp_filescan_builtin_rule(k);
+}
+
 size_t sp_rule_count(void) {
   size_t n = 0;
-  for (size_t l = 0; sp_builtin_rule_lists[l]; l++)
-    for (size_t i = 0; sp_builtin_rule_lists[l][i]; i++)
-      n++;
+  while (builtin_rule(n))
+    n++;
   return n;
 }
 
 sp_err sp_rule_get(size_t k, sp_rule_info *out) {
-  for (size_t l = 0; sp_builtin_rule_lists[l]; l++)
-    for (size_t i = 0; sp_builtin_rule_lists[l][i]; i++, k--)
-      if (k == 0) {
-        const sp_rule *r = sp_builtin_rule_lists[l][i];
-        *out =
-            (sp_rule_info){r->id,          r->name,       r->ruleset, r->author,
-                           r->description, r->techniques, r->cve,     r->level};
-        return SP_OK;
-      }
-  return SP_EINVAL;
+  const sp_rule *r = builtin_rule(k);
+  if (!r)
+    return SP_EINVAL;
+  *out = (sp_rule_info){r->id,          r->name,       r->ruleset, r->author,
+                        r->description, r->techniques, r->cve,     r->level};
+  return SP_OK;
 }
