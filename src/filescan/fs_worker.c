@@ -1,6 +1,7 @@
 /*
  * fs_worker.c - the per-thread half of the file scanner (see filescan.h):
- * reads one file (O_NOFOLLOW, bounded buffer), hashes it with SHA-256
+ * reads one file (bounded buffer; symbolic links were vetted by the walker,
+ * which follows them only inside the evidence roots), hashes it with SHA-256
  * (OpenSSL EVP), runs the thread's YARA scanner with the THOR-style external
  * variables, and turns YARA matches, modified stock files and stock-name
  * look-alikes into hits in the caller's finding set.
@@ -409,13 +410,9 @@ void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id, const char *path,
     note(res, "invalid arguments");
     return;
   }
-  int fd =
-      open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
-    if (errno == ELOOP)
-      note(res, "symbolic link not followed");
-    else
-      note(res, "open: %s", strerror(errno));
+    note(res, "open: %s", strerror(errno));
     return;
   }
   struct stat st;

@@ -104,6 +104,10 @@ static bool inside_roots(walker *w, const char *real) {
 
 static void visit(walker *w, const char *path, int depth);
 
+static int cmp_name(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void visit_dir(walker *w, const char *path, int depth) {
   if (depth > SP_WALK_MAX_DEPTH) {
     add(w, path, NULL, "folder nesting deeper than 64 levels");
@@ -134,6 +138,10 @@ static void visit_dir(walker *w, const char *path, int depth) {
       n++;
   }
   closedir(d);
+  /* Sorted, so which of two names for one file is kept does not depend on
+   * the file system's directory order. */
+  if (n)
+    qsort(names, n, sizeof *names, cmp_name);
   for (size_t i = 0; i < n && w->err == SP_OK; i++) {
     size_t len = strlen(path) + strlen(names[i]) + 2;
     char *child = malloc(len);
