@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# bench/run.sh - throughput benchmark of `spoor hunt` on synthetic Exchange
+# IIS and HttpProxy logs, against `cat` (the I/O limit) and `grep -c`.
+#
+# usage: bench/run.sh [SIZE]          SIZE defaults to 2G (suffix K/M/G/T)
+# env:   BENCH_DIR  data folder       (default build/bench-data)
+#        SPOOR      spoor binary      (default build/release/spoor)
+#        SPOOR_GEN  spoor-gen binary  (default build/release/spoor-gen)
+#        RUNS       runs per tool     (default 3; the median is reported)
+#
+# The data is generated once by `spoor-gen bench` and reused while the size
+# marker matches. Nothing is dropped from the page cache: an untimed `cat`
+# warms it first, so every tool reads from memory and the numbers measure
+# CPU work, not the disk. Run from the repository root.
+set -euo pipefail
+
+SIZE=${1:-2G}
+BENCH_DIR=${BENCH_DIR:-build/bench-data}
+SPOOR=${SPOOR:-build/release/spoor}
+SPOOR_GEN=${SPOOR_GEN:-build/release/spoor-gen}
+RUNS=${RUNS:-3}
+SEED=1
+TIME=/usr/bin/time
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+case "$SIZE" in
+  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
+[[ "$SIZE" =~ ^[0-9]+[KkMmGgTt]?$ ]] || die "bad SIZE '$SIZE' (e.g. 512M, 2G)"
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "bad RUNS '$RUNS'"
+
+if [[ ! -x $TIME ]] || ! $TIME --version 2>&1 | grep -q 'GNU'; then
+  die "GNU time is required at $TIME; install it with: sudo apt-get install time"
+fi
+[[ -x $SPOOR_GEN ]] || die "$SPOOR_GEN not found; build it with:
+  cmake --preset release && cmake --build --preset release"
+[[ -x $SPOOR ]] || die "$SPOOR not found; build it with:
+  cmake --preset release && cmake --build --preset release"
+
+NPROC=$(nproc)
+DATA="$BENCH_DIR/data"
+MARKER="$BENCH_DIR/bench-size.txt"
+WANT="size=$SIZE seed=$SEED"
+
+# ---- data -------------------------------------------------------------------
+if [[ -f $MARKER && "$(cat "$MARKER")" == "$WANT" && -d $DATA ]]; then
+  echo "bench: reusing $DATA ($WANT)"
+else
+  if [[ -e $DATA ]]; then
+    # Only ever delete a data folder this script made (it has the marker).
+    [[ -f $MARKER ]] || die "$DATA exists but has no $MARKER; remove it yourself"
+    echo "bench: size changed, regenerating $DATA"
+    rm -rf -- "$DATA"
+  fi
+  rm -f -- "$MARKER"
+  mkdir -p -- "$BENCH_DIR"
+  echo "bench: generating $SIZE of logs into $DATA"
+  "$SPOOR_GEN" bench "$DATA" --size "$SIZE" --seed "$SEED"
+  echo "$WANT" > "$MARKER"
+fi
+
+mapfile -d '' FILES < <(find "$DATA" -type f -print0 | sort -z)
+((${#FILES[@]} > 0)) || die "no files under $DATA"
+BYTES=$(find "$DATA" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
+echo "bench: ${#FILES[@]} files, $BYTES bytes, $NPROC cores"
+
+echo "bench: warming the page cache"
+cat -- "${FILES[@]}" > /dev/null
+
+# ---- measurement ------------------------------------------------------------
+TMP=$(mktemp -d)
+trap 'rm -rf -- "$TMP"' EXIT
+
+# measure NAME CORES OUT CMD...: runs CMD $RUNS times under GNU time with
+# stdout to OUT and appends "NAME CORES median_seconds max_rss_kib status" to
+# $TMP/results. A non-zero exit status is reported, not fatal.
+measure() {
+  local name=$1 cores=$2 dest=$3
+  shift 3
+  local secs=() rss=0 status=0 i out line
+  for ((i = 1; i <= RUNS; i++)); do
+    out="$TMP/time.$i"
+    local rc=0
+    if ! LC_ALL=C $TIME -f '%e %M' -o "$out" "$@" > "$dest" 2> "$TMP/stderr"; then
+      rc=$(sed -n 's/^Command exited with non-zero status \([0-9]*\).*/\1/p' "$out")
+      rc=${rc:-1}
+    fi
+    # GNU time prepends "Command exited with non-zero status N" on failure.
+    line=$(tail -n 1 "$out")
+    ((rc == 0)) || status=$rc
+    secs+=("${line%% *}")
+    local r=${line##* }
+    if ((r > rss)); then rss=$r; fi
+  done
+  if ((status != 0)); then
+    echo "bench: warning: '$*' exited with status $status:" >&2
+    head -n 5 "$TMP/stderr" >&2 || true
+  fi
+  local median
+  median=$(printf '%s\n' "${secs[@]}" | sort -g | awk -v n="$RUNS" \
+    'NR == int((n + 1) / 2) {print; exit}')
+  printf '%s %s %s %s %s\n' "$name" "$cores" "$median" "$rss" "$status" \
+    >> "$TMP/results"
+  printf 'bench: %-22s %8ss  (runs: %s)\n' "$name" "$median" "${secs[*]}"
+}
+
+# grep writes to a file: GNU grep stops at the first match when its output
+# is /dev/null, which would not be a full scan.
+measure "cat" 1 /dev/null cat -- "${FILES[@]}"
+measure "grep -c ServerInfo~" 1 "$TMP/grep.out" grep -c 'ServerInfo~' -- "${FILES[@]}"
+measure "spoor hunt -j1" 1 /dev/null "$SPOOR" hunt -j1 --format jsonl "$DATA"
+measure "spoor hunt -j$NPROC" "$NPROC" /dev/null \
+  "$SPOOR" hunt -j"$NPROC" --format jsonl "$DATA"
+
+# ---- report -----------------------------------------------------------------
+# table FORMAT: FORMAT is "text" or "md".
+table() {
+  awk -v bytes="$BYTES" -v fmt="$1" '
+    function num(x, d) { return sprintf("%." d "f", x) }
+    NR == 1 { cat = $(NF - 2) }
+    {
+      n = split($0, f, " ")
+      status = f[n]; rss = f[n - 1]; secs = f[n - 2]; cores = f[n - 3]
+      name = f[1]; for (i = 2; i <= n - 4; i++) name = name " " f[i]
+      mbs = secs > 0 ? num(bytes / 1e6 / secs, 0) : "-"
+      per = secs > 0 ? num(bytes / 1e6 / secs / cores, 0) : "-"
+      ratio = (cat > 0 && secs > 0) ? num(secs / cat, 1) "x" : "-"
+      rssm = num(rss / 1024, 1)
+      if (status != 0) name = name " (exit " status ")"
+      if (fmt == "md")
+        printf "| %s | %s | %s | %s | %s | %s |\n", name, secs, mbs, per, rssm, ratio
+      else
+        printf "%-30s %9s %9s %12s %13s %9s\n", name, secs, mbs, per, rssm, ratio
+    }' "$TMP/results"
+}
+
+CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+CPU=${CPU:-unknown}
+DATE=$(date -u +%Y-%m-%d)
+MB=$(awk -v b="$BYTES" 'BEGIN {printf "%.0f", b / 1e6}')
+
+echo
+printf '%-30s %9s %9s %12s %13s %9s\n' tool seconds MB/s "MB/s/core" \
+  "peak RSS MiB" "vs cat"
+table text
+echo
+echo "----- paste into docs/PERFORMANCE.md -----"
+cat <<EOF
+### spoor hunt throughput, $DATE
+
+Machine: $NPROC cores, $CPU. Data: \`spoor-gen bench --size $SIZE --seed $SEED\`
+($MB MB in ${#FILES[@]} files, half IIS W3C, half HttpProxy), read from a warm
+page cache. Median of $RUNS runs; peak RSS is the largest of the runs.
+
+| tool | seconds | MB/s | MB/s per core | peak RSS MiB | time vs cat |
+|---|---|---|---|---|---|
+EOF
+table md
+echo "------------------------------------------"
