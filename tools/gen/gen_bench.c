@@ -161,7 +161,7 @@ static void clock_set(tclock *k, int64_t t_ms) {
 typedef struct pools {
   char store[POOL_BYTES];
   size_t used;
-  span dom[NUSER], upn[NUSER], anchor[NUSER];
+  span dom[NUSER], anchor[NUSER];
   span ip_int[NIP_INT], ip_ext[NIP_EXT];
 } pools;
 
@@ -181,8 +181,6 @@ static void pools_init(pools *pl) {
   pl->used = 0;
   for (unsigned i = 0; i < NUSER; i++) {
     pl->dom[i] = pool_add(pl, tmp, snprintf(tmp, sizeof tmp, "CORP\\user%03u", i));
-    pl->upn[i] =
-        pool_add(pl, tmp, snprintf(tmp, sizeof tmp, "user%03u@corp.example", i));
     pl->anchor[i] = pool_add(
         pl, tmp,
         snprintf(tmp, sizeof tmp,

@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,17 +50,6 @@ uint32_t gen_rng_below(gen_rng *r, uint32_t n) {
     return 0;
   /* Multiply-shift; the bias (< 2^-32) is irrelevant for test data. */
   return (uint32_t)(((gen_rng_next(r) >> 32) * (uint64_t)n) >> 32);
-}
-
-int64_t gen_rng_range(gen_rng *r, int64_t lo, int64_t hi) {
-  uint64_t span = (uint64_t)(hi - lo) + 1;
-  if (span == 0) /* full 64-bit range */
-    return (int64_t)gen_rng_next(r);
-  return lo + (int64_t)(gen_rng_next(r) % span);
-}
-
-int gen_rng_chance(gen_rng *r, uint32_t permille) {
-  return gen_rng_below(r, 1000) < permille;
 }
 
 void gen_rng_guid(gen_rng *r, char out[37]) {
@@ -228,22 +216,6 @@ char *gen_arena_strndup(gen_arena *a, const char *s, size_t n) {
 
 char *gen_arena_strdup(gen_arena *a, const char *s) {
   return gen_arena_strndup(a, s, strlen(s));
-}
-
-char *gen_arena_printf(gen_arena *a, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    return NULL;
-  char *p = arena_alloc(a, (size_t)n + 1);
-  if (!p)
-    return NULL;
-  va_start(ap, fmt);
-  vsnprintf(p, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return p;
 }
 
 void gen_arena_free(gen_arena *a) {

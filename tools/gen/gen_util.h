@@ -28,10 +28,6 @@ void gen_rng_seed(gen_rng *r, uint64_t seed);
 uint64_t gen_rng_next(gen_rng *r);
 /* Uniform integer in [0, n); n == 0 returns 0. */
 uint32_t gen_rng_below(gen_rng *r, uint32_t n);
-/* Uniform integer in [lo, hi] (inclusive); requires lo <= hi. */
-int64_t gen_rng_range(gen_rng *r, int64_t lo, int64_t hi);
-/* 1 with probability permille/1000. */
-int gen_rng_chance(gen_rng *r, uint32_t permille);
 /* Writes a lowercase GUID (36 chars) plus NUL into out[37]. */
 void gen_rng_guid(gen_rng *r, char out[37]);
 /* Writes n random characters from set (NUL-terminated) into out[n+1]. */
@@ -67,9 +63,6 @@ typedef struct gen_arena {
 /* Copies n bytes of s plus a NUL; NULL on failure (cap or OOM). */
 char *gen_arena_strndup(gen_arena *a, const char *s, size_t n);
 char *gen_arena_strdup(gen_arena *a, const char *s);
-/* printf into the arena; NULL on failure. */
-char *gen_arena_printf(gen_arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 void gen_arena_free(gen_arena *a);
 
 /* ---- output sink --------------------------------------------------------- */
