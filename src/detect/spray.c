@@ -193,10 +193,19 @@ static void add_fail(spray_state *s, source *src, const attempt *a) {
   s->total_fails++;
 }
 
+/* Later by (time, file, line): a total order, so merges are deterministic. */
+static bool later(int64_t ts, uint32_t file, uint64_t line, const attempt *b) {
+  if (ts != b->ts)
+    return ts > b->ts;
+  if (file != b->file_id)
+    return file > b->file_id;
+  return line > b->line;
+}
+
 static void add_succ(source *src, const attempt *a) {
   for (size_t i = 0; i < src->n_succ; i++) {
     if (strcmp(src->succ[i].user, a->user) == 0) {
-      if (a->ts > src->succ[i].ts) {
+      if (later(a->ts, a->file_id, a->line, &src->succ[i])) {
         free(src->succ[i].user);
         src->succ[i] = *a;
       } else {
@@ -244,6 +253,24 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
   source *src = get_source(s, ip);
   if (!src)
     return;
+  if (user.n > MAX_USER_LEN)
+    user.n = MAX_USER_LEN;
+  if (ok) {
+    /* Hot path: most requests are successes of known users; no copy. */
+    for (size_t i = 0; i < src->n_succ; i++) {
+      attempt *s0 = &src->succ[i];
+      if (strlen(s0->user) == user.n && sp_str_ieq(user, s0->user)) {
+        if (later(ev->ts, ev->file_id, ev->line, s0)) {
+          s0->ts = ev->ts;
+          s0->file_id = ev->file_id;
+          s0->line = ev->line;
+        }
+        return;
+      }
+    }
+    if (src->n_succ >= MAX_SUCC_PER_SRC)
+      return;
+  }
   attempt a = {ev->ts, ev->file_id, ev->line, dupn(user, MAX_USER_LEN)};
   if (!a.user)
     return;
