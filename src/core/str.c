@@ -3,42 +3,6 @@
  */
 #include "core/str.h"
 
-bool sp_str_eq(sp_str s, const char *lit) {
-  size_t n = strlen(lit);
-  return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
-}
-
-bool sp_str_ieq(sp_str s, const char *lit) {
-  size_t n = strlen(lit);
-  if (s.n != n)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if (sp_lower((unsigned char)s.p[i]) != sp_lower((unsigned char)lit[i]))
-      return false;
-  return true;
-}
-
-bool sp_str_istarts(sp_str s, const char *lit) {
-  size_t n = strlen(lit);
-  if (s.n < n)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if (sp_lower((unsigned char)s.p[i]) != sp_lower((unsigned char)lit[i]))
-      return false;
-  return true;
-}
-
-bool sp_str_iends(sp_str s, const char *lit) {
-  size_t n = strlen(lit);
-  if (s.n < n)
-    return false;
-  const char *p = s.p + s.n - n;
-  for (size_t i = 0; i < n; i++)
-    if (sp_lower((unsigned char)p[i]) != sp_lower((unsigned char)lit[i]))
-      return false;
-  return true;
-}
-
 long sp_str_ifind(sp_str hay, const char *needle) {
   size_t n = strlen(needle);
   if (n == 0)

@@ -29,11 +29,32 @@ static inline int sp_lower(int c) {
   return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-/* Case-insensitive ASCII equality with a NUL-terminated literal. */
-bool sp_str_ieq(sp_str s, const char *lit);
-bool sp_str_eq(sp_str s, const char *lit);
-bool sp_str_istarts(sp_str s, const char *lit);
-bool sp_str_iends(sp_str s, const char *lit);
+/* Case-insensitive comparison of n bytes. */
+static inline bool sp_mem_ieq(const char *a, const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (sp_lower((unsigned char)a[i]) != sp_lower((unsigned char)b[i]))
+      return false;
+  return true;
+}
+
+/* Comparisons with a NUL-terminated literal. Inline, so strlen() of a
+ * literal folds to a constant on the hot path. */
+static inline bool sp_str_eq(sp_str s, const char *lit) {
+  size_t n = strlen(lit);
+  return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
+}
+static inline bool sp_str_ieq(sp_str s, const char *lit) {
+  size_t n = strlen(lit);
+  return s.n == n && sp_mem_ieq(s.p, lit, n);
+}
+static inline bool sp_str_istarts(sp_str s, const char *lit) {
+  size_t n = strlen(lit);
+  return s.n >= n && sp_mem_ieq(s.p, lit, n);
+}
+static inline bool sp_str_iends(sp_str s, const char *lit) {
+  size_t n = strlen(lit);
+  return s.n >= n && sp_mem_ieq(s.p + s.n - n, lit, n);
+}
 /* Case-insensitive search; returns offset or -1. */
 long sp_str_ifind(sp_str hay, const char *needle);
 /* Parse a non-negative decimal integer; false if empty, non-digit or > max. */

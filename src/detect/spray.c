@@ -63,11 +63,14 @@ typedef struct attempt {
   int64_t ts;
   uint32_t file_id;
   uint64_t line;
-  char *user;
+  char *user;     /* lower-cased copy */
+  uint64_t uhash; /* case-folded hash of user, for cheap comparison */
+  size_t ulen;
 } attempt;
 
 typedef struct source {
   char *ip;
+  size_t ip_len;
   attempt *fails;
   size_t n_fails, cap_fails;
   uint64_t fails_dropped;
@@ -131,8 +134,8 @@ static char *dupn(sp_str v, size_t max) {
 
 static size_t slot_of(source **slots, size_t cap, sp_str ip) {
   size_t i = (size_t)sp_hash_bytes(ip.p, ip.n, false) & (cap - 1);
-  while (slots[i] && !(strlen(slots[i]->ip) == ip.n &&
-                       memcmp(slots[i]->ip, ip.p, ip.n) == 0))
+  while (slots[i] &&
+         !(slots[i]->ip_len == ip.n && memcmp(slots[i]->ip, ip.p, ip.n) == 0))
     i = (i + 1) & (cap - 1);
   return i;
 }
@@ -155,7 +158,7 @@ static source *get_source(spray_state *s, sp_str ip) {
     for (size_t k = 0; k < s->cap; k++)
       if (s->slots[k])
         ns[slot_of(ns, ncap,
-                   sp_str_make(s->slots[k]->ip, strlen(s->slots[k]->ip)))] =
+                   sp_str_make(s->slots[k]->ip, s->slots[k]->ip_len))] =
             s->slots[k];
     free(s->slots);
     s->slots = ns;
@@ -167,6 +170,7 @@ static source *get_source(spray_state *s, sp_str ip) {
     free(src);
     return NULL;
   }
+  src->ip_len = ip.n;
   s->slots[i] = src;
   s->count++;
   return src;
@@ -204,7 +208,8 @@ static bool later(int64_t ts, uint32_t file, uint64_t line, const attempt *b) {
 
 static void add_succ(source *src, const attempt *a) {
   for (size_t i = 0; i < src->n_succ; i++) {
-    if (strcmp(src->succ[i].user, a->user) == 0) {
+    if (src->succ[i].uhash == a->uhash &&
+        strcmp(src->succ[i].user, a->user) == 0) {
       if (later(a->ts, a->file_id, a->line, &src->succ[i])) {
         free(src->succ[i].user);
         src->succ[i] = *a;
@@ -257,9 +262,11 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
     user.n = MAX_USER_LEN;
   if (ok) {
     /* Hot path: most requests are successes of known users; no copy. */
+    uint64_t h = sp_hash_bytes(user.p, user.n, true);
     for (size_t i = 0; i < src->n_succ; i++) {
       attempt *s0 = &src->succ[i];
-      if (strlen(s0->user) == user.n && sp_str_ieq(user, s0->user)) {
+      if (s0->uhash == h && s0->ulen == user.n &&
+          sp_mem_ieq(user.p, s0->user, user.n)) {
         if (later(ev->ts, ev->file_id, ev->line, s0)) {
           s0->ts = ev->ts;
           s0->file_id = ev->file_id;
@@ -271,7 +278,12 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
     if (src->n_succ >= MAX_SUCC_PER_SRC)
       return;
   }
-  attempt a = {ev->ts, ev->file_id, ev->line, dupn(user, MAX_USER_LEN)};
+  attempt a = {ev->ts,
+               ev->file_id,
+               ev->line,
+               dupn(user, MAX_USER_LEN),
+               sp_hash_bytes(user.p, user.n, true),
+               user.n};
   if (!a.user)
     return;
   for (char *c = a.user; *c; c++)
@@ -288,7 +300,7 @@ static void spray_merge(void *dstp, void *srcp) {
     source *from = s->slots[i];
     if (!from)
       continue;
-    source *to = get_source(d, sp_str_make(from->ip, strlen(from->ip)));
+    source *to = get_source(d, sp_str_make(from->ip, from->ip_len));
     if (to) {
       for (size_t k = 0; k < from->n_fails; k++)
         add_fail(d, to, &from->fails[k]);

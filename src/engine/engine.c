@@ -108,9 +108,11 @@ static void on_event(void *user, const sp_event *ev) {
     if (f->pub.last_ns == SP_TIME_NONE || ev->ts > f->pub.last_ns)
       f->pub.last_ns = ev->ts;
   }
-  if (f->pub.source == NULL || strcmp(f->pub.source, "unknown") == 0 ||
-      ev->kind != SP_SRC_EXCH_OTHER)
+  if (ev->kind != f->kind &&
+      (f->kind == SP_SRC_UNKNOWN || ev->kind != SP_SRC_EXCH_OTHER)) {
+    f->kind = ev->kind; /* the most specific kind names the source */
     f->pub.source = sp_source_kind_name(ev->kind);
+  }
   for (size_t i = 0; i < w->h->n_det; i++)
     sp_detectors[i]->on_event(w->det[i], ev, w->fset);
 }

@@ -25,6 +25,7 @@ typedef struct sp_file_state {
   char *error_buf;
   char *samples_buf[SP_COV_SAMPLES];
   const sp_reader_vt *reader; /* NULL: plain file for the file scanner */
+  sp_source_kind kind;        /* kind of the events seen so far */
   int64_t mtime_ns;
   uint64_t size; /* on disk */
   bool skipped;
