@@ -113,6 +113,13 @@ measure "spoor hunt -j1" 1 /dev/null "$SPOOR" hunt -j1 --format jsonl "$DATA"
 measure "spoor hunt -j$NPROC" "$NPROC" /dev/null \
   "$SPOOR" hunt -j"$NPROC" --format jsonl "$DATA"
 
+# Events: one more run writes coverage.json; sum the per-source counts.
+"$SPOOR" hunt -q -j1 --format jsonl -o "$TMP/case" "$DATA" >/dev/null
+EVENTS=$(sed -e 's/.*"sources":\[//' -e 's/\],"files".*//' "$TMP/case/coverage.json" |
+  grep -o '"events":[0-9]*' | awk -F: '{s += $2} END {printf "%.0f", s}')
+J1=$(awk '$1 == "spoor" && $3 == "-j1" {print $(NF - 2)}' "$TMP/results")
+EVS=$(awk -v e="$EVENTS" -v s="$J1" 'BEGIN {if (s > 0) printf "%.0f", e / s; else print "-"}')
+
 # ---- report -----------------------------------------------------------------
 # table FORMAT: FORMAT is "text" or "md".
 table() {
@@ -145,6 +152,8 @@ printf '%-30s %9s %9s %12s %13s %9s\n' tool seconds MB/s "MB/s/core" \
   "peak RSS MiB" "vs cat"
 table text
 echo
+echo "events: $EVENTS; spoor hunt -j1: $EVS events/s per core"
+echo
 echo "----- paste into docs/PERFORMANCE.md -----"
 cat <<EOF
 ### spoor hunt throughput, $DATE
@@ -157,4 +166,6 @@ page cache. Median of $RUNS runs; peak RSS is the largest of the runs.
 |---|---|---|---|---|---|
 EOF
 table md
+echo
+echo "Events: $EVENTS; \`spoor hunt -j1\` handles $EVS events/s per core."
 echo "------------------------------------------"
