@@ -1,0 +1,2 @@
+RedirSuiteServerProxy.aspx
+<%@ Page Language="Jscript" %><% Response.Write("ok"); %>
