@@ -74,7 +74,8 @@ trap 'rm -rf -- "$TMP"' EXIT
 
 # measure NAME CORES OUT CMD...: runs CMD $RUNS times under GNU time with
 # stdout to OUT and appends "NAME CORES median_seconds max_rss_kib status" to
-# $TMP/results. A non-zero exit status is reported, not fatal.
+# $RESULTS (default $TMP/results). A non-zero exit status is reported, not
+# fatal.
 measure() {
   local name=$1 cores=$2 dest=$3
   shift 3
@@ -101,7 +102,7 @@ measure() {
   median=$(printf '%s\n' "${secs[@]}" | sort -g | awk -v n="$RUNS" \
     'NR == int((n + 1) / 2) {print; exit}')
   printf '%s %s %s %s %s\n' "$name" "$cores" "$median" "$rss" "$status" \
-    >> "$TMP/results"
+    >> "${RESULTS:-$TMP/results}"
   printf 'bench: %-22s %8ss  (runs: %s)\n' "$name" "$median" "${secs[*]}"
 }
 
@@ -121,9 +122,9 @@ J1=$(awk '$1 == "spoor" && $3 == "-j1" {print $(NF - 2)}' "$TMP/results")
 EVS=$(awk -v e="$EVENTS" -v s="$J1" 'BEGIN {if (s > 0) printf "%.0f", e / s; else print "-"}')
 
 # ---- report -----------------------------------------------------------------
-# table FORMAT: FORMAT is "text" or "md".
+# table FORMAT [RESULTS BYTES]: FORMAT is "text" or "md".
 table() {
-  awk -v bytes="$BYTES" -v fmt="$1" '
+  awk -v bytes="${3:-$BYTES}" -v fmt="$1" '
     function num(x, d) { return sprintf("%." d "f", x) }
     NR == 1 { cat = $(NF - 2) }
     {
@@ -139,7 +140,7 @@ table() {
         printf "| %s | %s | %s | %s | %s | %s |\n", name, secs, mbs, per, rssm, ratio
       else
         printf "%-30s %9s %9s %12s %13s %9s\n", name, secs, mbs, per, rssm, ratio
-    }' "$TMP/results"
+    }' "${2:-$TMP/results}"
 }
 
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -169,3 +170,45 @@ table md
 echo
 echo "Events: $EVENTS; \`spoor hunt -j1\` handles $EVS events/s per core."
 echo "------------------------------------------"
+
+# ---- web root scan: spoor's file scanner beside the yara CLI -----------------
+# Many small files: the per-file cost of open, SHA-256 and YARA. Both tools use
+# spoor's own rules (rules/yara/spoor_webshells.yar); spoor also hashes.
+if command -v yara >/dev/null 2>&1; then
+  WEB="$BENCH_DIR/webroot"
+  if [[ ! -f $WEB/.done ]]; then
+    rm -rf -- "$WEB"
+    "$SPOOR_GEN" case "$TMP/seedcase" --seed "$SEED" >/dev/null
+    mapfile -d '' PAGES < <(find "$TMP/seedcase/inetpub/wwwroot" \
+      "$TMP/seedcase/exchange/FrontEnd" -type f -print0 | sort -z)
+    for ((d = 0; d < 200; d++)); do
+      mkdir -p -- "$WEB/site$d"
+      for ((k = 0; k < ${#PAGES[@]}; k++)); do
+        cp -- "${PAGES[$k]}" "$WEB/site$d/p${k}_$(basename -- "${PAGES[$k]}")"
+      done
+    done
+    touch "$WEB/.done"
+  fi
+  WFILES=$(find "$WEB" -type f ! -name .done | wc -l)
+  WBYTES=$(find "$WEB" -type f ! -name .done -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
+  cat -- $(find "$WEB" -type f) > /dev/null
+  RESULTS="$TMP/web"
+  measure "yara -r (1 thread)" 1 "$TMP/yara.out" \
+    yara -r -p 1 rules/yara/spoor_webshells.yar "$WEB"
+  measure "spoor hunt -j1" 1 /dev/null "$SPOOR" hunt -q -j1 --format jsonl "$WEB"
+  measure "spoor hunt -j$NPROC" "$NPROC" /dev/null \
+    "$SPOOR" hunt -q -j"$NPROC" --format jsonl "$WEB"
+  unset RESULTS
+  # First line of the table is the reference for the ratio column.
+  echo
+  echo "web root: $WFILES files, $WBYTES bytes (ratio column: vs yara)"
+  printf '%-30s %9s %9s %12s %13s %9s\n' tool seconds MB/s "MB/s/core" \
+    "peak RSS MiB" "vs yara"
+  table text "$TMP/web" "$WBYTES"
+  echo
+  echo "| tool | seconds | MB/s | MB/s per core | peak RSS MiB | time vs yara |"
+  echo "|---|---|---|---|---|---|"
+  table md "$TMP/web" "$WBYTES"
+else
+  echo "bench: yara not installed (Debian package yara): web root comparison skipped"
+fi

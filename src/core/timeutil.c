@@ -34,8 +34,12 @@ static bool parse_date(const char *p, unsigned *y, unsigned *mo, unsigned *d) {
     return false;
   if (!digits(p, 4, y) || !digits(p + 5, 2, mo) || !digits(p + 8, 2, d))
     return false;
-  return *y >= 1700 && *y <= 2200 && *mo >= 1 && *mo <= 12 && *d >= 1 &&
-         *d <= 31;
+  if (*y < 1700 || *y > 2200 || *mo < 1 || *mo > 12 || *d < 1)
+    return false;
+  static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30,
+                                        31, 31, 30, 31, 30, 31};
+  bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+  return *d <= (unsigned)mdays[*mo - 1] + (*mo == 2 && leap ? 1u : 0u);
 }
 
 /* Parses "HH:MM:SS[.frac]" at p (n bytes available); returns bytes used or 0.

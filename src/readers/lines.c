@@ -16,9 +16,15 @@ void sp_lines_init(sp_lines *ls, const sp_reader_vt *vt, void *st,
 static void deliver(sp_lines *ls, const char *p, size_t n) {
   ls->lineno++;
   ls->rc->scratch_used = 0;
+  (void)sp_rctx_reserve(ls->rc, n); /* on failure values just stay raw */
   uint64_t off = ls->line_start;
   if (n && p[n - 1] == '\r')
     n--;
+  if (ls->lineno == 1 && n >= 3 && (unsigned char)p[0] == 0xEF &&
+      (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) {
+    p += 3; /* a UTF-8 byte order mark is not part of the first line */
+    n -= 3;
+  }
   if (n && memchr(p, 0, n)) {
     ls->lines_binary++;
     sp_rctx_malformed(ls->rc, ls->lineno, "binary data (NUL bytes) in line");

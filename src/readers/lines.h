@@ -5,7 +5,8 @@
  * passed as slices of the block (no copy); only a line that spans blocks is
  * assembled in the carry buffer, which is capped at SP_MAX_LINE. Longer lines
  * are reported as malformed and skipped up to the next newline. Lines with NUL
- * bytes are reported as binary and skipped. A trailing CR is removed.
+ * bytes are reported as binary and skipped. A trailing CR is removed, and so
+ * is a UTF-8 byte order mark at the start of the first line.
  * Line numbers are physical (1-based); offsets count bytes from the start.
  */
 #ifndef SP_READERS_LINES_H

@@ -44,6 +44,10 @@ bool sp_rctx_init(sp_rctx *rc, uint32_t file_id,
                   void (*on_malformed)(void *, uint64_t, const char *),
                   void *user);
 void sp_rctx_free(sp_rctx *rc);
+/* Make room for the decoded values of a line of n bytes (2n + 4 KiB, capped
+ * at SP_SCRATCH_BYTES). Called between lines, when no value points into the
+ * scratch. False when memory is short: values then stay raw. */
+bool sp_rctx_reserve(sp_rctx *rc, size_t line_len);
 /* Reserve n bytes of scratch; NULL when full (the caller keeps raw bytes). */
 char *sp_rctx_alloc(sp_rctx *rc, size_t n);
 

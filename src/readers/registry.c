@@ -51,9 +51,24 @@ bool sp_rctx_init(sp_rctx *rc, uint32_t file_id,
   rc->on_event = on_event;
   rc->on_malformed = on_malformed;
   rc->user = user;
-  rc->scratch = malloc(SP_SCRATCH_BYTES);
-  rc->scratch_cap = rc->scratch ? SP_SCRATCH_BYTES : 0;
-  return rc->scratch != NULL;
+  return sp_rctx_reserve(rc, 0);
+}
+
+bool sp_rctx_reserve(sp_rctx *rc, size_t line_len) {
+  size_t want = line_len > SP_MAX_LINE ? SP_SCRATCH_BYTES : 2 * line_len + 4096;
+  if (want <= rc->scratch_cap)
+    return true;
+  size_t cap = rc->scratch_cap ? rc->scratch_cap : 65536;
+  while (cap < want)
+    cap *= 2;
+  if (cap > SP_SCRATCH_BYTES)
+    cap = SP_SCRATCH_BYTES;
+  char *p = realloc(rc->scratch, cap);
+  if (!p)
+    return false;
+  rc->scratch = p;
+  rc->scratch_cap = cap;
+  return true;
 }
 
 void sp_rctx_free(sp_rctx *rc) {

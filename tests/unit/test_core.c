@@ -35,6 +35,13 @@ static void test_iso8601(void **state) {
   assert_false(sp_parse_iso8601(S("2021-03-03T06:59:13Zjunk"), &ns));
   assert_false(sp_parse_iso8601(S("2021-03-03T06:59"), &ns));
   assert_false(sp_parse_iso8601(S("bad"), &ns));
+  /* Impossible calendar days are rejected, not moved to the next month. */
+  assert_false(sp_parse_iso8601(S("2021-02-30T02:00:00.512Z"), &ns));
+  assert_false(sp_parse_iso8601(S("2021-04-31T02:00:00Z"), &ns));
+  assert_false(sp_parse_iso8601(S("2100-02-29T00:00:00Z"), &ns));
+  assert_true(sp_parse_iso8601(S("2000-02-29T00:00:00Z"), &ns));
+  assert_true(sp_parse_iso8601(S("2024-02-29T00:00:00Z"), &ns));
+  assert_false(sp_parse_date_time(S("2021-02-30"), S("23:59:59"), &ns));
   assert_false(
       sp_parse_iso8601(S("1601-01-01T00:00:00Z"), &ns)); /* < int64 ns */
   assert_false(sp_parse_iso8601(S(""), &ns));

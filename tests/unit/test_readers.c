@@ -282,6 +282,24 @@ static void test_lines(void **state) {
   free(g);
 }
 
+static void test_bom(void **state) {
+  (void)state;
+  const char log[] = "\xEF\xBB\xBF#Fields: date time c-ip\r\n"
+                     "2021-03-03 00:00:01 1.2.3.4\r\n";
+  got *g = run("iis", log, sizeof log - 1);
+  assert_int_equal(g->n, 1);
+  assert_int_equal(g->n_bad, 0);
+  assert_string_equal(F(g, 0, SP_F_SOURCE_IP), "1.2.3.4");
+  free(g);
+  const char csv[] = "\xEF\xBB\xBF"
+                     "DateTime,AnchorMailbox\r\n"
+                     "2021-03-03T00:00:01Z,ServerInfo~a/b\r\n";
+  g = run("exchange_csv", csv, sizeof csv - 1);
+  assert_int_equal(g->n, 1);
+  assert_int_equal(g->kind[0], SP_SRC_EXCH_HTTPPROXY);
+  free(g);
+}
+
 static void test_sniff(void **state) {
   (void)state;
   const sp_reader_vt *vt = sp_reader_sniff(iis_log, sizeof iis_log - 1);
@@ -311,7 +329,7 @@ int main(void) {
       cmocka_unit_test(test_httpproxy), cmocka_unit_test(test_ecp),
       cmocka_unit_test(test_oabgen),    cmocka_unit_test(test_csv_split),
       cmocka_unit_test(test_ecp_split), cmocka_unit_test(test_lines),
-      cmocka_unit_test(test_sniff),
+      cmocka_unit_test(test_bom),       cmocka_unit_test(test_sniff),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
