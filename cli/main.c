@@ -87,7 +87,14 @@ static void coverage_summary(const sp_result *res, FILE *out) {
       fputc('\n', out);
     }
   }
-  fprintf(out, "  %zu findings, %llu problems\n", sp_result_finding_count(res),
+  size_t by_level[SP_LEVEL_CRITICAL + 1] = {0};
+  for (size_t i = 0; i < sp_result_finding_count(res); i++)
+    by_level[sp_result_finding(res, i)->level]++;
+  fprintf(out, "  %zu findings (", sp_result_finding_count(res));
+  for (int l = SP_LEVEL_CRITICAL; l >= SP_LEVEL_INFO; l--)
+    fprintf(out, "%s%s %zu", l == SP_LEVEL_CRITICAL ? "" : ", ",
+            sp_level_name((sp_level)l), by_level[l]);
+  fprintf(out, "), %llu problems\n",
           (unsigned long long)sp_result_problems(res));
 }
 
