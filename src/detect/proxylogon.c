@@ -303,7 +303,9 @@ static void on_iis(const sp_event *ev, sp_fset *out) {
   bool anon = user.n == 0;
   bool machine = user.n > 1 && user.p[user.n - 1] == '$';
   if (anon && sp_str_ieq(method, "POST") && one_level_js(path)) {
-    emit(out, &r_ecp_js, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH, SP_F__COUNT);
+    /* One finding per source: exploit kits use a new random name per
+       request; the first name is the reason, every line is evidence. */
+    emit(out, &r_ecp_js, ev, path, SP_F_SOURCE_IP, SP_F_HOST_NAME, SP_F__COUNT);
     if (status == 241)
       emit(out, &r_241, ev, path, SP_F_SOURCE_IP, SP_F_URL_PATH, SP_F__COUNT);
   }

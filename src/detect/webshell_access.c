@@ -90,9 +90,16 @@ static void ws_on_event(void *st, const sp_event *ev, sp_fset *out) {
   sp_hit h;
   sp_hit_from_event(&h, rule, ev);
   sp_hit_field(&h, ev, SP_F_SOURCE_IP);
-  sp_hit_field(&h, ev, SP_F_URL_PATH);
-  sp_hit_field(&h, ev, SP_F_HOST_NAME);
-  h.reason = sp_event_get(ev, SP_F_USER_AGENT);
+  if (rule == &r_probe) {
+    /* A scanner tries many names: one finding per source, the names are
+       in the evidence lines and the first one is the reason. */
+    sp_hit_field(&h, ev, SP_F_HOST_NAME);
+    h.reason = path;
+  } else {
+    sp_hit_field(&h, ev, SP_F_URL_PATH);
+    sp_hit_field(&h, ev, SP_F_HOST_NAME);
+    h.reason = sp_event_get(ev, SP_F_USER_AGENT);
+  }
   sp_fset_add(out, &h);
 }
 
