@@ -176,18 +176,18 @@ echo "------------------------------------------"
 # spoor's own rules (rules/yara/spoor_webshells.yar); spoor also hashes.
 if command -v yara >/dev/null 2>&1; then
   WEB="$BENCH_DIR/webroot"
-  if [[ ! -f $WEB/.done ]]; then
+  if [[ ! -f $WEB/.done || "$(cat "$WEB/.done")" != 2000 ]]; then
     rm -rf -- "$WEB"
     "$SPOOR_GEN" case "$TMP/seedcase" --seed "$SEED" >/dev/null
     mapfile -d '' PAGES < <(find "$TMP/seedcase/inetpub/wwwroot" \
       "$TMP/seedcase/exchange/FrontEnd" -type f -print0 | sort -z)
-    for ((d = 0; d < 200; d++)); do
+    for ((d = 0; d < 2000; d++)); do
       mkdir -p -- "$WEB/site$d"
       for ((k = 0; k < ${#PAGES[@]}; k++)); do
         cp -- "${PAGES[$k]}" "$WEB/site$d/p${k}_$(basename -- "${PAGES[$k]}")"
       done
     done
-    touch "$WEB/.done"
+    echo 2000 > "$WEB/.done"
   fi
   WFILES=$(find "$WEB" -type f ! -name .done | wc -l)
   WBYTES=$(find "$WEB" -type f ! -name .done -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
