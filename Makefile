@@ -34,7 +34,8 @@ asan: setup
 demo: release
 	rm -rf build/demo
 	build/release/spoor-gen case build/demo/evidence
-	build/release/spoor hunt --format table -o build/demo/case build/demo/evidence
+	build/release/spoor hunt --format table --baseline build/demo/evidence/baseline \
+	  -o build/demo/case build/demo/evidence
 	@echo
 	@echo "case directory: build/demo/case (findings.jsonl, findings.csv, coverage.json)"
 

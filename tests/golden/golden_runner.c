@@ -5,7 +5,8 @@
  * '#' comments, an optional "path..." header row, paths relative to the
  * evidence folder, line 0 for findings on whole files).
  *
- *   golden_runner [--exact|--truth] [--skip-missing] [--print] DIR EXPECTED
+ *   golden_runner [--exact|--truth] [--skip-missing] [--print]
+ *                 [--baseline BASELINE_DIR] DIR EXPECTED
  *
  * --exact: actual triples must equal the expected ones.
  * --truth: every expected triple must be found, and no line outside the
@@ -56,6 +57,7 @@ static void line_of(const char *triple, char *out, size_t cap) {
 
 int main(int argc, char **argv) {
   int exact = 0, print = 0, skip_missing = 0, ai = 1;
+  const char *baseline = NULL;
   for (; ai < argc && argv[ai][0] == '-'; ai++) {
     if (strcmp(argv[ai], "--exact") == 0)
       exact = 1;
@@ -65,6 +67,8 @@ int main(int argc, char **argv) {
       print = 1;
     else if (strcmp(argv[ai], "--skip-missing") == 0)
       skip_missing = 1;
+    else if (strcmp(argv[ai], "--baseline") == 0 && ai + 1 < argc)
+      baseline = argv[++ai];
   }
   if (argc - ai != 2) {
     fprintf(stderr, "usage: golden_runner [--exact|--truth] DIR EXPECTED\n");
@@ -107,7 +111,7 @@ int main(int argc, char **argv) {
   }
   fclose(ef);
 
-  sp_opts opts = {.jobs = 2};
+  sp_opts opts = {.jobs = 2, .baseline_dir = baseline};
   sp_engine *eng;
   sp_diag diag = {0};
   if (sp_engine_create(&opts, &eng, &diag) != SP_OK) {

@@ -16,6 +16,7 @@
  *   2021-03-05 03:06-03:21        web shell use (after the IIS restart)
  *   2021-03-05 09:12              203.0.113.150: brute force of exadmin
  *   2021-03-06 10:36 and 17:27    localhost SSRF scan, shell-name probing */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -478,6 +479,43 @@ static const char *oab_export(gen_case *c, const atk *a, const char *ext_url) {
   return gen_case_str(c, buf);
 }
 
+/* Upper-case hex SHA-256 of s into out (65 bytes). */
+static void sha256_hex(const char *s, char *out) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) || n != 32) {
+    out[0] = 0;
+    return;
+  }
+  for (unsigned i = 0; i < 32; i++)
+    snprintf(out + 2 * i, 3, "%02X", md[i]);
+}
+
+/* A known-good baseline in Microsoft's per-build CSV layout
+   (SHA256,build,relative path) for the stock pages of the case: spoor's
+   --baseline reads it (make demo, golden.generated_case). */
+static void baseline(gen_case *c, const char *logon, const char *error_fe) {
+  char h1[65], h2[65], h3[65];
+  sha256_hex(logon, h1);
+  sha256_hex(error_fe, h2);
+  sha256_hex("stock RedirSuiteServiceProxy.aspx (not in this case)", h3);
+  if (!h1[0] || !h2[0] || !h3[0]) {
+    fprintf(stderr, "spoor-gen: SHA-256 failed\n");
+    c->err = 1;
+    return;
+  }
+  gen_case_webfile(
+      c, "baseline/baseline_15.1.2176.2_serverside.csv",
+      gen_case_fmt(
+          c,
+          "%s,15.1.2176.2,\\FrontEnd\\HttpProxy\\owa\\auth\\logon.aspx\r\n"
+          "%s,15.1.2176.2,\\FrontEnd\\HttpProxy\\owa\\auth\\errorFE.aspx\r\n"
+          "%s,15.1.2176.2,\\FrontEnd\\HttpProxy\\owa\\auth\\"
+          "RedirSuiteServiceProxy.aspx\r\n",
+          h1, h2, h3),
+      0, NULL);
+}
+
 static void webroot(gen_case *c, const atk *a) {
   const char *auth = "exchange/FrontEnd/HttpProxy/owa/auth/";
   const char *sysweb = "inetpub/wwwroot/aspnet_client/system_web/";
@@ -513,21 +551,30 @@ static void webroot(gen_case *c, const atk *a) {
       "look-alike of RedirSuiteServiceProxy.aspx with an eval shell");
 
   /* Benign pages. */
-  gen_case_webfile(c, gen_case_fmt(c, "%slogon.aspx", auth),
-                   "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
-                   "<html><head><title>Outlook</title></head><body>\r\n"
-                   "<form method=\"post\" action=\"/owa/auth.owa\">"
-                   "<input type=\"text\" name=\"username\"/>"
-                   "<input type=\"password\" name=\"password\"/>"
-                   "<input type=\"submit\" value=\"sign in\"/></form>\r\n"
-                   "</body></html>\r\n",
-                   0, NULL);
+  static const char logon_aspx[] =
+      "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
+      "<html><head><title>Outlook</title></head><body>\r\n"
+      "<form method=\"post\" action=\"/owa/auth.owa\">"
+      "<input type=\"text\" name=\"username\"/>"
+      "<input type=\"password\" name=\"password\"/>"
+      "<input type=\"submit\" value=\"sign in\"/></form>\r\n"
+      "</body></html>\r\n";
+  gen_case_webfile(c, gen_case_fmt(c, "%slogon.aspx", auth), logon_aspx, 0,
+                   NULL);
+  /* errorFE.aspx: the baseline knows the stock page; the one on disk was
+     edited (one added line), so its hash is in no baseline. */
+  static const char error_fe[] =
+      "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
+      "<html><head><title>Error</title></head><body>\r\n"
+      "<p>Something went wrong. Please try again later.</p>\r\n"
+      "</body></html>\r\n";
   gen_case_webfile(c, gen_case_fmt(c, "%serrorFE.aspx", auth),
-                   "<%@ Page Language=\"C#\" AutoEventWireup=\"true\" %>\r\n"
-                   "<html><head><title>Error</title></head><body>\r\n"
-                   "<p>Something went wrong. Please try again later.</p>\r\n"
-                   "</body></html>\r\n",
-                   0, NULL);
+                   gen_case_fmt(c,
+                                "%s<%% Response.AppendHeader(\"X-Id\", "
+                                "\"%s\"); %%>\r\n",
+                                error_fe, a->shell),
+                   GEN_R_MODIFIED_STOCK, "stock errorFE.aspx, edited");
+  baseline(c, logon_aspx, error_fe);
   gen_case_webfile(c, gen_case_fmt(c, "%sOabVdirExport.aspx", sysweb),
                    oab_export(c, a, "https://" GEN_MAIL_HOST "/OAB"), 0, NULL);
   gen_case_webfile(c, "inetpub/wwwroot/iisstart.htm",

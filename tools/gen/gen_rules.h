@@ -30,7 +30,8 @@
   X(FLAGGED_ACCESS, "spoor.iis.webshell.flagged_file_access")                \
   X(YARA_OAB_EXPORT, "yara.spoor_webshell_oab_vdir_export")                   \
   X(YARA_CHOPPER_ONELINER, "yara.spoor_webshell_chopper_oneliner")            \
-  X(YARA_CHOPPER_BLOCK, "yara.spoor_webshell_chopper_scriptblock")
+  X(YARA_CHOPPER_BLOCK, "yara.spoor_webshell_chopper_scriptblock")           \
+  X(MODIFIED_STOCK, "spoor.file.modified_stock_file")
 
 enum {
 #define GEN_RULE_ENUM(name, id) GEN_RI_##name,
