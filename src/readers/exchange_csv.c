@@ -243,6 +243,10 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
     sp_rctx_malformed(rc, lineno, "too few columns and no timestamp");
     return;
   }
+  /* OABGenerator layouts differ between builds: without a Message column
+     the detectors still see the whole line. */
+  if (s->type == LT_OABGEN && !sp_event_has(ev, SP_F_MESSAGE))
+    sp_event_set(ev, SP_F_MESSAGE, sp_str_make(p, n));
   sp_rctx_emit(rc);
 }
 

@@ -198,6 +198,23 @@ static void test_oabgen(void **state) {
   free(g);
 }
 
+static void test_oabgen_fields(void **state) {
+  (void)state;
+  /* A layout without a Message column: the raw line becomes the message. */
+  const char log[] =
+      "#Software: Microsoft Exchange Server\r\n"
+      "#Log-type: OABGenerator Log\r\n"
+      "#Fields: DateTime,ServerName,Component,Data\r\n"
+      "2021-03-03T06:59:21.000Z,EXCH01,Gen,\"Download failed "
+      "and temporary file 'C:\\x.aspx' needs to be removed\"\r\n";
+  got *g = run("exchange_csv", log, sizeof log - 1);
+  assert_int_equal(g->n, 1);
+  assert_int_equal(g->kind[0], SP_SRC_EXCH_OABGEN);
+  assert_string_equal(F(g, 0, SP_F_HOST_NAME), "EXCH01");
+  assert_non_null(strstr(F(g, 0, SP_F_MESSAGE), "temporary file 'C:\\x.aspx'"));
+  free(g);
+}
+
 static void test_csv_split(void **state) {
   (void)state;
   sp_rctx rc;
@@ -327,9 +344,10 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_iis),       cmocka_unit_test(test_iis_no_fields),
       cmocka_unit_test(test_httpproxy), cmocka_unit_test(test_ecp),
-      cmocka_unit_test(test_oabgen),    cmocka_unit_test(test_csv_split),
-      cmocka_unit_test(test_ecp_split), cmocka_unit_test(test_lines),
-      cmocka_unit_test(test_bom),       cmocka_unit_test(test_sniff),
+      cmocka_unit_test(test_oabgen),    cmocka_unit_test(test_oabgen_fields),
+      cmocka_unit_test(test_csv_split), cmocka_unit_test(test_ecp_split),
+      cmocka_unit_test(test_lines),     cmocka_unit_test(test_bom),
+      cmocka_unit_test(test_sniff),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
