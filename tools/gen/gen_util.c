@@ -407,32 +407,35 @@ int gen_path_join(char *out, size_t cap, const char *a, const char *b) {
   return 0;
 }
 
-int gen_parse_u64(const char *s, uint64_t *out) {
-  if (!s || *s < '0' || *s > '9')
+/* Leading decimal digits of *s into *v; advances *s. -1 on none/overflow. */
+static int parse_digits(const char **s, uint64_t *v) {
+  const char *p = *s;
+  if (!p || *p < '0' || *p > '9')
     return -1;
-  uint64_t v = 0;
-  for (; *s >= '0' && *s <= '9'; s++) {
-    unsigned dgt = (unsigned)(*s - '0');
-    if (v > (UINT64_MAX - dgt) / 10)
+  uint64_t x = 0;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    unsigned dgt = (unsigned)(*p - '0');
+    if (x > (UINT64_MAX - dgt) / 10)
       return -1;
-    v = v * 10 + dgt;
+    x = x * 10 + dgt;
   }
-  if (*s != '\0')
+  *s = p;
+  *v = x;
+  return 0;
+}
+
+int gen_parse_u64(const char *s, uint64_t *out) {
+  uint64_t v;
+  if (parse_digits(&s, &v) != 0 || *s != '\0')
     return -1;
   *out = v;
   return 0;
 }
 
 int gen_parse_size(const char *s, uint64_t *out) {
-  if (!s || *s < '0' || *s > '9')
+  uint64_t v;
+  if (parse_digits(&s, &v) != 0)
     return -1;
-  uint64_t v = 0;
-  for (; *s >= '0' && *s <= '9'; s++) {
-    unsigned dgt = (unsigned)(*s - '0');
-    if (v > (UINT64_MAX - dgt) / 10)
-      return -1;
-    v = v * 10 + dgt;
-  }
   int shift = 0;
   switch (*s) {
   case 'k': case 'K': shift = 10; s++; break;
