@@ -194,7 +194,7 @@ if command -v yara >/dev/null 2>&1; then
   cat -- $(find "$WEB" -type f) > /dev/null
   RESULTS="$TMP/web"
   measure "yara -r (1 thread)" 1 "$TMP/yara.out" \
-    yara -r -p 1 rules/yara/spoor_webshells.yar "$WEB"
+    yara -r -p 1 -d extension=.aspx rules/yara/spoor_webshells.yar "$WEB"
   measure "spoor hunt -j1" 1 /dev/null "$SPOOR" hunt -q -j1 --format jsonl "$WEB"
   measure "spoor hunt -j$NPROC" "$NPROC" /dev/null \
     "$SPOOR" hunt -q -j"$NPROC" --format jsonl "$WEB"

@@ -38,6 +38,27 @@ private rule spoor_request_input
     $index or $stream
 }
 
+/* Detection content (YARA or Sigma rule files, signature lists) quotes the
+ * very strings webshells contain. Such files are not pages: they only count
+ * when their extension is one IIS never executes, so a shell cannot hide
+ * behind a fake "rule ... condition:" block. `extension` is the external
+ * variable spoor defines per file (".yar", lower case). */
+private rule spoor_rule_source
+{
+  meta:
+    author = "spoor"
+    description = "detection rule source, not a web page (helper)"
+  strings:
+    $rule = /\brule\s+[A-Za-z_][A-Za-z0-9_]{0,127}/ ascii
+    $cond = /\bcondition\s*:/ ascii
+    $detection = /\bdetection\s*:/ ascii
+    $logsource = /\blogsource\s*:/ ascii
+  condition:
+    (extension == ".yar" or extension == ".yara" or extension == ".yml" or
+     extension == ".yaml" or extension == ".rules" or extension == ".txt") and
+    (($rule and $cond) or ($detection and $logsource))
+}
+
 rule spoor_webshell_chopper_oneliner
 {
   meta:
@@ -50,7 +71,8 @@ rule spoor_webshell_chopper_oneliner
     /* <% ... eval(Request.Item["p"],"unsafe") ... %> in one inline block */
     $eval_unsafe = /<%[^%@]{0,256}eval\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]\s*["'][^"'\r\n]{1,64}["']\s*[\]\)]\s*,\s*["']unsafe["']/ nocase ascii wide
   condition:
-    $eval_unsafe
+    ($eval_unsafe)
+    and not spoor_rule_source
 }
 
 rule spoor_webshell_chopper_scriptblock
@@ -64,7 +86,8 @@ rule spoor_webshell_chopper_scriptblock
   strings:
     $block_eval = /<script[^>]{0,200}runat\s*=\s*["']?server["']?[^>]{0,200}>[^<]{0,2048}eval\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
   condition:
-    $block_eval
+    ($block_eval)
+    and not spoor_rule_source
 }
 
 rule spoor_webshell_oab_vdir_export
@@ -87,7 +110,8 @@ rule spoor_webshell_oab_vdir_export
     $f4 = "msExchOABVirtualDirectory" nocase ascii wide
     $f5 = "InternalAuthenticationMethods" nocase ascii wide
   condition:
-    filesize < 1MB and 2 of ($f*) and any of ($url_*)
+    (filesize < 1MB and 2 of ($f*) and any of ($url_*))
+    and not spoor_rule_source
 }
 
 rule spoor_webshell_aspx_process_exec
@@ -105,8 +129,9 @@ rule spoor_webshell_aspx_process_exec
     $ps = "powershell" nocase ascii wide
     $args_req = /\.\s*(Arguments|FileName)\s*=[^;\r\n]{0,128}Request/ nocase ascii wide
   condition:
-    spoor_aspnet_markup and spoor_request_input and ($start or $psi) and
-    ($cmd or $cmd2 or $ps or $args_req)
+    (spoor_aspnet_markup and spoor_request_input and ($start or $psi) and
+    ($cmd or $cmd2 or $ps or $args_req))
+    and not spoor_rule_source
 }
 
 rule spoor_webshell_aspx_assembly_loader
@@ -122,8 +147,9 @@ rule spoor_webshell_aspx_assembly_loader
     $b64 = /FromBase64String\s*\(/ nocase ascii wide
     $create = "CreateInstance" nocase ascii wide
   condition:
-    $direct or
-    (spoor_aspnet_markup and spoor_request_input and $load and $b64 and $create and filesize < 64KB)
+    ($direct or
+    (spoor_aspnet_markup and spoor_request_input and $load and $b64 and $create and filesize < 64KB))
+    and not spoor_rule_source
 }
 
 rule spoor_webshell_aspx_upload_saveas
@@ -140,6 +166,7 @@ rule spoor_webshell_aspx_upload_saveas
     $mappath = /Server\s*\.\s*MapPath\s*\(/ nocase ascii wide
     $name = /\.\s*FileName\b/ nocase ascii wide
   condition:
-    filesize < 8KB and spoor_aspnet_markup and ($files or $posted) and $saveas and
-    ($mappath or $name)
+    (filesize < 8KB and spoor_aspnet_markup and ($files or $posted) and $saveas and
+    ($mappath or $name))
+    and not spoor_rule_source
 }

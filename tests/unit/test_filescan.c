@@ -383,6 +383,30 @@ static void test_benign_pages(void **state) {
   assert_string_equal(res.error, "");
 }
 
+/* Detection rule files quote webshell strings: not reported as shells, but
+ * the same text in a page IIS would execute still is. */
+static void test_rule_sources(void **state) {
+  env *e = *state;
+  got g;
+  sp_filescan_result res;
+  const char *text = "rule Chopper_Test : webshell {\n"
+                     "  strings:\n"
+                     "    $a = \"<%eval(Request.Item['p'],'unsafe');%>\"\n"
+                     "  condition:\n"
+                     "    $a\n"
+                     "}\n";
+  scan_text(e->w, "/rules/webshells.yar", text, &g, &res);
+  expect_ids(&g, (const char *[]){NULL});
+  assert_false(res.flagged);
+  scan_text(e->w, "/rules/webshells.YARA", text, &g, &res);
+  expect_ids(&g, (const char *[]){NULL});
+  /* The same bytes as an .aspx page: a fake rule block hides nothing. */
+  scan_text(e->w, "/web/owa/auth/x.aspx", text, &g, &res);
+  expect_ids(&g,
+             (const char *[]){"yara.spoor_webshell_chopper_oneliner", NULL});
+  assert_true(res.flagged);
+}
+
 static void test_generic_aspx(void **state) {
   env *e = *state;
   got g;
@@ -748,6 +772,7 @@ int main(void) {
       cmocka_unit_test(test_chopper_block),
       cmocka_unit_test(test_oab_export),
       cmocka_unit_test(test_benign_pages),
+      cmocka_unit_test(test_rule_sources),
       cmocka_unit_test(test_generic_aspx),
       cmocka_unit_test(test_sha256_entity),
       cmocka_unit_test(test_lookalike),
