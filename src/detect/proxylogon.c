@@ -176,6 +176,19 @@ static void emit(sp_fset *out, const sp_rule *rule, const sp_event *ev,
 
 #define GLOB(pat, s) sp_glob_imatch(pat, sizeof(pat) - 1, (s).p, (s).n)
 
+/* "localhost" or "127.0.0.1", with an optional ":port" and nothing else: an
+ * authority with userinfo ("localhost]@exch01:444") targets the real server. */
+static bool loopback_host(sp_str h) {
+  const char *colon = memchr(h.p, ':', h.n);
+  sp_str name = sp_str_make(h.p, colon ? (size_t)(colon - h.p) : h.n);
+  if (!sp_str_ieq(name, "localhost") && !sp_str_eq(name, "127.0.0.1"))
+    return false;
+  for (size_t i = name.n + (colon ? 1 : 0); i < h.n; i++)
+    if (h.p[i] < '0' || h.p[i] > '9')
+      return false;
+  return true;
+}
+
 static void on_httpproxy(const sp_event *ev, sp_fset *out) {
   sp_str a = sp_event_get(ev, SP_F_EXCH_ANCHOR);
   int status = sp_event_status(ev);
@@ -186,13 +199,15 @@ static void on_httpproxy(const sp_event *ev, sp_fset *out) {
     sp_str host = sp_str_make(target.p, (size_t)(slash - target.p));
     sp_str path = sp_str_make(slash, target.n - host.n);
     const sp_rule *r = &r_anchor;
-    if (sp_str_istarts(host, "localhost") || sp_str_istarts(host, "127.0.0.1"))
+    if (loopback_host(host))
       r = &r_localhost;
-    else if (sp_str_istarts(path, "/autodiscover"))
+    else if (sp_str_istarts(path, "/autodiscover") &&
+             sp_str_ifind(path, "..") < 0 && sp_str_ifind(path, "/ecp") < 0 &&
+             sp_str_ifind(path, "/mapi") < 0)
       r = &r_autod;
     emit(out, r, ev, a, SP_F_SOURCE_IP, SP_F_HOST_NAME, SP_F_EXCH_PROTOCOL);
-    if (r == &r_anchor && status == 241 &&
-        sp_str_ifind(path, "proxyLogon.ecp") >= 0)
+    /* Status 241 is decisive whatever the anchor looked like. */
+    if (status == 241 && sp_str_ifind(path, "proxyLogon.ecp") >= 0)
       emit(out, &r_241, ev, a, SP_F_SOURCE_IP, SP_F_HOST_NAME,
            SP_F_EXCH_PROTOCOL);
     if (status == 200 && GLOB("ServerInfo~*/*Reset*VirtualDirectory#", a))
@@ -244,8 +259,10 @@ static void on_oabgen(const sp_event *ev, sp_fset *out) {
                             m.n - (size_t)at - (sizeof key - 1));
   const char *q = memchr(rest.p, '\'', rest.n);
   sp_str path = sp_str_make(rest.p, q ? (size_t)(q - rest.p) : rest.n);
-  if (sp_str_ifind(path, "\\ClientAccess\\OAB\\") >= 0 ||
-      sp_str_ifind(path, "/ClientAccess/OAB/") >= 0)
+  /* Inside ClientAccess\OAB is normal, unless ".." climbs out of it. */
+  if ((sp_str_ifind(path, "\\ClientAccess\\OAB\\") >= 0 ||
+       sp_str_ifind(path, "/ClientAccess/OAB/") >= 0) &&
+      sp_str_ifind(path, "..") < 0)
     return;
   sp_hit h;
   sp_hit_from_event(&h, &r_oab, ev);

@@ -107,6 +107,25 @@ static void test_cookie_and_anchor(void **state) {
   set(&ev, SP_F_EXCH_BECOOKIE, "Server~a]@EXCH01:444/ecp/x~1942062522");
   run1("proxylogon", &ev, NULL, &s);
   assert_true(has(&s, "spoor.exchange.cve_2021_26855.backend_cookie"));
+  /* A userinfo trick does not make the real server a localhost scan, and
+     241 stays decisive. */
+  set(&ev, SP_F_EXCH_ANCHOR,
+      "ServerInfo~localhost]@exch01.corp:444/ecp/proxyLogon.ecp#");
+  set(&ev, SP_F_HTTP_STATUS, "241");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
+  assert_true(has(&s, "spoor.exchange.cve_2021_26855.proxylogon_ecp"));
+  assert_false(has(&s, "spoor.exchange.cve_2021_26855.localhost_scan"));
+  set(&ev, SP_F_EXCH_ANCHOR, "ServerInfo~localhost:444/owa/auth/logon.aspx?");
+  set(&ev, SP_F_HTTP_STATUS, "500");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_26855.localhost_scan"));
+  assert_false(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
+  set(&ev, SP_F_EXCH_ANCHOR,
+      "ServerInfo~a]@e:444/autodiscover/../ecp/proxyLogon.ecp#");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
+  new_event(&ev, SP_SRC_EXCH_HTTPPROXY);
   /* 241 without proxyLogon.ecp is not the 241 sign. */
   new_event(&ev, SP_SRC_EXCH_HTTPPROXY);
   set(&ev, SP_F_EXCH_ANCHOR, "ServerInfo~a]@E:444/ecp/other?#");
@@ -136,6 +155,13 @@ static void test_oab_paths(void **state) {
       "ClientAccess/OAB/Temp/x.tmp' needs to be removed");
   run1("proxylogon", &ev, NULL, &s);
   assert_int_equal(s.n, 0);
+  set(&ev, SP_F_MESSAGE,
+      "Download failed and temporary file 'C:\\Program "
+      "Files\\Microsoft\\Exchange Server\\V15\\"
+      "ClientAccess\\OAB\\..\\..\\FrontEnd\\HttpProxy\\"
+      "owa\\auth\\s.aspx' needs to be removed");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_26858.oab_temp_file"));
   set(&ev, SP_F_MESSAGE,
       "download failed and temporary file 'C:\\inetpub\\"
       "wwwroot\\aspnet_client\\a.aspx");
