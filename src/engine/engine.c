@@ -177,6 +177,7 @@ static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
   w->rc.file_id = id;
   sp_lines ls;
   sp_lines_init(&ls, f->reader, st, &w->rc);
+  bool broke = false;
   for (;;) {
     size_t got = 0;
     sp_err e =
@@ -190,13 +191,16 @@ static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
     }
     if (e != SP_OK) {
       file_error(f, msg);
-      f->pub.malformed++;
+      broke = true;
       break;
     }
     if (!got)
       break;
   }
-  sp_lines_finish(&ls);
+  if (broke)
+    sp_lines_abort(&ls);
+  else
+    sp_lines_finish(&ls);
   f->reader->destroy(st);
   sp_source_close(src);
   w->cur = NULL;

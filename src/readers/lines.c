@@ -114,6 +114,17 @@ void sp_lines_finish(sp_lines *ls) {
   ls->carry_cap = 0;
 }
 
+void sp_lines_abort(sp_lines *ls) {
+  if (ls->skipping || ls->carry_len) {
+    ls->lineno++;
+    sp_rctx_malformed(ls->rc, ls->lineno,
+                      "incomplete last line (input broke off)");
+  }
+  ls->skipping = false;
+  ls->carry_len = 0;
+  sp_lines_finish(ls);
+}
+
 void sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc, const char *buf,
                           size_t len) {
   void *st = vt->create();

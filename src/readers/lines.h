@@ -30,6 +30,10 @@ void sp_lines_init(sp_lines *ls, const sp_reader_vt *vt, void *st, sp_rctx *rc);
 bool sp_lines_feed(sp_lines *ls, const char *buf, size_t len);
 /* Flush the last line (without a newline) and free the carry buffer. */
 void sp_lines_finish(sp_lines *ls);
+/* The input broke off (truncated or corrupt): an unterminated last line is
+ * incomplete, so it is reported as malformed instead of read; then as
+ * sp_lines_finish. */
+void sp_lines_abort(sp_lines *ls);
 
 /* Convenience for tests and fuzzers: run a reader over a whole buffer. */
 void sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc, const char *buf,

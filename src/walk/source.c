@@ -27,7 +27,8 @@ static ssize_t read_full(int fd, void *buf, size_t n) {
     if (r < 0) {
       if (errno == EINTR)
         continue;
-      return -1;
+      /* Keep what was read; the error comes back on the next call. */
+      return got ? (ssize_t)got : -1;
     }
     if (r == 0)
       break;
@@ -90,15 +91,28 @@ static sp_err read_gz(sp_source *s, char *buf, size_t cap, size_t *got,
     int z = inflate(&s->zs, Z_NO_FLUSH);
     s->in_offset += before - s->zs.avail_in;
     if (z == Z_STREAM_END) {
-      /* Concatenated members: go on if more input follows. */
+      /* Concatenated members: go on if another member follows. */
       if (s->zs.avail_in == 0) {
         ssize_t r = read_full(s->fd, s->in, SP_SOURCE_BLOCK);
-        if (r <= 0) {
+        if (r < 0) {
+          s->gz_done = true;
+          *got = cap - s->zs.avail_out;
+          snprintf(msg, mcap, "read error: %s", strerror(errno));
+          return SP_EIO;
+        }
+        if (r == 0) {
           s->gz_done = true;
           break;
         }
         s->zs.next_in = s->in;
         s->zs.avail_in = (uInt)r;
+      }
+      /* Padding or junk after a complete member is not another member:
+         everything was recovered, so stop without an error. */
+      if (s->zs.avail_in < 2 || s->zs.next_in[0] != 0x1f ||
+          s->zs.next_in[1] != 0x8b) {
+        s->gz_done = true;
+        break;
       }
       if (inflateReset(&s->zs) != Z_OK) {
         s->gz_done = true;

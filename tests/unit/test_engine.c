@@ -168,11 +168,40 @@ static void test_truncated_gzip(void **state) {
   assert_non_null(a->error);
   assert_non_null(strstr(a->error, "truncated gzip"));
   assert_true(a->events > 1000 && a->events < 20001);
+  /* The line cut in half is reported, not read as an event. */
+  assert_int_equal(a->malformed, 1);
+  assert_non_null(strstr(a->samples[0], "incomplete last line"));
   const sp_file_cov *b = cov_of(r, "b.log");
   assert_null(b->error);
   assert_int_equal(b->events, 20001);
   assert_true(sp_result_problems(r) >= 1);
   assert_non_null(find_rule(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0));
+  sp_result_destroy(r);
+  free(log);
+  rm_rf(dir);
+  free(dir);
+}
+
+/* Zero padding after a complete gzip member (tape and carving tools add it)
+ * loses nothing and is not damage. */
+static void test_gzip_padding(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  size_t len;
+  char *log = iis_log_with_attack(100, &len);
+  write_gz(dir, "p.log.gz", log, len);
+  char p[1024];
+  snprintf(p, sizeof p, "%s/p.log.gz", dir);
+  FILE *f = fopen(p, "ab");
+  assert_non_null(f);
+  static const char zeros[4096];
+  assert_int_equal(fwrite(zeros, 1, sizeof zeros, f), sizeof zeros);
+  fclose(f);
+  sp_result *r = hunt(dir, 1);
+  const sp_file_cov *c = cov_of(r, "p.log.gz");
+  assert_null(c->error);
+  assert_int_equal(c->events, 101);
+  assert_int_equal(sp_result_problems(r), 0);
   sp_result_destroy(r);
   free(log);
   rm_rf(dir);
@@ -410,6 +439,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gzip),
       cmocka_unit_test(test_truncated_gzip),
+      cmocka_unit_test(test_gzip_padding),
       cmocka_unit_test(test_symlinks),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_spray),
