@@ -70,20 +70,17 @@ static void coverage_summary(const sp_result *res, FILE *out) {
       fputs("  ... more problems in coverage.json\n", out);
       break;
     }
+    /* Paths and messages are evidence-controlled: never raw to a tty. */
     if (f->error) {
       fputs("  problem: ", out);
-      /* Paths and messages are evidence-controlled: never raw to a tty. */
-      for (const char *p = f->path; *p; p++)
-        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+      sp_write_term(out, f->path, 0);
       fputs(": ", out);
-      for (const char *p = f->error; *p; p++)
-        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+      sp_write_term(out, f->error, 0);
       fputc('\n', out);
     }
     for (size_t k = 0; k < f->n_samples && k < 3; k++) {
       fputs("  malformed: ", out);
-      for (const char *p = f->samples[k]; *p; p++)
-        fputc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+      sp_write_term(out, f->samples[k], 0);
       fputc('\n', out);
     }
   }

@@ -187,6 +187,11 @@ sp_err sp_write_coverage_json(const sp_result *res, FILE *out);
 /* Write a case directory: findings.jsonl, findings.csv, coverage.json. */
 sp_err sp_write_case_dir(const sp_result *res, const char *dir, sp_diag *diag);
 
+/* Write an evidence-controlled string for a terminal: control, bidi and
+ * zero-width characters and invalid UTF-8 are shown escaped. max_cols 0
+ * means no width limit. */
+void sp_write_term(FILE *out, const char *s, size_t max_cols);
+
 /* Format ns since the epoch as RFC 3339 UTC with milliseconds into buf
  * (at least 32 bytes). INT64_MIN gives "". */
 void sp_format_time(int64_t ns, char *buf, size_t cap);

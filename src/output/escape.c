@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 size_t sp_utf8_len(const unsigned char *s, size_t n) {
   unsigned c = s[0];
@@ -36,6 +37,25 @@ size_t sp_utf8_len(const unsigned char *s, size_t n) {
       (cp >= 0xD800 && cp <= 0xDFFF))
     return 0;
   return len;
+}
+
+/* Code point of a valid sequence of length l (from sp_utf8_len). */
+static uint32_t code_point(const unsigned char *s, size_t l) {
+  if (l == 1)
+    return s[0];
+  uint32_t cp = s[0] & (l == 2 ? 0x1F : l == 3 ? 0x0F : 0x07);
+  for (size_t i = 1; i < l; i++)
+    cp = (cp << 6) | (s[i] & 0x3F);
+  return cp;
+}
+
+/* Characters that change how text around them is shown: C1 controls,
+ * bidirectional overrides and isolates, zero-width characters, line and
+ * paragraph separators, and the byte order mark. */
+static bool deceptive(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+         cp == 0xFEFF;
 }
 
 void sp_json_str(FILE *out, const char *str, size_t n) {
@@ -89,14 +109,28 @@ void sp_csv_cell(FILE *out, const char *str, size_t n) {
   if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
             s[0] == '\t' || s[0] == '\r'))
     fputc('\'', out);
-  for (size_t i = 0; i < n; i++) {
+  size_t i = 0;
+  while (i < n) {
     unsigned c = s[i];
-    if (c == '"')
+    if (c == '"') {
       fputs("\"\"", out);
-    else if (c < 0x20 || c == 0x7F)
+      i++;
+    } else if (c < 0x20 || c == 0x7F) {
       fputc(' ', out);
-    else
+      i++;
+    } else if (c < 0x80) {
       fputc((int)c, out);
+      i++;
+    } else {
+      size_t l = sp_utf8_len(s + i, n - i);
+      if (l == 0 || deceptive(code_point(s + i, l))) {
+        fputc('?', out);
+        i += l ? l : 1;
+      } else {
+        fwrite(s + i, 1, l, out);
+        i += l;
+      }
+    }
   }
   fputc('"', out);
 }
@@ -109,8 +143,15 @@ size_t sp_term_str(FILE *out, const char *str, size_t n, size_t max_cols) {
       break;
     unsigned c = s[i];
     size_t l = c < 0x80 ? 1 : sp_utf8_len(s + i, n - i);
-    bool bad = c < 0x20 || c == 0x7F || l == 0 ||
-               (l == 2 && c == 0xC2 && s[i + 1] < 0xA0);
+    if (l > 1 && deceptive(code_point(s + i, l))) {
+      if (max_cols && cols + 6 > max_cols)
+        break;
+      fprintf(out, "\\u%04x", (unsigned)code_point(s + i, l));
+      cols += 6;
+      i += l;
+      continue;
+    }
+    bool bad = c < 0x20 || c == 0x7F || l == 0;
     if (bad) {
       if (max_cols && cols + 4 > max_cols)
         break;
@@ -124,4 +165,8 @@ size_t sp_term_str(FILE *out, const char *str, size_t n, size_t max_cols) {
     i += l;
   }
   return cols;
+}
+
+void sp_write_term(FILE *out, const char *s, size_t max_cols) {
+  sp_term_str(out, s, strlen(s), max_cols);
 }

@@ -3,11 +3,13 @@
  * attacker-controlled: these are the only ways they reach an output.
  *  - JSON: quotes, backslashes and all control characters escaped; invalid
  *    UTF-8 replaced by U+FFFD, so the output is always valid JSON.
- *  - CSV: every cell quoted, quotes doubled, control characters replaced by a
- *    space, and cells starting with = + - @ (or tab/CR) prefixed with ' so a
+ *  - CSV: every cell quoted, quotes doubled, C0 controls replaced by a space,
+ *    C1 controls, bidi and zero-width characters and invalid UTF-8 by '?',
+ *    and cells starting with = + - @ (or tab/CR) prefixed with ' so a
  *    spreadsheet never evaluates them.
- *  - Terminal: control characters (C0, DEL, C1) and invalid UTF-8 shown as
- *    \xNN, so no escape sequence reaches a terminal; optional width cut.
+ *  - Terminal: C0 controls, DEL and invalid UTF-8 shown as \xNN, and C1
+ *    controls, bidi overrides and zero-width characters as \uXXXX, so no
+ *    escape sequence or reordering reaches a terminal; optional width cut.
  */
 #ifndef SP_OUTPUT_ESCAPE_H
 #define SP_OUTPUT_ESCAPE_H

@@ -419,9 +419,21 @@ static void test_escaping(void **state) {
   char *t = esc(term, evil, sizeof evil - 1);
   assert_null(strchr(t, 0x1b));
   assert_null(strchr(t, '\n'));
-  assert_string_equal(t, "a\"b\\c\\x0a\\x1b[2J\\x07\\xff\xc3\xa9\\xc2\\x9b");
+  assert_string_equal(t, "a\"b\\c\\x0a\\x1b[2J\\x07\\xff\xc3\xa9\\u009b");
   free(t);
-  char *c = esc(sp_csv_cell, "=HYPERLINK(\"x\")", 15);
+  /* Bidi override and zero-width space: escaped for the terminal, '?' in
+     CSV, kept (they are valid JSON) but never raw C1 in JSON. */
+  const char bidi[] = "x\xe2\x80\xaegpj.aspx\xe2\x80\x8b";
+  t = esc(term, bidi, sizeof bidi - 1);
+  assert_string_equal(t, "x\\u202egpj.aspx\\u200b");
+  free(t);
+  char *c = esc(sp_csv_cell, bidi, sizeof bidi - 1);
+  assert_string_equal(c, "\"x?gpj.aspx?\"");
+  free(c);
+  c = esc(sp_csv_cell, "a\xc2\x9b\xff", 4);
+  assert_string_equal(c, "\"a??\"");
+  free(c);
+  c = esc(sp_csv_cell, "=HYPERLINK(\"x\")", 15);
   assert_string_equal(c, "\"'=HYPERLINK(\"\"x\"\")\"");
   free(c);
   c = esc(sp_csv_cell, "-2+3", 4);
