@@ -149,6 +149,15 @@ static void mem_close(mem *m) {
   m->f = NULL;
 }
 
+/* Code points that must never reach a terminal or spreadsheet raw: C1
+ * controls, zero-width marks, line/paragraph separators, bidi embeddings,
+ * overrides and isolates, and the BOM (spoor's escaping contract). */
+static bool reorders(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+         cp == 0xFEFF;
+}
+
 static void check_json(const uint8_t *in, size_t n) {
   mem m;
   mem_open(&m);
@@ -233,11 +242,28 @@ static void check_csv(const uint8_t *in, size_t n) {
     }
     put(&dec, &c, 1);
   }
-  CHECK(dec.n == n);
-  for (size_t k = 0; k < n; k++) {
-    uint8_t w = (in[k] < 0x20 || in[k] == 0x7F) ? ' ' : in[k];
-    CHECK(dec.p[k] == w);
+  /* Expected: C0/DEL become ' ', invalid bytes and reordering or invisible
+     characters '?', everything else unchanged. */
+  buf want = {0};
+  for (size_t k = 0; k < n;) {
+    uint32_t cp = 0;
+    size_t l = utf8_seq(in + k, n - k, &cp);
+    if (l == 0) {
+      put(&want, "?", 1);
+      k++;
+    } else if (cp < 0x20 || cp == 0x7F) {
+      put(&want, " ", 1);
+      k++;
+    } else if (reorders(cp)) {
+      put(&want, "?", 1);
+      k += l;
+    } else {
+      put(&want, in + k, l);
+      k += l;
+    }
   }
+  CHECK(dec.n == want.n && (dec.n == 0 || !memcmp(dec.p, want.p, dec.n)));
+  free(want.p);
   free(dec.p);
   free(m.p);
 }
@@ -263,12 +289,18 @@ static void check_term(const uint8_t *in, size_t n, size_t max_cols) {
     for (size_t i = 0; i < n;) {
       uint32_t cp = 0;
       size_t l = utf8_seq(in + i, n - i, &cp);
-      if (l == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+      if (l == 0 || cp < 0x20 || cp == 0x7F) {
         char x[5];
         snprintf(x, sizeof x, "\\x%02x", in[i]);
         put(&want, x, 4);
         want_cols += 4;
         i++;
+      } else if (reorders(cp)) {
+        char x[7];
+        snprintf(x, sizeof x, "\\u%04x", (unsigned)cp);
+        put(&want, x, 6);
+        want_cols += 6;
+        i += l;
       } else {
         put(&want, in + i, l);
         want_cols++;
