@@ -21,6 +21,7 @@
 typedef struct sp_dctx {
   const sp_strset *stock_urls;    /* lower-case URL paths of stock files */
   const sp_strset *flagged_names; /* lower-case base names flagged by YARA */
+  int workers; /* instances that will be merged: divide memory budgets */
 } sp_dctx;
 
 typedef struct sp_detector_vt {

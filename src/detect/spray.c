@@ -2,15 +2,19 @@
  * spray.c - password spraying and brute force against OWA, ECP, EWS,
  * ActiveSync, autodiscover, MAPI and RPC, from IIS and HttpProxy logs.
  *
- * Stateful. Per source IP it keeps the failed attempts (401 with a user name)
- * and, per user, the latest success. At the end, per source:
+ * Stateful. Per source IP it keeps, for every account that failed (401 with a
+ * user name), the exact number of failures and the REFS_PER_USER earliest
+ * references, and for up to MAX_SUCC_PER_SRC accounts the latest success.
+ * "Earliest" and "latest" follow the total order (time, file id, line), so
+ * the result is the same whatever order files arrive in and whatever -j is.
+ * At the end, per source:
  *  - >= SPRAY_USERS distinct failed accounts: password spraying;
  *  - >= BRUTE_FAILS failures on one account: brute force;
  *  - a success for any account, later than the first failure, from a source
  *    that sprayed or brute-forced: success after failures (names the account).
- * Memory is bounded: at most MAX_SOURCES sources, MAX_FAILS_PER_SRC failures
- * each and MAX_FAILS_TOTAL overall, MAX_SUCC_PER_SRC accounts with a success
- * per source; what does not fit is counted, not stored.
+ * Memory is bounded per worker: sources and failed-account entries come from
+ * budgets divided among the workers (sp_dctx.workers); failures of accounts
+ * that find no room are still counted (overflow) so totals stay exact.
  */
 #include "core/strset.h"
 #include "core/timeutil.h"
@@ -21,9 +25,10 @@
 
 #define SPRAY_USERS 10
 #define BRUTE_FAILS 20
-#define MAX_SOURCES 65536
-#define MAX_FAILS_PER_SRC 4096
-#define MAX_FAILS_TOTAL 1000000
+#define REFS_PER_USER 4
+#define MAX_SOURCES_ALL 65536 /* over all workers */
+#define MAX_USERS_ALL 262144  /* failed (source, account) pairs, all workers */
+#define MAX_USERS_PER_SRC 4096
 #define MAX_SUCC_PER_SRC 32
 #define MAX_USER_LEN 256
 
@@ -59,37 +64,58 @@ static const sp_rule r_success = {
 
 const sp_rule *const sp_spray_rules[] = {&r_spray, &r_brute, &r_success, NULL};
 
-typedef struct attempt {
+typedef struct ref {
   int64_t ts;
   uint32_t file_id;
   uint64_t line;
-  char *user;     /* lower-cased copy */
-  uint64_t uhash; /* case-folded hash of user, for cheap comparison */
-  size_t ulen;
-} attempt;
+} ref;
+
+static int ref_cmp(const ref *a, const ref *b) {
+  if (a->ts != b->ts)
+    return a->ts < b->ts ? -1 : 1;
+  if (a->file_id != b->file_id)
+    return a->file_id < b->file_id ? -1 : 1;
+  if (a->line != b->line)
+    return a->line < b->line ? -1 : 1;
+  return 0;
+}
+
+typedef struct account {
+  char *name; /* lower-cased copy */
+  size_t len;
+  uint64_t hash; /* case-folded */
+  uint64_t fails;
+  size_t n_refs;
+  ref refs[REFS_PER_USER]; /* earliest failures, ascending */
+  ref last_ok;             /* successes only: the latest */
+} account;
 
 typedef struct source {
   char *ip;
   size_t ip_len;
-  attempt *fails;
-  size_t n_fails, cap_fails;
-  uint64_t fails_dropped;
-  attempt succ[MAX_SUCC_PER_SRC]; /* latest success per user */
+  account *users; /* failed accounts */
+  size_t n_users, cap_users;
+  uint32_t *idx; /* open-addressing index into users (i + 1), 0 = empty */
+  size_t idx_cap;
+  uint64_t overflow_fails; /* failures of accounts without room */
+  account succ[MAX_SUCC_PER_SRC];
   size_t n_succ;
 } source;
 
 typedef struct spray_state {
   source **slots;
   size_t cap, count;
-  size_t total_fails;
-  uint64_t dropped;
+  size_t max_sources, max_users, users; /* budgets of this instance */
+  uint64_t dropped;                     /* events of sources without room */
 } spray_state;
 
 static void *spray_create(const sp_dctx *ctx) {
-  (void)ctx;
   spray_state *s = calloc(1, sizeof *s);
   if (!s)
     return NULL;
+  size_t workers = ctx && ctx->workers > 0 ? (size_t)ctx->workers : 1;
+  s->max_sources = MAX_SOURCES_ALL / workers + 1;
+  s->max_users = MAX_USERS_ALL / workers + MAX_USERS_PER_SRC;
   s->cap = 256;
   s->slots = calloc(s->cap, sizeof *s->slots);
   if (!s->slots) {
@@ -102,11 +128,12 @@ static void *spray_create(const sp_dctx *ctx) {
 static void source_free(source *src) {
   if (!src)
     return;
-  for (size_t i = 0; i < src->n_fails; i++)
-    free(src->fails[i].user);
+  for (size_t i = 0; i < src->n_users; i++)
+    free(src->users[i].name);
   for (size_t i = 0; i < src->n_succ; i++)
-    free(src->succ[i].user);
-  free(src->fails);
+    free(src->succ[i].name);
+  free(src->users);
+  free(src->idx);
   free(src->ip);
   free(src);
 }
@@ -121,14 +148,13 @@ static void spray_destroy(void *st) {
   free(s);
 }
 
-static char *dupn(sp_str v, size_t max) {
-  if (v.n > max)
-    v.n = max;
+static char *dup_lower(sp_str v) {
   char *c = malloc(v.n + 1);
-  if (c) {
-    memcpy(c, v.p, v.n);
-    c[v.n] = 0;
-  }
+  if (!c)
+    return NULL;
+  for (size_t i = 0; i < v.n; i++)
+    c[i] = (char)sp_lower((unsigned char)v.p[i]);
+  c[v.n] = 0;
   return c;
 }
 
@@ -146,7 +172,7 @@ static source *get_source(spray_state *s, sp_str ip) {
   size_t i = slot_of(s->slots, s->cap, ip);
   if (s->slots[i])
     return s->slots[i];
-  if (s->count >= MAX_SOURCES) {
+  if (s->count >= s->max_sources) {
     s->dropped++;
     return NULL;
   }
@@ -166,7 +192,7 @@ static source *get_source(spray_state *s, sp_str ip) {
     i = slot_of(s->slots, s->cap, ip);
   }
   source *src = calloc(1, sizeof *src);
-  if (!src || !(src->ip = dupn(ip, 64))) {
+  if (!src || !(src->ip = dup_lower(ip))) {
     free(src);
     return NULL;
   }
@@ -176,54 +202,112 @@ static source *get_source(spray_state *s, sp_str ip) {
   return src;
 }
 
-static void add_fail(spray_state *s, source *src, const attempt *a) {
-  if (src->n_fails >= MAX_FAILS_PER_SRC || s->total_fails >= MAX_FAILS_TOTAL) {
-    src->fails_dropped++;
-    free(a->user);
+static bool same_user(const account *a, sp_str u, uint64_t h) {
+  return a->hash == h && a->len == u.n && sp_mem_ieq(a->name, u.p, u.n);
+}
+
+/* Index slot of user u in src (its content is 0 when absent). */
+static size_t user_slot(const source *src, sp_str u, uint64_t h) {
+  size_t i = (size_t)h & (src->idx_cap - 1);
+  while (src->idx[i] && !same_user(&src->users[src->idx[i] - 1], u, h))
+    i = (i + 1) & (src->idx_cap - 1);
+  return i;
+}
+
+static bool index_grow(source *src) {
+  size_t ncap = src->idx_cap ? src->idx_cap * 2 : 16;
+  uint32_t *n = calloc(ncap, sizeof *n);
+  if (!n)
+    return false;
+  for (size_t k = 0; k < src->n_users; k++) {
+    size_t i = (size_t)src->users[k].hash & (ncap - 1);
+    while (n[i])
+      i = (i + 1) & (ncap - 1);
+    n[i] = (uint32_t)(k + 1);
+  }
+  free(src->idx);
+  src->idx = n;
+  src->idx_cap = ncap;
+  return true;
+}
+
+/* The failed-account entry for u, created if there is room; NULL if not. */
+static account *get_user(spray_state *s, source *src, sp_str u, uint64_t h) {
+  if (src->idx_cap) {
+    size_t i = user_slot(src, u, h);
+    if (src->idx[i])
+      return &src->users[src->idx[i] - 1];
+  }
+  if (src->n_users >= MAX_USERS_PER_SRC || s->users >= s->max_users)
+    return NULL;
+  if ((src->n_users + 1) * 2 > src->idx_cap && !index_grow(src))
+    return NULL;
+  if (src->n_users == src->cap_users) {
+    size_t ncap = src->cap_users ? src->cap_users * 2 : 8;
+    account *n = realloc(src->users, ncap * sizeof *n);
+    if (!n)
+      return NULL;
+    src->users = n;
+    src->cap_users = ncap;
+  }
+  account *a = &src->users[src->n_users];
+  memset(a, 0, sizeof *a);
+  if (!(a->name = dup_lower(u)))
+    return NULL;
+  a->len = u.n;
+  a->hash = h;
+  src->idx[user_slot(src, u, h)] = (uint32_t)(src->n_users + 1);
+  src->n_users++;
+  s->users++;
+  return a;
+}
+
+/* Keep the REFS_PER_USER earliest references. */
+static void add_ref(account *a, const ref *r) {
+  size_t i = a->n_refs;
+  while (i > 0 && ref_cmp(&a->refs[i - 1], r) > 0)
+    i--;
+  if (i >= REFS_PER_USER || (i > 0 && ref_cmp(&a->refs[i - 1], r) == 0))
+    return;
+  size_t n = a->n_refs < REFS_PER_USER ? a->n_refs : REFS_PER_USER - 1;
+  memmove(&a->refs[i + 1], &a->refs[i], (n - i) * sizeof a->refs[0]);
+  a->refs[i] = *r;
+  if (a->n_refs < REFS_PER_USER)
+    a->n_refs++;
+}
+
+static void add_fail(spray_state *s, source *src, sp_str u, uint64_t h,
+                     uint64_t count, const ref *refs, size_t n_refs) {
+  account *a = get_user(s, src, u, h);
+  if (!a) {
+    src->overflow_fails += count;
     return;
   }
-  if (src->n_fails == src->cap_fails) {
-    size_t ncap = src->cap_fails ? src->cap_fails * 2 : 16;
-    attempt *n = realloc(src->fails, ncap * sizeof *n);
-    if (!n) {
-      src->fails_dropped++;
-      free(a->user);
-      return;
-    }
-    src->fails = n;
-    src->cap_fails = ncap;
-  }
-  src->fails[src->n_fails++] = *a;
-  s->total_fails++;
+  a->fails += count;
+  for (size_t i = 0; i < n_refs; i++)
+    add_ref(a, &refs[i]);
 }
 
-/* Later by (time, file, line): a total order, so merges are deterministic. */
-static bool later(int64_t ts, uint32_t file, uint64_t line, const attempt *b) {
-  if (ts != b->ts)
-    return ts > b->ts;
-  if (file != b->file_id)
-    return file > b->file_id;
-  return line > b->line;
-}
-
-static void add_succ(source *src, const attempt *a) {
+/* Remember the latest success of u (by the total order). */
+static void add_succ(source *src, sp_str u, uint64_t h, const ref *r) {
   for (size_t i = 0; i < src->n_succ; i++) {
-    if (src->succ[i].uhash == a->uhash &&
-        strcmp(src->succ[i].user, a->user) == 0) {
-      if (later(a->ts, a->file_id, a->line, &src->succ[i])) {
-        free(src->succ[i].user);
-        src->succ[i] = *a;
-      } else {
-        free(a->user);
-      }
+    account *a = &src->succ[i];
+    if (same_user(a, u, h)) {
+      if (ref_cmp(r, &a->last_ok) > 0)
+        a->last_ok = *r;
       return;
     }
   }
-  if (src->n_succ >= MAX_SUCC_PER_SRC) {
-    free(a->user);
+  if (src->n_succ >= MAX_SUCC_PER_SRC)
     return;
-  }
-  src->succ[src->n_succ++] = *a;
+  account *a = &src->succ[src->n_succ];
+  memset(a, 0, sizeof *a);
+  if (!(a->name = dup_lower(u)))
+    return;
+  a->len = u.n;
+  a->hash = h;
+  a->last_ok = *r;
+  src->n_succ++;
 }
 
 static bool auth_path(sp_str p) {
@@ -260,54 +344,35 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
     return;
   if (user.n > MAX_USER_LEN)
     user.n = MAX_USER_LEN;
-  if (ok) {
-    /* Hot path: most requests are successes of known users; no copy. */
-    uint64_t h = sp_hash_bytes(user.p, user.n, true);
-    for (size_t i = 0; i < src->n_succ; i++) {
-      attempt *s0 = &src->succ[i];
-      if (s0->uhash == h && s0->ulen == user.n &&
-          sp_mem_ieq(user.p, s0->user, user.n)) {
-        if (later(ev->ts, ev->file_id, ev->line, s0)) {
-          s0->ts = ev->ts;
-          s0->file_id = ev->file_id;
-          s0->line = ev->line;
-        }
-        return;
-      }
-    }
-    if (src->n_succ >= MAX_SUCC_PER_SRC)
-      return;
-  }
-  attempt a = {ev->ts,
-               ev->file_id,
-               ev->line,
-               dupn(user, MAX_USER_LEN),
-               sp_hash_bytes(user.p, user.n, true),
-               user.n};
-  if (!a.user)
-    return;
-  for (char *c = a.user; *c; c++)
-    *c = (char)sp_lower((unsigned char)*c);
+  uint64_t h = sp_hash_bytes(user.p, user.n, true);
+  ref r = {ev->ts, ev->file_id, ev->line};
   if (fail)
-    add_fail(s, src, &a);
+    add_fail(s, src, user, h, 1, &r, 1);
   else
-    add_succ(src, &a);
+    add_succ(src, user, h, &r);
 }
 
 static void spray_merge(void *dstp, void *srcp) {
   spray_state *d = dstp, *s = srcp;
+  /* The merged instance holds everything: lift its budgets to the totals. */
+  d->max_sources = MAX_SOURCES_ALL;
+  d->max_users = MAX_USERS_ALL;
   for (size_t i = 0; i < s->cap; i++) {
     source *from = s->slots[i];
     if (!from)
       continue;
     source *to = get_source(d, sp_str_make(from->ip, from->ip_len));
     if (to) {
-      for (size_t k = 0; k < from->n_fails; k++)
-        add_fail(d, to, &from->fails[k]);
-      for (size_t k = 0; k < from->n_succ; k++)
-        add_succ(to, &from->succ[k]);
-      to->fails_dropped += from->fails_dropped;
-      from->n_fails = from->n_succ = 0;
+      for (size_t k = 0; k < from->n_users; k++) {
+        account *a = &from->users[k];
+        add_fail(d, to, sp_str_make(a->name, a->len), a->hash, a->fails,
+                 a->refs, a->n_refs);
+      }
+      for (size_t k = 0; k < from->n_succ; k++) {
+        account *a = &from->succ[k];
+        add_succ(to, sp_str_make(a->name, a->len), a->hash, &a->last_ok);
+      }
+      to->overflow_fails += from->overflow_fails;
     }
     source_free(from);
     s->slots[i] = NULL;
@@ -316,70 +381,73 @@ static void spray_merge(void *dstp, void *srcp) {
   d->dropped += s->dropped;
 }
 
-static int cmp_user(const void *a, const void *b) {
-  const attempt *x = *(const attempt *const *)a,
-                *y = *(const attempt *const *)b;
-  return strcmp(x->user, y->user);
-}
-
-static void hit(sp_fset *out, const sp_rule *r, const source *src,
-                const attempt *a, bool with_user, const char *reason) {
-  sp_hit h;
-  sp_hit_init(&h, r, a->ts, a->file_id, a->line, SP_REF_LINE);
-  sp_hit_entity(&h, "source.ip", sp_str_make(src->ip, strlen(src->ip)));
-  if (with_user)
-    sp_hit_entity(&h, "user.name", sp_str_make(a->user, strlen(a->user)));
-  h.reason = sp_str_make(reason, strlen(reason));
-  sp_fset_add(out, &h);
-}
-
-static void judge(source *src, sp_fset *out) {
-  if (src->n_fails == 0)
-    return;
-  attempt **by_user = malloc(src->n_fails * sizeof *by_user);
-  if (!by_user)
-    return;
-  int64_t first_fail = INT64_MAX;
-  for (size_t i = 0; i < src->n_fails; i++) {
-    by_user[i] = &src->fails[i];
-    if (src->fails[i].ts < first_fail)
-      first_fail = src->fails[i].ts;
+/* Hits for an account's failures: one per kept reference, the first one
+ * carrying the rest of the exact count. */
+static void fail_hits(sp_fset *out, const sp_rule *r, const source *src,
+                      const account *a, bool with_user, const char *reason) {
+  for (size_t i = 0; i < a->n_refs; i++) {
+    sp_hit h;
+    sp_hit_init(&h, r, a->refs[i].ts, a->refs[i].file_id, a->refs[i].line,
+                SP_REF_LINE);
+    h.weight = i == 0 ? a->fails - (a->n_refs - 1) : 1;
+    sp_hit_entity(&h, "source.ip", sp_str_make(src->ip, src->ip_len));
+    if (with_user)
+      sp_hit_entity(&h, "user.name", sp_str_make(a->name, a->len));
+    h.reason = sp_str_make(reason, strlen(reason));
+    sp_fset_add(out, &h);
   }
-  qsort(by_user, src->n_fails, sizeof *by_user, cmp_user);
-  size_t distinct = 0;
+}
+
+static void judge(const source *src, sp_fset *out) {
+  if (src->n_users == 0)
+    return;
+  uint64_t total = src->overflow_fails;
+  ref first = src->users[0].refs[0];
   bool brute = false;
-  char reason[160];
-  for (size_t i = 0; i < src->n_fails;) {
-    size_t j = i;
-    while (j < src->n_fails && strcmp(by_user[j]->user, by_user[i]->user) == 0)
-      j++;
-    distinct++;
-    if (j - i >= BRUTE_FAILS) {
+  for (size_t i = 0; i < src->n_users; i++) {
+    const account *a = &src->users[i];
+    total += a->fails;
+    if (ref_cmp(&a->refs[0], &first) < 0)
+      first = a->refs[0];
+    if (a->fails >= BRUTE_FAILS)
       brute = true;
-      snprintf(reason, sizeof reason, "%zu failed logons as this account",
-               j - i);
-      for (size_t k = i; k < j; k++)
-        hit(out, &r_brute, src, by_user[k], true, reason);
-    }
-    i = j;
   }
-  bool spray = distinct >= SPRAY_USERS;
+  char reason[192];
+  for (size_t i = 0; i < src->n_users; i++) {
+    const account *a = &src->users[i];
+    if (a->fails >= BRUTE_FAILS) {
+      snprintf(reason, sizeof reason, "%llu failed logons as this account",
+               (unsigned long long)a->fails);
+      fail_hits(out, &r_brute, src, a, true, reason);
+    }
+  }
+  bool spray = src->n_users >= SPRAY_USERS;
   if (spray) {
     snprintf(reason, sizeof reason,
-             "%zu distinct accounts failed from this source", distinct);
-    for (size_t i = 0; i < src->n_fails; i++)
-      hit(out, &r_spray, src, &src->fails[i], false, reason);
+             "%s%zu distinct accounts failed from this source",
+             src->n_users >= MAX_USERS_PER_SRC ? "at least " : "",
+             src->n_users);
+    for (size_t i = 0; i < src->n_users; i++)
+      fail_hits(out, &r_spray, src, &src->users[i], false, reason);
   }
-  if (spray || brute) {
-    snprintf(
-        reason, sizeof reason,
-        "logon succeeded after %zu failures (%zu accounts) from this source",
-        src->n_fails, distinct);
-    for (size_t i = 0; i < src->n_succ; i++)
-      if (src->succ[i].ts >= first_fail)
-        hit(out, &r_success, src, &src->succ[i], true, reason);
+  if (!spray && !brute)
+    return;
+  snprintf(reason, sizeof reason,
+           "logon succeeded after %llu failures (%zu accounts) from this "
+           "source",
+           (unsigned long long)total, src->n_users);
+  for (size_t i = 0; i < src->n_succ; i++) {
+    const account *a = &src->succ[i];
+    if (ref_cmp(&a->last_ok, &first) < 0)
+      continue;
+    sp_hit h;
+    sp_hit_init(&h, &r_success, a->last_ok.ts, a->last_ok.file_id,
+                a->last_ok.line, SP_REF_LINE);
+    sp_hit_entity(&h, "source.ip", sp_str_make(src->ip, src->ip_len));
+    sp_hit_entity(&h, "user.name", sp_str_make(a->name, a->len));
+    h.reason = sp_str_make(reason, strlen(reason));
+    sp_fset_add(out, &h);
   }
-  free(by_user);
 }
 
 static void spray_on_end(void *st, sp_fset *out) {

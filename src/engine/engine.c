@@ -356,6 +356,7 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   h.n_workers = eng->jobs;
   if ((size_t)h.n_workers > res->n_files)
     h.n_workers = res->n_files ? (int)res->n_files : 1;
+  h.dctx.workers = h.n_workers;
   h.workers = calloc((size_t)h.n_workers, sizeof *h.workers);
   if (!h.workers) {
     sp_result_destroy(res);

@@ -29,6 +29,7 @@ void sp_hit_init(sp_hit *h, const sp_rule *rule, int64_t ts, uint32_t file_id,
   h->kind = kind;
   h->n_ent = 0;
   h->reason = sp_str_make(NULL, 0);
+  h->weight = 1;
 }
 
 void sp_hit_entity(sp_hit *h, const char *field, sp_str value) {
@@ -192,7 +193,7 @@ static sp_err table_grow(sp_fset *s) {
 
 /* Find or create the aggregate for a key; NULL when full or out of memory. */
 static sp_agg *lookup(sp_fset *s, const sp_rule *rule, size_t n,
-                      const char *const *f, const sp_str *v) {
+                      const char *const *f, const sp_str *v, uint64_t hits) {
   size_t i = (size_t)key_hash(rule, n, f, v) & (s->cap - 1);
   while (s->slots[i]) {
     if (agg_matches(s->slots[i], rule, n, f, v))
@@ -200,7 +201,7 @@ static sp_agg *lookup(sp_fset *s, const sp_rule *rule, size_t n,
     i = (i + 1) & (s->cap - 1);
   }
   if (s->count >= SP_FSET_MAX_FINDINGS) {
-    s->dropped++;
+    s->dropped += hits; /* counted in hits, like sp_agg.count */
     return NULL;
   }
   sp_agg *a = calloc(1, sizeof *a);
@@ -220,18 +221,28 @@ static sp_agg *lookup(sp_fset *s, const sp_rule *rule, size_t n,
       return NULL;
     }
   }
+  /* Grow before inserting, so a failed grow never leaves a full table. */
+  if ((s->count + 1) * 2 > s->cap) {
+    if (table_grow(s) != SP_OK) {
+      s->err = SP_ENOMEM;
+      agg_free(a);
+      return NULL;
+    }
+    i = (size_t)key_hash(rule, n, f, v) & (s->cap - 1);
+    while (s->slots[i])
+      i = (i + 1) & (s->cap - 1);
+  }
   s->slots[i] = a;
   s->count++;
-  if (s->count * 2 > s->cap && table_grow(s) != SP_OK)
-    s->err = SP_ENOMEM;
   return a;
 }
 
 void sp_fset_add(sp_fset *s, const sp_hit *h) {
-  sp_agg *a = lookup(s, h->rule, h->n_ent, h->ent_field, h->ent_value);
+  sp_agg *a = lookup(s, h->rule, h->n_ent, h->ent_field, h->ent_value,
+                     h->weight ? h->weight : 1);
   if (!a)
     return;
-  a->count++;
+  a->count += h->weight ? h->weight : 1;
   time_span(a, h->ts, h->ts);
   sp_agg_ref r = {h->ts, h->file_id, h->where, h->kind};
   refs_insert(a, &r);
@@ -246,7 +257,7 @@ sp_err sp_fset_merge(sp_fset *dst, sp_fset *src) {
     sp_str v[SP_MAX_ENTITIES];
     for (size_t k = 0; k < b->n_ent; k++)
       v[k] = sp_str_make(b->ent_value[k], strlen(b->ent_value[k]));
-    sp_agg *a = lookup(dst, b->rule, b->n_ent, b->ent_field, v);
+    sp_agg *a = lookup(dst, b->rule, b->n_ent, b->ent_field, v, b->count);
     if (a) {
       a->count += b->count;
       time_span(a, b->first, b->last);

@@ -47,6 +47,7 @@ typedef struct sp_hit {
   const char *ent_field[SP_MAX_ENTITIES]; /* static ECS names */
   sp_str ent_value[SP_MAX_ENTITIES];
   sp_str reason;
+  uint64_t weight; /* hits this one stands for (1 by default) */
 } sp_hit;
 
 /* Start a hit for an event-like reference. */
