@@ -340,6 +340,47 @@ static void test_spray(void **state) {
   free(dir);
 }
 
+/* Hostile ordering: floods of failures on one account in some files, a
+ * spray in others. Every -j must report the same exact counts. */
+static void test_spray_any_order(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  size_t cap = 1 << 20;
+  char *b = malloc(cap);
+  for (int f = 0; f < 6; f++) {
+    size_t n = (size_t)snprintf(b, cap, "%s", IIS_HDR);
+    int lines = f < 2 ? 3000 : 30;
+    for (int i = 0; i < lines; i++)
+      n += (size_t)snprintf(
+          b + n, cap - n,
+          "2021-03-0%d 02:%02d:%02d 10.0.0.5 POST /EWS/Exchange.asmx - 443 "
+          "CORP\\%s%d 198.51.100.50 python 401\r\n",
+          f + 1, i / 60 % 60, i % 60, f < 2 ? "boss" : "staff",
+          f < 2 ? f : (f * 100 + i % 15));
+    char name[32];
+    snprintf(name, sizeof name, "u_ex%d.log", f);
+    write_file(dir, name, b, n);
+  }
+  sp_result *r1 = hunt(dir, 1), *r4 = hunt(dir, 4);
+  char *a = out_of(r1, SP_FORMAT_JSONL), *c = out_of(r4, SP_FORMAT_JSONL);
+  assert_string_equal(a, c);
+  const sp_finding *s = find_rule(r4, "spoor.auth.password_spray", 0);
+  assert_non_null(s);
+  assert_int_equal(s->count, 2 * 3000 + 4 * 30);
+  assert_non_null(strstr(s->reason, "62 distinct accounts"));
+  assert_int_equal(s->n_evidence, 32);
+  const sp_finding *br = find_rule(r4, "spoor.auth.brute_force", 0);
+  assert_non_null(br);
+  assert_int_equal(br->count, 3000);
+  free(a);
+  free(c);
+  sp_result_destroy(r1);
+  sp_result_destroy(r4);
+  free(b);
+  rm_rf(dir);
+  free(dir);
+}
+
 static void test_deterministic(void **state) {
   (void)state;
   const char *golden = SPOOR_SOURCE_DIR "/tests/golden/exchange_basic";
@@ -455,6 +496,7 @@ int main(void) {
       cmocka_unit_test(test_symlinks),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_spray),
+      cmocka_unit_test(test_spray_any_order),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_json_contract),
       cmocka_unit_test(test_escaping),
