@@ -13,8 +13,13 @@
 
 #include <stdlib.h>
 
+/* Ranks: 3 bits of level (0 = critical) above 61 bits of key hash. */
+#define RANK_HASH_MASK ((UINT64_C(1) << 61) - 1)
+#define RANK_ALL (((uint64_t)SP_LEVEL_CRITICAL << 61) | RANK_HASH_MASK)
+
 struct sp_fset {
   sp_agg **slots;
+  uint64_t limit; /* keep only findings whose rank is <= limit */
   size_t cap, count;
   uint64_t dropped;
   sp_err err;
@@ -48,6 +53,7 @@ sp_err sp_fset_create(sp_fset **out) {
   if (!s)
     return SP_ENOMEM;
   s->cap = 64;
+  s->limit = RANK_ALL;
   s->slots = calloc(s->cap, sizeof *s->slots);
   if (!s->slots) {
     free(s);
@@ -77,7 +83,9 @@ void sp_fset_destroy(sp_fset *s) {
 
 static uint64_t key_hash(const sp_rule *rule, size_t n, const char *const *f,
                          const sp_str *v) {
-  uint64_t h = (uint64_t)(uintptr_t)rule * 0x9E3779B97F4A7C15ULL;
+  /* From the rule id, not its address: ranks must not change between runs
+     (address space layout randomisation) or with -j. */
+  uint64_t h = sp_hash_bytes(rule->id, strlen(rule->id), false);
   for (size_t i = 0; i < n; i++) {
     h ^= sp_hash_bytes(f[i], strlen(f[i]), false) + 0x9E3779B97F4A7C15ULL +
          (h << 6) + (h >> 2);
@@ -85,13 +93,6 @@ static uint64_t key_hash(const sp_rule *rule, size_t n, const char *const *f,
          (h << 6) + (h >> 2);
   }
   return h;
-}
-
-static uint64_t agg_hash(const sp_agg *a) {
-  sp_str v[SP_MAX_ENTITIES];
-  for (size_t i = 0; i < a->n_ent; i++)
-    v[i] = sp_str_make(a->ent_value[i], strlen(a->ent_value[i]));
-  return key_hash(a->rule, a->n_ent, a->ent_field, v);
 }
 
 static bool agg_matches(const sp_agg *a, const sp_rule *rule, size_t n,
@@ -180,7 +181,7 @@ static sp_err table_grow(sp_fset *s) {
     sp_agg *a = s->slots[i];
     if (!a)
       continue;
-    size_t j = (size_t)agg_hash(a) & (ncap - 1);
+    size_t j = (size_t)a->hash & (ncap - 1);
     while (ns[j])
       j = (j + 1) & (ncap - 1);
     ns[j] = a;
@@ -191,18 +192,87 @@ static sp_err table_grow(sp_fset *s) {
   return SP_OK;
 }
 
-/* Find or create the aggregate for a key; NULL when full or out of memory. */
+/* Rank of a key: lower is kept first. Level in the top bits, so the most
+ * severe findings survive an overflow; then the key hash, which makes the
+ * choice independent of arrival order. */
+
+static uint64_t rank_of(const sp_rule *rule, uint64_t hash) {
+  unsigned lv = rule->level <= SP_LEVEL_CRITICAL ? rule->level : 0;
+  return ((uint64_t)(SP_LEVEL_CRITICAL - lv) << 61) | (hash >> 3);
+}
+
+/* The next, lower limit: halve the share of the least severe level kept;
+ * when none of it is left, go on with the next level up. A fixed sequence,
+ * so where it stops depends only on which findings exist. */
+static uint64_t lower_limit(uint64_t limit) {
+  uint64_t lv = limit >> 61, hs = limit & RANK_HASH_MASK;
+  if (hs)
+    return (lv << 61) | (hs >> 1);
+  return lv ? ((lv - 1) << 61) | RANK_HASH_MASK : 0;
+}
+
+/* Drop every aggregate ranked above the limit, counting its hits. */
+static void evict(sp_fset *s) {
+  for (size_t i = 0; i < s->cap; i++) {
+    sp_agg *a = s->slots[i];
+    if (a && rank_of(a->rule, a->hash) > s->limit) {
+      s->dropped += a->count;
+      agg_free(a);
+      s->slots[i] = NULL;
+      s->count--;
+    }
+  }
+  /* Re-place the survivors: removals break linear-probing chains. */
+  sp_agg **old = s->slots;
+  sp_agg **ns = calloc(s->cap, sizeof *ns);
+  if (!ns) {
+    s->err = SP_ENOMEM;
+    return;
+  }
+  for (size_t i = 0; i < s->cap; i++) {
+    if (!old[i])
+      continue;
+    size_t j = (size_t)old[i]->hash & (s->cap - 1);
+    while (ns[j])
+      j = (j + 1) & (s->cap - 1);
+    ns[j] = old[i];
+  }
+  free(old);
+  s->slots = ns;
+}
+
+/* Find or create the aggregate for a key; NULL when ranked out or out of
+ * memory. hits is the weight to count in `dropped` if it is ranked out. */
 static sp_agg *lookup(sp_fset *s, const sp_rule *rule, size_t n,
                       const char *const *f, const sp_str *v, uint64_t hits) {
-  size_t i = (size_t)key_hash(rule, n, f, v) & (s->cap - 1);
+  uint64_t h = key_hash(rule, n, f, v);
+  if (rank_of(rule, h) > s->limit) {
+    s->dropped += hits; /* counted in hits, like sp_agg.count */
+    return NULL;
+  }
+  size_t i = (size_t)h & (s->cap - 1);
   while (s->slots[i]) {
-    if (agg_matches(s->slots[i], rule, n, f, v))
+    if (s->slots[i]->hash == h && agg_matches(s->slots[i], rule, n, f, v))
       return s->slots[i];
     i = (i + 1) & (s->cap - 1);
   }
   if (s->count >= SP_FSET_MAX_FINDINGS) {
-    s->dropped += hits; /* counted in hits, like sp_agg.count */
-    return NULL;
+    /* Lower the limit until the findings it admits, this one included if
+       it is still admitted, fit: the first such limit of the fixed
+       sequence, whatever the order of arrival. */
+    uint64_t r = rank_of(rule, h);
+    while (s->limit && !s->err &&
+           s->count + (r <= s->limit ? 1 : 0) > SP_FSET_MAX_FINDINGS) {
+      s->limit = lower_limit(s->limit);
+      evict(s);
+    }
+    if (s->err || rank_of(rule, h) > s->limit) {
+      s->dropped += hits;
+      return NULL;
+    }
+    i = (size_t)h & (s->cap - 1);
+    while (s->slots[i])
+      i = (i + 1) & (s->cap - 1);
   }
   sp_agg *a = calloc(1, sizeof *a);
   if (!a) {
@@ -210,6 +280,7 @@ static sp_agg *lookup(sp_fset *s, const sp_rule *rule, size_t n,
     return NULL;
   }
   a->rule = rule;
+  a->hash = h;
   a->first = a->last = SP_TIME_NONE;
   for (size_t k = 0; k < n; k++) {
     a->ent_field[k] = f[k];
@@ -228,7 +299,7 @@ static sp_agg *lookup(sp_fset *s, const sp_rule *rule, size_t n,
       agg_free(a);
       return NULL;
     }
-    i = (size_t)key_hash(rule, n, f, v) & (s->cap - 1);
+    i = (size_t)h & (s->cap - 1);
     while (s->slots[i])
       i = (i + 1) & (s->cap - 1);
   }
@@ -250,6 +321,10 @@ void sp_fset_add(sp_fset *s, const sp_hit *h) {
 }
 
 sp_err sp_fset_merge(sp_fset *dst, sp_fset *src) {
+  if (src->limit < dst->limit) {
+    dst->limit = src->limit;
+    evict(dst);
+  }
   for (size_t i = 0; i < src->cap; i++) {
     sp_agg *b = src->slots[i];
     if (!b)

@@ -10,8 +10,11 @@
  * path takes no lock. Ordering of kept evidence is by (time, file id, line),
  * and file ids follow sorted paths, so results do not depend on scheduling.
  *
- * Limits: SP_FSET_MAX_FINDINGS distinct findings per set (later hits of new
- * keys are counted in `dropped`), SP_MAX_EVIDENCE references per finding,
+ * Limits: at most SP_FSET_MAX_FINDINGS distinct findings per set. When a set
+ * would overflow it keeps the findings of lowest rank (level first, then a
+ * hash of the key) and counts the hits of the others in `dropped`. The rank
+ * depends only on the finding, never on arrival order, so the kept set is
+ * the same for any -j. SP_MAX_EVIDENCE references per finding,
  * SP_MAX_ENTITY_LEN bytes per entity value (longer values are cut).
  */
 #ifndef SP_FINDINGS_FINDINGS_H
@@ -78,6 +81,7 @@ typedef struct sp_agg_ref {
 
 typedef struct sp_agg {
   const sp_rule *rule;
+  uint64_t hash; /* of the key: rule and entities */
   int64_t first, last;
   uint64_t count;
   size_t n_ent;

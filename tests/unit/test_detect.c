@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/timeutil.h"
@@ -246,6 +248,86 @@ static void test_fset_aggregation(void **state) {
   sp_fset_destroy(b);
 }
 
+typedef struct keys {
+  char **v;
+  size_t n;
+} keys;
+
+static void collect_keys(const sp_agg *a, void *u) {
+  keys *k = u;
+  k->v[k->n++] = a->ent_value[0];
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_key(sp_fset *s, const sp_rule *r, int i) {
+  char v[32];
+  snprintf(v, sizeof v, "k%d", i);
+  sp_hit h;
+  sp_hit_init(&h, r, i, 0, (uint64_t)i, SP_REF_LINE);
+  sp_hit_entity(&h, "source.ip", sp_str_make(v, strlen(v)));
+  sp_fset_add(s, &h);
+}
+
+/* Overflowing a finding set keeps the same findings whatever the order of
+ * arrival or merging, and keeps the most severe ones. */
+static void test_fset_overflow(void **state) {
+  (void)state;
+  static const sp_rule low = {"t.low", "n", "rs", "a",
+                              "d",     "",  "",   SP_LEVEL_LOW};
+  static const sp_rule crit = {"t.crit", "n", "rs", "a",
+                               "d",      "",  "",   SP_LEVEL_CRITICAL};
+  enum { N = SP_FSET_MAX_FINDINGS + 20000 };
+  sp_fset *up, *down, *even, *odd;
+  assert_int_equal(sp_fset_create(&up), SP_OK);
+  assert_int_equal(sp_fset_create(&down), SP_OK);
+  assert_int_equal(sp_fset_create(&even), SP_OK);
+  assert_int_equal(sp_fset_create(&odd), SP_OK);
+  for (int i = 0; i < N; i++) {
+    add_key(up, &low, i);
+    add_key(down, &low, N - 1 - i);
+    add_key(i % 2 ? odd : even, &low, i);
+  }
+  for (int i = 0; i < 10; i++) {
+    add_key(up, &crit, -i);
+    add_key(down, &crit, -i);
+    add_key(even, &crit, -i);
+  }
+  assert_int_equal(sp_fset_merge(odd, even), SP_OK);
+  keys k[3];
+  sp_fset *sets[3] = {up, down, odd};
+  for (int j = 0; j < 3; j++) {
+    assert_true(sp_fset_count(sets[j]) <= SP_FSET_MAX_FINDINGS);
+    assert_true(sp_fset_count(sets[j]) > SP_FSET_MAX_FINDINGS / 4);
+    k[j].v = calloc(sp_fset_count(sets[j]), sizeof *k[j].v);
+    k[j].n = 0;
+    sp_fset_foreach(sets[j], collect_keys, &k[j]);
+    qsort(k[j].v, k[j].n, sizeof *k[j].v, cmp_str);
+  }
+  seen s = {0};
+  sp_fset_foreach(up, collect, &s); /* fills at most 32 */
+  for (int j = 1; j < 3; j++) {
+    assert_int_equal(k[j].n, k[0].n);
+    for (size_t i = 0; i < k[0].n; i++)
+      assert_string_equal(k[j].v[i], k[0].v[i]);
+    assert_int_equal(sp_fset_dropped(sets[j]), sp_fset_dropped(up));
+  }
+  assert_int_equal(sp_fset_dropped(up) + k[0].n, N + 10);
+  /* Every critical finding survived. */
+  size_t crits = 0;
+  for (size_t i = 0; i < k[0].n; i++)
+    crits += strcmp(k[0].v[i], "k0") == 0 || k[0].v[i][1] == '-';
+  assert_true(crits >= 10);
+  for (int j = 0; j < 3; j++)
+    free(k[j].v);
+  sp_fset_destroy(up);
+  sp_fset_destroy(down);
+  sp_fset_destroy(even);
+  sp_fset_destroy(odd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_26857),
@@ -254,6 +336,7 @@ int main(void) {
       cmocka_unit_test(test_ecp_set_without_script),
       cmocka_unit_test(test_webshell_flagged),
       cmocka_unit_test(test_fset_aggregation),
+      cmocka_unit_test(test_fset_overflow),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
