@@ -4,7 +4,9 @@
  *
  * Stateful. Per source IP it keeps, for every account that failed (401 with a
  * user name), the exact number of failures and the REFS_PER_USER earliest
- * references, and for up to MAX_SUCC_PER_SRC accounts the latest success.
+ * references, and the latest success of up to MAX_SUCC_PER_SRC accounts
+ * (those with the smallest name hashes when a source has more: a busy NAT
+ * address may then miss a success; an attacker's address has few).
  * "Earliest" and "latest" follow the total order (time, file id, line), so
  * the result is the same whatever order files arrive in and whatever -j is.
  * At the end, per source:
@@ -100,6 +102,7 @@ typedef struct source {
   uint64_t overflow_fails; /* failures of accounts without room */
   account succ[MAX_SUCC_PER_SRC];
   size_t n_succ;
+  size_t succ_max; /* index of the largest name hash in succ */
 } source;
 
 typedef struct spray_state {
@@ -298,16 +301,23 @@ static void add_succ(source *src, sp_str u, uint64_t h, const ref *r) {
       return;
     }
   }
-  if (src->n_succ >= MAX_SUCC_PER_SRC)
+  if (src->n_succ == MAX_SUCC_PER_SRC && h >= src->succ[src->succ_max].hash)
+    return; /* full: keep the smallest name hashes, whatever the order */
+  char *name = dup_lower(u);
+  if (!name)
     return;
-  account *a = &src->succ[src->n_succ];
+  account *a = src->n_succ < MAX_SUCC_PER_SRC ? &src->succ[src->n_succ++]
+                                              : &src->succ[src->succ_max];
+  free(a->name);
   memset(a, 0, sizeof *a);
-  if (!(a->name = dup_lower(u)))
-    return;
+  a->name = name;
   a->len = u.n;
   a->hash = h;
   a->last_ok = *r;
-  src->n_succ++;
+  src->succ_max = 0;
+  for (size_t k = 1; k < src->n_succ; k++)
+    if (src->succ[k].hash > src->succ[src->succ_max].hash)
+      src->succ_max = k;
 }
 
 static bool auth_path(sp_str p) {

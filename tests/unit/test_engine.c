@@ -357,6 +357,13 @@ static void test_spray_any_order(void **state) {
           "CORP\\%s%d 198.51.100.50 python 401\r\n",
           f + 1, i / 60 % 60, i % 60, f < 2 ? "boss" : "staff",
           f < 2 ? f : (f * 100 + i % 15));
+    /* More successful accounts than a source keeps (32): which are kept
+       must not depend on the order either. */
+    for (int i = 0; f >= 2 && i < 12; i++)
+      n += (size_t)snprintf(b + n, cap - n,
+                            "2021-03-0%d 03:00:%02d 10.0.0.5 GET /owa/ - 443 "
+                            "CORP\\ok%d 198.51.100.50 python 200\r\n",
+                            f + 1, i, f * 100 + i);
     char name[32];
     snprintf(name, sizeof name, "u_ex%d.log", f);
     write_file(dir, name, b, n);
@@ -372,6 +379,8 @@ static void test_spray_any_order(void **state) {
   const sp_finding *br = find_rule(r4, "spoor.auth.brute_force", 0);
   assert_non_null(br);
   assert_int_equal(br->count, 3000);
+  assert_non_null(find_rule(r4, "spoor.auth.success_after_failures", 31));
+  assert_null(find_rule(r4, "spoor.auth.success_after_failures", 32));
   free(a);
   free(c);
   sp_result_destroy(r1);
