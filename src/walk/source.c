@@ -63,8 +63,6 @@ sp_err sp_source_open(const char *path, sp_source **out, char *msg,
   return SP_OK;
 }
 
-bool sp_source_is_gzip(const sp_source *s) { return s->gz; }
-
 static sp_err read_gz(sp_source *s, char *buf, size_t cap, size_t *got,
                       char *msg, size_t mcap) {
   s->zs.next_out = (unsigned char *)buf;

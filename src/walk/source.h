@@ -25,7 +25,6 @@ sp_err sp_source_open(const char *path, sp_source **out, char *msg,
  * On error, msg says what and where. */
 sp_err sp_source_read(sp_source *src, char *buf, size_t cap, size_t *got,
                       char *msg, size_t msg_cap);
-bool sp_source_is_gzip(const sp_source *src);
 void sp_source_close(sp_source *src);
 
 #endif

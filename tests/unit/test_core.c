@@ -13,6 +13,7 @@
 #include "core/str.h"
 #include "core/strset.h"
 #include "core/timeutil.h"
+#include "event/event.h"
 
 static sp_str S(const char *s) { return sp_str_make(s, strlen(s)); }
 
@@ -150,12 +151,48 @@ static void test_errors(void **state) {
   assert_string_equal(sp_level_name(SP_LEVEL_INFO), "informational");
 }
 
+/* The event model: ECS names map to ids and back, with types; values are
+ * looked up by id, absent fields read as empty; integers parse strictly. */
+static void test_event_fields(void **state) {
+  (void)state;
+  int id = sp_field_id("source.ip");
+  assert_int_equal(id, SP_F_SOURCE_IP);
+  assert_string_equal(sp_field_name(SP_F_SOURCE_IP), "source.ip");
+  assert_int_equal(sp_field_type(SP_F_SOURCE_IP), SP_T_IP);
+  assert_int_equal(sp_field_type(SP_F_HTTP_STATUS), SP_T_INT);
+  assert_int_equal(sp_field_id("url.path"), SP_F_URL_PATH);
+  assert_int_equal(sp_field_id("user_agent.original"), SP_F_USER_AGENT);
+  assert_int_equal(sp_field_id("no.such.field"), -1);
+  assert_int_equal(sp_field_id(NULL), -1);
+  for (int i = 0; i < SP_F__COUNT; i++)
+    assert_int_equal(sp_field_id(sp_field_name((sp_field)i)), i);
+  sp_event ev;
+  memset(&ev, 0, sizeof ev);
+  sp_event_reset(&ev);
+  assert_false(sp_event_has(&ev, SP_F_HTTP_STATUS));
+  assert_null(sp_event_get(&ev, SP_F_HTTP_STATUS).p);
+  int64_t v;
+  assert_false(sp_event_get_int(&ev, SP_F_HTTP_STATUS, &v));
+  sp_event_set(&ev, SP_F_HTTP_STATUS, S("241"));
+  assert_true(sp_event_get_int(&ev, SP_F_HTTP_STATUS, &v));
+  assert_int_equal(v, 241);
+  sp_event_set(&ev, SP_F_HTTP_STATUS, S("24x"));
+  assert_false(sp_event_get_int(&ev, SP_F_HTTP_STATUS, &v));
+  sp_event_set(&ev, SP_F_EVENT_DURATION_MS, S("-5"));
+  assert_true(sp_event_get_int(&ev, SP_F_EVENT_DURATION_MS, &v));
+  assert_int_equal(v, -5);
+  sp_event_reset(&ev);
+  assert_false(sp_event_has(&ev, SP_F_EVENT_DURATION_MS));
+  assert_string_equal(sp_source_kind_name(SP_SRC_IIS), "iis");
+  assert_string_equal(sp_source_kind_name(SP_SRC_EXCH_ECP), "exchange_ecp");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_iso8601),     cmocka_unit_test(test_date_time),
       cmocka_unit_test(test_format_time), cmocka_unit_test(test_glob),
       cmocka_unit_test(test_str),         cmocka_unit_test(test_strset),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_errors),      cmocka_unit_test(test_event_fields),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
