@@ -140,7 +140,8 @@ typedef struct sp_file_cov {
   uint64_t malformed; /* lines or records skipped */
   int64_t first_ns;   /* INT64_MIN if no timestamp was seen */
   int64_t last_ns;
-  const char *error;          /* first error on this file, or NULL */
+  const char *error; /* first error on this file, or NULL */
+  const char *note;  /* a deliberate limit applied (not damage), or NULL */
   const char *const *samples; /* first few "path:line: reason" messages */
   size_t n_samples;
 } sp_file_cov;

@@ -157,6 +157,8 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   f->pub.bytes = f->size;
   if (r.error[0])
     file_error(f, r.error);
+  if (r.note[0] && (f->note_buf = dupstr(r.note)) != NULL)
+    f->pub.note = f->note_buf;
 }
 
 /* Phase B: stream a log file through its reader. */

@@ -23,6 +23,7 @@ struct sp_engine {
 typedef struct sp_file_state {
   sp_file_cov pub;
   char *error_buf;
+  char *note_buf;
   char *samples_buf[SP_COV_SAMPLES];
   const sp_reader_vt *reader; /* NULL: plain file for the file scanner */
   sp_source_kind kind;        /* kind of the events seen so far */

@@ -41,16 +41,16 @@ sp_err sp_filescan_worker_create(sp_filescan *fs, sp_filescan_worker **out);
 void sp_filescan_worker_destroy(sp_filescan_worker *w);
 
 typedef struct sp_filescan_result {
-  bool flagged;   /* a webshell-level finding was made on this file */
-  char error[256]; /* non-empty: why the file could not be fully scanned */
+  bool flagged;    /* a webshell-level finding was made on this file */
+  char error[256]; /* non-empty: why the file could not be read or scanned */
+  char note[256];  /* non-empty: a deliberate limit (too big for YARA) */
 } sp_filescan_result;
 
 /* Scan one file. file_id is the engine's id of path (used in evidence).
  * mtime_ns is used as the finding time. Never fails the hunt: problems go
  * into res->error. */
-void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id,
-                      const char *path, int64_t mtime_ns, sp_fset *out,
-                      sp_filescan_result *res);
+void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id, const char *path,
+                      int64_t mtime_ns, sp_fset *out, sp_filescan_result *res);
 
 /* The same checks on an in-memory buffer (tests, fuzzers). */
 void sp_filescan_buffer(sp_filescan_worker *w, uint32_t file_id,

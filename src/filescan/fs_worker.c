@@ -107,19 +107,34 @@ void sp_filescan_worker_destroy(sp_filescan_worker *w) {
 /* ---- small helpers ------------------------------------------------------- */
 
 /* Append "; msg" (or msg) to the result's error, cut to fit. */
+/* Append a message to buf (error or note), "; "-separated. */
+static void append(char *buf, size_t cap, const char *fmt, va_list ap) {
+  size_t len = strnlen(buf, cap);
+  if (len + 3 >= cap)
+    return;
+  if (len) {
+    memcpy(buf + len, "; ", 3);
+    len += 2;
+  }
+  vsnprintf(buf + len, cap - len, fmt, ap);
+}
+
 static void note(sp_filescan_result *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void note(sp_filescan_result *res, const char *fmt, ...) {
-  size_t len = strnlen(res->error, sizeof res->error);
-  if (len + 3 >= sizeof res->error)
-    return;
-  if (len) {
-    memcpy(res->error + len, "; ", 3);
-    len += 2;
-  }
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(res->error + len, sizeof res->error - len, fmt, ap);
+  append(res->error, sizeof res->error, fmt, ap);
+  va_end(ap);
+}
+
+/* A deliberate limit, not damage: reported, not counted as a problem. */
+static void limit_note(sp_filescan_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void limit_note(sp_filescan_result *res, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  append(res->note, sizeof res->note, fmt, ap);
   va_end(ap);
 }
 
@@ -477,8 +492,9 @@ void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id, const char *path,
   if (!read_err && !sha256_final(w, hash))
     note(res, "SHA-256 failed");
   if (too_big)
-    note(res, "%llu bytes: larger than the YARA limit of %u MiB, hashed only",
-         (unsigned long long)total, (unsigned)(lim >> 20));
+    limit_note(res,
+               "%llu bytes: larger than the YARA limit of %u MiB, hashed only",
+               (unsigned long long)total, (unsigned)(lim >> 20));
   bool scan = !read_err && buffered && !too_big;
   analyze(w, file_id, path, hash, scan ? w->buf : NULL, scan ? len : 0, scan,
           mtime_ns, out, res);
@@ -507,8 +523,9 @@ void sp_filescan_buffer(sp_filescan_worker *w, uint32_t file_id,
     note(res, "SHA-256 failed");
   bool scan = len <= SP_FILESCAN_MAX_YARA_BYTES;
   if (!scan)
-    note(res, "%zu bytes: larger than the YARA limit of %u MiB, hashed only",
-         len, (unsigned)(SP_FILESCAN_MAX_YARA_BYTES >> 20));
+    limit_note(res,
+               "%zu bytes: larger than the YARA limit of %u MiB, hashed only",
+               len, (unsigned)(SP_FILESCAN_MAX_YARA_BYTES >> 20));
   analyze(w, file_id, path, hash, scan ? buf : NULL, scan ? len : 0, scan,
           mtime_ns, out, res);
 }

@@ -359,6 +359,11 @@ sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
       sp_json_str(out, f->error, strlen(f->error));
     else
       fputs("null", out);
+    fputs(",\"note\":", out);
+    if (f->note)
+      sp_json_str(out, f->note, strlen(f->note));
+    else
+      fputs("null", out);
     fputs(",\"samples\":[", out);
     for (size_t k = 0; k < f->n_samples; k++) {
       if (k)

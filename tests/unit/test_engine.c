@@ -208,6 +208,28 @@ static void test_gzip_padding(void **state) {
   free(dir);
 }
 
+/* A file too big for YARA is hashed and noted, and that is not damage. */
+static void test_big_file_note(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  char p[1024];
+  snprintf(p, sizeof p, "%s/disk.img", dir);
+  FILE *f = fopen(p, "wb");
+  assert_non_null(f);
+  fclose(f);
+  assert_int_equal(truncate(p, (off_t)65 << 20), 0); /* sparse: fast */
+  sp_result *r = hunt(dir, 1);
+  const sp_file_cov *c = cov_of(r, "disk.img");
+  assert_string_equal(c->source, "file");
+  assert_null(c->error);
+  assert_non_null(c->note);
+  assert_non_null(strstr(c->note, "hashed only"));
+  assert_int_equal(sp_result_problems(r), 0);
+  sp_result_destroy(r);
+  rm_rf(dir);
+  free(dir);
+}
+
 static void test_symlinks(void **state) {
   (void)state;
   char *root = tmpdir(), *outside = tmpdir();
@@ -502,6 +524,7 @@ int main(void) {
       cmocka_unit_test(test_gzip),
       cmocka_unit_test(test_truncated_gzip),
       cmocka_unit_test(test_gzip_padding),
+      cmocka_unit_test(test_big_file_note),
       cmocka_unit_test(test_symlinks),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_spray),
