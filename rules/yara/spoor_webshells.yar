@@ -32,8 +32,9 @@ private rule spoor_request_input
     author = "spoor"
     description = "reads HTTP request input (helper)"
   strings:
-    $index = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
-    $stream = /Request\s*\.\s*(InputStream|BinaryRead|GetBufferlessInputStream)/ nocase ascii wide
+    /* \b: XMLHttpRequest( or WebRequest( in client script are not input */
+    $index = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+    $stream = /\bRequest\s*\.\s*(InputStream|BinaryRead|GetBufferlessInputStream)/ nocase ascii wide
   condition:
     $index or $stream
 }
@@ -118,19 +119,21 @@ rule spoor_webshell_aspx_process_exec
 {
   meta:
     author = "spoor"
-    description = "ASPX page that starts cmd.exe or PowerShell with input taken from the request"
+    description = "ASPX page that starts a process (cmd.exe, PowerShell, ...) with input taken from the request"
     level = "high"
     mitre_attack = "T1505.003,T1059.003"
   strings:
-    $start = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+    /* request input inside the Process.Start(...) call itself */
+    $start_req = /Process\s*\.\s*Start\s*\([^;]{0,256}\bRequest\b/ nocase ascii wide
+    /* or assigned to the FileName/Arguments of a ProcessStartInfo */
+    $args_req = /\.\s*(Arguments|FileName)\s*=[^;\r\n]{0,128}\bRequest\b/ nocase ascii wide
     $psi = "ProcessStartInfo" nocase ascii wide
-    $cmd = "cmd.exe" nocase ascii wide
-    $cmd2 = /["']cmd["']/ nocase ascii wide
-    $ps = "powershell" nocase ascii wide
-    $args_req = /\.\s*(Arguments|FileName)\s*=[^;\r\n]{0,128}Request/ nocase ascii wide
+    $start = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+    /* new ProcessStartInfo("cmd", "/c " + Request[...]) */
+    $psi_req = /ProcessStartInfo\s*\([^;]{0,256}\bRequest\b/ nocase ascii wide
   condition:
-    (spoor_aspnet_markup and spoor_request_input and ($start or $psi) and
-    ($cmd or $cmd2 or $ps or $args_req))
+    (spoor_aspnet_markup and
+     ($start_req or $psi_req or ($args_req and ($psi or $start))))
     and not spoor_rule_source
 }
 
@@ -156,17 +159,42 @@ rule spoor_webshell_aspx_upload_saveas
 {
   meta:
     author = "spoor"
-    description = "Small ASPX page that saves a posted file to the server under a name taken from the request (uploader)"
+    description = "Small ASPX page that saves a posted file beside itself or in the web root under the uploaded name (uploader)"
     level = "high"
     mitre_attack = "T1505.003,T1105"
   strings:
-    $files = /Request\s*\.\s*Files\s*[\[\(]/ nocase ascii wide
+    $files = /\bRequest\s*\.\s*Files\s*[\[\(]/ nocase ascii wide
     $posted = "HttpPostedFile" nocase ascii wide
     $saveas = /\.\s*SaveAs\s*\(/ nocase ascii wide
-    $mappath = /Server\s*\.\s*MapPath\s*\(/ nocase ascii wide
+    /* Server.MapPath(".") / ("~") / ("/"): where the page itself lives, so
+       the upload is reachable as a page; an images folder is not */
+    $here = /MapPath\s*\(\s*["'](\.|~|\/|~\/)["']\s*\)/ nocase ascii wide
     $name = /\.\s*FileName\b/ nocase ascii wide
   condition:
     (filesize < 8KB and spoor_aspnet_markup and ($files or $posted) and $saveas and
-    ($mappath or $name))
+     $here and $name)
     and not spoor_rule_source
+}
+
+/* JScript pages that eval request input: the China Chopper family beyond the
+ * one-liner (no "unsafe", input through a variable, base64-wrapped input). */
+rule spoor_webshell_jscript_eval_request
+{
+  meta:
+    author = "spoor"
+    description = "JScript ASP.NET page that evaluates code taken from the request"
+    level = "critical"
+    mitre_attack = "T1505.003"
+  strings:
+    $jscript = /Language\s*=\s*["']?J(ava)?Script/ nocase ascii wide
+    $eval_req = /\beval\s*\([^;]{0,300}\bRequest\b/ nocase ascii wide
+    $unsafe = /\beval\s*\([^;]{0,300},\s*["']unsafe["']\s*\)/ nocase ascii wide
+  condition:
+    (filesize < 64KB and spoor_aspnet_markup and $jscript and
+     ($eval_req or ($unsafe and spoor_request_input)))
+    and not spoor_rule_source
+    /* one finding per shell: the specific rules name it better */
+    and not spoor_webshell_chopper_oneliner
+    and not spoor_webshell_chopper_scriptblock
+    and not spoor_webshell_oab_vdir_export
 }

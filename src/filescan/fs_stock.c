@@ -420,7 +420,13 @@ int sp_fs_lookalike(const sp_filescan *fs, sp_str base, char *imitated,
     if (!sp_str_ieq(ext, t->lower + t->ext_off))
       continue;
     int max = t->stem_len >= SP_FS_LONG_STEM ? 3 : 2;
-    int d = sp_fs_osa_distance(stem, sp_str_make(t->lower, t->stem_len), max);
+    sp_str tstem = sp_str_make(t->lower, t->stem_len);
+    /* A name that is a stock name cut short (Outlook.aspx beside
+       OutlookCN.aspx) is a different page; one that adds to a stock name
+       (SessionKeeper2.aspx) still imitates it. */
+    if (stem.n < tstem.n && sp_mem_ieq(stem.p, tstem.p, stem.n))
+      continue;
+    int d = sp_fs_osa_distance(stem, tstem, max);
     if (d < 1 || d > max)
       continue;
     if (!best || d < best_d ||

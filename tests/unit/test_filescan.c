@@ -407,6 +407,63 @@ static void test_rule_sources(void **state) {
   assert_true(res.flagged);
 }
 
+/* China Chopper variants beyond the one-liner, and benign pages that share
+ * words with shells (client-side XMLHttpRequest, fixed admin commands, a
+ * textbook upload form, a page name that is a stock name cut short). */
+static void test_variants_and_lookalikes(void **state) {
+  env *e = *state;
+  got g;
+  sp_filescan_result res;
+  static const char *const shells[][2] = {
+      {"<%@ Page Language=\"Jscript\"%><%eval(Request.Item[\"z\"]);%>",
+       "yara.spoor_webshell_jscript_eval_request"},
+      {"<%@ Page Language=\"JScript\"%><%var c=Request.Form[\"z\"];"
+       "eval(c,\"unsafe\");%>",
+       "yara.spoor_webshell_jscript_eval_request"},
+      {"<%@ Page Language=\"Jscript\"%><%eval(System.Text.Encoding.UTF8."
+       "GetString(System.Convert.FromBase64String(Request.Item[\"z\"])),"
+       "\"unsafe\");%>",
+       "yara.spoor_webshell_jscript_eval_request"},
+      {"<%@ Page Language=\"C#\"%><%var p=new System.Diagnostics.Process();"
+       "p.StartInfo=new System.Diagnostics.ProcessStartInfo(\"cmd\",\"/c \"+"
+       "Request.Form[\"c\"]);p.Start();%>",
+       "yara.spoor_webshell_aspx_process_exec"},
+  };
+  for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++) {
+    scan_text(e->w, "/web/aspnet_client/v.aspx", shells[i][0], &g, &res);
+    expect_ids(&g, (const char *[]){shells[i][1], NULL});
+    assert_true(res.flagged);
+  }
+  static const char *const benign[] = {
+      "<%@ Page Language=\"C#\"%><script runat=\"server\">void Page_Load()"
+      "{System.Diagnostics.Process.Start(\"powershell.exe\",\"-File "
+      "C:\\\\ops\\\\health.ps1\");}</script><script>var x=new "
+      "XMLHttpRequest();x.open('GET','/status');</script>",
+      "<%@ Page Language=\"C#\"%><script runat=\"server\">void Go(){string"
+      " pool=Pools.SelectedValue;if(Allowed.Contains(pool))System."
+      "Diagnostics.Process.Start(\"appcmd.exe\",\"recycle apppool \"+pool);}"
+      "</script><form runat=\"server\"><input name=\"q\" value=\"<%= "
+      "Server.HtmlEncode(Request.Form[\"q\"]) %>\"/></form>",
+      "<%@ Page Language=\"C#\"%><script runat=\"server\">void Up(){var "
+      "f=Request.Files[0];f.SaveAs(Server.MapPath(\"~/images/\")+System.IO."
+      "Path.GetFileName(f.FileName));}</script>",
+  };
+  for (size_t i = 0; i < sizeof benign / sizeof benign[0]; i++) {
+    scan_text(e->w, "/web/site/page.aspx", benign[i], &g, &res);
+    expect_ids(&g, (const char *[]){NULL});
+    assert_false(res.flagged);
+  }
+  /* A stock name cut short is another page; one with something added
+     still imitates the stock file. */
+  scan_text(e->w, "/web/owa/auth/Outlook.aspx", "<html></html>", &g, &res);
+  expect_ids(&g, (const char *[]){NULL});
+  scan_text(e->w, "/web/owa/auth/logon2.aspx", "<html></html>", &g, &res);
+  expect_ids(&g, (const char *[]){NULL}); /* stem too short to judge */
+  scan_text(e->w, "/web/owa/auth/expiredpassword1.aspx", "<html></html>", &g,
+            &res);
+  expect_ids(&g, (const char *[]){"spoor.file.stock_lookalike", NULL});
+}
+
 static void test_generic_aspx(void **state) {
   env *e = *state;
   got g;
@@ -774,6 +831,7 @@ int main(void) {
       cmocka_unit_test(test_oab_export),
       cmocka_unit_test(test_benign_pages),
       cmocka_unit_test(test_rule_sources),
+      cmocka_unit_test(test_variants_and_lookalikes),
       cmocka_unit_test(test_generic_aspx),
       cmocka_unit_test(test_sha256_entity),
       cmocka_unit_test(test_lookalike),
