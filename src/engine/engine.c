@@ -148,13 +148,17 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   f->reader = (e == SP_OK || got > 0) ? sp_reader_sniff(w->buf, got) : NULL;
   if (f->reader) {
     f->pub.source = f->reader->name;
-    return;
+    /* A page the web server would execute is scanned even when it looks
+       like a log: a shell may start with "#Fields:". */
+    if (!sp_filescan_executable_name(f->pub.path))
+      return;
+  } else {
+    f->pub.source = "file";
+    f->pub.bytes = f->size;
   }
-  f->pub.source = "file";
   sp_filescan_result r = {0};
   sp_filescan_file(w->fsw, id, f->pub.path, f->mtime_ns, w->fset, &r);
   f->flagged = r.flagged;
-  f->pub.bytes = f->size;
   if (r.error[0])
     file_error(f, r.error);
   if (r.note[0] && (f->note_buf = dupstr(r.note)) != NULL)

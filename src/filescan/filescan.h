@@ -37,6 +37,12 @@ const sp_strset *sp_filescan_stock_urls(const sp_filescan *fs);
  * spoor.file.stock_lookalike), for listing; NULL when i is past the end. */
 const sp_rule *sp_filescan_builtin_rule(size_t i);
 
+/* True for names a web server executes (.aspx, .ashx, .asmx, .asax, .ascx,
+ * .svc, .cshtml, .master, .asp, .config, .php, .jsp, .jspx): such files are
+ * always scanned, even when a log reader also claims their content (a shell
+ * can start with "#Fields:" and still run). */
+bool sp_filescan_executable_name(const char *path);
+
 sp_err sp_filescan_worker_create(sp_filescan *fs, sp_filescan_worker **out);
 void sp_filescan_worker_destroy(sp_filescan_worker *w);
 

@@ -87,6 +87,17 @@ bool sp_fs_is_script_ext(sp_str ext) {
   return false;
 }
 
+bool sp_filescan_executable_name(const char *path) {
+  static const char *const exts[] = {
+      "aspx",   "ashx", "asmx",   "asax", "ascx", "svc", "cshtml",
+      "master", "asp",  "config", "php",  "jsp",  "jspx"};
+  sp_str ext = sp_fs_ext(sp_str_basename(sp_str_make(path, strlen(path))));
+  for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+    if (sp_str_ieq(ext, exts[i]))
+      return true;
+  return false;
+}
+
 int sp_fs_osa_distance(sp_str a, sp_str b, int max) {
   if (a.n > SP_FS_MAX_NAME || b.n > SP_FS_MAX_NAME || max < 0)
     return max + 1;

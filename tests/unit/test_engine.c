@@ -230,6 +230,28 @@ static void test_big_file_note(void **state) {
   free(dir);
 }
 
+/* A shell dressed as a log (it starts with a W3C header) is still scanned,
+ * because IIS would execute it. */
+static void test_shell_with_log_header(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  static const char page[] =
+      "#Software: Microsoft Internet Information Services 10.0\r\n"
+      "#Fields: date time c-ip\r\n"
+      "<%@ Page Language=\"Jscript\"%><%eval(Request.Item[\"q\"],"
+      "\"unsafe\");%>\r\n";
+  write_file(dir, "errorEE.aspx", page, sizeof page - 1);
+  write_file(dir, "u_ex.log", page, sizeof page - 1); /* a log stays a log */
+  sp_result *r = hunt(dir, 1);
+  const sp_finding *f = find_rule(r, "yara.spoor_webshell_chopper_oneliner", 0);
+  assert_non_null(f);
+  assert_non_null(strstr(f->evidence[0].path, "errorEE.aspx"));
+  assert_null(find_rule(r, "yara.spoor_webshell_chopper_oneliner", 1));
+  sp_result_destroy(r);
+  rm_rf(dir);
+  free(dir);
+}
+
 static void test_symlinks(void **state) {
   (void)state;
   char *root = tmpdir(), *outside = tmpdir();
@@ -525,6 +547,7 @@ int main(void) {
       cmocka_unit_test(test_truncated_gzip),
       cmocka_unit_test(test_gzip_padding),
       cmocka_unit_test(test_big_file_note),
+      cmocka_unit_test(test_shell_with_log_header),
       cmocka_unit_test(test_symlinks),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_spray),
