@@ -202,12 +202,15 @@ static const char *guess_filetype(const uint8_t *d, size_t n, sp_str ext) {
   return "";
 }
 
-static void set_var(sp_filescan_worker *w, const char *name, sp_str v) {
+/* False if libyara could not take the value (out of memory): the previous
+ * file's value would stay, so the caller must not scan. */
+static bool set_var(sp_filescan_worker *w, const char *name, sp_str v) {
   size_t n = v.n < sizeof w->ext_val - 1 ? v.n : sizeof w->ext_val - 1;
   for (size_t i = 0; i < n; i++) /* values are C strings: no NUL inside */
     w->ext_val[i] = v.p[i] ? v.p[i] : '?';
   w->ext_val[n] = 0;
-  (void)yr_scanner_define_string_variable(w->scanner, name, w->ext_val);
+  return yr_scanner_define_string_variable(w->scanner, name, w->ext_val) ==
+         ERROR_SUCCESS;
 }
 
 /* ---- findings ------------------------------------------------------------ */
@@ -304,8 +307,8 @@ static int yara_callback(YR_SCAN_CONTEXT *context, int message,
     on_rule_match(c, context, message_data);
   } else if (message == CALLBACK_MSG_TOO_MANY_MATCHES) {
     const YR_STRING *s = message_data;
-    note(c->res, "YARA: too many matches for string %s",
-         s && s->identifier ? s->identifier : "?");
+    limit_note(c->res, "YARA: too many matches for string %s",
+               s && s->identifier ? s->identifier : "?");
   }
   return CALLBACK_CONTINUE;
 }
@@ -326,11 +329,13 @@ static void run_yara(scan_ctx *c, const uint8_t *data, size_t len) {
     dotext[ext.n + 1] = 0;
   }
   const char *ftype = guess_filetype(data, len, ext);
-  set_var(w, "filename", base);
-  set_var(w, "filepath", dir);
-  set_var(w, "extension", sp_str_make(dotext, strlen(dotext)));
-  set_var(w, "filetype", sp_str_make(ftype, strlen(ftype)));
-  set_var(w, "owner", sp_str_make("", 0));
+  if (!set_var(w, "filename", base) || !set_var(w, "filepath", dir) ||
+      !set_var(w, "extension", sp_str_make(dotext, strlen(dotext))) ||
+      !set_var(w, "filetype", sp_str_make(ftype, strlen(ftype))) ||
+      !set_var(w, "owner", sp_str_make("", 0))) {
+    note(c->res, "YARA: cannot set the external variables, not scanned");
+    return;
+  }
   yr_scanner_set_callback(w->scanner, yara_callback, c);
   static const uint8_t empty[1] = {0};
   int rc = yr_scanner_scan_mem(w->scanner, len ? data : empty, len);
@@ -341,7 +346,7 @@ static void run_yara(scan_ctx *c, const uint8_t *data, size_t len) {
     note(c->res, "YARA scan timed out after %d s", SP_FS_YARA_TIMEOUT_S);
     break;
   case ERROR_TOO_MANY_MATCHES:
-    note(c->res, "YARA: too many matches, scan stopped");
+    limit_note(c->res, "YARA: too many matches, scan stopped");
     break;
   case ERROR_INSUFFICIENT_MEMORY:
     note(c->res, "YARA: out of memory");
@@ -476,6 +481,12 @@ void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id, const char *path,
     if (!buffered || too_big)
       continue;
     if (len + (size_t)n > lim) {
+      /* Keep the first lim bytes for YARA; the hash covers everything. */
+      size_t room = lim - len;
+      if (room && reserve(w, lim)) {
+        memcpy(w->buf + len, w->block, room);
+        len = lim;
+      }
       too_big = true;
       continue;
     }
@@ -493,9 +504,11 @@ void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id, const char *path,
     note(res, "SHA-256 failed");
   if (too_big)
     limit_note(res,
-               "%llu bytes: larger than the YARA limit of %u MiB, hashed only",
-               (unsigned long long)total, (unsigned)(lim >> 20));
-  bool scan = !read_err && buffered && !too_big;
+               "%llu bytes: larger than the YARA limit of %u MiB, only the "
+               "first %u MiB scanned",
+               (unsigned long long)total, (unsigned)(lim >> 20),
+               (unsigned)(lim >> 20));
+  bool scan = !read_err && buffered;
   analyze(w, file_id, path, hash, scan ? w->buf : NULL, scan ? len : 0, scan,
           mtime_ns, out, res);
   drop_big_buffer(w);
@@ -521,11 +534,14 @@ void sp_filescan_buffer(sp_filescan_worker *w, uint32_t file_id,
       EVP_DigestUpdate(w->md, len ? buf : empty, len) != 1 ||
       !sha256_final(w, hash))
     note(res, "SHA-256 failed");
-  bool scan = len <= SP_FILESCAN_MAX_YARA_BYTES;
-  if (!scan)
+  size_t scan_len = len;
+  if (len > SP_FILESCAN_MAX_YARA_BYTES) {
+    scan_len = SP_FILESCAN_MAX_YARA_BYTES;
     limit_note(res,
-               "%zu bytes: larger than the YARA limit of %u MiB, hashed only",
-               len, (unsigned)(SP_FILESCAN_MAX_YARA_BYTES >> 20));
-  analyze(w, file_id, path, hash, scan ? buf : NULL, scan ? len : 0, scan,
-          mtime_ns, out, res);
+               "%zu bytes: larger than the YARA limit of %u MiB, only the "
+               "first %u MiB scanned",
+               len, (unsigned)(SP_FILESCAN_MAX_YARA_BYTES >> 20),
+               (unsigned)(SP_FILESCAN_MAX_YARA_BYTES >> 20));
+  }
+  analyze(w, file_id, path, hash, buf, scan_len, true, mtime_ns, out, res);
 }

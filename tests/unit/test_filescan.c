@@ -712,17 +712,25 @@ static void test_files_on_disk(void **state) {
 
 static void test_too_big_for_yara(void **state) {
   env *e = *state;
-  size_t n = (size_t)SP_FILESCAN_MAX_YARA_BYTES + 1;
+  size_t n = (size_t)SP_FILESCAN_MAX_YARA_BYTES + 4096;
   char *data = calloc(1, n);
   assert_non_null(data);
   memcpy(data, k_chopper_oneliner, strlen(k_chopper_oneliner));
   got g;
   sp_filescan_result res;
+  /* Padding cannot hide a shell: the first 64 MiB are still scanned. */
   scan_buf(e->w, "/x/big.aspx", data, n, &g, &res);
-  free(data);
-  expect_ids(&g, (const char *[]){NULL});
-  assert_non_null(strstr(res.note, "hashed only"));
+  expect_ids(&g,
+             (const char *[]){"yara.spoor_webshell_chopper_oneliner", NULL});
+  assert_non_null(strstr(res.note, "only the first 64 MiB scanned"));
   assert_string_equal(res.error, "");
+  /* What lies beyond them is not (the documented limit). */
+  memset(data, ' ', strlen(k_chopper_oneliner));
+  memcpy(data + n - strlen(k_chopper_oneliner), k_chopper_oneliner,
+         strlen(k_chopper_oneliner));
+  scan_buf(e->w, "/x/big.aspx", data, n, &g, &res);
+  expect_ids(&g, (const char *[]){NULL});
+  free(data);
 }
 
 /* ---- tests: external rules ----------------------------------------------- */
