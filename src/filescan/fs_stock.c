@@ -158,13 +158,27 @@ static size_t norm_path(sp_str in, char *out, size_t cap) {
 
 /* The virtual-directory-relative part of a normalized baseline path
  * ("owa/auth/logon.aspx"), or an empty slice when it is not web content. */
+/* Start of the last "/<marker>" in s (or s itself when it starts with
+ * marker), or NULL. */
+static const char *last_marker(sp_str s, const char *marker) {
+  size_t m = strlen(marker);
+  const char *found = NULL;
+  for (size_t i = 0; i + m <= s.n; i++)
+    if ((i == 0 || s.p[i - 1] == '/') && memcmp(s.p + i, marker, m) == 0)
+      found = s.p + i;
+  return found;
+}
+
 static sp_str vdir_relative(sp_str norm) {
   sp_str rest = norm;
-  if (sp_str_istarts(norm, "frontend/httpproxy/"))
-    rest = sp_str_make(norm.p + 19, norm.n - 19);
-  else if (sp_str_istarts(norm, "clientaccess/"))
-    rest = sp_str_make(norm.p + 13, norm.n - 13);
-  else if (sp_str_istarts(norm, "frontend/"))
+  /* Anywhere in the path, so "c:/.../v15/clientaccess/ecp/x.aspx" maps too. */
+  const char *fe = last_marker(norm, "frontend/httpproxy/");
+  const char *ca = last_marker(norm, "clientaccess/");
+  if (fe && (!ca || fe > ca))
+    rest = sp_str_make(fe + 19, norm.n - (size_t)(fe + 19 - norm.p));
+  else if (ca)
+    rest = sp_str_make(ca + 13, norm.n - (size_t)(ca + 13 - norm.p));
+  else if (last_marker(norm, "frontend/") || memchr(norm.p, ':', norm.n))
     return sp_str_make(norm.p, 0);
   /* bare paths (Exchange 2013/2019 baselines) start at the vdir */
   if (!memchr(rest.p, '/', rest.n))
@@ -307,18 +321,26 @@ static sp_err add_row(sp_filescan *fs, sp_str line, bool *bad) {
   if (nn == 0)
     return SP_OK;
   sp_str ns = sp_str_make(norm, nn);
-  e = sp_strset_add(fs->stock_paths, ns, false);
-  if (e)
-    return e;
+  /* A bare file name would make every file of that name "stock": paths
+     need a folder. Full sets are not fatal: the rows already taken still
+     serve, and the hash set above is what marks files as known good. */
+  if (memchr(ns.p, '/', ns.n)) {
+    e = sp_strset_add(fs->stock_paths, ns, false);
+    if (e && e != SP_ELIMIT)
+      return e;
+  }
   sp_str vrel = vdir_relative(ns);
   if (vrel.n) {
     e = sp_strset_add(fs->stock_paths, vrel, false);
-    if (!e)
+    /* Only scripts are looked up as URLs; versioned images and styles of
+       every build would fill the URL set for nothing. */
+    if ((!e || e == SP_ELIMIT) &&
+        sp_fs_is_script_ext(sp_fs_ext(sp_str_basename(vrel))))
       e = add_stock_url(fs, vrel, sp_str_basename(path));
   } else {
     e = sp_strset_add(fs->stock_names, sp_str_basename(path), true);
   }
-  return e;
+  return e == SP_ELIMIT ? SP_OK : e;
 }
 
 static sp_err load_csv(sp_filescan *fs, const char *file, sp_diag *diag) {

@@ -637,6 +637,44 @@ static void test_baseline_errors(void **state) {
   assert_null(fs);
 }
 
+/* Baseline rows with a bare file name or an absolute install path: a bare
+ * name does not make every file of that name stock; an absolute path maps
+ * through its ClientAccess or FrontEnd\HttpProxy part. */
+static void test_baseline_path_forms(void **state) {
+  env *e = *state;
+  char dir[600], csv[700];
+  snprintf(dir, sizeof dir, "%s/forms-baselines", e->tmp);
+  mkdirs(dir);
+  snprintf(csv, sizeof csv, "%s/b.csv", dir);
+  static const char rows[] =
+      "SHA256,Build,Path\n"
+      "00000000000000000000000000000000000000000000000000000000000000A1,"
+      "15.2.1118.7,logon.aspx\n"
+      "00000000000000000000000000000000000000000000000000000000000000A2,"
+      "15.2.1118.7,C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
+      "ClientAccess\\ecp\\About.aspx\n";
+  write_file(csv, rows, sizeof rows - 1);
+  sp_opts o = {0};
+  o.baseline_dir = dir;
+  o.no_builtin_yara = 1;
+  sp_diag d;
+  sp_filescan *fs;
+  assert_int_equal(sp_filescan_create(&o, &fs, &d), SP_OK);
+  sp_filescan_worker *w;
+  assert_int_equal(sp_filescan_worker_create(fs, &w), SP_OK);
+  got g;
+  sp_filescan_result res;
+  scan_text(w, "/site/app/logon.aspx", "<html>mine</html>", &g, &res);
+  expect_ids(&g, (const char *[]){NULL});
+  scan_text(w, "/ev/V15/ClientAccess/ecp/About.aspx", "<html>x</html>", &g,
+            &res);
+  expect_ids(&g, (const char *[]){"spoor.file.modified_stock_file", NULL});
+  assert_true(sp_strset_has(sp_filescan_stock_urls(fs),
+                            sp_str_make("/ecp/about.aspx", 15), true));
+  sp_filescan_worker_destroy(w);
+  sp_filescan_destroy(fs);
+}
+
 /* ---- tests: files on disk ------------------------------------------------ */
 
 static void test_files_on_disk(void **state) {
@@ -839,6 +877,7 @@ int main(void) {
       cmocka_unit_test(test_oab_export),
       cmocka_unit_test(test_benign_pages),
       cmocka_unit_test(test_rule_sources),
+      cmocka_unit_test(test_baseline_path_forms),
       cmocka_unit_test(test_variants_and_lookalikes),
       cmocka_unit_test(test_generic_aspx),
       cmocka_unit_test(test_sha256_entity),
