@@ -108,6 +108,8 @@ void sp_filescan_worker_destroy(sp_filescan_worker *w) {
 
 /* Append "; msg" (or msg) to the result's error, cut to fit. */
 /* Append a message to buf (error or note), "; "-separated. */
+static void append(char *buf, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 static void append(char *buf, size_t cap, const char *fmt, va_list ap) {
   size_t len = strnlen(buf, cap);
   if (len + 3 >= cap)
