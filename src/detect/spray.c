@@ -3,7 +3,8 @@
  * ActiveSync, autodiscover, MAPI and RPC, from IIS and HttpProxy logs.
  *
  * Stateful. Per source IP it keeps, for every account that failed (401 with a
- * user name), the exact number of failures and the REFS_PER_USER earliest
+ * user name), the exact number of failures (per log kind: an attempt logged
+ * by both IIS and HttpProxy counts once) and the REFS_PER_USER earliest
  * references, and the latest success of up to MAX_SUCC_PER_SRC accounts
  * (those with the smallest name hashes when a source has more: a busy NAT
  * address may then miss a success; an attacker's address has few).
@@ -85,8 +86,8 @@ static int ref_cmp(const ref *a, const ref *b) {
 typedef struct account {
   char *name; /* lower-cased copy */
   size_t len;
-  uint64_t hash; /* case-folded */
-  uint64_t fails;
+  uint64_t hash;        /* case-folded */
+  uint64_t fails_by[2]; /* failures seen in IIS [0] and HttpProxy [1] logs */
   size_t n_refs;
   ref refs[REFS_PER_USER]; /* earliest failures, ascending */
   ref last_ok;             /* successes only: the latest */
@@ -99,7 +100,7 @@ typedef struct source {
   size_t n_users, cap_users;
   uint32_t *idx; /* open-addressing index into users (i + 1), 0 = empty */
   size_t idx_cap;
-  uint64_t overflow_fails; /* failures of accounts without room */
+  uint64_t overflow_by[2]; /* failures of accounts without room, per log */
   account succ[MAX_SUCC_PER_SRC];
   size_t n_succ;
   size_t succ_max; /* index of the largest name hash in succ */
@@ -279,14 +280,22 @@ static void add_ref(account *a, const ref *r) {
     a->n_refs++;
 }
 
+/* One logon attempt appears in both the IIS and the HttpProxy log of the
+ * front end: counting per log and taking the larger count keeps an attempt
+ * from counting twice, and still works with either log alone. */
+static uint64_t max2(const uint64_t v[2]) { return v[0] > v[1] ? v[0] : v[1]; }
+static uint64_t fails_of(const account *a) { return max2(a->fails_by); }
+
 static void add_fail(spray_state *s, source *src, sp_str u, uint64_t h,
-                     uint64_t count, const ref *refs, size_t n_refs) {
+                     const uint64_t counts[2], const ref *refs, size_t n_refs) {
   account *a = get_user(s, src, u, h);
   if (!a) {
-    src->overflow_fails += count;
+    src->overflow_by[0] += counts[0];
+    src->overflow_by[1] += counts[1];
     return;
   }
-  a->fails += count;
+  a->fails_by[0] += counts[0];
+  a->fails_by[1] += counts[1];
   for (size_t i = 0; i < n_refs; i++)
     add_ref(a, &refs[i]);
 }
@@ -356,9 +365,10 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
     user.n = MAX_USER_LEN;
   uint64_t h = sp_hash_bytes(user.p, user.n, true);
   ref r = {ev->ts, ev->file_id, ev->line};
-  if (fail)
-    add_fail(s, src, user, h, 1, &r, 1);
-  else
+  if (fail) {
+    uint64_t counts[2] = {ev->kind == SP_SRC_IIS, ev->kind != SP_SRC_IIS};
+    add_fail(s, src, user, h, counts, &r, 1);
+  } else
     add_succ(src, user, h, &r);
 }
 
@@ -375,14 +385,15 @@ static void spray_merge(void *dstp, void *srcp) {
     if (to) {
       for (size_t k = 0; k < from->n_users; k++) {
         account *a = &from->users[k];
-        add_fail(d, to, sp_str_make(a->name, a->len), a->hash, a->fails,
+        add_fail(d, to, sp_str_make(a->name, a->len), a->hash, a->fails_by,
                  a->refs, a->n_refs);
       }
       for (size_t k = 0; k < from->n_succ; k++) {
         account *a = &from->succ[k];
         add_succ(to, sp_str_make(a->name, a->len), a->hash, &a->last_ok);
       }
-      to->overflow_fails += from->overflow_fails;
+      to->overflow_by[0] += from->overflow_by[0];
+      to->overflow_by[1] += from->overflow_by[1];
     }
     source_free(from);
     s->slots[i] = NULL;
@@ -395,11 +406,15 @@ static void spray_merge(void *dstp, void *srcp) {
  * carrying the rest of the exact count. */
 static void fail_hits(sp_fset *out, const sp_rule *r, const source *src,
                       const account *a, bool with_user, const char *reason) {
-  for (size_t i = 0; i < a->n_refs; i++) {
+  /* The same attempt may be referenced in both logs: never emit more
+     references than attempts, so the finding's count stays exact. */
+  uint64_t fails = fails_of(a);
+  size_t n = a->n_refs < fails ? a->n_refs : (size_t)fails;
+  for (size_t i = 0; i < n; i++) {
     sp_hit h;
     sp_hit_init(&h, r, a->refs[i].ts, a->refs[i].file_id, a->refs[i].line,
                 SP_REF_LINE);
-    h.weight = i == 0 ? a->fails - (a->n_refs - 1) : 1;
+    h.weight = i == 0 ? fails - (n - 1) : 1;
     sp_hit_entity(&h, "source.ip", sp_str_make(src->ip, src->ip_len));
     if (with_user)
       sp_hit_entity(&h, "user.name", sp_str_make(a->name, a->len));
@@ -411,23 +426,23 @@ static void fail_hits(sp_fset *out, const sp_rule *r, const source *src,
 static void judge(const source *src, sp_fset *out) {
   if (src->n_users == 0)
     return;
-  uint64_t total = src->overflow_fails;
+  uint64_t total = max2(src->overflow_by);
   ref first = src->users[0].refs[0];
   bool brute = false;
   for (size_t i = 0; i < src->n_users; i++) {
     const account *a = &src->users[i];
-    total += a->fails;
+    total += fails_of(a);
     if (ref_cmp(&a->refs[0], &first) < 0)
       first = a->refs[0];
-    if (a->fails >= BRUTE_FAILS)
+    if (fails_of(a) >= BRUTE_FAILS)
       brute = true;
   }
   char reason[192];
   for (size_t i = 0; i < src->n_users; i++) {
     const account *a = &src->users[i];
-    if (a->fails >= BRUTE_FAILS) {
+    if (fails_of(a) >= BRUTE_FAILS) {
       snprintf(reason, sizeof reason, "%llu failed logons as this account",
-               (unsigned long long)a->fails);
+               (unsigned long long)fails_of(a));
       fail_hits(out, &r_brute, src, a, true, reason);
     }
   }

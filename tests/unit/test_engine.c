@@ -435,6 +435,62 @@ static void test_spray_any_order(void **state) {
   free(dir);
 }
 
+/* The front end logs one logon attempt twice, in IIS and in HttpProxy:
+ * counts must not double. */
+static void test_spray_two_logs(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  size_t cap = 1 << 16;
+  char *iis = malloc(cap), *hp = malloc(cap);
+  size_t ni = (size_t)snprintf(iis, cap, "%s", IIS_HDR);
+  size_t nh = (size_t)snprintf(
+      hp, cap,
+      "#Software: Microsoft Exchange Server\r\n#Log-type: HttpProxy Logs\r\n"
+      "#Fields: DateTime,Protocol,UrlStem,AuthenticatedUser,ClientIpAddress,"
+      "HttpStatus,AnchorMailbox\r\n");
+  for (int i = 0; i < 15; i++) {
+    ni += (size_t)snprintf(iis + ni, cap - ni,
+                           "2021-03-03 02:00:%02d 10.0.0.5 POST "
+                           "/EWS/Exchange.asmx - 443 CORP\\ceo 198.51.100.9 "
+                           "python 401\r\n",
+                           i);
+    nh += (size_t)snprintf(hp + nh, cap - nh,
+                           "2021-03-03T02:00:%02d.100Z,Ews,/EWS/Exchange.asmx,"
+                           "CORP\\ceo,198.51.100.9,401,\r\n",
+                           i);
+  }
+  write_file(dir, "u_ex.log", iis, ni);
+  write_file(dir, "HttpProxy.LOG", hp, nh);
+  sp_result *r = hunt(dir, 2);
+  /* 15 attempts, not 30: below the brute-force threshold of 20. */
+  assert_null(find_rule(r, "spoor.auth.brute_force", 0));
+  sp_result_destroy(r);
+  /* 25 attempts in each log are 25, not 50. */
+  for (int i = 15; i < 25; i++) {
+    ni += (size_t)snprintf(iis + ni, cap - ni,
+                           "2021-03-03 02:00:%02d 10.0.0.5 POST "
+                           "/EWS/Exchange.asmx - 443 CORP\\ceo 198.51.100.9 "
+                           "python 401\r\n",
+                           i);
+    nh += (size_t)snprintf(hp + nh, cap - nh,
+                           "2021-03-03T02:00:%02d.100Z,Ews,/EWS/Exchange.asmx,"
+                           "CORP\\ceo,198.51.100.9,401,\r\n",
+                           i);
+  }
+  write_file(dir, "u_ex.log", iis, ni);
+  write_file(dir, "HttpProxy.LOG", hp, nh);
+  r = hunt(dir, 2);
+  const sp_finding *b = find_rule(r, "spoor.auth.brute_force", 0);
+  assert_non_null(b);
+  assert_int_equal(b->count, 25);
+  assert_non_null(strstr(b->reason, "25 failed logons"));
+  sp_result_destroy(r);
+  free(iis);
+  free(hp);
+  rm_rf(dir);
+  free(dir);
+}
+
 static void test_deterministic(void **state) {
   (void)state;
   const char *golden = SPOOR_SOURCE_DIR "/tests/golden/exchange_basic";
@@ -553,6 +609,7 @@ int main(void) {
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_spray),
       cmocka_unit_test(test_spray_any_order),
+      cmocka_unit_test(test_spray_two_logs),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_json_contract),
       cmocka_unit_test(test_escaping),
