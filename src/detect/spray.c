@@ -67,21 +67,8 @@ static const sp_rule r_success = {
 
 const sp_rule *const sp_spray_rules[] = {&r_spray, &r_brute, &r_success, NULL};
 
-typedef struct ref {
-  int64_t ts;
-  uint32_t file_id;
-  uint64_t line;
-} ref;
-
-static int ref_cmp(const ref *a, const ref *b) {
-  if (a->ts != b->ts)
-    return a->ts < b->ts ? -1 : 1;
-  if (a->file_id != b->file_id)
-    return a->file_id < b->file_id ? -1 : 1;
-  if (a->line != b->line)
-    return a->line < b->line ? -1 : 1;
-  return 0;
-}
+/* Evidence references in the finding set's total order (findings.h). */
+typedef sp_agg_ref ref;
 
 typedef struct account {
   char *name; /* lower-cased copy */
@@ -269,9 +256,9 @@ static account *get_user(spray_state *s, source *src, sp_str u, uint64_t h) {
 /* Keep the REFS_PER_USER earliest references. */
 static void add_ref(account *a, const ref *r) {
   size_t i = a->n_refs;
-  while (i > 0 && ref_cmp(&a->refs[i - 1], r) > 0)
+  while (i > 0 && sp_agg_ref_cmp(&a->refs[i - 1], r) > 0)
     i--;
-  if (i >= REFS_PER_USER || (i > 0 && ref_cmp(&a->refs[i - 1], r) == 0))
+  if (i >= REFS_PER_USER || (i > 0 && sp_agg_ref_cmp(&a->refs[i - 1], r) == 0))
     return;
   size_t n = a->n_refs < REFS_PER_USER ? a->n_refs : REFS_PER_USER - 1;
   memmove(&a->refs[i + 1], &a->refs[i], (n - i) * sizeof a->refs[0]);
@@ -305,7 +292,7 @@ static void add_succ(source *src, sp_str u, uint64_t h, const ref *r) {
   for (size_t i = 0; i < src->n_succ; i++) {
     account *a = &src->succ[i];
     if (same_user(a, u, h)) {
-      if (ref_cmp(r, &a->last_ok) > 0)
+      if (sp_agg_ref_cmp(r, &a->last_ok) > 0)
         a->last_ok = *r;
       return;
     }
@@ -364,7 +351,7 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
   if (user.n > MAX_USER_LEN)
     user.n = MAX_USER_LEN;
   uint64_t h = sp_hash_bytes(user.p, user.n, true);
-  ref r = {ev->ts, ev->file_id, ev->line};
+  ref r = {ev->ts, ev->file_id, ev->line, SP_REF_LINE};
   if (fail) {
     uint64_t counts[2] = {ev->kind == SP_SRC_IIS, ev->kind != SP_SRC_IIS};
     add_fail(s, src, user, h, counts, &r, 1);
@@ -412,7 +399,7 @@ static void fail_hits(sp_fset *out, const sp_rule *r, const source *src,
   size_t n = a->n_refs < fails ? a->n_refs : (size_t)fails;
   for (size_t i = 0; i < n; i++) {
     sp_hit h;
-    sp_hit_init(&h, r, a->refs[i].ts, a->refs[i].file_id, a->refs[i].line,
+    sp_hit_init(&h, r, a->refs[i].ts, a->refs[i].file_id, a->refs[i].where,
                 SP_REF_LINE);
     h.weight = i == 0 ? fails - (n - 1) : 1;
     sp_hit_entity(&h, "source.ip", sp_str_make(src->ip, src->ip_len));
@@ -432,7 +419,7 @@ static void judge(const source *src, sp_fset *out) {
   for (size_t i = 0; i < src->n_users; i++) {
     const account *a = &src->users[i];
     total += fails_of(a);
-    if (ref_cmp(&a->refs[0], &first) < 0)
+    if (sp_agg_ref_cmp(&a->refs[0], &first) < 0)
       first = a->refs[0];
     if (fails_of(a) >= BRUTE_FAILS)
       brute = true;
@@ -463,11 +450,11 @@ static void judge(const source *src, sp_fset *out) {
            (unsigned long long)total, src->n_users);
   for (size_t i = 0; i < src->n_succ; i++) {
     const account *a = &src->succ[i];
-    if (ref_cmp(&a->last_ok, &first) < 0)
+    if (sp_agg_ref_cmp(&a->last_ok, &first) < 0)
       continue;
     sp_hit h;
     sp_hit_init(&h, &r_success, a->last_ok.ts, a->last_ok.file_id,
-                a->last_ok.line, SP_REF_LINE);
+                a->last_ok.where, SP_REF_LINE);
     sp_hit_entity(&h, "source.ip", sp_str_make(src->ip, src->ip_len));
     sp_hit_entity(&h, "user.name", sp_str_make(a->name, a->len));
     h.reason = sp_str_make(reason, strlen(reason));

@@ -109,7 +109,7 @@ static bool agg_matches(const sp_agg *a, const sp_rule *rule, size_t n,
   return true;
 }
 
-static int ref_cmp(const sp_agg_ref *a, const sp_agg_ref *b) {
+int sp_agg_ref_cmp(const sp_agg_ref *a, const sp_agg_ref *b) {
   if (a->ts != b->ts)
     return a->ts < b->ts ? -1 : 1;
   if (a->file_id != b->file_id)
@@ -123,9 +123,9 @@ static int ref_cmp(const sp_agg_ref *a, const sp_agg_ref *b) {
  */
 static void refs_insert(sp_agg *a, const sp_agg_ref *r) {
   size_t i = a->n_refs;
-  while (i > 0 && ref_cmp(&a->refs[i - 1], r) > 0)
+  while (i > 0 && sp_agg_ref_cmp(&a->refs[i - 1], r) > 0)
     i--;
-  if (i > 0 && ref_cmp(&a->refs[i - 1], r) == 0)
+  if (i > 0 && sp_agg_ref_cmp(&a->refs[i - 1], r) == 0)
     return;
   if (i >= SP_MAX_EVIDENCE)
     return;
@@ -160,7 +160,7 @@ static void take_reason(sp_agg *a, const sp_agg_ref *r, sp_str reason,
                         sp_fset *s) {
   if (!reason.p || !reason.n)
     return;
-  if (a->reason && ref_cmp(&a->reason_ref, r) <= 0)
+  if (a->reason && sp_agg_ref_cmp(&a->reason_ref, r) <= 0)
     return;
   char *c = dup_str(reason, SP_MAX_REASON_LEN);
   if (!c) {

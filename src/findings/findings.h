@@ -93,6 +93,11 @@ typedef struct sp_agg {
   sp_agg_ref reason_ref; /* the reference the reason came from */
 } sp_agg;
 
+/* The total order of evidence references: (ts, file id, where). Everything
+ * that keeps "earliest" or "latest" references uses it, so results do not
+ * depend on arrival order. */
+int sp_agg_ref_cmp(const sp_agg_ref *a, const sp_agg_ref *b);
+
 /* Visit every aggregate (order unspecified). */
 void sp_fset_foreach(const sp_fset *set, void (*fn)(const sp_agg *, void *),
                      void *user);
