@@ -435,6 +435,23 @@ static void test_spray_any_order(void **state) {
   free(dir);
 }
 
+/* Failed logons of seconds [from, to) as both the IIS and the HttpProxy
+ * log of one front end record them. */
+static void add_attempts(char *iis, size_t *ni, char *hp, size_t *nh,
+                         size_t cap, int from, int to) {
+  for (int i = from; i < to; i++) {
+    *ni += (size_t)snprintf(iis + *ni, cap - *ni,
+                            "2021-03-03 02:00:%02d 10.0.0.5 POST "
+                            "/EWS/Exchange.asmx - 443 CORP\\ceo 198.51.100.9 "
+                            "python 401\r\n",
+                            i);
+    *nh += (size_t)snprintf(hp + *nh, cap - *nh,
+                            "2021-03-03T02:00:%02d.100Z,Ews,/EWS/Exchange.asmx,"
+                            "CORP\\ceo,198.51.100.9,401,\r\n",
+                            i);
+  }
+}
+
 /* The front end logs one logon attempt twice, in IIS and in HttpProxy:
  * counts must not double. */
 static void test_spray_two_logs(void **state) {
@@ -448,17 +465,7 @@ static void test_spray_two_logs(void **state) {
       "#Software: Microsoft Exchange Server\r\n#Log-type: HttpProxy Logs\r\n"
       "#Fields: DateTime,Protocol,UrlStem,AuthenticatedUser,ClientIpAddress,"
       "HttpStatus,AnchorMailbox\r\n");
-  for (int i = 0; i < 15; i++) {
-    ni += (size_t)snprintf(iis + ni, cap - ni,
-                           "2021-03-03 02:00:%02d 10.0.0.5 POST "
-                           "/EWS/Exchange.asmx - 443 CORP\\ceo 198.51.100.9 "
-                           "python 401\r\n",
-                           i);
-    nh += (size_t)snprintf(hp + nh, cap - nh,
-                           "2021-03-03T02:00:%02d.100Z,Ews,/EWS/Exchange.asmx,"
-                           "CORP\\ceo,198.51.100.9,401,\r\n",
-                           i);
-  }
+  add_attempts(iis, &ni, hp, &nh, cap, 0, 15);
   write_file(dir, "u_ex.log", iis, ni);
   write_file(dir, "HttpProxy.LOG", hp, nh);
   sp_result *r = hunt(dir, 2);
@@ -466,17 +473,7 @@ static void test_spray_two_logs(void **state) {
   assert_null(find_rule(r, "spoor.auth.brute_force", 0));
   sp_result_destroy(r);
   /* 25 attempts in each log are 25, not 50. */
-  for (int i = 15; i < 25; i++) {
-    ni += (size_t)snprintf(iis + ni, cap - ni,
-                           "2021-03-03 02:00:%02d 10.0.0.5 POST "
-                           "/EWS/Exchange.asmx - 443 CORP\\ceo 198.51.100.9 "
-                           "python 401\r\n",
-                           i);
-    nh += (size_t)snprintf(hp + nh, cap - nh,
-                           "2021-03-03T02:00:%02d.100Z,Ews,/EWS/Exchange.asmx,"
-                           "CORP\\ceo,198.51.100.9,401,\r\n",
-                           i);
-  }
+  add_attempts(iis, &ni, hp, &nh, cap, 15, 25);
   write_file(dir, "u_ex.log", iis, ni);
   write_file(dir, "HttpProxy.LOG", hp, nh);
   r = hunt(dir, 2);
