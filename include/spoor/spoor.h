@@ -68,8 +68,10 @@ typedef struct sp_opts {
   int jobs;                      /* worker threads; <= 0 means all cores */
   const char *const *yara_paths; /* extra YARA rule files or folders */
   size_t n_yara;
-  const char *baseline_dir; /* Microsoft per-build baseline CSVs, or NULL */
-  int no_builtin_yara;      /* 1: do not load spoor's own YARA rules */
+  const char *baseline_dir;   /* Microsoft per-build baseline CSVs, or NULL */
+  int no_builtin_yara;        /* 1: do not load spoor's own YARA rules */
+  const char *const *disable; /* reader or detector names to turn off */
+  size_t n_disable;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
@@ -79,6 +81,11 @@ typedef struct sp_result sp_result;
  * *out is NULL and diag (if given) says what failed and where. */
 sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag);
 void sp_engine_destroy(sp_engine *eng);
+
+/* The engine's registries, for listing (`spoor readers`): enabled reader and
+ * detector names; NULL past the end. */
+const char *sp_engine_reader_name(const sp_engine *eng, size_t i);
+const char *sp_engine_detector_name(const sp_engine *eng, size_t i);
 
 /* Hunt over files and folders. Damaged evidence never fails the hunt: it is
  * counted in the coverage. Fails only on resource exhaustion or when no path
@@ -93,7 +100,8 @@ void sp_result_destroy(sp_result *res);
 typedef enum sp_ref_kind {
   SP_REF_LINE = 0,   /* a line number (1-based, physical line) */
   SP_REF_RECORD = 1, /* a record number (EVTX) */
-  SP_REF_OFFSET = 2  /* a byte offset */
+  SP_REF_OFFSET = 2, /* a byte offset */
+  SP_REF_PACKET = 3  /* a packet number (pcap) */
 } sp_ref_kind;
 
 typedef struct sp_evidence_ref {

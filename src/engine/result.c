@@ -169,6 +169,7 @@ void sp_result_destroy(sp_result *r) {
     free((char *)f->pub.path);
     free(f->error_buf);
     free(f->note_buf);
+    free(f->source_buf);
     for (size_t k = 0; k < SP_COV_SAMPLES; k++)
       free(f->samples_buf[k]);
   }

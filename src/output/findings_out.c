@@ -75,14 +75,14 @@ static void write_techniques(FILE *out, const char *t) {
 }
 
 static void write_evidence(FILE *out, const sp_finding *f) {
-  static const char *const kinds[] = {"line", "record", "offset"};
+  static const char *const kinds[] = {"line", "record", "offset", "packet"};
   fputc('[', out);
   for (size_t i = 0; i < f->n_evidence; i++) {
     if (i)
       fputc(',', out);
     fputs("{\"path\":", out);
     sp_json_str(out, f->evidence[i].path, strlen(f->evidence[i].path));
-    fprintf(out, ",\"%s\":%llu}", kinds[f->evidence[i].kind % 3],
+    fprintf(out, ",\"%s\":%llu}", kinds[f->evidence[i].kind % 4],
             (unsigned long long)f->evidence[i].where);
   }
   fputc(']', out);

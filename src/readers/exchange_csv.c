@@ -264,11 +264,12 @@ static int exch_sniff(const char *buf, size_t len) {
   return 0;
 }
 
-const sp_reader_vt sp_reader_exchange_csv = {
-    .name = "exchange_csv",
-    .kind = SP_SRC_EXCH_OTHER,
+static const sp_line_ops exchange_csv_ops = {
     .sniff = exch_sniff,
     .create = exch_create,
     .line = exch_line,
     .destroy = exch_destroy,
 };
+
+const sp_reader_vt sp_reader_exchange_csv =
+    SP_LINE_READER("exchange_csv", exchange_csv_ops);

@@ -153,11 +153,11 @@ static int iis_sniff(const char *buf, size_t len) {
   return 0;
 }
 
-const sp_reader_vt sp_reader_iis = {
-    .name = "iis",
-    .kind = SP_SRC_IIS,
+static const sp_line_ops iis_ops = {
     .sniff = iis_sniff,
     .create = iis_create,
     .line = iis_line,
     .destroy = iis_destroy,
 };
+
+const sp_reader_vt sp_reader_iis = SP_LINE_READER("iis", iis_ops);

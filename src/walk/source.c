@@ -18,6 +18,10 @@ struct sp_source {
   z_stream zs;
   unsigned char *in;
   uint64_t in_offset; /* compressed bytes consumed so far */
+  bool is_mem;        /* memory source (tests, fuzzers): no fd */
+  const char *mem;
+  size_t mem_len, mem_pos;
+  uint64_t out_bytes; /* (decompressed) bytes delivered so far */
 };
 
 static ssize_t read_full(int fd, void *buf, size_t n) {
@@ -129,9 +133,32 @@ static sp_err read_gz(sp_source *s, char *buf, size_t cap, size_t *got,
   return SP_OK;
 }
 
-sp_err sp_source_read(sp_source *s, char *buf, size_t cap, size_t *got,
-                      char *msg, size_t mcap) {
+sp_err sp_source_open_mem(const char *buf, size_t len, sp_source **out) {
+  *out = NULL;
+  sp_source *s = calloc(1, sizeof *s);
+  if (!s)
+    return SP_ENOMEM;
+  s->fd = -1;
+  s->is_mem = true;
+  s->mem = buf;
+  s->mem_len = len;
+  *out = s;
+  return SP_OK;
+}
+
+static sp_err source_read(sp_source *s, char *buf, size_t cap, size_t *got,
+                          char *msg, size_t mcap) {
   *got = 0;
+  if (s->is_mem) {
+    size_t n = s->mem_len - s->mem_pos;
+    if (n > cap)
+      n = cap;
+    if (n)
+      memcpy(buf, s->mem + s->mem_pos, n);
+    s->mem_pos += n;
+    *got = n;
+    return SP_OK;
+  }
   if (s->gz)
     return read_gz(s, buf, cap, got, msg, mcap);
   if (s->eof)
@@ -146,6 +173,15 @@ sp_err sp_source_read(sp_source *s, char *buf, size_t cap, size_t *got,
   *got = (size_t)r;
   return SP_OK;
 }
+
+sp_err sp_source_read(sp_source *s, char *buf, size_t cap, size_t *got,
+                      char *msg, size_t mcap) {
+  sp_err e = source_read(s, buf, cap, got, msg, mcap);
+  s->out_bytes += *got;
+  return e;
+}
+
+uint64_t sp_source_bytes(const sp_source *s) { return s->out_bytes; }
 
 void sp_source_close(sp_source *s) {
   if (!s)
