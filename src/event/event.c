@@ -65,6 +65,17 @@ static bool parse_int(sp_str s, int64_t *out) {
   return true;
 }
 
+void sp_event_init(sp_event *ev, sp_fval *vals, uint32_t cap) {
+  memset(ev, 0, sizeof *ev);
+  ev->vals = vals;
+  ev->cap = cap;
+  ev->ts = INT64_MIN;
+  for (int i = 0; i < SP_F__COUNT; i++) {
+    ev->fast[i].id = (sp_fid)i;
+    ev->fast[i].type = (uint8_t)field_types[i];
+  }
+}
+
 bool sp_fval_int(const sp_fval *cf, int64_t *out) {
   sp_fval *f = (sp_fval *)cf; /* the cache; events belong to the reader */
   if (f->state == SP_V_UNPARSED) {

@@ -11,11 +11,12 @@
  * is a multi-valued field (a list); sp_event_get returns the first value,
  * sp_event_next walks the rest.
  *
- * Lookup by id is O(1) for the pre-seeded ids below SP_EVENT_FAST_IDS (a
- * presence mask and a slot table) and a short scan for the others; no name
- * is compared per event. Storage for the values is owned by the reader
- * context (reader.h) and bounded by SP_EVENT_MAX_FIELDS; a value that does
- * not fit is counted in ev->dropped_fields, never silently lost.
+ * The pre-seeded fields live in a table inside the event indexed by id, with
+ * a presence mask: setting one is three stores and lookup is O(1). Other
+ * names and further values of a name go to value storage owned by the reader
+ * context (reader.h), bounded by SP_EVENT_MAX_FIELDS and found by a short
+ * scan; no name is compared per event. A value that does not fit is counted
+ * in ev->dropped_fields, never silently lost.
  *
  * Ownership: text values are slices into the reader's buffers (line buffer
  * or the reader's scratch space) and live only during the detector callback.
@@ -91,8 +92,7 @@ typedef enum sp_source_kind {
 
 typedef uint16_t sp_fid;
 
-#define SP_EVENT_FAST_IDS 64     /* ids with O(1) lookup */
-#define SP_EVENT_MAX_FIELDS 1024 /* values per event */
+#define SP_EVENT_MAX_FIELDS 1024 /* values per event beyond the ECS table */
 
 enum { SP_V_UNPARSED = 0, SP_V_OK = 1, SP_V_BAD = 2 };
 
@@ -114,16 +114,18 @@ typedef struct sp_event {
   uint32_t file_id;
   uint64_t line;    /* physical line (1-based), record number or packet */
   uint64_t offset;  /* byte offset of the line/record in the (decoded) file */
-  uint64_t present; /* bit i: fast id i has a value at vals[slot[i]] */
+  uint64_t present; /* bit i: fast[i] holds the first value of field i */
   uint32_t n;       /* values in vals */
   uint32_t cap;     /* capacity of vals */
   uint32_t dropped_fields; /* values that did not fit */
-  sp_fval *vals;           /* owned by the reader context */
-  uint16_t slot[SP_EVENT_FAST_IDS];
+  sp_fval *vals; /* other names and further values; the reader context's */
+  sp_fval fast[SP_F__COUNT]; /* the pre-seeded fields, indexed by id */
 } sp_event;
 
-_Static_assert(SP_F__COUNT <= SP_EVENT_FAST_IDS,
-               "pre-seeded fields have O(1) lookup");
+_Static_assert(SP_F__COUNT <= 64, "the presence mask holds the ECS table");
+
+/* Prepare an event over value storage (cap entries). */
+void sp_event_init(sp_event *ev, sp_fval *vals, uint32_t cap);
 
 static inline void sp_event_reset(sp_event *ev) {
   ev->present = 0;
@@ -131,47 +133,49 @@ static inline void sp_event_reset(sp_event *ev) {
   ev->dropped_fields = 0;
 }
 
-/* Append a value (a further value of an existing name makes a list). */
+/* Append a value (a further value of a name makes it a list). */
 static inline sp_fval *sp_event_add_typed(sp_event *ev, int id, sp_str v,
                                           sp_ftype type) {
+  if ((unsigned)id < SP_F__COUNT && !((ev->present >> id) & 1)) {
+    sp_fval *f = &ev->fast[id];
+    ev->present |= (uint64_t)1 << id;
+    f->s = v;
+    f->state = SP_V_UNPARSED;
+    return f; /* the ECS table's type stays */
+  }
   if (ev->n >= ev->cap || id < 0 || id > 0xffff) {
     ev->dropped_fields++;
     return NULL;
   }
-  sp_fval *f = &ev->vals[ev->n];
+  sp_fval *f = &ev->vals[ev->n++];
   f->s = v;
   f->id = (sp_fid)id;
   f->type = (uint8_t)type;
   f->state = SP_V_UNPARSED;
-  if (id < SP_EVENT_FAST_IDS && !((ev->present >> id) & 1)) {
-    ev->present |= (uint64_t)1 << id;
-    ev->slot[id] = (uint16_t)ev->n;
-  }
-  ev->n++;
   return f;
 }
 
 sp_ftype sp_field_type(sp_field id);
 
-/* Set a pre-seeded (or any) field: replaces the first value of a fast id,
- * else appends. Typed as the ECS table says for pre-seeded ids, else text. */
+/* Set a field: replaces the first value of a pre-seeded (ECS) field, else
+ * appends. The readers' hot path: three stores for an ECS field. */
 static inline void sp_event_set(sp_event *ev, int id, sp_str v) {
-  if (id >= 0 && id < SP_EVENT_FAST_IDS && ((ev->present >> id) & 1)) {
-    sp_fval *f = &ev->vals[ev->slot[id]];
+  if ((unsigned)id < SP_F__COUNT) {
+    sp_fval *f = &ev->fast[id];
+    ev->present |= (uint64_t)1 << id;
     f->s = v;
     f->state = SP_V_UNPARSED;
     return;
   }
-  (void)sp_event_add_typed(
-      ev, id, v, id < SP_F__COUNT ? sp_field_type((sp_field)id) : SP_T_STR);
+  (void)sp_event_add_typed(ev, id, v, SP_T_STR);
 }
 
-/* Set a value whose typed form the reader already has (binary formats):
+/* Add a value whose typed form the reader already has (binary formats);
  * text is still required (render it into scratch). */
 static inline void sp_event_set_int(sp_event *ev, int id, sp_str text,
                                     int64_t v) {
   sp_fval *f = sp_event_add_typed(ev, id, text, SP_T_INT);
-  if (f) {
+  if (f && (f->type == SP_T_INT || f->type == SP_T_TIME)) {
     f->v.i = v;
     f->state = SP_V_OK;
   }
@@ -179,8 +183,8 @@ static inline void sp_event_set_int(sp_event *ev, int id, sp_str text,
 
 /* The first value of a field, or NULL. */
 static inline const sp_fval *sp_event_find(const sp_event *ev, int id) {
-  if (id >= 0 && id < SP_EVENT_FAST_IDS)
-    return ((ev->present >> id) & 1) ? &ev->vals[ev->slot[id]] : NULL;
+  if ((unsigned)id < SP_F__COUNT)
+    return ((ev->present >> id) & 1) ? &ev->fast[id] : NULL;
   for (uint32_t i = 0; i < ev->n; i++)
     if (ev->vals[i].id == id)
       return &ev->vals[i];
@@ -190,10 +194,26 @@ static inline const sp_fval *sp_event_find(const sp_event *ev, int id) {
 /* The next value of the same field after prev (multi-valued fields). */
 static inline const sp_fval *sp_event_next(const sp_event *ev,
                                            const sp_fval *prev) {
-  for (const sp_fval *f = prev + 1; f < ev->vals + ev->n; f++)
+  const sp_fval *f =
+      prev >= ev->vals && prev < ev->vals + ev->n ? prev + 1 : ev->vals;
+  for (; f < ev->vals + ev->n; f++)
     if (f->id == prev->id)
       return f;
   return NULL;
+}
+
+/* Every value in turn: *it starts at 0; NULL at the end. */
+static inline const sp_fval *sp_event_each(const sp_event *ev, size_t *it) {
+  while (*it < SP_F__COUNT) {
+    size_t i = (*it)++;
+    if ((ev->present >> i) & 1)
+      return &ev->fast[i];
+  }
+  size_t k = *it - SP_F__COUNT;
+  if (k >= ev->n)
+    return NULL;
+  (*it)++;
+  return &ev->vals[k];
 }
 
 /* The text of a field, or an empty slice (p == NULL) when absent. */

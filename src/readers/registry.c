@@ -77,8 +77,7 @@ bool sp_rctx_init(sp_rctx *rc, uint32_t file_id,
     sp_rctx_free(rc);
     return false;
   }
-  rc->ev.vals = rc->vals;
-  rc->ev.cap = SP_EVENT_MAX_FIELDS;
+  sp_event_init(&rc->ev, rc->vals, SP_EVENT_MAX_FIELDS);
   if (!sp_rctx_reserve(rc, 0)) {
     sp_rctx_free(rc);
     return false;

@@ -68,9 +68,7 @@ static void run1(const char *name, const sp_event *ev, const sp_dctx *ctx,
 static sp_fval test_vals[SP_EVENT_MAX_FIELDS]; /* the events' value storage */
 
 static void new_event(sp_event *ev, sp_source_kind kind) {
-  memset(ev, 0, sizeof *ev);
-  ev->vals = test_vals;
-  ev->cap = SP_EVENT_MAX_FIELDS;
+  sp_event_init(ev, test_vals, SP_EVENT_MAX_FIELDS);
   ev->ref = SP_REF_LINE;
   ev->kind = kind;
   ev->ts = 1614754753000000000LL;
