@@ -70,6 +70,11 @@ typedef struct sp_opts {
   size_t n_yara;
   const char *baseline_dir; /* Microsoft per-build baseline CSVs, or NULL */
   int no_builtin_yara;      /* 1: do not load spoor's own YARA rules */
+  /* Output locations the walk leaves out (the case directory written inside
+   * the evidence), matched by device and inode when a hunt starts; listed in
+   * the coverage with source "excluded". Copied by sp_engine_create. */
+  const char *const *exclude_paths;
+  size_t n_exclude;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
@@ -81,8 +86,10 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag);
 void sp_engine_destroy(sp_engine *eng);
 
 /* Hunt over files and folders. Damaged evidence never fails the hunt: it is
- * counted in the coverage. Fails only on resource exhaustion or when no path
- * can be read at all. */
+ * counted in the coverage. Fails on resource exhaustion, with SP_ENOENT (the
+ * path in diag) when a path does not exist, and with SP_ENOENT when the
+ * paths hold no file to read at all (empty folders, only skipped entries):
+ * a typo must not look like clean evidence. */
 sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
                       sp_result **out, sp_diag *diag);
 

@@ -17,6 +17,7 @@
 struct sp_engine {
   int jobs;
   sp_filescan *fs;
+  struct sp_walk_excl *excl; /* paths the walk leaves out, or NULL */
 };
 
 /* Per-file coverage, written only by the worker that owns the file. */

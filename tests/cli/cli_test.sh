@@ -37,10 +37,15 @@ printf '#Fields: date time c-ip cs-method cs-uri-stem sc-status\r\n2021-03-03 00
 "$SPOOR" hunt -q --strict -f jsonl "$T/clean" >/dev/null; rc=$?
 check "--strict exits 0 on clean evidence" test $rc -eq 0
 
-# A missing path is reported, not fatal; --strict makes it an error.
+# A missing or empty evidence path is an error naming the path, never
+# "0 findings".
 "$SPOOR" hunt -f jsonl "$T/nope" > /dev/null 2> "$T/err"; rc=$?
-check "missing path exits 0" test $rc -eq 0
-check "missing path is named in the summary" grep -q "nope" "$T/err"
+check "missing path exits 1" test $rc -eq 1
+check "missing path is named in the error" grep -q "$T/nope" "$T/err"
+mkdir -p "$T/empty/a/b"
+"$SPOOR" hunt -f jsonl "$T/empty" > /dev/null 2> "$T/err"; rc=$?
+check "empty evidence exits 1" test $rc -eq 1
+check "empty evidence is named" grep -q "$T/empty: no files to examine" "$T/err"
 
 # Case directory.
 "$SPOOR" hunt -q -f csv -o "$T/case" "$GOLD" > "$T/out.csv"; rc=$?
