@@ -96,8 +96,11 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
   }
   if (e->jobs > 256)
     e->jobs = 256;
+  sp_err err =
+      sp_walk_excl_create(opts->exclude_paths, opts->n_exclude, &e->excl);
   size_t matched = 0;
-  sp_err err = sp_names_create(&e->names);
+  if (!err)
+    err = sp_names_create(&e->names);
   if (!err)
     err = copy_table((const void *const *)sp_readers, reader_name, opts,
                      (const void ***)&e->readers, &e->n_readers, &matched);
@@ -144,6 +147,7 @@ void sp_engine_destroy(sp_engine *e) {
   free(e->readers);
   free(e->detectors);
   free(e->inputs);
+  sp_walk_excl_destroy(e->excl);
   free(e);
 }
 
@@ -492,17 +496,12 @@ static sp_err hunt_inputs(hunt *h) {
 }
 
 static sp_err setup_files(sp_result *res, const char *const *paths,
-                          size_t n_paths, sp_diag *diag) {
+                          size_t n_paths, const sp_walk_excl *excl,
+                          sp_diag *diag) {
   sp_walk_list wl;
-  sp_err e = sp_walk(paths, n_paths, &wl);
-  if (e) {
-    if (diag) {
-      diag->code = e;
-      snprintf(diag->msg, sizeof diag->msg, "walking the evidence: %s",
-               sp_strerror(e));
-    }
+  sp_err e = sp_walk(paths, n_paths, excl, &wl, diag); /* diag: walk's */
+  if (e)
     return e;
-  }
   res->files = calloc(wl.n ? wl.n : 1, sizeof *res->files);
   if (!res->files) {
     sp_walk_list_free(&wl);
@@ -518,8 +517,11 @@ static sp_err setup_files(sp_result *res, const char *const *paths,
     f->size = wl.items[i].size;
     if (wl.items[i].skip_reason) {
       f->skipped = true;
-      f->pub.source = "skipped";
-      f->pub.error = wl.items[i].skip_reason;
+      f->pub.source = wl.items[i].excluded ? "excluded" : "skipped";
+      if (wl.items[i].excluded) /* a deliberate leave-out, not damage */
+        f->pub.note = wl.items[i].skip_reason;
+      else
+        f->pub.error = wl.items[i].skip_reason;
     }
   }
   res->n_files = wl.n;
@@ -535,7 +537,7 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   sp_result *res = calloc(1, sizeof *res);
   if (!res)
     return SP_ENOMEM;
-  sp_err e = setup_files(res, paths, n_paths, diag);
+  sp_err e = setup_files(res, paths, n_paths, eng->excl, diag);
   if (e) {
     sp_result_destroy(res);
     return e;

@@ -1,6 +1,7 @@
 /*
  * findings_out.c - findings as JSON Lines (nested ECS), CSV and a terminal
- * table, and the case directory. The JSON contract is docs/SCHEMA.md.
+ * table, and the coverage report. The JSON contract is docs/SCHEMA.md; the
+ * case directory that holds these files is casedir.c.
  *
  * JSON objects are built from (dotted ECS key, rendered value) pairs, sorted
  * by key and written nested, so entity fields such as "source.ip" and
@@ -10,10 +11,8 @@
 #include "engine/engine_int.h"
 #include "output/escape.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_PAIRS 48
 
@@ -374,44 +373,4 @@ sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
   }
   fputs("]}\n", out);
   return ferror(out) ? SP_EIO : SP_OK;
-}
-
-static sp_err write_file(const sp_result *r, const char *dir, const char *name,
-                         int what, sp_diag *diag) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    if (diag) {
-      diag->code = SP_EIO;
-      snprintf(diag->msg, sizeof diag->msg, "%s: %s", path, strerror(errno));
-    }
-    return SP_EIO;
-  }
-  sp_err e = what == 0   ? sp_write_findings(r, SP_FORMAT_JSONL, f)
-             : what == 1 ? sp_write_findings(r, SP_FORMAT_CSV, f)
-                         : sp_write_coverage_json(r, f);
-  if (fclose(f) != 0 && !e)
-    e = SP_EIO;
-  if (e && diag) {
-    diag->code = e;
-    snprintf(diag->msg, sizeof diag->msg, "%s: write failed", path);
-  }
-  return e;
-}
-
-sp_err sp_write_case_dir(const sp_result *r, const char *dir, sp_diag *diag) {
-  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-    if (diag) {
-      diag->code = SP_EIO;
-      snprintf(diag->msg, sizeof diag->msg, "%s: %s", dir, strerror(errno));
-    }
-    return SP_EIO;
-  }
-  sp_err e = write_file(r, dir, "findings.jsonl", 0, diag);
-  if (!e)
-    e = write_file(r, dir, "findings.csv", 1, diag);
-  if (!e)
-    e = write_file(r, dir, "coverage.json", 2, diag);
-  return e;
 }
