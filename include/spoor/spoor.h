@@ -141,6 +141,13 @@ typedef struct sp_finding {
   const sp_evidence_ref *evidence; /* bounded: the earliest references */
   size_t n_evidence;
   const char *reason; /* what matched, from the first hit; may be "" */
+  /* Added in 0.1.x, at the end so the layout above stays as it was. */
+  const char *id; /* stable id: 32 lower-case hex digits, the first 128 bits
+                     of the SHA-256 of the rule id and the normalised
+                     entities (docs/SCHEMA.md, "Finding id") */
+  const sp_entity *norm_entities; /* normalised entities, canonical order:
+                                     what the id is computed from */
+  size_t n_norm_entities;
 } sp_finding;
 
 size_t sp_result_finding_count(const sp_result *res);

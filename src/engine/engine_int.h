@@ -61,6 +61,7 @@ struct sp_result {
   uint64_t findings_dropped;
   /* Storage for the findings' strings and arrays. */
   sp_entity *entities;
+  sp_entity *norm_entities; /* the findings' normalised entities */
   sp_evidence_ref *refs;
   char **strings;
   size_t n_strings, cap_strings;

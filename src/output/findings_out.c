@@ -9,6 +9,7 @@
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
+#include "findings/entity.h"
 #include "output/escape.h"
 
 #include <stdlib.h>
@@ -16,12 +17,19 @@
 
 #define MAX_PAIRS 48
 
-typedef enum vkind { V_STR, V_RAW, V_TECH, V_EVIDENCE } vkind;
+typedef enum vkind { V_STR, V_RAW, V_TECH, V_EVIDENCE, V_LIST } vkind;
+
+/* A list of strings (related.*), sorted, each value once. */
+typedef struct strlist {
+  const char *v[SP_IDENTITY_MAX_ENT];
+  size_t n;
+} strlist;
 
 typedef struct pair {
   const char *key;
   vkind kind;
   const char *s;
+  const strlist *list;
   char raw[32];
 } pair;
 
@@ -36,7 +44,7 @@ static void put_str(pairs *ps, const char *key, const char *v) {
   for (size_t i = 0; i < ps->n; i++)
     if (strcmp(ps->p[i].key, key) == 0)
       return; /* first value wins */
-  ps->p[ps->n++] = (pair){key, V_STR, v, ""};
+  ps->p[ps->n++] = (pair){key, V_STR, v, NULL, ""};
 }
 
 static void put_raw(pairs *ps, const char *key, vkind kind, const char *raw) {
@@ -46,7 +54,35 @@ static void put_raw(pairs *ps, const char *key, vkind kind, const char *raw) {
   p->key = key;
   p->kind = kind;
   p->s = NULL;
+  p->list = NULL;
   snprintf(p->raw, sizeof p->raw, "%s", raw ? raw : "");
+}
+
+static void put_list(pairs *ps, const char *key, const strlist *l) {
+  if (l->n == 0 || ps->n >= MAX_PAIRS)
+    return;
+  ps->p[ps->n++] = (pair){key, V_LIST, NULL, l, ""};
+}
+
+static void list_add(strlist *l, const char *v) {
+  size_t i = 0;
+  while (i < l->n && strcmp(l->v[i], v) < 0)
+    i++;
+  if ((i < l->n && strcmp(l->v[i], v) == 0) || l->n >= SP_IDENTITY_MAX_ENT)
+    return;
+  memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof l->v[0]);
+  l->v[i] = v;
+  l->n++;
+}
+
+static void write_list(FILE *out, const strlist *l) {
+  fputc('[', out);
+  for (size_t i = 0; i < l->n; i++) {
+    if (i)
+      fputc(',', out);
+    sp_json_str(out, l->v[i], strlen(l->v[i]));
+  }
+  fputc(']', out);
 }
 
 static int cmp_pair(const void *a, const void *b) {
@@ -160,6 +196,9 @@ static void write_nested(FILE *out, pairs *ps, const sp_finding *f) {
     case V_EVIDENCE:
       write_evidence(out, f);
       break;
+    case V_LIST:
+      write_list(out, ps->p[i].list);
+      break;
     }
     prev = k;
   }
@@ -168,6 +207,13 @@ static void write_nested(FILE *out, pairs *ps, const sp_finding *f) {
     depth--;
   }
   fputs("}\n", out);
+}
+
+/* Keys an entity may never set: the contract's own fields. */
+static bool reserved_key(const char *k) {
+  return strncmp(k, "event.", 6) == 0 || strncmp(k, "rule.", 5) == 0 ||
+         strncmp(k, "spoor.", 6) == 0 || strncmp(k, "related.", 8) == 0 ||
+         strcmp(k, "@timestamp") == 0;
 }
 
 static void write_jsonl(FILE *out, const sp_finding *f) {
@@ -191,13 +237,31 @@ static void write_jsonl(FILE *out, const sp_finding *f) {
   if (f->techniques[0])
     put_raw(&ps, "threat.technique.id", V_TECH, NULL);
   put_str(&ps, "vulnerability.id", f->vulnerability);
+  put_str(&ps, "event.id", f->id);
   for (size_t i = 0; i < f->n_entities; i++) {
     const char *k = f->entities[i].field;
-    if (strncmp(k, "event.", 6) == 0 || strncmp(k, "rule.", 5) == 0 ||
-        strncmp(k, "spoor.", 6) == 0 || strcmp(k, "@timestamp") == 0)
-      continue; /* never let an entity shadow the contract's fields */
+    if (reserved_key(k))
+      continue;
     put_str(&ps, k, f->entities[i].value);
   }
+  /* Normalised entities: fields the original ones lack (user.domain,
+     file.name) are added, the first value of a field wins, so original
+     values stay as the evidence wrote them; every normalised address, user,
+     host and hash goes to ECS related.*. */
+  strlist rel[5] = {{.n = 0}};
+  for (size_t i = 0; i < f->n_norm_entities; i++) {
+    const sp_entity *e = &f->norm_entities[i];
+    if (reserved_key(e->field))
+      continue;
+    put_str(&ps, e->field, e->value);
+    sp_related k = sp_entity_related(e->field, e->value);
+    if (k != SP_REL_NONE && e->value[0])
+      list_add(&rel[k], e->value);
+  }
+  put_list(&ps, "related.hash", &rel[SP_REL_HASH]);
+  put_list(&ps, "related.hosts", &rel[SP_REL_HOSTS]);
+  put_list(&ps, "related.ip", &rel[SP_REL_IP]);
+  put_list(&ps, "related.user", &rel[SP_REL_USER]);
   put_str(&ps, "spoor.level", sp_level_name(f->level));
   put_str(&ps, "spoor.reason", f->reason);
   put_raw(&ps, "spoor.evidence", V_EVIDENCE, NULL);
@@ -257,6 +321,8 @@ static void write_csv_row(FILE *out, const sp_finding *f) {
   }
   fputc(',', out);
   csv_str(out, f->reason);
+  fputc(',', out);
+  csv_str(out, f->id ? f->id : "");
   fputc('\n', out);
 }
 
@@ -295,7 +361,7 @@ static void write_table_row(FILE *out, const sp_finding *f) {
 sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out) {
   if (fmt == SP_FORMAT_CSV)
     fputs("first_seen,last_seen,level,severity,rule_id,rule_name,count,"
-          "vulnerability,techniques,entities,evidence,reason\n",
+          "vulnerability,techniques,entities,evidence,reason,id\n",
           out);
   for (size_t i = 0; i < res->n_findings; i++) {
     const sp_finding *f = &res->findings[i];
