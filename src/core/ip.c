@@ -119,6 +119,12 @@ static void set_v4(sp_ip *out, const uint8_t v4[4]) {
   memcpy(out->b + 12, v4, 4);
 }
 
+/* A port: 1 to 5 decimal digits, at most 65535. */
+static bool is_port(const char *p, size_t n) {
+  uint64_t v;
+  return n >= 1 && n <= 5 && sp_str_to_u64(sp_str_make(p, n), 65535, &v);
+}
+
 bool sp_ip_parse(sp_str s, sp_ip *out) {
   const char *p = s.p;
   size_t n = s.n;
@@ -129,7 +135,7 @@ bool sp_ip_parse(sp_str s, sp_ip *out) {
     if (!rb)
       return false;
     size_t rest = n - (size_t)(rb - p) - 1;
-    if (rest && rb[1] != ':')
+    if (rest && (rb[1] != ':' || !is_port(rb + 2, rest - 1)))
       return false;
     p++;
     n = (size_t)(rb - p);
@@ -146,9 +152,9 @@ bool sp_ip_parse(sp_str s, sp_ip *out) {
     return true;
   }
   /* "1.2.3.4:5555": IPv4 with a port. */
-  if (!memchr(colon + 1, ':', n - (size_t)(colon - p) - 1) &&
-      memchr(p, '.', (size_t)(colon - p))) {
-    if (!parse_v4(p, (size_t)(colon - p), v4))
+  size_t after = n - (size_t)(colon - p) - 1;
+  if (!memchr(colon + 1, ':', after)) {
+    if (!parse_v4(p, (size_t)(colon - p), v4) || !is_port(colon + 1, after))
       return false;
     set_v4(out, v4);
     return true;

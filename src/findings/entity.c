@@ -2,16 +2,15 @@
  * entity.c - normalised entities and the stable identity of a finding (see
  * entity.h; the canonical string is specified in docs/SCHEMA.md).
  *
- * IP addresses are parsed by hand for IPv4 (inet_pton rejects leading
- * zeros, inet_aton reads them as octal) and by inet_pton for IPv6; the
- * IPv6 text is formatted here, not by inet_ntop, because C libraries differ
- * in when they print a dotted tail ("::0.2.0.3" for ::2:3 in glibc), and
- * the id must be recomputable by any tool that follows RFC 5952.
+ * IP addresses are parsed and formatted by core/ip.c (RFC 5952 text, not
+ * inet_ntop, whose dotted tails differ between C libraries: "::0.2.0.3" for
+ * ::2:3 in glibc), so the id is recomputable by any tool that follows RFC
+ * 5952.
  * Case folding is ASCII only: no locale, the same bytes everywhere.
  */
 #include "findings/entity.h"
+#include "core/ip.h"
 
-#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,124 +44,13 @@ sp_entity_kind sp_entity_kind_of(const char *field) {
 
 /* ---- IP addresses -------------------------------------------------------- */
 
-/* A port: 1 to 5 decimal digits, at most 65535. */
-static bool is_port(sp_str s) {
-  uint64_t v;
-  return s.n >= 1 && s.n <= 5 && sp_str_to_u64(s, 65535, &v);
-}
-
-/* Exactly "a.b.c.d", each part 1-3 decimal digits at most 255. */
-static bool parse_v4(sp_str s, uint8_t out[4]) {
-  size_t i = 0;
-  for (int part = 0; part < 4; part++) {
-    if (part) {
-      if (i >= s.n || s.p[i] != '.')
-        return false;
-      i++;
-    }
-    unsigned v = 0, digits = 0;
-    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9' && digits < 4) {
-      v = v * 10 + (unsigned)(s.p[i] - '0');
-      i++;
-      digits++;
-    }
-    if (digits == 0 || digits > 3 || v > 255)
-      return false;
-    out[part] = (uint8_t)v;
-  }
-  return i == s.n;
-}
-
-/* IPv6 text without brackets; a zone ("%...") is dropped. */
-static bool parse_v6(sp_str s, uint8_t out[16]) {
-  const char *pct = memchr(s.p, '%', s.n);
-  if (pct)
-    s.n = (size_t)(pct - s.p);
-  char buf[64];
-  if (s.n == 0 || s.n >= sizeof buf || !memchr(s.p, ':', s.n) ||
-      memchr(s.p, 0, s.n))
-    return false; /* inet_pton would stop at a NUL */
-  memcpy(buf, s.p, s.n);
-  buf[s.n] = 0;
-  return inet_pton(AF_INET6, buf, out) == 1;
-}
-
-static size_t fmt_v4(const uint8_t b[4], char *out) {
-  return (size_t)snprintf(out, SP_IP_CANON_CAP, "%u.%u.%u.%u", b[0], b[1], b[2],
-                          b[3]);
-}
-
-/* RFC 5952 section 4, and IPv4-mapped addresses as IPv4. */
-static size_t fmt_v6(const uint8_t b[16], char *out) {
-  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (memcmp(b, mapped, sizeof mapped) == 0)
-    return fmt_v4(b + 12, out);
-  unsigned w[8];
-  for (int i = 0; i < 8; i++)
-    w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
-  int best = -1, best_len = 0;
-  for (int i = 0; i < 8;) {
-    if (w[i]) {
-      i++;
-      continue;
-    }
-    int j = i;
-    while (j < 8 && w[j] == 0)
-      j++;
-    if (j - i > best_len) { /* strictly longer: the first run wins ties */
-      best = i;
-      best_len = j - i;
-    }
-    i = j;
-  }
-  if (best_len < 2)
-    best = -1; /* a single zero group is never shortened */
-  size_t n = 0;
-  for (int i = 0; i < 8; i++) {
-    if (best >= 0 && i >= best && i < best + best_len) {
-      if (i == best) {
-        out[n++] = ':';
-        out[n++] = ':';
-      }
-      continue;
-    }
-    if (n && out[n - 1] != ':')
-      out[n++] = ':';
-    n += (size_t)snprintf(out + n, SP_IP_CANON_CAP - n, "%x", w[i]);
-  }
-  out[n] = 0;
-  return n;
-}
-
 size_t sp_ip_canon(sp_str v, char *out) {
   out[0] = 0;
   sp_str s = sp_str_trim(v);
-  if (!s.p || s.n == 0)
+  sp_ip ip;
+  if (!s.p || !sp_ip_parse(s, &ip))
     return 0;
-  uint8_t b[16];
-  if (s.p[0] == '[') {
-    const char *close = memchr(s.p, ']', s.n);
-    if (!close)
-      return 0;
-    sp_str in = sp_str_make(s.p + 1, (size_t)(close - s.p) - 1);
-    sp_str rest = sp_str_make(close + 1, s.n - (size_t)(close - s.p) - 1);
-    if (rest.n &&
-        (rest.p[0] != ':' || !is_port(sp_str_make(rest.p + 1, rest.n - 1))))
-      return 0;
-    if (parse_v6(in, b))
-      return fmt_v6(b, out);
-    return parse_v4(in, b) ? fmt_v4(b, out) : 0;
-  }
-  const char *colon = memchr(s.p, ':', s.n);
-  if (!colon)
-    return parse_v4(s, b) ? fmt_v4(b, out) : 0;
-  /* "a.b.c.d:port" has one colon; anything else with one is no address. */
-  if (!memchr(colon + 1, ':', s.n - (size_t)(colon - s.p) - 1)) {
-    sp_str host = sp_str_make(s.p, (size_t)(colon - s.p));
-    sp_str port = sp_str_make(colon + 1, s.n - host.n - 1);
-    return parse_v4(host, b) && is_port(port) ? fmt_v4(b, out) : 0;
-  }
-  return parse_v6(s, b) ? fmt_v6(b, out) : 0;
+  return sp_ip_format(&ip, out, SP_IP_CANON_CAP);
 }
 
 /* ---- names --------------------------------------------------------------- */
