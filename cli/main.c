@@ -4,6 +4,7 @@
  *
  *   spoor hunt [options] PATH...
  *   spoor rules          list the built-in rules
+ *   spoor readers        list the readers and detectors
  *   spoor version
  */
 #include "spoor/spoor.h"
@@ -18,11 +19,13 @@
 #include <unistd.h>
 
 int spoor_cmd_rules(int argc, char **argv);
+int spoor_cmd_readers(int argc, char **argv);
 
 static void usage(FILE *out) {
   fputs(
       "usage: spoor hunt [options] PATH...\n"
       "       spoor rules\n"
+      "       spoor readers\n"
       "       spoor version\n"
       "\n"
       "hunt options:\n"
@@ -39,6 +42,8 @@ static void usage(FILE *out) {
       "  -y, --yara PATH      extra YARA rule file or folder (repeatable)\n"
       "  -b, --baseline DIR   Microsoft's per-build Exchange baseline CSVs\n"
       "      --no-builtin-yara  do not load spoor's own YARA rules\n"
+      "      --disable NAME   turn off a reader or detector (repeatable; see\n"
+      "                       `spoor rules`)\n"
       "      --strict         exit 3 when any input was damaged or unreadable\n"
       "  -q, --quiet          no coverage summary on stderr\n"
       "\n"
@@ -132,12 +137,13 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"no-builtin-yara", no_argument, NULL, 1},
       {"strict", no_argument, NULL, 2},
       {"force", no_argument, NULL, 3},
+      {"disable", required_argument, NULL, 4},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64];
-  size_t n_yara = 0;
+  const char *yara[64], *disable[64];
+  size_t n_yara = 0, n_disable = 0;
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:qh", longopts, NULL)) != -1) {
@@ -186,6 +192,13 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
     case 3:
       force = 1;
       break;
+    case 4:
+      if (n_disable >= 64) {
+        fprintf(stderr, "spoor: at most 64 --disable names\n");
+        return 2;
+      }
+      disable[n_disable++] = optarg;
+      break;
     case 'q':
       quiet = 1;
       break;
@@ -203,6 +216,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   }
   opts.yara_paths = yara;
   opts.n_yara = n_yara;
+  opts.disable = disable;
+  opts.n_disable = n_disable;
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
 
@@ -298,6 +313,8 @@ int main(int argc, char **argv) {
     free(cmdline);
     return rc;
   }
+  if (strcmp(argv[1], "readers") == 0)
+    return spoor_cmd_readers(argc - 1, argv + 1);
   if (strcmp(argv[1], "rules") == 0)
     return spoor_cmd_rules(argc - 1, argv + 1);
   if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

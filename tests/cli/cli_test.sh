@@ -39,6 +39,18 @@ printf '#Fields: date time c-ip cs-method cs-uri-stem sc-status\r\n2021-03-03 00
 "$SPOOR" hunt -q --strict -f jsonl "$T/clean" >/dev/null; rc=$?
 check "--strict exits 0 on clean evidence" test $rc -eq 0
 
+# The engine's registries: readers and detectors by name; --disable turns one
+# off (IIS logs are then plain files: no IIS findings), a typo is an error.
+check "readers lists iis and spray" bash -c "'$SPOOR' readers | grep -q '^reader.iis\$' && '$SPOOR' readers | grep -q '^detector.spray\$'"
+"$SPOOR" hunt -q -f csv --disable iis "$GOLD" > "$T/noiis.csv"; rc=$?
+check "--disable iis runs" test $rc -eq 0
+check "--disable iis: no finding from an IIS log" bash -c "! grep -q '/iis/' '$T/noiis.csv'"
+"$SPOOR" hunt -q -f csv "$GOLD" > "$T/withiis.csv"
+check "without it there are IIS findings" grep -q '/iis/' "$T/withiis.csv"
+"$SPOOR" hunt -q --disable nosuch "$GOLD" > /dev/null 2> "$T/err"; rc=$?
+check "--disable of an unknown name exits 1" test $rc -eq 1
+check "... naming it" grep -q "nosuch: no reader or detector" "$T/err"
+
 # A missing or empty evidence path is an error naming the path, never
 # "0 findings"; errno's text appears once.
 "$SPOOR" hunt -f jsonl "$T/nope" > "$T/out" 2> "$T/err"; rc=$?
