@@ -197,6 +197,21 @@ if [[ -n $BASE_BIN ]]; then
             printf "spoor -j1 vs %s: %.3f s vs %.3f s = %+.1f%% time\n", ref, m, base, (m / base - 1) * 100 } }' \
     "$TMP/results"
 fi
+# Instructions, not seconds: callgrind counts are the same whatever else the
+# shared machine does, so the base comparison is exact on a 64 MB sample.
+if [[ -n $BASE_BIN ]] && command -v valgrind >/dev/null 2>&1; then
+  SMALL="$BENCH_DIR/sample64M"
+  [[ -d $SMALL ]] || "$SPOOR_GEN" bench "$SMALL" --size 64M --seed "$SEED" >/dev/null
+  irs() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" hunt -q -j1 \
+      --format jsonl "$SMALL" 2>&1 >/dev/null | awk '/Collected/ {print $NF}'
+  }
+  IR_NEW=$(irs "$SPOOR")
+  IR_BASE=$(irs "$BASE_BIN")
+  awk -v a="$IR_NEW" -v b="$IR_BASE" -v ref="$BASE_REF" 'BEGIN {
+    if (b > 0) printf "instructions on 64 MB (callgrind): spoor %.0f, base@%s %.0f = %+.2f%%\n", a, ref, b, (a / b - 1) * 100 }'
+fi
+
 echo
 echo "----- paste into docs/PERFORMANCE.md -----"
 cat <<EOF
