@@ -313,6 +313,7 @@ static void write_csv_row(FILE *out, const sp_finding *f) {
     snprintf(ev, sizeof ev,
              f->evidence[0].kind == SP_REF_LINE     ? "%s:%llu"
              : f->evidence[0].kind == SP_REF_RECORD ? "%s record %llu"
+             : f->evidence[0].kind == SP_REF_PACKET ? "%s packet %llu"
                                                     : "%s offset %llu",
              f->evidence[0].path, (unsigned long long)f->evidence[0].where);
     csv_str(out, ev);
@@ -345,6 +346,7 @@ static void write_table_row(FILE *out, const sp_finding *f) {
     fprintf(out,
             f->evidence[0].kind == SP_REF_LINE     ? ":%llu"
             : f->evidence[0].kind == SP_REF_RECORD ? " record %llu"
+            : f->evidence[0].kind == SP_REF_PACKET ? " packet %llu"
                                                    : " offset %llu",
             (unsigned long long)f->evidence[0].where);
     if (f->n_evidence > 1)
