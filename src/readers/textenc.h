@@ -22,6 +22,14 @@
  * high surrogate from the previous block adds at most 6 more. So
  * SP_TEXTDEC_BOUND(n) bytes of output always take all n input bytes; in auto
  * mode the bound includes the detection window held back from earlier calls.
+ *
+ * Typical use, in front of the line splitter: sp_textdec_init(&d,
+ * SP_TEXTENC_AUTO, SP_TEXTDEC_SKIP_NUL); feed each source block with an
+ * output buffer of SP_TEXTDEC_BOUND(block size); sp_textdec_finish at the
+ * end; report d.nul_skipped ("skipped N leading NUL bytes") and
+ * d.invalid_units. Line numbers are unchanged by decoding, but byte offsets
+ * then count decoded UTF-8 bytes, not file bytes (for UTF-16 or NUL padding
+ * they differ).
  */
 #ifndef SP_READERS_TEXTENC_H
 #define SP_READERS_TEXTENC_H
@@ -91,7 +99,9 @@ typedef struct sp_textdec {
 
 /* Start decoding a stream in encoding enc (SP_TEXTENC_AUTO: detect it from
  * the first SP_TEXTENC_WINDOW bytes after any leading NULs, holding them back
- * until then). flags: 0 or SP_TEXTDEC_SKIP_NUL. */
+ * until then, and drop a byte order mark). A fixed enc, as chosen by
+ * sp_textenc_detect, is given the stream from its *skip: the decoder does
+ * not look for a BOM then. flags: 0 or SP_TEXTDEC_SKIP_NUL. */
 void sp_textdec_init(sp_textdec *d, sp_textenc enc, unsigned flags);
 
 /* Convert up to n bytes of in into UTF-8 at out (at most cap bytes) and
