@@ -41,7 +41,7 @@ typedef struct exch_state {
 /* The HttpProxy columns of Exchange 2016/2019, in the order of their
  * #Fields line (as tools/gen writes them). Exchange 2013 rows have fewer
  * columns (64) but the same first HP_STABLE_COLUMNS, DateTime through
- * ResponseBytes (checked against a published Exchange 15.0 HttpProxy row:
+ * ResponseBytes (consistent with a published Exchange 15.0 HttpProxy row:
  * Wazuh's ruleset test ruleset/testing/tests/exchange.ini,
  * https://github.com/wazuh/wazuh); so a headerless row of another width is
  * mapped only that far. */
@@ -378,8 +378,10 @@ static int fragment_score(const char *buf, size_t len) {
     if (line.n == 0 || line.p[0] == '#')
       continue;
     shape sh = classify(line);
+    if (cut && (sh == SH_NONE || sh == SH_ISO))
+      continue; /* may be a known shape cut short by the buffer */
     if (sh == SH_NONE) {
-      c += !cut;
+      c++;
       continue;
     }
     c++;

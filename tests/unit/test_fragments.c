@@ -371,6 +371,29 @@ static void test_httpproxy_fragment(void **state) {
   free(g);
 }
 
+/* The engine sniffs the first SP_SNIFF_BYTES, which may end inside a line:
+ * the cut line does not count against the fragment. */
+static void test_sniff_cut_buffer(void **state) {
+  (void)state;
+  char *buf = malloc(3 * SP_SNIFF_BYTES);
+  assert_non_null(buf);
+  const char *const frags[] = {iis15, ecp_frag, oab_frag};
+  const char *const want[] = {"iis", "exchange_csv", "exchange_csv"};
+  for (size_t k = 0; k < 3; k++) {
+    size_t n = 0, fl = strlen(frags[k]);
+    while (n + fl < 3 * SP_SNIFF_BYTES) {
+      memcpy(buf + n, frags[k], fl);
+      n += fl;
+    }
+    for (size_t cut = SP_SNIFF_BYTES - 200; cut <= SP_SNIFF_BYTES; cut += 7) {
+      const sp_reader_vt *vt = sp_reader_sniff(buf, cut);
+      assert_non_null(vt);
+      assert_string_equal(vt->name, want[k]);
+    }
+  }
+  free(buf);
+}
+
 /* Plain text, CSV, a web page and application logs are not claimed; most
  * are not even "looks like". */
 static void test_not_claimed(void **state) {
@@ -473,6 +496,7 @@ int main(void) {
       cmocka_unit_test(test_log_type_without_fields),
       cmocka_unit_test(test_oab_fragment),
       cmocka_unit_test(test_httpproxy_fragment),
+      cmocka_unit_test(test_sniff_cut_buffer),
       cmocka_unit_test(test_not_claimed),
       cmocka_unit_test(test_looks_like),
       cmocka_unit_test(test_shapes),
