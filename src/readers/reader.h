@@ -183,6 +183,9 @@ const sp_reader_vt *sp_reader_pick(const sp_reader_vt *const *vts, size_t n,
                                    const sp_reader_vt **looks_like);
 /* Shorthand over the built-in table on plain bytes (tests, fuzzers). */
 const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len);
+/* When no built-in reader claims buf, the one whose score is highest in the
+ * SP_SNIFF_LOOKS_LIKE band ("looks like a <name> log, cannot be read"). */
+const sp_reader_vt *sp_reader_looks_like(const char *buf, size_t len);
 const sp_reader_vt *sp_reader_by_name(const char *name);
 
 /* Run a reader over a whole memory buffer (tests, fuzzers). */

@@ -40,7 +40,8 @@ const sp_reader_vt *sp_reader_pick(const sp_reader_vt *const *vts, size_t n,
   return best_score >= SP_SNIFF_CLAIM ? best : NULL;
 }
 
-const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len) {
+static const sp_reader_vt *pick_builtin(const char *buf, size_t len,
+                                        const sp_reader_vt **looks_like) {
   size_t n = 0;
   while (sp_readers[n])
     n++;
@@ -49,9 +50,18 @@ const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len) {
     return NULL;
   sp_sniff sn;
   sp_sniff_prepare(&sn, "", buf, len, text, len);
-  const sp_reader_vt *r = sp_reader_pick(sp_readers, n, &sn, NULL);
+  const sp_reader_vt *r = sp_reader_pick(sp_readers, n, &sn, looks_like);
   free(text);
   return r;
+}
+
+const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len) {
+  return pick_builtin(buf, len, NULL);
+}
+
+const sp_reader_vt *sp_reader_looks_like(const char *buf, size_t len) {
+  const sp_reader_vt *near = NULL;
+  return pick_builtin(buf, len, &near) ? NULL : near;
 }
 
 const sp_reader_vt *sp_reader_by_name(const char *name) {
