@@ -17,6 +17,7 @@
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
 #include "readers/lines.h"
+#include "readers/textenc.h"
 #include "walk/source.h"
 #include "walk/walk.h"
 
@@ -277,6 +278,7 @@ static void on_malformed(void *user, uint64_t line, const char *reason) {
 /* Read the first bytes for sniffing, skipping leading NUL padding (a log
  * pre-allocated by a crashed writer) up to SP_SNIFF_MAX_NULS. */
 #define SP_SNIFF_MAX_NULS (64u << 20)
+#define SP_SNIFF_TEXT SP_TEXTDEC_BOUND(SP_SNIFF_BYTES) /* decoded view */
 static size_t sniff_read(worker *w, sp_source *src, uint64_t *nuls, char *msg,
                          size_t cap) {
   size_t have = 0;
@@ -315,7 +317,7 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   sp_source_close(src);
   hunt *h = w->h;
   sp_sniff sn;
-  sp_sniff_prepare(&sn, f->pub.path, w->buf, got, w->text, SP_SNIFF_BYTES);
+  sp_sniff_prepare(&sn, f->pub.path, w->buf, got, w->text, SP_SNIFF_TEXT);
   sn.nul_prefix = nuls;
   f->reader = got ? sp_reader_pick(h->eng->readers, h->eng->n_readers, &sn,
                                    &f->looks_like)
@@ -332,7 +334,8 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
     if (f->looks_like) {
       char m[256];
       snprintf(m, sizeof m,
-               "looks like a %s log but no layout could be read from it; "
+               "looks like the %s format but no layout could be read from "
+               "it; "
                "scanned as a plain file",
                f->looks_like->name);
       file_error(f, m);
@@ -377,6 +380,9 @@ static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
     vt->close(st, &w->rc);
   }
   f->pub.bytes = sp_source_bytes(src);
+  const char *note = sp_source_note(src);
+  if (note)
+    on_note_file(f, note);
   sp_source_close(src);
   w->cur = NULL;
 }
@@ -432,7 +438,7 @@ static sp_err worker_init(hunt *h, worker *w) {
   w->rc.names = h->eng->names;
   w->rc.on_note = on_note;
   w->buf = malloc(SP_SNIFF_BYTES);
-  w->text = malloc(SP_SNIFF_BYTES);
+  w->text = malloc(SP_SNIFF_TEXT);
   w->det = calloc(h->n_det ? h->n_det : 1, sizeof *w->det);
   if (!w->buf || !w->text || !w->det)
     return SP_ENOMEM;
