@@ -21,16 +21,11 @@
 #ifndef SP_DETECT_DETECTOR_H
 #define SP_DETECT_DETECTOR_H
 
+#include "core/input.h"
 #include "core/strset.h"
 #include "event/event.h"
 #include "event/names.h"
 #include "findings/findings.h"
-
-/* A run-wide input: a named, read-only object owned by the engine. */
-typedef struct sp_input {
-  const char *name;
-  const void *obj;
-} sp_input;
 
 typedef struct sp_dctx {
   const sp_input *inputs; /* the engine's inputs */
@@ -46,11 +41,7 @@ const void *sp_dctx_input(const sp_dctx *ctx, const char *name);
 int sp_dctx_field(const sp_dctx *ctx, const char *name);
 int sp_dctx_kind(const sp_dctx *ctx, const char *name);
 
-/* Evidence phases, in run order. */
-enum {
-  SP_PHASE_FILES = 1u << 0, /* file events from the file scanner */
-  SP_PHASE_LOGS = 1u << 1   /* events from log and record readers */
-};
+/* The evidence phases (SP_PHASE_FILES, SP_PHASE_LOGS) are in event.h. */
 
 typedef struct sp_detector_vt {
   const char *name;

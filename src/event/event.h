@@ -90,6 +90,15 @@ typedef enum sp_source_kind {
   SP_SRC__COUNT
 } sp_source_kind;
 
+/* Evidence phases, in run order. Every reader's events belong to one phase
+ * (sp_reader_vt.phase) and detectors say which phases they want
+ * (sp_detector_vt.phases): file events from the file reader come first, so
+ * what they flag is known before the logs are read. */
+enum {
+  SP_PHASE_FILES = 1u << 0, /* file events (the file reader) */
+  SP_PHASE_LOGS = 1u << 1   /* events from log and record readers */
+};
+
 typedef uint16_t sp_fid;
 
 #define SP_EVENT_MAX_FIELDS 1024 /* values per event beyond the ECS table */

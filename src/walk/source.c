@@ -67,6 +67,23 @@ sp_err sp_source_open(const char *path, sp_source **out, char *msg,
   return SP_OK;
 }
 
+sp_err sp_source_open_raw(const char *path, sp_source **out, char *msg,
+                          size_t cap) {
+  *out = NULL;
+  sp_source *s = calloc(1, sizeof *s);
+  if (!s)
+    return SP_ENOMEM;
+  s->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (s->fd < 0) {
+    int err = errno;
+    snprintf(msg, cap, "cannot open: %s", strerror(err));
+    free(s);
+    return err == ENOENT ? SP_ENOENT : SP_EIO;
+  }
+  *out = s;
+  return SP_OK;
+}
+
 static sp_err read_gz(sp_source *s, char *buf, size_t cap, size_t *got,
                       char *msg, size_t mcap) {
   s->zs.next_out = (unsigned char *)buf;
