@@ -12,10 +12,12 @@
 
 extern const sp_reader_vt sp_reader_iis;
 extern const sp_reader_vt sp_reader_exchange_csv;
+extern const sp_reader_vt sp_reader_file;
 
 const sp_reader_vt *const sp_readers[] = {
     &sp_reader_iis,
     &sp_reader_exchange_csv,
+    &sp_reader_file,
     NULL,
 };
 
