@@ -186,12 +186,25 @@ static sp_str render(sp_rctx *rc, const char *fmt, ...) {
   return sp_str_make(p, (size_t)n);
 }
 
+/* An integer field (v >= 0) with its decimal text; no printf per file. */
 static void add_int(sp_rctx *rc, int id, int64_t v) {
-  if (id < 0)
+  if (id < 0 || v < 0)
     return;
-  sp_str text = render(rc, "%lld", (long long)v);
-  if (text.n)
-    sp_event_set_int(&rc->ev, id, text, v);
+  char d[24];
+  size_t n = 0;
+  uint64_t u = (uint64_t)v;
+  do {
+    d[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  char *p = sp_rctx_alloc(rc, n);
+  if (!p) {
+    rc->ev.dropped_fields++;
+    return;
+  }
+  for (size_t i = 0; i < n; i++)
+    p[i] = d[n - 1 - i];
+  sp_event_set_int(&rc->ev, id, sp_str_make(p, n), v);
 }
 
 /* Does the first part of the content contain lit (ASCII, any case)? */
@@ -439,19 +452,19 @@ static void drop_big_buffer(sp_filescan_worker *w) {
 }
 
 /* One pass over the source: every byte hashed, the first `lim` kept in the
- * buffer. *len gets the bytes kept, *total all bytes read. False when the
- * source failed (the reason is in w->err). */
+ * buffer when there are YARA rules to run. *len gets the bytes kept, *total
+ * all bytes read. False when the source failed (the reason is in w->err). */
 static bool read_all(sp_filescan_worker *w, sp_source *src, bool hashing,
                      size_t *len, uint64_t *total, bool *buffered) {
   const size_t lim = SP_FILESCAN_MAX_YARA_BYTES;
   sp_rctx *rc = w->rc;
   *len = 0;
   *total = 0;
-  *buffered = true;
+  *buffered = w->fs->n_yrules > 0;
   /* The walk's size is a hint: room for all of it and one byte to see the
      end, so a file that fits is read without growing the buffer. */
   uint64_t hint = rc->size < lim ? rc->size + 1 : lim;
-  if (!reserve(w, (size_t)hint)) {
+  if (*buffered && !reserve(w, (size_t)hint)) {
     fail(w, "out of memory: hashes only");
     *buffered = false;
   }
@@ -529,12 +542,11 @@ int sp_filescan_read(sp_filescan_worker *w, sp_rctx *rc, sp_source *src) {
   if (ext.n)
     sp_event_set(ev, SP_F_FILE_EXTENSION, ext);
   add_int(rc, SP_F_FILE_SIZE, (int64_t)total);
-  if (rc->mtime_ns != SP_TIME_NONE) {
-    char t[40];
-    sp_format_time(rc->mtime_ns, t, sizeof t);
-    sp_str text = render(rc, "%s", t);
-    if (text.n)
-      sp_event_set_int(ev, SP_F_FILE_MTIME, text, rc->mtime_ns);
+  char *t = rc->mtime_ns != SP_TIME_NONE ? sp_rctx_alloc(rc, 40) : NULL;
+  if (t) {
+    sp_format_time(rc->mtime_ns, t, 40);
+    sp_event_set_int(ev, SP_F_FILE_MTIME, sp_str_make(t, strlen(t)),
+                     rc->mtime_ns);
   }
   sp_str sha256 = sp_str_make(NULL, 0);
   if (hashed) {
