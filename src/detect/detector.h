@@ -9,11 +9,12 @@
  * and on_end NULL.
  *
  * Detectors read run-wide, read-only inputs from sp_dctx by name
- * (sp_dctx_input): "stock_urls" (stock Exchange web paths), "flagged_names"
- * (files the file scan flagged; complete when the log phase starts), and
- * whatever the engine registers next (Sigma rule sets, IOC sets, allow
- * lists). They resolve field and source-kind names to ids once, at create
- * (sp_dctx_field, sp_dctx_kind), and declare which phases' events they want
+ * (sp_dctx_input): "filescan" (the file scanner: YARA rule metadata),
+ * "stock_urls" (stock Exchange web paths), "flagged_names" (files the files
+ * phase flagged; complete when the log phase starts), and whatever the engine
+ * registers next (Sigma rule sets, IOC sets, allow lists). They resolve field
+ * and source-kind names to ids once, at create (sp_dctx_field, sp_dctx_kind),
+ * and declare which phases' events they want
  * (`phases`): file events come first (SP_PHASE_FILES), then logs.
  *
  * A new detector is one file plus one line in sp_detectors[] (registry.c).
