@@ -48,8 +48,9 @@
 #include "readers/reader.h"
 #include "spoor/spoor.h"
 
-#define SP_FILESCAN_MAX_YARA_BYTES (64u << 20) /* YARA sees the first 64 MiB   \
-                                                */
+#define SP_FILESCAN_MAX_YARA_BYTES                                             \
+  (64u << 20)                  /* YARA sees the first 64 MiB                   \
+                                */
 #define SP_FS_EVENT_STRINGS 16 /* yara.strings values per matched rule */
 
 /* Names of the file event's fields that are not pre-seeded ECS fields. */

@@ -87,6 +87,10 @@ void sp_fs_list_free(char **list, size_t n);
 
 /* The scanner a worker belongs to. */
 sp_filescan *sp_fs_worker_scanner(const sp_filescan_worker *w);
+/* Forget the field ids the worker resolved: the next file resolves them in
+ * its context's name table (fs_run.c makes a new table per call, which may
+ * land at the address of the last one). */
+void sp_fs_worker_unbind(sp_filescan_worker *w);
 
 /* Set a diag message (printf-style); keeps the code. */
 void sp_fs_diag(sp_diag *diag, sp_err code, const char *fmt, ...)

@@ -92,6 +92,7 @@ static void run(sp_filescan_worker *w, uint32_t file_id, const char *path,
   rc.inputs = inputs;
   rc.n_inputs = 1;
   rc.wstate = w;
+  sp_fs_worker_unbind(w);
   void *st = NULL;
   sp_err e = vt->open(vt, &rc, src, &st);
   if (e) {

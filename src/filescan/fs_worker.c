@@ -103,6 +103,8 @@ sp_filescan *sp_fs_worker_scanner(const sp_filescan_worker *w) {
   return w ? w->fs : NULL;
 }
 
+void sp_fs_worker_unbind(sp_filescan_worker *w) { w->bound = false; }
+
 /* ---- small helpers ------------------------------------------------------- */
 
 /* Append a reason the file was not read or scanned whole. */
