@@ -1,7 +1,8 @@
 /*
  * fuzz_filescan.c - libFuzzer target for the file scanner on in-memory
- * content (sp_filescan_buffer): SHA-256, spoor's built-in YARA rules with
- * their external variables, and the stock-file look-alike check.
+ * content (sp_filescan_buffer: the file reader's event through the
+ * webshell_file detector): MD5, SHA-1, SHA-256, spoor's built-in YARA rules
+ * with their external variables, and the stock-file look-alike check.
  *
  * The scanner is created once in LLVMFuzzerInitialize (compiling the YARA
  * rules per input would be far too slow) with the built-in rules, no extra

@@ -4,8 +4,8 @@
  *
  * Input layout: byte 0 picks the largest block size, byte 1 seeds the
  * generator of block sizes, the rest is the file. The file is sniffed (first
- * SP_SNIFF_BYTES, as the engine does); the reader it picks, or every reader
- * when none is picked, then runs twice:
+ * SP_SNIFF_BYTES, as the engine does); the reader it picks, or every text
+ * reader when none is picked, then runs twice:
  *  - over the whole file at once (sp_reader_run_buffer), and
  *  - through sp_lines_feed in blocks of random size (1..max), each block a
  *    fresh exact-size heap copy freed right after the feed, so a slice that
@@ -189,6 +189,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   for (size_t i = 0; i < n_readers; i++) {
     const sp_reader_vt *vt = picked ? picked : sp_readers[i];
+    if (!vt->lines) /* not a text format (the file reader) */
+      continue;
     run whole, blocks;
     run_whole(vt, file, len, &whole);
     run_blocks(vt, file, len, max_block, seed, &blocks);

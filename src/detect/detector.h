@@ -9,11 +9,12 @@
  * and on_end NULL.
  *
  * Detectors read run-wide, read-only inputs from sp_dctx by name
- * (sp_dctx_input): "stock_urls" (stock Exchange web paths), "flagged_names"
- * (files the file scan flagged; complete when the log phase starts), and
- * whatever the engine registers next (Sigma rule sets, IOC sets, allow
- * lists). They resolve field and source-kind names to ids once, at create
- * (sp_dctx_field, sp_dctx_kind), and declare which phases' events they want
+ * (sp_dctx_input): "filescan" (the file scanner: YARA rule metadata),
+ * "stock_urls" (stock Exchange web paths), "flagged_names" (files the files
+ * phase flagged; complete when the log phase starts), and whatever the engine
+ * registers next (Sigma rule sets, IOC sets, allow lists). They resolve field
+ * and source-kind names to ids once, at create (sp_dctx_field, sp_dctx_kind),
+ * and declare which phases' events they want
  * (`phases`): file events come first (SP_PHASE_FILES), then logs.
  *
  * A new detector is one file plus one line in sp_detectors[] (registry.c).
@@ -21,16 +22,11 @@
 #ifndef SP_DETECT_DETECTOR_H
 #define SP_DETECT_DETECTOR_H
 
+#include "core/input.h"
 #include "core/strset.h"
 #include "event/event.h"
 #include "event/names.h"
 #include "findings/findings.h"
-
-/* A run-wide input: a named, read-only object owned by the engine. */
-typedef struct sp_input {
-  const char *name;
-  const void *obj;
-} sp_input;
 
 typedef struct sp_dctx {
   const sp_input *inputs; /* the engine's inputs */
@@ -46,11 +42,7 @@ const void *sp_dctx_input(const sp_dctx *ctx, const char *name);
 int sp_dctx_field(const sp_dctx *ctx, const char *name);
 int sp_dctx_kind(const sp_dctx *ctx, const char *name);
 
-/* Evidence phases, in run order. */
-enum {
-  SP_PHASE_FILES = 1u << 0, /* file events from the file scanner */
-  SP_PHASE_LOGS = 1u << 1   /* events from log and record readers */
-};
+/* The evidence phases (SP_PHASE_FILES, SP_PHASE_LOGS) are in event.h. */
 
 typedef struct sp_detector_vt {
   const char *name;

@@ -9,11 +9,13 @@
 extern const sp_detector_vt sp_det_proxylogon;
 extern const sp_detector_vt sp_det_webshell_access;
 extern const sp_detector_vt sp_det_spray;
+extern const sp_detector_vt sp_det_webshell_file;
 
 const sp_detector_vt *const sp_detectors[] = {
     &sp_det_proxylogon,
     &sp_det_webshell_access,
     &sp_det_spray,
+    &sp_det_webshell_file,
     NULL,
 };
 

@@ -1,18 +1,21 @@
 /*
  * engine.c - the hunt pipeline.
  *
- *   walk -> phase A (parallel): sniff every file; plain files go to the file
- *           scanner (hashes, YARA, baselines, look-alikes)
- *        -> the names of flagged files become read-only detector context
+ *   walk -> phase A (parallel): sniff every file; a log reader claims it, or
+ *           the files-phase reader (the file scanner) reads it at once and
+ *           its file event goes to the SP_PHASE_FILES detectors; pages a web
+ *           server executes are read by both
+ *        -> the names of files the files phase flagged become the run-wide
+ *           input "flagged_names"
  *        -> phase B (parallel): stream each log file through its reader into
- *           the detectors
+ *           the SP_PHASE_LOGS detectors
  *        -> merge per-worker detector state and finding sets, run end-of-
  *           input detectors, sort, build the result.
  *
  * Threads pull file indices from an atomic counter; each owns its detector
- * instances, finding set, reader context and read buffer, so the hot path
- * takes no lock. Files are numbered by sorted path, so output is the same for
- * any -j.
+ * instances, finding set, reader context, read buffer and the readers'
+ * per-worker state, so the hot path takes no lock. Files are numbered by
+ * sorted path, so output is the same for any -j.
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
@@ -128,8 +131,18 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
       }
     }
   }
+  if (!err && !(e->log_readers = calloc(e->n_readers + 1, sizeof(void *))))
+    err = SP_ENOMEM;
+  for (size_t i = 0; !err && i < e->n_readers; i++) {
+    if (e->readers[i]->phase != SP_PHASE_FILES)
+      e->log_readers[e->n_log_readers++] = e->readers[i];
+    else if (!e->file_reader)
+      e->file_reader = e->readers[i];
+  }
   if (!err)
     err = sp_filescan_create(opts, &e->fs, diag);
+  if (!err)
+    err = sp_engine_add_input(e, "filescan", e->fs);
   if (!err)
     err = sp_engine_add_input(e, "stock_urls", sp_filescan_stock_urls(e->fs));
   if (err) {
@@ -146,6 +159,7 @@ void sp_engine_destroy(sp_engine *e) {
   sp_filescan_destroy(e->fs);
   sp_names_destroy(e->names);
   free(e->readers);
+  free(e->log_readers);
   free(e->detectors);
   free(e->inputs);
   sp_walk_excl_destroy(e->excl);
@@ -165,8 +179,10 @@ typedef struct hunt hunt;
 typedef struct worker {
   hunt *h;
   sp_fset *fset;
-  void **det; /* one instance per engine detector */
-  sp_filescan_worker *fsw;
+  sp_fset *file_set; /* findings on the file being scanned, then merged */
+  sp_fset *out;      /* where detectors write: fset, or file_set */
+  void **det;        /* one instance per engine detector */
+  void **rws;        /* per-worker state per engine reader, or NULL */
   sp_rctx rc;
   char *buf;          /* sniff bytes */
   char *text;         /* their decoded view */
@@ -206,10 +222,11 @@ static void file_error(sp_file_state *f, const char *msg) {
 
 static void on_malformed(void *user, uint64_t line, const char *reason);
 
-static void on_event(void *user, const sp_event *ev) {
-  worker *w = user;
-  sp_file_state *f = w->cur;
-  f->pub.events++;
+/* Coverage from a log event: the period the file covers and the most
+ * specific kind, which names the source. A file event changes neither (a
+ * file's time is its last write, not a span of evidence; its source was
+ * named when it was sniffed). */
+static void cover_log_event(worker *w, sp_file_state *f, const sp_event *ev) {
   if (ev->ts != SP_TIME_NONE) {
     if (f->pub.first_ns == SP_TIME_NONE || ev->ts < f->pub.first_ns)
       f->pub.first_ns = ev->ts;
@@ -218,7 +235,7 @@ static void on_event(void *user, const sp_event *ev) {
   }
   if (ev->kind != f->kind &&
       (f->kind == SP_SRC_UNKNOWN || ev->kind != SP_SRC_EXCH_OTHER)) {
-    f->kind = ev->kind; /* the most specific kind names the source */
+    f->kind = ev->kind;
     if (ev->kind < SP_SRC__COUNT) {
       f->pub.source = sp_source_kind_name((sp_source_kind)ev->kind);
     } else { /* the result outlives the engine's name table: copy */
@@ -227,7 +244,15 @@ static void on_event(void *user, const sp_event *ev) {
       f->pub.source = f->source_buf ? f->source_buf : "unknown";
     }
   }
+}
+
+static void on_event(void *user, const sp_event *ev) {
+  worker *w = user;
+  sp_file_state *f = w->cur;
   hunt *h = w->h;
+  f->pub.events++;
+  if (h->phase_bit == SP_PHASE_LOGS)
+    cover_log_event(w, f, ev);
   if (ev->dropped_fields)
     on_malformed(w, ev->line,
                  "more values than an event holds (1024): "
@@ -235,7 +260,7 @@ static void on_event(void *user, const sp_event *ev) {
   for (size_t i = 0; i < h->n_det; i++) {
     unsigned want = h->det[i]->phases ? h->det[i]->phases : SP_PHASE_LOGS;
     if (want & h->phase_bit)
-      h->det[i]->on_event(w->det[i], ev, w->fset);
+      h->det[i]->on_event(w->det[i], ev, w->out);
   }
 }
 
@@ -303,6 +328,16 @@ static size_t sniff_read(worker *w, sp_source *src, uint64_t *nuls, char *msg,
   }
 }
 
+static void phase_file(worker *w, sp_file_state *f, uint32_t id);
+
+/* Index of an engine reader, for its per-worker state. */
+static size_t reader_index(const sp_engine *eng, const sp_reader_vt *vt) {
+  for (size_t i = 0; i < eng->n_readers; i++)
+    if (eng->readers[i] == vt)
+      return i;
+  return 0; /* not reached: every reader the engine uses is its own */
+}
+
 /* Phase A: identify the file; scan it if no reader claims it. */
 static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   char msg[256] = "";
@@ -319,8 +354,8 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   sp_sniff sn;
   sp_sniff_prepare(&sn, f->pub.path, w->buf, got, w->text, SP_SNIFF_TEXT);
   sn.nul_prefix = nuls;
-  f->reader = got ? sp_reader_pick(h->eng->readers, h->eng->n_readers, &sn,
-                                   &f->looks_like)
+  f->reader = got ? sp_reader_pick(h->eng->log_readers, h->eng->n_log_readers,
+                                   &sn, &f->looks_like)
                   : NULL;
   if (f->reader) {
     f->pub.source = f->reader->name;
@@ -341,30 +376,31 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
       file_error(f, m);
     }
   }
-  sp_filescan_result r = {0};
-  sp_filescan_file(w->fsw, id, f->pub.path, f->mtime_ns, w->fset, &r);
-  f->flagged = r.flagged;
-  if (r.error[0])
-    file_error(f, r.error);
-  if (r.note[0])
-    on_note_file(f, r.note);
+  phase_file(w, f, id);
 }
 
-/* Phase B: stream a file through its reader. */
-static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
+/* Stream a file through a reader: its events go to the detectors of the
+ * running phase. Returns the bytes the reader was given. */
+static uint64_t run_reader(worker *w, sp_file_state *f, uint32_t id,
+                           const sp_reader_vt *vt) {
   char msg[256] = "";
   sp_source *src;
-  if (sp_source_open(f->pub.path, &src, msg, sizeof msg) != SP_OK) {
+  sp_err e = vt->raw ? sp_source_open_raw(f->pub.path, &src, msg, sizeof msg)
+                     : sp_source_open(f->pub.path, &src, msg, sizeof msg);
+  if (e != SP_OK) {
     file_error(f, msg);
-    return;
+    return 0;
   }
-  const sp_reader_vt *vt = f->reader;
   w->cur = f;
   w->rc.file_id = id;
   w->rc.ref = vt->ref;
+  w->rc.path = f->pub.path;
+  w->rc.mtime_ns = f->mtime_ns;
+  w->rc.size = f->size;
+  w->rc.wstate = w->rws[reader_index(w->h->eng, vt)];
   w->rc.errmsg[0] = 0;
   void *st = NULL;
-  sp_err e = vt->open(vt, &w->rc, src, &st);
+  e = vt->open(vt, &w->rc, src, &st);
   if (e == SP_ENOMEM) {
     w->err = e;
   } else if (e) {
@@ -379,12 +415,47 @@ static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
       file_error(f, w->rc.errmsg[0] ? w->rc.errmsg : "read error");
     vt->close(st, &w->rc);
   }
-  f->pub.bytes = sp_source_bytes(src);
+  uint64_t bytes = sp_source_bytes(src);
   const char *note = sp_source_note(src);
   if (note)
     on_note_file(f, note);
   sp_source_close(src);
   w->cur = NULL;
+  w->rc.wstate = NULL;
+  return bytes;
+}
+
+static void flag_cb(const sp_agg *a, void *user) {
+  if (a->rule->level >= SP_LEVEL_HIGH)
+    *(bool *)user = true;
+}
+
+/* The files phase for one file: the file reader's event goes to the
+ * SP_PHASE_FILES detectors, whose findings are collected apart so the file
+ * is known to be flagged (a high or critical finding) before the logs are
+ * read; then they join the worker's set. */
+static void phase_file(worker *w, sp_file_state *f, uint32_t id) {
+  const sp_reader_vt *vt = w->h->eng->file_reader;
+  if (!vt) {
+    on_note_file(f, "not read: no file reader is enabled");
+    return;
+  }
+  w->out = w->file_set;
+  (void)run_reader(w, f, id, vt);
+  w->out = w->fset;
+  if (sp_fset_count(w->file_set) == 0)
+    return;
+  bool flagged = false;
+  sp_fset_foreach(w->file_set, flag_cb, &flagged);
+  f->flagged = flagged;
+  sp_err e = sp_fset_merge(w->fset, w->file_set);
+  if (e && !w->err)
+    w->err = e;
+}
+
+/* Phase B: stream a log file through its reader. */
+static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
+  f->pub.bytes = run_reader(w, f, id, f->reader);
 }
 
 static void *worker_main(void *arg) {
@@ -430,18 +501,27 @@ static sp_err worker_init(hunt *h, worker *w) {
   sp_err e = sp_fset_create(&w->fset);
   if (e)
     return e;
-  e = sp_filescan_worker_create(h->eng->fs, &w->fsw);
+  w->out = w->fset;
+  e = sp_fset_create(&w->file_set);
   if (e)
     return e;
   if (!sp_rctx_init(&w->rc, 0, on_event, on_malformed, w))
     return SP_ENOMEM;
   w->rc.names = h->eng->names;
   w->rc.on_note = on_note;
+  w->rc.inputs = h->dctx.inputs;
+  w->rc.n_inputs = h->dctx.n_inputs;
   w->buf = malloc(SP_SNIFF_BYTES);
   w->text = malloc(SP_SNIFF_TEXT);
   w->det = calloc(h->n_det ? h->n_det : 1, sizeof *w->det);
-  if (!w->buf || !w->text || !w->det)
+  w->rws = calloc(h->eng->n_readers ? h->eng->n_readers : 1, sizeof *w->rws);
+  if (!w->buf || !w->text || !w->det || !w->rws)
     return SP_ENOMEM;
+  for (size_t i = 0; i < h->eng->n_readers; i++) {
+    const sp_reader_vt *vt = h->eng->readers[i];
+    if (vt->worker_create && (e = vt->worker_create(vt, &w->rc, &w->rws[i])))
+      return e;
+  }
   for (size_t i = 0; i < h->n_det; i++) {
     w->det[i] = h->det[i]->create(&h->dctx);
     if (!w->det[i])
@@ -455,8 +535,12 @@ static void worker_free(hunt *h, worker *w) {
     if (w->det[i])
       h->det[i]->destroy(w->det[i]);
   free(w->det);
+  for (size_t i = 0; w->rws && i < h->eng->n_readers; i++)
+    if (w->rws[i])
+      h->eng->readers[i]->worker_destroy(w->rws[i]);
+  free(w->rws);
   sp_fset_destroy(w->fset);
-  sp_filescan_worker_destroy(w->fsw);
+  sp_fset_destroy(w->file_set);
   sp_rctx_free(&w->rc);
   free(w->buf);
   free(w->text);

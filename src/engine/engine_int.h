@@ -17,13 +17,16 @@
 
 /* The engine's registries: the readers and detectors enabled for it (copied
  * from the built-in tables, minus --disable), and the run-wide inputs
- * detectors ask for by name. */
+ * detectors and readers ask for by name ("filescan", "stock_urls"). */
 struct sp_engine {
   int jobs;
   sp_names *names;
   sp_filescan *fs;
   const sp_reader_vt **readers;
   size_t n_readers;
+  const sp_reader_vt **log_readers; /* those that compete by sniff score */
+  size_t n_log_readers;
+  const sp_reader_vt *file_reader; /* the files-phase reader, or NULL */
   const sp_detector_vt **detectors;
   size_t n_detectors;
   sp_input *inputs;
@@ -41,13 +44,13 @@ typedef struct sp_file_state {
   char *note_buf;
   char *source_buf; /* an interned kind's name, copied */
   char *samples_buf[SP_COV_SAMPLES];
-  const sp_reader_vt *reader;     /* NULL: plain file for the file scanner */
+  const sp_reader_vt *reader;     /* the log reader; NULL: a plain file */
   const sp_reader_vt *looks_like; /* a format recognised but unreadable */
   int kind;                       /* source kind id of the events seen so far */
   int64_t mtime_ns;
   uint64_t size; /* on disk */
   bool skipped;
-  bool flagged;
+  bool flagged; /* the files phase made a high or critical finding on it */
 } sp_file_state;
 
 struct sp_result {

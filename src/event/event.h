@@ -63,7 +63,14 @@
   X(SP_F_EXCH_ROUTING, "exchange.routing_type", SP_T_STR)                      \
   X(SP_F_EXCH_BACKEND_STATUS, "exchange.backend_status", SP_T_INT)             \
   X(SP_F_EXCH_ECP_CMD, "exchange.ecp.cmd", SP_T_STR)                           \
-  X(SP_F_EXCH_BUILD, "exchange.build", SP_T_STR)
+  X(SP_F_EXCH_BUILD, "exchange.build", SP_T_STR)                               \
+  X(SP_F_FILE_NAME, "file.name", SP_T_STR)                                     \
+  X(SP_F_FILE_EXTENSION, "file.extension", SP_T_STR)                           \
+  X(SP_F_FILE_SIZE, "file.size", SP_T_INT)                                     \
+  X(SP_F_FILE_MTIME, "file.mtime", SP_T_TIME)                                  \
+  X(SP_F_FILE_MD5, "file.hash.md5", SP_T_STR)                                  \
+  X(SP_F_FILE_SHA1, "file.hash.sha1", SP_T_STR)                                \
+  X(SP_F_FILE_SHA256, "file.hash.sha256", SP_T_STR)
 
 typedef enum sp_field {
 #define SP_X_FIELD(id, name, type) id,
@@ -89,6 +96,15 @@ typedef enum sp_source_kind {
   SP_SRC_FILE,
   SP_SRC__COUNT
 } sp_source_kind;
+
+/* Evidence phases, in run order. Every reader's events belong to one phase
+ * (sp_reader_vt.phase) and detectors say which phases they want
+ * (sp_detector_vt.phases): file events from the file reader come first, so
+ * what they flag is known before the logs are read. */
+enum {
+  SP_PHASE_FILES = 1u << 0, /* file events (the file reader) */
+  SP_PHASE_LOGS = 1u << 1   /* events from log and record readers */
+};
 
 typedef uint16_t sp_fid;
 

@@ -1,10 +1,12 @@
 /*
  * filescan.c - creation and teardown of the file scanner (see filescan.h):
  * compiles spoor's embedded YARA rules and the --yara files with libyara,
- * builds one sp_rule per YARA rule from its metadata, and loads the stock
- * lists and baselines (fs_stock.c). Owns the sp_filescan, its YARA rules, its
- * string pool and the helpers shared with fs_stock.c and fs_worker.c (pool,
- * diag, sorted folder listing).
+ * builds one sp_rule per YARA rule from its metadata (and the lookup from a
+ * yara.rule event value back to it), and loads the stock lists and
+ * baselines (fs_stock.c). Owns the sp_filescan, its YARA rules, its string
+ * pool, the two static rules spoor.file.modified_stock_file and
+ * spoor.file.stock_lookalike, and the helpers shared with fs_stock.c and
+ * fs_worker.c (pool, diag, sorted folder listing).
  */
 #include "filescan/filescan_internal.h"
 
@@ -22,6 +24,39 @@ typedef struct sp_embedded_file {
   size_t len;
 } sp_embedded_file;
 extern const sp_embedded_file sp_embedded_rules[];
+
+/* ---- spoor's own file rules ---------------------------------------------- */
+
+static const sp_rule k_rule_modified = {
+    "spoor.file.modified_stock_file",
+    "Modified stock Exchange file",
+    "spoor-files",
+    "spoor",
+    "A file at the path of a stock Exchange web file whose SHA-256 is in "
+    "none of the loaded Microsoft baselines: the page may have been altered "
+    "to carry a web shell",
+    "T1505.003",
+    "",
+    SP_LEVEL_HIGH};
+
+static const sp_rule k_rule_lookalike = {
+    "spoor.file.stock_lookalike",
+    "Look-alike of a stock Exchange file name",
+    "spoor-files",
+    "spoor",
+    "A server-side script whose name differs by one to three edits from a "
+    "stock Exchange file name (e.g. RedirSuiteServerProxy.aspx beside "
+    "RedirSuiteServiceProxy.aspx): web shells hide behind such names",
+    "T1036.005,T1505.003",
+    "",
+    SP_LEVEL_HIGH};
+
+const sp_rule *sp_filescan_builtin_rule(size_t i) {
+  static const sp_rule *const rules[] = {
+      [SP_FS_RULE_MODIFIED] = &k_rule_modified,
+      [SP_FS_RULE_LOOKALIKE] = &k_rule_lookalike};
+  return i < sizeof rules / sizeof rules[0] ? rules[i] : NULL;
+}
 
 /* ---- helpers shared inside the file scanner ---------------------------- */
 
@@ -378,6 +413,16 @@ static sp_err build_rule(sp_filescan *fs, const ns_list *ns, const YR_RULE *yr,
   return SP_OK;
 }
 
+/* qsort context: none in C17's qsort, so the keys travel with the index. */
+typedef struct key_ix {
+  const char *key;
+  size_t ix;
+} key_ix;
+
+static int cmp_key_ix(const void *a, const void *b) {
+  return strcmp(((const key_ix *)a)->key, ((const key_ix *)b)->key);
+}
+
 static sp_err build_rules(sp_filescan *fs, const ns_list *ns, sp_diag *diag) {
   size_t n = 0;
   const YR_RULE *r;
@@ -386,19 +431,57 @@ static sp_err build_rules(sp_filescan *fs, const ns_list *ns, sp_diag *diag) {
   if (n == 0)
     return SP_OK;
   fs->yrules = calloc(n, sizeof *fs->yrules);
-  if (!fs->yrules) {
-    sp_fs_diag(diag, SP_ENOMEM, "out of memory building YARA rule table");
-    return SP_ENOMEM;
-  }
+  fs->yrule_keys = calloc(n, sizeof *fs->yrule_keys);
+  fs->yrule_order = calloc(n, sizeof *fs->yrule_order);
+  key_ix *sorted = calloc(n, sizeof *sorted);
+  sp_err e = fs->yrules && fs->yrule_keys && fs->yrule_order && sorted
+                 ? SP_OK
+                 : SP_ENOMEM;
   size_t i = 0;
   yr_rules_foreach(fs->rules, r) {
-    sp_err e = build_rule(fs, ns, r, &fs->yrules[i++]);
-    if (e) {
-      sp_fs_diag(diag, e, "out of memory building YARA rule table");
-      return e;
-    }
+    if (e)
+      break;
+    e = build_rule(fs, ns, r, &fs->yrules[i]);
+    char key[800];
+    snprintf(key, sizeof key, "%s:%s", fs->yrules[i].ruleset,
+             r->identifier ? r->identifier : "unnamed");
+    fs->yrule_keys[i] = e ? NULL : pool_str(fs, key);
+    if (!e && !fs->yrule_keys[i])
+      e = SP_ENOMEM;
+    if (!e)
+      sorted[i] = (key_ix){fs->yrule_keys[i], i};
+    i++;
   }
-  return SP_OK;
+  if (!e) {
+    qsort(sorted, n, sizeof *sorted, cmp_key_ix);
+    for (i = 0; i < n; i++)
+      fs->yrule_order[i] = sorted[i].ix;
+  }
+  free(sorted);
+  if (e)
+    sp_fs_diag(diag, e, "out of memory building YARA rule table");
+  return e;
+}
+
+const sp_rule *sp_filescan_yara_rule(const sp_filescan *fs, sp_str name) {
+  if (!fs || !name.n)
+    return NULL;
+  size_t lo = 0, hi = fs->n_yrules;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const char *k = fs->yrule_keys[fs->yrule_order[mid]];
+    size_t kn = strlen(k);
+    int c = memcmp(k, name.p, kn < name.n ? kn : name.n);
+    if (c == 0)
+      c = (kn > name.n) - (kn < name.n);
+    if (c == 0)
+      return &fs->yrules[fs->yrule_order[mid]];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
 }
 
 static sp_err compile_rules(sp_filescan *fs, const sp_opts *opts,
@@ -510,6 +593,8 @@ void sp_filescan_destroy(sp_filescan *fs) {
   if (fs->rules)
     yr_rules_destroy(fs->rules);
   free(fs->yrules);
+  free(fs->yrule_keys);
+  free(fs->yrule_order);
   sp_strset_destroy(fs->good_hashes);
   sp_strset_destroy(fs->stock_paths);
   sp_strset_destroy(fs->stock_urls);

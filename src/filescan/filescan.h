@@ -1,26 +1,65 @@
 /*
- * filescan.h - the file scanner: the reader whose "events" are files.
+ * filescan.h - the file scanner: what spoor knows about a file's content.
  *
- * For every file that no log reader claims (web roots, Exchange folders), it
- * computes SHA-256, runs YARA (spoor's own embedded rules plus --yara files,
- * with the external variables filename, filepath, extension, filetype and
- * owner defined), compares with Microsoft's known-good Exchange baselines
- * (--baseline DIR) and looks for near-name look-alikes of stock Exchange files
- * (RedirSuiteServerProxy.aspx beside the stock RedirSuiteServiceProxy.aspx).
- * Stock files (hash in a baseline) are never reported as webshells.
+ * For every file that no log reader claims (web roots, Exchange folders) and
+ * every page a web server would execute, the file reader (readers/file.c)
+ * calls sp_filescan_read(), which reads the file once and describes it in
+ * ONE file event: its path and name, size and modification time, MD5, SHA-1
+ * and SHA-256 (one read pass), its stock status against Microsoft's
+ * known-good Exchange baselines (--baseline DIR) and the stock file names
+ * (look-alikes such as RedirSuiteServerProxy.aspx beside the stock
+ * RedirSuiteServiceProxy.aspx), and the YARA rules that matched (spoor's own
+ * embedded rules plus --yara files, with the external variables filename,
+ * filepath, extension, filetype and owner defined) with the strings that
+ * matched and where. Files whose hash is in a baseline are stock and are not
+ * YARA-scanned. The scanner makes no findings: detectors do, from the event
+ * (detect/webshell_file.c), and so can any other detector (IOC sweeps).
  *
- * Ownership: sp_filescan is created once per engine and is read-only during a
- * hunt; each worker thread creates its own sp_filescan_worker (YARA scanners
- * are per thread). Findings go into the worker's sp_fset.
+ * Fields of the file event (source kind "file", reference SP_REF_OFFSET 0,
+ * time = the file's modification time):
+ *   file.path, file.name, file.extension (no dot; absent when none),
+ *   file.size (INT, bytes read), file.mtime (TIME),
+ *   file.hash.md5, file.hash.sha1, file.hash.sha256 (lower-case hex; absent
+ *     when the file could not be read whole),
+ *   file.stock     one or more of "stock" (hash in a baseline), "modified"
+ *                  (at a stock page's path, hash in no baseline),
+ *                  "lookalike:<stock name>", "unknown" (none of these),
+ *   spoor.stock.path    for "modified": the stock path the file's path ends
+ *                       with (lower case, '/'-separated),
+ *   spoor.stock.builds  for "modified" (INT): baseline builds compared,
+ *   spoor.stock.edits   for "lookalike" (INT): edits from the stock name,
+ *   yara.rule      one value per matched rule: "<namespace>:<rule>", the
+ *                  namespace being the rule file's name,
+ *   yara.strings   per matched rule, its matched strings in rule order (at
+ *                  most SP_FS_EVENT_STRINGS, plus the one matched earliest
+ *                  when it is not among them), one value each:
+ *                  "<namespace>:<rule> <string id>@0x<first offset>".
+ *
+ * Ownership: sp_filescan is created once per engine and is read-only during
+ * a hunt (the engine registers it as the run-wide input "filescan"); each
+ * worker thread has its own sp_filescan_worker (YARA scanner, hash contexts,
+ * read buffer), the file reader's per-worker state.
  */
 #ifndef SP_FILESCAN_FILESCAN_H
 #define SP_FILESCAN_FILESCAN_H
 
 #include "core/strset.h"
 #include "findings/findings.h"
+#include "readers/reader.h"
 #include "spoor/spoor.h"
 
-#define SP_FILESCAN_MAX_YARA_BYTES (64u << 20) /* larger files: hash only */
+#define SP_FILESCAN_MAX_YARA_BYTES                                             \
+  (64u << 20)                  /* YARA sees the first 64 MiB                   \
+                                */
+#define SP_FS_EVENT_STRINGS 16 /* yara.strings values per matched rule */
+
+/* Names of the file event's fields that are not pre-seeded ECS fields. */
+#define SP_FS_F_STOCK "file.stock"
+#define SP_FS_F_STOCK_PATH "spoor.stock.path"
+#define SP_FS_F_STOCK_BUILDS "spoor.stock.builds"
+#define SP_FS_F_STOCK_EDITS "spoor.stock.edits"
+#define SP_FS_F_YARA_RULE "yara.rule"
+#define SP_FS_F_YARA_STRINGS "yara.strings"
 
 typedef struct sp_filescan sp_filescan;
 typedef struct sp_filescan_worker sp_filescan_worker;
@@ -33,9 +72,14 @@ void sp_filescan_destroy(sp_filescan *fs);
  * from the embedded list plus the baselines. Read-only during a hunt. */
 const sp_strset *sp_filescan_stock_urls(const sp_filescan *fs);
 
-/* spoor's own non-YARA file rules (spoor.file.modified_stock_file,
- * spoor.file.stock_lookalike), for listing; NULL when i is past the end. */
+/* spoor's own non-YARA file rules, for listing and for the detector that
+ * reports them; NULL when i is past the end. */
+enum { SP_FS_RULE_MODIFIED = 0, SP_FS_RULE_LOOKALIKE = 1 };
 const sp_rule *sp_filescan_builtin_rule(size_t i);
+
+/* The rule built from a YARA rule's metadata, by the yara.rule value
+ * "<namespace>:<rule>"; NULL when no such rule is loaded. */
+const sp_rule *sp_filescan_yara_rule(const sp_filescan *fs, sp_str name);
 
 /* True for names a web server executes (.aspx, .ashx, .asmx, .asax, .ascx,
  * .svc, .cshtml, .master, .asp, .config, .php, .jsp, .jspx): such files are
@@ -46,19 +90,32 @@ bool sp_filescan_executable_name(const char *path);
 sp_err sp_filescan_worker_create(sp_filescan *fs, sp_filescan_worker **out);
 void sp_filescan_worker_destroy(sp_filescan_worker *w);
 
+/* Read the file src holds (from its start; rc->path, rc->mtime_ns and
+ * rc->size describe it) and emit its file event on rc. Field names are
+ * interned in rc->names (without names only the ECS fields are set).
+ * Deliberate limits (the tail past SP_FILESCAN_MAX_YARA_BYTES, too many YARA
+ * matches) are notes (sp_rctx_note). Returns 0, or -1 when the file could
+ * not be read or scanned completely: rc->errmsg says why, and the event was
+ * still emitted with what is known. */
+int sp_filescan_read(sp_filescan_worker *w, sp_rctx *rc, sp_source *src);
+
+/* ---- end to end, for tests and fuzzers (fs_run.c) ----------------------
+ * One file through the file reader and the webshell_file detector into a
+ * finding set, as the engine does it. */
+
 typedef struct sp_filescan_result {
-  bool flagged;    /* a webshell-level finding was made on this file */
+  bool flagged;    /* a finding of level high or above was made on the file */
   char error[256]; /* non-empty: why the file could not be read or scanned */
   char note[256];  /* non-empty: a deliberate limit (too big for YARA) */
 } sp_filescan_result;
 
 /* Scan one file. file_id is the engine's id of path (used in evidence).
- * mtime_ns is used as the finding time. Never fails the hunt: problems go
- * into res->error. */
+ * mtime_ns is used as the finding time. Never fails: problems go into
+ * res->error. out may be NULL. */
 void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id, const char *path,
                       int64_t mtime_ns, sp_fset *out, sp_filescan_result *res);
 
-/* The same checks on an in-memory buffer (tests, fuzzers). */
+/* The same on an in-memory buffer named path. */
 void sp_filescan_buffer(sp_filescan_worker *w, uint32_t file_id,
                         const char *path, const uint8_t *buf, size_t len,
                         int64_t mtime_ns, sp_fset *out,

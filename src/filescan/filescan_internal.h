@@ -3,7 +3,8 @@
  * fs_stock.c, fs_worker.c). Not part of the library's interface.
  *
  * The sp_filescan owns the compiled YARA rules, one sp_rule per YARA rule
- * (with every string it points to, in a string pool), the known-good hash set,
+ * (with every string it points to, in a string pool) and its event name
+ * "<namespace>:<rule>" with a sorted index over them, the known-good hash set,
  * the stock relative paths and URL paths, and the stock file names used by the
  * look-alike check. All of it is built in sp_filescan_create and read-only
  * afterwards, so workers share it without locks.
@@ -42,8 +43,10 @@ typedef struct sp_fs_stock_name {
 
 struct sp_filescan {
   YR_RULES *rules;
-  bool yara_ready; /* yr_initialize succeeded; yr_finalize owed */
-  sp_rule *yrules; /* indexed like rules->rules_table */
+  bool yara_ready;         /* yr_initialize succeeded; yr_finalize owed */
+  sp_rule *yrules;         /* indexed like rules->rules_table */
+  const char **yrule_keys; /* "<namespace>:<rule>" per rule (pool) */
+  size_t *yrule_order;     /* rule indices sorted by key, for lookup */
   size_t n_yrules;
   sp_fs_pool pool;
 
@@ -81,6 +84,13 @@ sp_err sp_fs_list_dir(const char *dir, const char *const *suffixes,
                       size_t n_suffixes, char ***out, size_t *n_out,
                       sp_diag *diag);
 void sp_fs_list_free(char **list, size_t n);
+
+/* The scanner a worker belongs to. */
+sp_filescan *sp_fs_worker_scanner(const sp_filescan_worker *w);
+/* Forget the field ids the worker resolved: the next file resolves them in
+ * its context's name table (fs_run.c makes a new table per call, which may
+ * land at the address of the last one). */
+void sp_fs_worker_unbind(sp_filescan_worker *w);
 
 /* Set a diag message (printf-style); keeps the code. */
 void sp_fs_diag(sp_diag *diag, sp_err code, const char *fmt, ...)

@@ -1,70 +1,59 @@
 /*
- * fs_worker.c - the per-thread half of the file scanner (see filescan.h):
- * reads one file (bounded buffer; symbolic links were vetted by the walker,
- * which follows them only inside the evidence roots), hashes it with SHA-256
- * (OpenSSL EVP), runs the thread's YARA scanner with the THOR-style external
- * variables, and turns YARA matches, modified stock files and stock-name
- * look-alikes into hits in the caller's finding set.
+ * fs_worker.c - the per-thread half of the file scanner (see filescan.h).
  *
- * Owns the sp_filescan_worker: its YR_SCANNER, EVP context and read buffer.
- * Also owns the two static rules spoor.file.modified_stock_file and
- * spoor.file.stock_lookalike.
+ * sp_filescan_read() reads one file in a single pass through a byte source
+ * (raw: the bytes on disk): every block goes through MD5, SHA-1 and SHA-256
+ * (OpenSSL EVP) and, up to SP_FILESCAN_MAX_YARA_BYTES, into the worker's
+ * buffer, so a larger file is hashed whole and YARA-scanned over its first
+ * 64 MiB (a note says how much was left out). It then decides the stock
+ * status (a baseline's hash, a modified stock page, a look-alike name), runs
+ * the thread's YARA scanner with the THOR-style external variables (not on
+ * stock files), and emits one file event. It makes no findings.
+ *
+ * Owns the sp_filescan_worker: its YR_SCANNER, EVP digests and contexts,
+ * read buffer (freed after a file when larger than SP_FS_KEEP_BUF), the hex
+ * digests of the current file, and the field ids it resolved in the names of
+ * the context it last served. Event values point into the worker (digests),
+ * the scanner's pool (yara.rule) or the context's scratch (everything
+ * rendered): valid while the event is delivered.
  */
+#include "core/timeutil.h"
 #include "filescan/filescan_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define SP_FS_BLOCK (64u * 1024u)
 /* read buffers larger than this are freed after each file */
 #define SP_FS_KEEP_BUF (8u << 20)
-#define SP_FS_REASON_STRINGS 3  /* matched strings named in a reason */
 #define SP_FS_MAX_EXT_VAR 4096u /* longest external variable value */
 #define SP_FS_MATCH_WALK 1024u  /* matches looked at per string */
+#define SP_FS_SCRATCH 65536u    /* scratch reserved per file event */
 
-static const sp_rule k_rule_modified = {
-    "spoor.file.modified_stock_file",
-    "Modified stock Exchange file",
-    "spoor-files",
-    "spoor",
-    "A file at the path of a stock Exchange web file whose SHA-256 is in "
-    "none of the loaded Microsoft baselines: the page may have been altered "
-    "to carry a web shell",
-    "T1505.003",
-    "",
-    SP_LEVEL_HIGH};
-
-static const sp_rule k_rule_lookalike = {
-    "spoor.file.stock_lookalike",
-    "Look-alike of a stock Exchange file name",
-    "spoor-files",
-    "spoor",
-    "A server-side script whose name differs by one to three edits from a "
-    "stock Exchange file name (e.g. RedirSuiteServerProxy.aspx beside "
-    "RedirSuiteServiceProxy.aspx): web shells hide behind such names",
-    "T1036.005,T1505.003",
-    "",
-    SP_LEVEL_HIGH};
-
-const sp_rule *sp_filescan_builtin_rule(size_t i) {
-  static const sp_rule *const rules[] = {&k_rule_modified, &k_rule_lookalike};
-  return i < sizeof rules / sizeof rules[0] ? rules[i] : NULL;
-}
+enum { MD_MD5, MD_SHA1, MD_SHA256, MD__COUNT };
+static const char *const k_md_names[MD__COUNT] = {"MD5", "SHA1", "SHA256"};
+static const int k_md_fields[MD__COUNT] = {SP_F_FILE_MD5, SP_F_FILE_SHA1,
+                                           SP_F_FILE_SHA256};
 
 struct sp_filescan_worker {
   sp_filescan *fs;
   YR_SCANNER *scanner;
-  EVP_MD_CTX *md;
+  EVP_MD *alg[MD__COUNT];
+  EVP_MD_CTX *md[MD__COUNT];
   uint8_t *buf; /* file contents for YARA, up to SP_FILESCAN_MAX_YARA_BYTES */
   size_t cap;
-  uint8_t block[SP_FS_BLOCK];
+  char hex[MD__COUNT][2 * EVP_MAX_MD_SIZE + 1];
   char ext_val[SP_FS_MAX_EXT_VAR]; /* NUL-terminated external values */
+  /* field ids, resolved in `names` (the context's) */
+  const sp_names *names;
+  bool bound;
+  int f_stock, f_stock_path, f_stock_builds, f_stock_edits;
+  int f_rule, f_strings;
+  /* the file being read */
+  sp_rctx *rc;
+  char err[256]; /* "; "-separated reasons the file was not read whole */
 };
 
 sp_err sp_filescan_worker_create(sp_filescan *fs, sp_filescan_worker **out) {
@@ -77,10 +66,13 @@ sp_err sp_filescan_worker_create(sp_filescan *fs, sp_filescan_worker **out) {
   if (!w)
     return SP_ENOMEM;
   w->fs = fs;
-  w->md = EVP_MD_CTX_new();
-  if (!w->md) {
-    sp_filescan_worker_destroy(w);
-    return SP_ENOMEM;
+  for (int i = 0; i < MD__COUNT; i++) {
+    w->alg[i] = EVP_MD_fetch(NULL, k_md_names[i], NULL);
+    w->md[i] = EVP_MD_CTX_new();
+    if (!w->alg[i] || !w->md[i]) {
+      sp_filescan_worker_destroy(w);
+      return SP_ENOMEM;
+    }
   }
   int rc = yr_scanner_create(fs->rules, &w->scanner);
   if (rc != ERROR_SUCCESS) {
@@ -99,45 +91,49 @@ void sp_filescan_worker_destroy(sp_filescan_worker *w) {
     return;
   if (w->scanner)
     yr_scanner_destroy(w->scanner);
-  EVP_MD_CTX_free(w->md);
+  for (int i = 0; i < MD__COUNT; i++) {
+    EVP_MD_CTX_free(w->md[i]);
+    EVP_MD_free(w->alg[i]);
+  }
   free(w->buf);
   free(w);
 }
 
+sp_filescan *sp_fs_worker_scanner(const sp_filescan_worker *w) {
+  return w ? w->fs : NULL;
+}
+
+void sp_fs_worker_unbind(sp_filescan_worker *w) { w->bound = false; }
+
 /* ---- small helpers ------------------------------------------------------- */
 
-/* Append "; msg" (or msg) to the result's error, cut to fit. */
-/* Append a message to buf (error or note), "; "-separated. */
-static void append(char *buf, size_t cap, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-static void append(char *buf, size_t cap, const char *fmt, va_list ap) {
-  size_t len = strnlen(buf, cap);
-  if (len + 3 >= cap)
+/* Append a reason the file was not read or scanned whole. */
+static void fail(sp_filescan_worker *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void fail(sp_filescan_worker *w, const char *fmt, ...) {
+  size_t len = strnlen(w->err, sizeof w->err);
+  if (len + 3 >= sizeof w->err)
     return;
   if (len) {
-    memcpy(buf + len, "; ", 3);
+    memcpy(w->err + len, "; ", 3);
     len += 2;
   }
-  vsnprintf(buf + len, cap - len, fmt, ap);
-}
-
-static void note(sp_filescan_result *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void note(sp_filescan_result *res, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  append(res->error, sizeof res->error, fmt, ap);
+  vsnprintf(w->err + len, sizeof w->err - len, fmt, ap);
   va_end(ap);
 }
 
-/* A deliberate limit, not damage: reported, not counted as a problem. */
-static void limit_note(sp_filescan_result *res, const char *fmt, ...)
+/* A deliberate limit, not damage: a note on the file. */
+static void limit_note(sp_filescan_worker *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void limit_note(sp_filescan_result *res, const char *fmt, ...) {
+static void limit_note(sp_filescan_worker *w, const char *fmt, ...) {
+  char msg[256];
   va_list ap;
   va_start(ap, fmt);
-  append(res->note, sizeof res->note, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  sp_rctx_note(w->rc, msg);
 }
 
 static void to_hex(const unsigned char *d, size_t n, char *out) {
@@ -149,15 +145,68 @@ static void to_hex(const unsigned char *d, size_t n, char *out) {
   out[2 * n] = 0;
 }
 
-static bool sha256_final(sp_filescan_worker *w, char hex[65]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_DigestFinal_ex(w->md, md, &n) != 1 || n != 32) {
-    hex[0] = 0;
-    return false;
+/* Resolve the non-ECS field names in the context's name table (once per
+ * table: a worker serves one engine, tests may bring their own). Without a
+ * table they stay -1 and those fields are left out. */
+static void bind_fields(sp_filescan_worker *w, sp_rctx *rc) {
+  if (w->bound && w->names == rc->names)
+    return;
+#define SP_FS_RESOLVE(name)                                                    \
+  (rc->names ? sp_rctx_field(rc, name, strlen(name)) : -1)
+  w->f_stock = SP_FS_RESOLVE(SP_FS_F_STOCK);
+  w->f_stock_path = SP_FS_RESOLVE(SP_FS_F_STOCK_PATH);
+  w->f_stock_builds = SP_FS_RESOLVE(SP_FS_F_STOCK_BUILDS);
+  w->f_stock_edits = SP_FS_RESOLVE(SP_FS_F_STOCK_EDITS);
+  w->f_rule = SP_FS_RESOLVE(SP_FS_F_YARA_RULE);
+  w->f_strings = SP_FS_RESOLVE(SP_FS_F_YARA_STRINGS);
+#undef SP_FS_RESOLVE
+  w->names = rc->names;
+  w->bound = true;
+}
+
+static void add(sp_rctx *rc, int id, sp_str v) {
+  if (id >= 0)
+    (void)sp_event_add_typed(&rc->ev, id, v, SP_T_STR);
+}
+
+/* Render printf output into the context's scratch; an empty slice (and a
+ * dropped value) when the scratch is full. */
+static sp_str render(sp_rctx *rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static sp_str render(sp_rctx *rc, const char *fmt, ...) {
+  size_t room = rc->scratch_cap - rc->scratch_used;
+  char *p = rc->scratch + rc->scratch_used;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = room ? vsnprintf(p, room, fmt, ap) : -1;
+  va_end(ap);
+  if (n < 0 || (size_t)n >= room) {
+    rc->ev.dropped_fields++;
+    return sp_str_make(NULL, 0);
   }
-  to_hex(md, 32, hex);
-  return true;
+  rc->scratch_used += (size_t)n + 1;
+  return sp_str_make(p, (size_t)n);
+}
+
+/* An integer field (v >= 0) with its decimal text; no printf per file. */
+static void add_int(sp_rctx *rc, int id, int64_t v) {
+  if (id < 0 || v < 0)
+    return;
+  char d[24];
+  size_t n = 0;
+  uint64_t u = (uint64_t)v;
+  do {
+    d[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  char *p = sp_rctx_alloc(rc, n);
+  if (!p) {
+    rc->ev.dropped_fields++;
+    return;
+  }
+  for (size_t i = 0; i < n; i++)
+    p[i] = d[n - 1 - i];
+  sp_event_set_int(&rc->ev, id, sp_str_make(p, n), v);
 }
 
 /* Does the first part of the content contain lit (ASCII, any case)? */
@@ -215,30 +264,7 @@ static bool set_var(sp_filescan_worker *w, const char *name, sp_str v) {
          ERROR_SUCCESS;
 }
 
-/* ---- findings ------------------------------------------------------------ */
-
-typedef struct scan_ctx {
-  sp_filescan_worker *w;
-  const char *path;
-  const char *hash;
-  uint32_t file_id;
-  int64_t mtime_ns;
-  sp_fset *out;
-  sp_filescan_result *res;
-} scan_ctx;
-
-static void emit(scan_ctx *c, const sp_rule *rule, uint64_t where,
-                 const char *reason) {
-  sp_hit h;
-  sp_hit_init(&h, rule, c->mtime_ns, c->file_id, where, SP_REF_OFFSET);
-  sp_hit_entity(&h, "file.path", sp_str_make(c->path, strlen(c->path)));
-  sp_hit_entity(&h, "file.hash.sha256", sp_str_make(c->hash, strlen(c->hash)));
-  h.reason = sp_str_make(reason, strlen(reason));
-  if (c->out)
-    sp_fset_add(c->out, &h);
-  if (rule->level >= SP_LEVEL_HIGH)
-    c->res->flagged = true;
-}
+/* ---- YARA ---------------------------------------------------------------- */
 
 /* Lowest offset among the first SP_FS_MATCH_WALK matches of a string.
  * libyara's match records are not always aligned for YR_MATCH (its arena
@@ -264,60 +290,65 @@ static bool first_match(YR_SCAN_CONTEXT *context, const YR_STRING *s,
   return have;
 }
 
-static void on_rule_match(scan_ctx *c, YR_SCAN_CONTEXT *context,
+static void add_string(sp_filescan_worker *w, const char *key,
+                       const YR_STRING *s, int64_t off) {
+  sp_str v =
+      render(w->rc, "%s %s@0x%llx", key, s->identifier ? s->identifier : "$",
+             (unsigned long long)(off < 0 ? 0 : off));
+  if (v.n)
+    add(w->rc, w->f_strings, v);
+}
+
+/* A matched rule: its yara.rule value, then its matched strings in rule
+ * order (at most SP_FS_EVENT_STRINGS, and always the earliest match). */
+static void on_rule_match(sp_filescan_worker *w, YR_SCAN_CONTEXT *context,
                           const YR_RULE *rule) {
-  const sp_filescan *fs = c->w->fs;
+  const sp_filescan *fs = w->fs;
   ptrdiff_t idx = rule - fs->rules->rules_table;
   if (idx < 0 || (size_t)idx >= fs->n_yrules)
     return;
-  const sp_rule *r = &fs->yrules[idx];
-  char reason[SP_MAX_REASON_LEN];
-  int len = snprintf(reason, sizeof reason, "YARA %s:%s matched", r->ruleset,
-                     rule->identifier);
-  size_t used = len > 0 ? (size_t)len : 0;
-  if (used >= sizeof reason)
-    used = sizeof reason - 1;
-  uint64_t first = UINT64_MAX;
-  int named = 0;
-  const YR_STRING *s;
+  const char *key = fs->yrule_keys[idx];
+  add(w->rc, w->f_rule, sp_str_make(key, strlen(key)));
+  if (w->f_strings < 0)
+    return;
+  unsigned named = 0;
+  const YR_STRING *s, *early = NULL;
+  int64_t early_off = 0;
+  bool early_named = false;
   yr_rule_strings_foreach(rule, s) {
     int64_t off = 0;
     if (!first_match(context, s, &off))
       continue;
-    if (off >= 0 && (uint64_t)off < first)
-      first = (uint64_t)off;
-    if (named < SP_FS_REASON_STRINGS && used + 1 < sizeof reason) {
-      len = snprintf(reason + used, sizeof reason - used, "%s %s@0x%llx",
-                     named ? "," : "", s->identifier ? s->identifier : "$",
-                     (unsigned long long)off);
-      if (len > 0)
-        used += (size_t)len;
-      if (used >= sizeof reason)
-        used = sizeof reason - 1;
+    bool name_it = named < SP_FS_EVENT_STRINGS;
+    if (!early || off < early_off) {
+      early = s;
+      early_off = off;
+      early_named = name_it;
+    }
+    if (name_it) {
+      add_string(w, key, s, off);
       named++;
     }
   }
-  if (named == 0 && used + 1 < sizeof reason)
-    snprintf(reason + used, sizeof reason - used, " (condition only)");
-  emit(c, r, first == UINT64_MAX ? 0 : first, reason);
+  if (early && !early_named)
+    add_string(w, key, early, early_off);
 }
 
 static int yara_callback(YR_SCAN_CONTEXT *context, int message,
                          void *message_data, void *user) {
-  scan_ctx *c = user;
+  sp_filescan_worker *w = user;
   if (message == CALLBACK_MSG_RULE_MATCHING) {
-    on_rule_match(c, context, message_data);
+    on_rule_match(w, context, message_data);
   } else if (message == CALLBACK_MSG_TOO_MANY_MATCHES) {
     const YR_STRING *s = message_data;
-    limit_note(c->res, "YARA: too many matches for string %s",
+    limit_note(w, "YARA: too many matches for string %s",
                s && s->identifier ? s->identifier : "?");
   }
   return CALLBACK_CONTINUE;
 }
 
-static void run_yara(scan_ctx *c, const uint8_t *data, size_t len) {
-  sp_filescan_worker *w = c->w;
-  sp_str path = sp_str_make(c->path, strlen(c->path));
+static void run_yara(sp_filescan_worker *w, sp_str path, const uint8_t *data,
+                     size_t len) {
   sp_str base = sp_str_basename(path);
   sp_str dir = sp_str_make(path.p, path.n - base.n);
   if (dir.n > 1) /* "a/b/" -> "a/b", but keep "/" */
@@ -335,65 +366,65 @@ static void run_yara(scan_ctx *c, const uint8_t *data, size_t len) {
       !set_var(w, "extension", sp_str_make(dotext, strlen(dotext))) ||
       !set_var(w, "filetype", sp_str_make(ftype, strlen(ftype))) ||
       !set_var(w, "owner", sp_str_make("", 0))) {
-    note(c->res, "YARA: cannot set the external variables, not scanned");
+    fail(w, "YARA: cannot set the external variables, not scanned");
     return;
   }
-  yr_scanner_set_callback(w->scanner, yara_callback, c);
+  yr_scanner_set_callback(w->scanner, yara_callback, w);
   static const uint8_t empty[1] = {0};
   int rc = yr_scanner_scan_mem(w->scanner, len ? data : empty, len);
   switch (rc) {
   case ERROR_SUCCESS:
     break;
   case ERROR_SCAN_TIMEOUT:
-    note(c->res, "YARA scan timed out after %d s", SP_FS_YARA_TIMEOUT_S);
+    fail(w, "YARA scan timed out after %d s", SP_FS_YARA_TIMEOUT_S);
     break;
   case ERROR_TOO_MANY_MATCHES:
-    limit_note(c->res, "YARA: too many matches, scan stopped");
+    limit_note(w, "YARA: too many matches, scan stopped");
     break;
   case ERROR_INSUFFICIENT_MEMORY:
-    note(c->res, "YARA: out of memory");
+    fail(w, "YARA: out of memory");
     break;
   default:
-    note(c->res, "YARA scan failed (error %d)", rc);
+    fail(w, "YARA scan failed (error %d)", rc);
     break;
   }
 }
 
-/* The checks shared by files and buffers. data is NULL when the content
- * is not to be YARA-scanned; hash is "" when it could not be computed. */
-static void analyze(sp_filescan_worker *w, uint32_t file_id, const char *path,
-                    const char *hash, const uint8_t *data, size_t len,
-                    bool scan, int64_t mtime_ns, sp_fset *out,
-                    sp_filescan_result *res) {
+/* ---- stock status -------------------------------------------------------- */
+
+/* file.stock and its details; true when the file is stock (its hash is in a
+ * baseline: never a web shell, not YARA-scanned). */
+static bool stock_status(sp_filescan_worker *w, sp_str path, sp_str sha256) {
   const sp_filescan *fs = w->fs;
-  scan_ctx c = {w, path, hash, file_id, mtime_ns, out, res};
-  if (hash[0] &&
-      sp_strset_has(fs->good_hashes, sp_str_make(hash, strlen(hash)), true))
-    return; /* a stock file of a known build: never a web shell */
-  sp_str base = sp_str_basename(sp_str_make(path, strlen(path)));
+  sp_rctx *rc = w->rc;
+  if (sha256.n && sp_strset_has(fs->good_hashes, sha256, true)) {
+    add(rc, w->f_stock, SP_STR_LIT("stock"));
+    return true;
+  }
+  bool any = false;
+  sp_str base = sp_str_basename(path);
   sp_str ext = sp_fs_ext(base);
-  char reason[SP_MAX_REASON_LEN];
   char match[1024];
-  if (hash[0] && fs->baseline_rows &&
+  if (sha256.n && fs->baseline_rows &&
       (sp_fs_is_script_ext(ext) || sp_str_ieq(ext, "master")) &&
-      sp_fs_stock_path_match(fs, path, match, sizeof match)) {
-    snprintf(reason, sizeof reason,
-             "stock file %.400s has SHA-256 %s, found in none of %zu "
-             "baseline build(s)",
-             match, hash, sp_strset_count(fs->builds));
-    emit(&c, &k_rule_modified, 0, reason);
+      sp_fs_stock_path_match(fs, path.p, match, sizeof match)) {
+    add(rc, w->f_stock, SP_STR_LIT("modified"));
+    if (w->f_stock_path >= 0)
+      add(rc, w->f_stock_path, render(rc, "%s", match));
+    add_int(rc, w->f_stock_builds, (int64_t)sp_strset_count(fs->builds));
+    any = true;
   }
   char imitated[SP_FS_MAX_NAME + 1];
   int d = sp_fs_lookalike(fs, base, imitated, sizeof imitated);
   if (d > 0) {
-    snprintf(reason, sizeof reason,
-             "%.*s imitates stock Exchange file %s (%d edit%s)",
-             (int)(base.n > 255 ? 255 : base.n), base.p, imitated, d,
-             d == 1 ? "" : "s");
-    emit(&c, &k_rule_lookalike, 0, reason);
+    if (w->f_stock >= 0)
+      add(rc, w->f_stock, render(rc, "lookalike:%s", imitated));
+    add_int(rc, w->f_stock_edits, d);
+    any = true;
   }
-  if (scan && fs->n_yrules > 0)
-    run_yara(&c, data, len);
+  if (!any)
+    add(rc, w->f_stock, SP_STR_LIT("unknown"));
+  return false;
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -422,128 +453,127 @@ static void drop_big_buffer(sp_filescan_worker *w) {
   }
 }
 
-void sp_filescan_file(sp_filescan_worker *w, uint32_t file_id, const char *path,
-                      int64_t mtime_ns, sp_fset *out, sp_filescan_result *res) {
-  sp_filescan_result dummy;
-  if (!res)
-    res = &dummy;
-  memset(res, 0, sizeof *res);
-  if (!w || !path) {
-    note(res, "invalid arguments");
-    return;
-  }
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    note(res, "open: %s", strerror(errno));
-    return;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    note(res, "stat: %s", strerror(errno));
-    close(fd);
-    return;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    note(res, "not a regular file");
-    close(fd);
-    return;
-  }
+/* One pass over the source: every byte hashed, the first `lim` kept in the
+ * buffer when there are YARA rules to run. *len gets the bytes kept, *total
+ * all bytes read. False when the source failed (the reason is in w->err). */
+static bool read_all(sp_filescan_worker *w, sp_source *src, bool hashing,
+                     size_t *len, uint64_t *total, bool *buffered) {
   const size_t lim = SP_FILESCAN_MAX_YARA_BYTES;
-  bool too_big = st.st_size > 0 && (uint64_t)st.st_size > lim;
-  bool buffered = true;
-  if (!too_big && !reserve(w, st.st_size > 0 ? (size_t)st.st_size : 1)) {
-    note(res, "out of memory: hash only");
-    buffered = false;
+  sp_rctx *rc = w->rc;
+  *len = 0;
+  *total = 0;
+  *buffered = w->fs->n_yrules > 0;
+  /* The walk's size is a hint: room for all of it and one byte to see the
+     end, so a file that fits is read without growing the buffer. */
+  uint64_t hint = rc->size < lim ? rc->size + 1 : lim;
+  if (*buffered && !reserve(w, (size_t)hint)) {
+    fail(w, "out of memory: hashes only");
+    *buffered = false;
   }
-  if (EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1) {
-    note(res, "SHA-256 unavailable");
-    close(fd);
-    return;
-  }
-  size_t len = 0;
-  uint64_t total = 0;
-  bool read_err = false;
   for (;;) {
-    ssize_t n = read(fd, w->block, sizeof w->block);
-    if (n < 0) {
-      if (errno == EINTR)
+    char *dst = rc->block;
+    size_t room = SP_SOURCE_BLOCK;
+    if (*buffered && *len < lim) {
+      if (*len == w->cap &&
+          !reserve(w, *len + SP_FS_BLOCK > lim ? lim : *len + SP_FS_BLOCK)) {
+        fail(w, "out of memory: hashes only");
+        *buffered = false;
         continue;
-      note(res, "read: %s", strerror(errno));
-      read_err = true;
-      break;
-    }
-    if (n == 0)
-      break;
-    total += (uint64_t)n;
-    if (EVP_DigestUpdate(w->md, w->block, (size_t)n) != 1) {
-      note(res, "SHA-256 failed");
-      read_err = true;
-      break;
-    }
-    if (!buffered || too_big)
-      continue;
-    if (len + (size_t)n > lim) {
-      /* Keep the first lim bytes for YARA; the hash covers everything. */
-      size_t room = lim - len;
-      if (room && reserve(w, lim)) {
-        memcpy(w->buf + len, w->block, room);
-        len = lim;
       }
-      too_big = true;
-      continue;
+      dst = (char *)w->buf + *len;
+      room = w->cap - *len < room ? w->cap - *len : room;
     }
-    if (!reserve(w, len + (size_t)n)) {
-      note(res, "out of memory: hash only");
-      buffered = false;
-      continue;
+    size_t got = 0;
+    char msg[256] = "";
+    sp_err e = sp_source_read(src, dst, room, &got, msg, sizeof msg);
+    if (got) {
+      for (int i = 0; hashing && i < MD__COUNT; i++)
+        if (EVP_DigestUpdate(w->md[i], dst, got) != 1)
+          hashing = false;
+      *total += got;
+      if (dst != rc->block)
+        *len += got;
     }
-    memcpy(w->buf + len, w->block, (size_t)n);
-    len += (size_t)n;
+    if (e != SP_OK) {
+      fail(w, "%s", msg[0] ? msg : sp_strerror(e));
+      return false;
+    }
+    if (got == 0)
+      return true;
   }
-  close(fd);
-  char hash[65] = "";
-  if (!read_err && !sha256_final(w, hash))
-    note(res, "SHA-256 failed");
-  if (too_big)
-    limit_note(res,
-               "%llu bytes: larger than the YARA limit of %u MiB, only the "
-               "first %u MiB scanned",
-               (unsigned long long)total, (unsigned)(lim >> 20),
-               (unsigned)(lim >> 20));
-  bool scan = !read_err && buffered;
-  analyze(w, file_id, path, hash, scan ? w->buf : NULL, scan ? len : 0, scan,
-          mtime_ns, out, res);
-  drop_big_buffer(w);
 }
 
-void sp_filescan_buffer(sp_filescan_worker *w, uint32_t file_id,
-                        const char *path, const uint8_t *buf, size_t len,
-                        int64_t mtime_ns, sp_fset *out,
-                        sp_filescan_result *res) {
-  sp_filescan_result dummy;
-  if (!res)
-    res = &dummy;
-  memset(res, 0, sizeof *res);
-  if (!w || (!buf && len)) {
-    note(res, "invalid arguments");
-    return;
+int sp_filescan_read(sp_filescan_worker *w, sp_rctx *rc, sp_source *src) {
+  const size_t lim = SP_FILESCAN_MAX_YARA_BYTES;
+  w->rc = rc;
+  w->err[0] = 0;
+  bind_fields(w, rc);
+  bool hashing = true;
+  for (int i = 0; i < MD__COUNT; i++)
+    if (EVP_DigestInit_ex(w->md[i], w->alg[i], NULL) != 1)
+      hashing = false;
+  if (!hashing)
+    fail(w, "hashes unavailable");
+  size_t len = 0;
+  uint64_t total = 0;
+  bool buffered = true;
+  bool read_ok = read_all(w, src, hashing, &len, &total, &buffered);
+  bool hashed = read_ok && hashing;
+  for (int i = 0; hashed && i < MD__COUNT; i++) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_DigestFinal_ex(w->md[i], md, &n) != 1) {
+      fail(w, "%s failed", k_md_names[i]);
+      hashed = false;
+    } else {
+      to_hex(md, n, w->hex[i]);
+    }
   }
-  if (!path)
-    path = "";
-  char hash[65] = "";
-  static const uint8_t empty[1] = {0};
-  if (EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1 ||
-      EVP_DigestUpdate(w->md, len ? buf : empty, len) != 1 ||
-      !sha256_final(w, hash))
-    note(res, "SHA-256 failed");
-  size_t scan_len = len;
-  if (len > SP_FILESCAN_MAX_YARA_BYTES) {
-    scan_len = SP_FILESCAN_MAX_YARA_BYTES;
-    limit_note(res,
-               "%zu bytes: larger than the YARA limit of %u MiB, only the "
-               "first %u MiB scanned",
-               len, (unsigned)(SP_FILESCAN_MAX_YARA_BYTES >> 20),
-               (unsigned)(SP_FILESCAN_MAX_YARA_BYTES >> 20));
+  /* The event: one per file. */
+  sp_event *ev = sp_rctx_begin(rc, SP_SRC_FILE, 0, 0);
+  ev->ts = rc->mtime_ns;
+  rc->scratch_used = 0;
+  (void)sp_rctx_reserve(rc, SP_FS_SCRATCH);
+  const char *p = rc->path ? rc->path : "";
+  sp_str path = sp_str_make(p, strlen(p));
+  sp_str base = sp_str_basename(path);
+  sp_str ext = sp_fs_ext(base);
+  sp_event_set(ev, SP_F_FILE_PATH, path);
+  if (base.n)
+    sp_event_set(ev, SP_F_FILE_NAME, base);
+  if (ext.n)
+    sp_event_set(ev, SP_F_FILE_EXTENSION, ext);
+  add_int(rc, SP_F_FILE_SIZE, (int64_t)total);
+  char *t = rc->mtime_ns != SP_TIME_NONE ? sp_rctx_alloc(rc, 40) : NULL;
+  if (t) {
+    sp_format_time(rc->mtime_ns, t, 40);
+    sp_event_set_int(ev, SP_F_FILE_MTIME, sp_str_make(t, strlen(t)),
+                     rc->mtime_ns);
   }
-  analyze(w, file_id, path, hash, buf, scan_len, true, mtime_ns, out, res);
+  sp_str sha256 = sp_str_make(NULL, 0);
+  if (hashed) {
+    for (int i = 0; i < MD__COUNT; i++)
+      sp_event_set(ev, k_md_fields[i],
+                   sp_str_make(w->hex[i], strlen(w->hex[i])));
+    sha256 = sp_str_make(w->hex[MD_SHA256], strlen(w->hex[MD_SHA256]));
+  }
+  bool stock = stock_status(w, path, sha256);
+  if (!stock && read_ok && buffered && w->fs->n_yrules > 0) {
+    if (total > lim)
+      limit_note(w,
+                 "%llu bytes: larger than the YARA limit of %u MiB, only the "
+                 "first %u MiB scanned; %llu bytes after them were not "
+                 "YARA-scanned (the hashes cover the whole file)",
+                 (unsigned long long)total, (unsigned)(lim >> 20),
+                 (unsigned)(lim >> 20), (unsigned long long)(total - lim));
+    run_yara(w, path, w->buf, len);
+  }
+  sp_rctx_emit(rc);
+  drop_big_buffer(w);
+  w->rc = NULL;
+  if (w->err[0]) {
+    snprintf(rc->errmsg, sizeof rc->errmsg, "%s", w->err);
+    return -1;
+  }
+  return 0;
 }

@@ -17,10 +17,26 @@
  * A reader fills the context's reusable event and calls sp_rctx_emit(); it
  * reports damaged input with sp_rctx_malformed() and goes on. Adding a reader
  * is one file plus one line in sp_readers[] (registry.c).
+ *
+ * Phases: a reader's events belong to one phase (sp_reader_vt.phase). Log
+ * and record readers (SP_PHASE_LOGS, the default) compete by sniff score for
+ * each file. A files-phase reader (SP_PHASE_FILES: the file scanner, file.c)
+ * does not compete: the engine gives it every file no log reader claims and
+ * every page a web server would execute, before any log is read.
+ *
+ * Per-worker state: a reader that needs state living longer than one file
+ * (a YARA scanner, hash contexts, reusable buffers, a pcap reassembly table)
+ * sets worker_create / worker_destroy. The engine creates one per worker
+ * thread before the first file and destroys it after the hunt; open / next /
+ * close find it in rc->wstate. worker_create may look up run-wide inputs by
+ * name (sp_rctx_input) and intern names (sp_rctx_field). Outside the engine,
+ * sp_reader_run_buffer creates and destroys it around the one run unless the
+ * caller has set rc->wstate.
  */
 #ifndef SP_READERS_READER_H
 #define SP_READERS_READER_H
 
+#include "core/input.h"
 #include "event/event.h"
 #include "spoor/spoor.h"
 #include "walk/source.h"
@@ -40,6 +56,11 @@ typedef struct sp_names sp_names;
 struct sp_rctx {
   uint32_t file_id;
   int ref; /* sp_ref_kind of the current reader, stamped on every event */
+  /* The file being read, as the walk saw it: path (NULL for memory), last
+   * modification (INT64_MIN when unknown) and size on disk (0 if unknown). */
+  const char *path;
+  int64_t mtime_ns;
+  uint64_t size;
   /* Called for every event; the event is valid only during the call. */
   void (*on_event)(void *user, const sp_event *ev);
   /* Called for every skipped line or record with a short reason. */
@@ -56,7 +77,18 @@ struct sp_rctx {
   size_t scratch_cap;  /* up to SP_SCRATCH_BYTES */
   char *block;         /* SP_SOURCE_BLOCK bytes of read buffer */
   char errmsg[256];    /* why next() failed */
+
+  /* The hunt's run-wide inputs (NULL in bare tests) and the current
+   * reader's per-worker state (worker_create), or NULL. */
+  const sp_input *inputs;
+  size_t n_inputs;
+  void *wstate;
 };
+
+/* The run-wide input registered under name, or NULL. */
+static inline const void *sp_rctx_input(const sp_rctx *rc, const char *name) {
+  return sp_input_find(rc->inputs, rc->n_inputs, name);
+}
 
 /* Set up a context (allocates value storage, scratch and the read block);
  * false on out of memory. names may be NULL (then only pre-seeded names
@@ -143,6 +175,8 @@ typedef struct sp_reader_vt sp_reader_vt;
 struct sp_reader_vt {
   const char *name; /* format name, also the source name in coverage */
   int ref;          /* sp_ref_kind its events carry */
+  unsigned phase;   /* SP_PHASE_* of its events; 0 = SP_PHASE_LOGS */
+  bool raw;         /* read the file as stored (no gzip inflation) */
   /* Confidence 0..100 (see SP_SNIFF_*). */
   int (*sniff)(const sp_reader_vt *vt, const sp_sniff *sn);
   /* Open a reader on a byte source positioned at the start. */
@@ -154,6 +188,11 @@ struct sp_reader_vt {
   int (*next)(void *st, sp_rctx *rc);
   void (*close)(void *st, sp_rctx *rc);
   const sp_line_ops *lines; /* text formats: the per-line part */
+  /* Optional per-worker state (see the top of this file): *out gets it;
+   * SP_ENOMEM or SP_EINVAL (a run-wide input it needs is missing) fail the
+   * hunt. */
+  sp_err (*worker_create)(const sp_reader_vt *vt, sp_rctx *rc, void **out);
+  void (*worker_destroy)(void *ws);
 };
 
 /* The line adapter, for SP_LINE_READER. */
@@ -188,7 +227,8 @@ const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len);
 const sp_reader_vt *sp_reader_looks_like(const char *buf, size_t len);
 const sp_reader_vt *sp_reader_by_name(const char *name);
 
-/* Run a reader over a whole memory buffer (tests, fuzzers). */
+/* Run a reader over a whole memory buffer (tests, fuzzers). A reader with
+ * per-worker state gets it created for this run unless rc->wstate is set. */
 sp_err sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc,
                             const char *buf, size_t len);
 

@@ -12,10 +12,12 @@
 
 extern const sp_reader_vt sp_reader_iis;
 extern const sp_reader_vt sp_reader_exchange_csv;
+extern const sp_reader_vt sp_reader_file;
 
 const sp_reader_vt *const sp_readers[] = {
     &sp_reader_iis,
     &sp_reader_exchange_csv,
+    &sp_reader_file,
     NULL,
 };
 
@@ -81,6 +83,7 @@ bool sp_rctx_init(sp_rctx *rc, uint32_t file_id,
   rc->on_malformed = on_malformed;
   rc->user = user;
   rc->ref = SP_REF_LINE;
+  rc->mtime_ns = INT64_MIN;
   rc->vals = malloc(SP_EVENT_MAX_FIELDS * sizeof *rc->vals);
   rc->block = malloc(SP_SOURCE_BLOCK);
   if (!rc->vals || !rc->block) {
@@ -124,8 +127,16 @@ sp_err sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc,
   sp_err e = sp_source_open_mem(buf, len, &src);
   if (e)
     return e;
-  void *st = NULL;
+  void *st = NULL, *ws = NULL;
   rc->ref = vt->ref;
+  if (vt->worker_create && !rc->wstate) {
+    e = vt->worker_create(vt, rc, &ws);
+    if (e) {
+      sp_source_close(src);
+      return e;
+    }
+    rc->wstate = ws;
+  }
   e = vt->open(vt, rc, src, &st);
   if (!e) {
     while (vt->next(st, rc) > 0)
@@ -133,6 +144,10 @@ sp_err sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc,
     vt->close(st, rc);
   }
   sp_source_close(src);
+  if (ws) {
+    vt->worker_destroy(ws);
+    rc->wstate = NULL;
+  }
   return e;
 }
 

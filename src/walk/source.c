@@ -89,6 +89,23 @@ sp_err sp_source_open(const char *path, sp_source **out, char *msg,
   return SP_OK;
 }
 
+sp_err sp_source_open_raw(const char *path, sp_source **out, char *msg,
+                          size_t cap) {
+  *out = NULL;
+  sp_source *s = calloc(1, sizeof *s);
+  if (!s)
+    return SP_ENOMEM;
+  s->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (s->fd < 0) {
+    int err = errno;
+    snprintf(msg, cap, "cannot open: %s", strerror(err));
+    free(s);
+    return err == ENOENT ? SP_ENOENT : SP_EIO;
+  }
+  *out = s;
+  return SP_OK;
+}
+
 /* Move the unread input to the start of s->in and read more after it.
  * Returns the bytes read: 0 at the end of the file, -1 on a read error. */
 static ssize_t more_input(sp_source *s) {

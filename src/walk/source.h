@@ -29,6 +29,10 @@ typedef struct sp_source sp_source;
 
 sp_err sp_source_open(const char *path, sp_source **out, char *msg,
                       size_t msg_cap);
+/* The file as stored, never inflated (the file scanner hashes the bytes on
+ * disk). */
+sp_err sp_source_open_raw(const char *path, sp_source **out, char *msg,
+                          size_t msg_cap);
 /* A source over memory (not copied; must outlive the source): tests and
  * fuzzers run readers through the same interface as on files. */
 sp_err sp_source_open_mem(const char *buf, size_t len, sp_source **out);
