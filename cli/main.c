@@ -33,7 +33,7 @@ static void usage(FILE *out) {
       "  -y, --yara PATH      extra YARA rule file or folder (repeatable)\n"
       "  -b, --baseline DIR   Microsoft's per-build Exchange baseline CSVs\n"
       "      --no-builtin-yara  do not load spoor's own YARA rules\n"
-      "      --strict         exit 3 when any input was damaged or unreadable\n"
+      "      --strict         exit 3 on damaged input or when a limit was hit\n"
       "  -q, --quiet          no coverage summary on stderr\n",
       out);
 }
@@ -42,6 +42,20 @@ static void print_time(FILE *out, int64_t ns) {
   char t[40];
   sp_format_time(ns, t, sizeof t);
   fputs(t[0] ? t : "-", out);
+}
+
+/* n with thousands separators ("14,464"). */
+static const char *group_digits(uint64_t n, char *buf, size_t cap) {
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
+  size_t o = 0;
+  for (int i = 0; i < len && o + 1 < cap; i++) {
+    if (i && (len - i) % 3 == 0 && o + 2 < cap)
+      buf[o++] = ',';
+    buf[o++] = tmp[i];
+  }
+  buf[o] = 0;
+  return buf;
 }
 
 static void coverage_summary(const sp_result *res, FILE *out) {
@@ -91,8 +105,17 @@ static void coverage_summary(const sp_result *res, FILE *out) {
   for (int l = SP_LEVEL_CRITICAL; l >= SP_LEVEL_INFO; l--)
     fprintf(out, "%s%s %zu", l == SP_LEVEL_CRITICAL ? "" : ", ",
             sp_level_name((sp_level)l), by_level[l]);
-  fprintf(out, "), %llu problems\n",
-          (unsigned long long)sp_result_problems(res));
+  size_t n_lim = sp_result_limit_count(res);
+  char num[32];
+  fprintf(out, "), %llu problems, %zu limit%s reached\n",
+          (unsigned long long)sp_result_problems(res), n_lim,
+          n_lim == 1 ? "" : "s");
+  /* What a budget dropped or cut is never only in coverage.json. */
+  for (size_t i = 0; i < n_lim; i++) {
+    const sp_limit *l = sp_result_limit(res, i);
+    fprintf(out, "  limit: %s %s %s\n", l->name,
+            group_digits(l->count, num, sizeof num), l->detail);
+  }
 }
 
 static int cmd_hunt(int argc, char **argv) {
@@ -204,7 +227,8 @@ static int cmd_hunt(int argc, char **argv) {
   }
   if (!quiet)
     coverage_summary(res, stderr);
-  if (!rc && strict && sp_result_problems(res) > 0)
+  if (!rc && strict &&
+      (sp_result_problems(res) > 0 || sp_result_limit_count(res) > 0))
     rc = 3;
   sp_result_destroy(res);
   sp_engine_destroy(eng);

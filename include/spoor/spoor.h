@@ -124,6 +124,13 @@ typedef struct sp_finding {
   const sp_evidence_ref *evidence; /* bounded: the earliest references */
   size_t n_evidence;
   const char *reason; /* what matched, from the first hit; may be "" */
+  /* A flood finding stands for many distinct findings of its rule
+   * (docs/SCHEMA.md, spoor.flood): from one source (scope "source") or from
+   * everywhere (scope "rule"). flood_scope is NULL for other findings. */
+  const char *flood_scope;
+  uint64_t flood_distinct; /* distinct findings it stands for */
+  uint64_t flood_keys;     /* rule scope: distinct sources (flood keys) */
+  int flood_estimated;     /* 1: counts estimated from a hash sample */
 } sp_finding;
 
 size_t sp_result_finding_count(const sp_result *res);
@@ -158,6 +165,19 @@ size_t sp_result_source_count(const sp_result *res);
 const sp_source_cov *sp_result_source(const sp_result *res, size_t i);
 /* Total malformed lines, unreadable and unidentified files. */
 uint64_t sp_result_problems(const sp_result *res);
+
+/* A budget the hunt reached, so something was dropped or cut: name is
+ * "<subsystem>.<budget>" ("spray.sources", "findings.overflow"), detail says
+ * what count counts ("failed logons from sources beyond ..."). Counts do not
+ * depend on -j. Limits are sorted by name; only non-zero counts appear. */
+typedef struct sp_limit {
+  const char *name;
+  const char *detail;
+  uint64_t count;
+} sp_limit;
+
+size_t sp_result_limit_count(const sp_result *res);
+const sp_limit *sp_result_limit(const sp_result *res, size_t i);
 
 /* ---- built-in rules -------------------------------------------------- */
 

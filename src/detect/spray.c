@@ -351,7 +351,10 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
   if (user.n > MAX_USER_LEN)
     user.n = MAX_USER_LEN;
   uint64_t h = sp_hash_bytes(user.p, user.n, true);
-  ref r = {ev->ts, ev->file_id, ev->line, SP_REF_LINE};
+  ref r = {.ts = ev->ts,
+           .where = ev->line,
+           .file_id = ev->file_id,
+           .kind = SP_REF_LINE};
   if (fail) {
     uint64_t counts[2] = {ev->kind == SP_SRC_IIS, ev->kind != SP_SRC_IIS};
     add_fail(s, src, user, h, counts, &r, 1);

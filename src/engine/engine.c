@@ -393,10 +393,8 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
         sp_detectors[d]->on_end(w0->det[d], w0->fset);
     e = sp_fset_error(w0->fset);
   }
-  if (!e) {
-    res->findings_dropped = sp_fset_dropped(w0->fset);
+  if (!e)
     e = sp_result_finalize(res, w0->fset);
-  }
   for (int i = 0; i < h.n_workers; i++)
     worker_free(&h, &h.workers[i]);
   free(h.workers);

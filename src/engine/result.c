@@ -1,79 +1,236 @@
 /*
  * result.c - the hunt result: the sorted public findings built from the
- * merged finding set, the per-file and per-source coverage, and accessors.
+ * merged finding set, the limits reached, the per-file and per-source
+ * coverage, and accessors.
  *
  * Ownership: the result owns every string it hands out (file paths, entity
- * values, reasons, coverage messages) until sp_result_destroy().
- * Rule strings are copied too, so a result may outlive its engine.
+ * values, reasons, rule strings, limit names, coverage messages) until
+ * sp_result_destroy(). Rule strings are copied once per rule, so a result
+ * may outlive its engine (YARA rules die with it). Findings are one array;
+ * each finding's entities, references and strings are one block that
+ * f->entities owns; rule strings, flood reasons and limits live in an arena
+ * of chunks. Building the result drains the finding set aggregate by
+ * aggregate, so the two copies of a finding never coexist for long.
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *keep(sp_result *r, const char *s) {
-  if (r->n_strings == r->cap_strings) {
-    size_t ncap = r->cap_strings ? r->cap_strings * 2 : 256;
-    char **n = realloc(r->strings, ncap * sizeof *n);
-    if (!n)
+#define CHUNK_BYTES ((size_t)16 << 10)
+
+#define LIM_OVERFLOW "findings.overflow"
+#define LIM_OVERFLOW_DETAIL                                                    \
+  "hits of findings dropped over the finding set's cap of 100,000 (least "     \
+  "severe first, then by a hash of rule and source)"
+
+struct sp_chunk {
+  struct sp_chunk *next;
+  size_t used, cap;
+  char data[];
+};
+
+/* Copy n bytes of s plus a NUL into the arena; NULL when out of memory. */
+static char *keep_n(sp_result *r, const char *s, size_t n) {
+  struct sp_chunk *c = r->chunks;
+  if (!c || c->cap - c->used < n + 1) {
+    size_t cap = n + 1 > CHUNK_BYTES ? n + 1 : CHUNK_BYTES;
+    struct sp_chunk *nc = malloc(sizeof *nc + cap);
+    if (!nc)
       return NULL;
-    r->strings = n;
-    r->cap_strings = ncap;
+    nc->used = 0;
+    nc->cap = cap;
+    /* A chunk made for one long string goes behind the current one. */
+    if (c && cap > CHUNK_BYTES) {
+      nc->next = c->next;
+      c->next = nc;
+    } else {
+      nc->next = c;
+      r->chunks = nc;
+    }
+    c = nc;
   }
-  size_t len = strlen(s);
-  char *c = malloc(len + 1);
-  if (!c)
-    return NULL;
-  memcpy(c, s, len + 1);
-  r->strings[r->n_strings++] = c;
-  return c;
+  char *p = c->data + c->used;
+  if (n)
+    memcpy(p, s, n);
+  p[n] = 0;
+  c->used += n + 1;
+  return p;
 }
+
+static char *keep(sp_result *r, const char *s) {
+  return keep_n(r, s, strlen(s));
+}
+
+/* Rule strings, copied once per rule. */
+typedef struct rule_copy {
+  const sp_rule *rule;
+  const char *id, *name, *ruleset, *author, *description, *techniques, *cve;
+} rule_copy;
 
 typedef struct fill_ctx {
   sp_result *res;
-  size_t next_ent, next_ref;
+  rule_copy *rules; /* open addressing by rule address */
+  size_t rules_cap, n_rules;
   sp_err err;
 } fill_ctx;
 
+static size_t rule_slot(const fill_ctx *c, const sp_rule *rule) {
+  uint64_t h = (uint64_t)(uintptr_t)rule * UINT64_C(0x9E3779B97F4A7C15);
+  size_t i = (size_t)(h >> 32) & (c->rules_cap - 1);
+  while (c->rules[i].rule && c->rules[i].rule != rule)
+    i = (i + 1) & (c->rules_cap - 1);
+  return i;
+}
+
+static const rule_copy *rule_strings(fill_ctx *c, const sp_rule *rule) {
+  if ((c->n_rules + 1) * 2 > c->rules_cap) {
+    size_t ncap = c->rules_cap ? c->rules_cap * 2 : 64;
+    rule_copy *old = c->rules;
+    size_t ocap = c->rules_cap;
+    c->rules = calloc(ncap, sizeof *c->rules);
+    if (!c->rules) {
+      c->rules = old;
+      return NULL;
+    }
+    c->rules_cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+      if (old[i].rule)
+        c->rules[rule_slot(c, old[i].rule)] = old[i];
+    free(old);
+  }
+  rule_copy *rc = &c->rules[rule_slot(c, rule)];
+  if (rc->rule)
+    return rc;
+  sp_result *r = c->res;
+  rule_copy n = {rule,
+                 keep(r, rule->id),
+                 keep(r, rule->name),
+                 keep(r, rule->ruleset),
+                 keep(r, rule->author),
+                 keep(r, rule->description ? rule->description : ""),
+                 keep(r, rule->techniques ? rule->techniques : ""),
+                 keep(r, rule->cve ? rule->cve : "")};
+  if (!n.id || !n.name || !n.ruleset || !n.author || !n.description ||
+      !n.techniques || !n.cve)
+    return NULL;
+  *rc = n;
+  c->n_rules++;
+  return rc;
+}
+
 static void count_cb(const sp_agg *a, void *u) {
-  size_t *n = u;
-  n[0]++;
-  n[1] += a->n_ent;
-  n[2] += a->n_refs;
+  (void)a;
+  (*(size_t *)u)++;
+}
+
+/* n with thousands separators; an estimate is rounded to three
+ * significant digits ("about 138,000"). */
+static const char *count_text(uint64_t n, bool estimate, char *buf,
+                              size_t cap) {
+  if (estimate) {
+    uint64_t unit = 1;
+    while (n / unit >= 1000)
+      unit *= 10;
+    n = (n + unit / 2) / unit * unit;
+  }
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
+  size_t o = 0;
+  if (estimate)
+    o = (size_t)snprintf(buf, cap, "about ");
+  for (int i = 0; i < len && o + 2 < cap; i++) {
+    if (i && (len - i) % 3 == 0)
+      buf[o++] = ',';
+    buf[o++] = tmp[i];
+  }
+  buf[o] = 0;
+  return buf;
+}
+
+/* The reason of a flood finding: what it stands for, then the first hit's
+ * own reason. */
+static char *flood_reason(sp_result *r, const sp_agg *a,
+                          const sp_flood_info *fi) {
+  char buf[SP_MAX_REASON_LEN + 256], d[48], k[48];
+  count_text(fi->distinct, fi->estimated, d, sizeof d);
+  count_text(fi->keys, fi->estimated, k, sizeof k);
+  char over[32];
+  int n;
+  if (fi->scope == SP_FLOOD_SOURCE)
+    n = snprintf(buf, sizeof buf,
+                 "flood: %s distinct findings of this rule for %s %s are "
+                 "this one finding (more than %s)",
+                 d, a->n_ent ? a->ent_field[0] : "",
+                 a->n_ent ? a->ent_value[0] : "",
+                 count_text(SP_FSET_FLOOD, false, over, sizeof over));
+  else
+    n = snprintf(buf, sizeof buf,
+                 "flood: %s distinct findings of this rule from %s distinct "
+                 "%s are this one finding (more than %s)",
+                 d, k, fi->key_field ? fi->key_field : "keys",
+                 count_text(SP_FSET_RULE_FLOOD, false, over, sizeof over));
+  if (n > 0 && (size_t)n < sizeof buf)
+    n += snprintf(buf + n, sizeof buf - (size_t)n,
+                  "; its %u earliest references are kept", (unsigned)a->n_refs);
+  if (n > 0 && (size_t)n < sizeof buf && a->reason)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "; first: %s", a->reason);
+  size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+  return keep_n(r, buf, len);
 }
 
 static void fill_cb(const sp_agg *a, void *u) {
   fill_ctx *c = u;
+  if (c->err)
+    return;
   sp_result *r = c->res;
-  sp_finding *f = &r->findings[r->n_findings++];
-  const sp_rule *rule = a->rule;
-  /* Copies, so a result may outlive its engine (YARA rules die with it). */
-  f->rule_id = keep(r, rule->id);
-  f->rule_name = keep(r, rule->name);
-  f->ruleset = keep(r, rule->ruleset);
-  f->rule_author = keep(r, rule->author);
-  f->rule_description = keep(r, rule->description ? rule->description : "");
-  f->techniques = keep(r, rule->techniques ? rule->techniques : "");
-  f->vulnerability = keep(r, rule->cve ? rule->cve : "");
-  if (!f->rule_id || !f->rule_name || !f->ruleset || !f->rule_author ||
-      !f->rule_description || !f->techniques || !f->vulnerability)
+  const rule_copy *rc = rule_strings(c, a->rule);
+  if (!rc) {
     c->err = SP_ENOMEM;
-  f->level = rule->level;
+    return;
+  }
+  sp_finding *f = &r->findings[r->n_findings];
+  f->rule_id = rc->id;
+  f->rule_name = rc->name;
+  f->ruleset = rc->ruleset;
+  f->rule_author = rc->author;
+  f->rule_description = rc->description;
+  f->techniques = rc->techniques;
+  f->vulnerability = rc->cve;
+  f->level = a->rule->level;
   f->first_ns = a->first;
   f->last_ns = a->last;
   f->count = a->count;
-  sp_entity *ents = &r->entities[c->next_ent];
+  /* One block per finding: entities, references, entity values and the
+     reason. About the size of the aggregate the drain frees next, so the
+     allocator reuses that memory at once. f->entities owns the block. */
+  sp_flood_info fi;
+  bool flood = sp_agg_flood(a, &fi);
+  size_t bytes = a->n_ent * sizeof(sp_entity) +
+                 a->n_refs * sizeof(sp_evidence_ref) +
+                 (a->reason && !flood ? strlen(a->reason) + 1 : 1);
+  for (size_t i = 0; i < a->n_ent; i++)
+    bytes += strlen(a->ent_value[i]) + 1;
+  sp_entity *ents = malloc(bytes);
+  if (!ents) {
+    c->err = SP_ENOMEM;
+    return;
+  }
+  r->n_findings++;
+  sp_evidence_ref *refs = (sp_evidence_ref *)(ents + a->n_ent);
+  char *p = (char *)(refs + a->n_refs);
   for (size_t i = 0; i < a->n_ent; i++) {
+    size_t len = strlen(a->ent_value[i]);
+    memcpy(p, a->ent_value[i], len + 1);
     ents[i].field = a->ent_field[i];
-    ents[i].value = keep(r, a->ent_value[i]);
-    if (!ents[i].value)
-      c->err = SP_ENOMEM;
+    ents[i].value = p;
+    p += len + 1;
   }
   f->entities = ents;
   f->n_entities = a->n_ent;
-  c->next_ent += a->n_ent;
-  sp_evidence_ref *refs = &r->refs[c->next_ref];
   for (size_t i = 0; i < a->n_refs; i++) {
     uint32_t id = a->refs[i].file_id;
     refs[i].path = id < r->n_files ? r->files[id].pub.path : "";
@@ -82,10 +239,21 @@ static void fill_cb(const sp_agg *a, void *u) {
   }
   f->evidence = refs;
   f->n_evidence = a->n_refs;
-  c->next_ref += a->n_refs;
-  f->reason = a->reason ? keep(r, a->reason) : "";
-  if (!f->reason)
-    c->err = SP_ENOMEM;
+  if (flood) {
+    f->flood_scope = fi.scope == SP_FLOOD_SOURCE ? "source" : "rule";
+    f->flood_distinct = fi.distinct;
+    f->flood_keys = fi.keys;
+    f->flood_estimated = fi.estimated;
+    f->reason = flood_reason(r, a, &fi);
+    if (!f->reason)
+      c->err = SP_ENOMEM;
+  } else {
+    size_t len = a->reason ? strlen(a->reason) : 0;
+    if (len)
+      memcpy(p, a->reason, len);
+    p[len] = 0;
+    f->reason = p;
+  }
 }
 
 static int cmp_i64(int64_t a, int64_t b) { return a < b ? -1 : a > b; }
@@ -145,16 +313,42 @@ static sp_err build_sources(sp_result *r) {
   return SP_OK;
 }
 
-sp_err sp_result_finalize(sp_result *r, const sp_fset *set) {
-  size_t n[3] = {0, 0, 0};
-  sp_fset_foreach(set, count_cb, n);
-  r->findings = calloc(n[0] + 1, sizeof *r->findings);
-  r->entities = calloc(n[1] + 1, sizeof *r->entities);
-  r->refs = calloc(n[2] + 1, sizeof *r->refs);
-  if (!r->findings || !r->entities || !r->refs)
+static int cmp_limit(const void *a, const void *b) {
+  return strcmp(((const sp_limit *)a)->name, ((const sp_limit *)b)->name);
+}
+
+/* The set's limit counters plus its own overflow, copied and sorted. */
+static sp_err build_limits(sp_result *r, const sp_fset *set) {
+  sp_limits all = *sp_fset_limits_const(set);
+  sp_limits_add(&all, LIM_OVERFLOW, LIM_OVERFLOW_DETAIL, sp_fset_dropped(set));
+  r->limits = calloc(all.n + 1, sizeof *r->limits);
+  if (!r->limits)
+    return SP_ENOMEM;
+  for (size_t i = 0; i < all.n; i++) {
+    sp_limit *l = &r->limits[r->n_limits++];
+    l->name = keep(r, all.v[i].name);
+    l->detail = keep(r, all.v[i].detail);
+    l->count = all.v[i].count;
+    if (!l->name || !l->detail)
+      return SP_ENOMEM;
+  }
+  qsort(r->limits, r->n_limits, sizeof *r->limits, cmp_limit);
+  return SP_OK;
+}
+
+sp_err sp_result_finalize(sp_result *r, sp_fset *set) {
+  r->findings_dropped = sp_fset_dropped(set);
+  sp_err e = build_limits(r, set);
+  if (e)
+    return e;
+  size_t n = 0;
+  sp_fset_foreach(set, count_cb, &n);
+  r->findings = calloc(n + 1, sizeof *r->findings);
+  if (!r->findings)
     return SP_ENOMEM;
   fill_ctx c = {.res = r};
-  sp_fset_foreach(set, fill_cb, &c);
+  sp_fset_drain(set, fill_cb, &c);
+  free(c.rules);
   if (c.err)
     return c.err;
   qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
@@ -173,13 +367,15 @@ void sp_result_destroy(sp_result *r) {
       free(f->samples_buf[k]);
   }
   free(r->files);
-  for (size_t i = 0; i < r->n_strings; i++)
-    free(r->strings[i]);
-  free(r->strings);
+  for (size_t i = 0; i < r->n_findings; i++)
+    free((void *)r->findings[i].entities);
+  for (struct sp_chunk *c = r->chunks, *nx; c; c = nx) {
+    nx = c->next;
+    free(c);
+  }
   free(r->findings);
-  free(r->entities);
-  free(r->refs);
   free(r->sources);
+  free(r->limits);
   free(r);
 }
 
@@ -200,3 +396,7 @@ const sp_source_cov *sp_result_source(const sp_result *r, size_t i) {
   return r && i < r->n_sources ? &r->sources[i] : NULL;
 }
 uint64_t sp_result_problems(const sp_result *r) { return r ? r->problems : 0; }
+size_t sp_result_limit_count(const sp_result *r) { return r ? r->n_limits : 0; }
+const sp_limit *sp_result_limit(const sp_result *r, size_t i) {
+  return r && i < r->n_limits ? &r->limits[i] : NULL;
+}
