@@ -115,8 +115,9 @@ void fz_pipeline_run(const char *reader, const uint8_t *data, size_t size) {
   sp_strset *empty_urls = NULL, *empty_flagged = NULL;
   CHECK(sp_strset_create(16, &empty_urls) == SP_OK);
   CHECK(sp_strset_create(16, &empty_flagged) == SP_OK);
-  const sp_dctx ctx_null = {NULL, NULL, 2};
-  const sp_dctx ctx_empty = {empty_urls, empty_flagged, 2};
+  const sp_dctx ctx_null = {.workers = 2};
+  const sp_dctx ctx_empty = {
+      .stock_urls = empty_urls, .flagged_names = empty_flagged, .workers = 2};
   CHECK(sp_fset_create(&p.fset_a) == SP_OK);
   CHECK(sp_fset_create(&p.fset_b) == SP_OK);
   while (sp_detectors[p.n_det]) {

@@ -374,6 +374,8 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
     e = run_phase(&h, 0);
   if (!e)
     e = collect_flagged(&h);
+  if (!e)
+    e = sp_dshare_create(&h.dctx.share);
   for (int i = 0; i < h.n_workers && !e; i++)
     e = detectors_init(&h, &h.workers[i]);
   if (!e)
@@ -398,6 +400,7 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   for (int i = 0; i < h.n_workers; i++)
     worker_free(&h, &h.workers[i]);
   free(h.workers);
+  sp_dshare_destroy(h.dctx.share);
   sp_strset_destroy(h.flagged);
   if (e) {
     if (diag) {

@@ -197,7 +197,7 @@ static void test_webshell_flagged(void **state) {
   assert_int_equal(
       sp_strset_add(stock, sp_str_make("/owa/auth/logon.aspx", 20), true),
       SP_OK);
-  sp_dctx ctx = {stock, flagged, 1};
+  sp_dctx ctx = {.stock_urls = stock, .flagged_names = flagged, .workers = 1};
   sp_event ev;
   seen s;
   new_event(&ev, SP_SRC_IIS);
