@@ -24,8 +24,8 @@
 
 #define LIM_OVERFLOW "findings.overflow"
 #define LIM_OVERFLOW_DETAIL                                                    \
-  "hits of findings dropped over the finding set's cap of 100,000 (least "     \
-  "severe first, then by a hash of rule and source)"
+  "hits of findings dropped over the finding set's cap of 100,000 (whole "     \
+  "rules, least severe first, then by a hash of the rule id)"
 
 struct sp_chunk {
   struct sp_chunk *next;
