@@ -225,6 +225,7 @@ typedef struct scan_ctx {
   int64_t mtime_ns;
   sp_fset *out;
   sp_filescan_result *res;
+  bool flooded; /* counted as the limit yara.match_flood */
 } scan_ctx;
 
 static void emit(scan_ctx *c, const sp_rule *rule, uint64_t where,
@@ -302,6 +303,18 @@ static void on_rule_match(scan_ctx *c, YR_SCAN_CONTEXT *context,
   emit(c, r, first == UINT64_MAX ? 0 : first, reason);
 }
 
+/* libyara's match limit was reached on this file: a limit, counted once
+ * per file (the note says which string). */
+static void match_flood(scan_ctx *c) {
+  if (c->flooded)
+    return;
+  c->flooded = true;
+  sp_limits_add(sp_fset_limits(c->out), "yara.match_flood",
+                "files whose YARA scan hit libyara's match limit (matches "
+                "beyond it are not seen; a stopped scan may miss rules)",
+                1);
+}
+
 static int yara_callback(YR_SCAN_CONTEXT *context, int message,
                          void *message_data, void *user) {
   scan_ctx *c = user;
@@ -311,6 +324,7 @@ static int yara_callback(YR_SCAN_CONTEXT *context, int message,
     const YR_STRING *s = message_data;
     limit_note(c->res, "YARA: too many matches for string %s",
                s && s->identifier ? s->identifier : "?");
+    match_flood(c);
   }
   return CALLBACK_CONTINUE;
 }
@@ -349,6 +363,7 @@ static void run_yara(scan_ctx *c, const uint8_t *data, size_t len) {
     break;
   case ERROR_TOO_MANY_MATCHES:
     limit_note(c->res, "YARA: too many matches, scan stopped");
+    match_flood(c);
     break;
   case ERROR_INSUFFICIENT_MEMORY:
     note(c->res, "YARA: out of memory");
@@ -366,7 +381,7 @@ static void analyze(sp_filescan_worker *w, uint32_t file_id, const char *path,
                     bool scan, int64_t mtime_ns, sp_fset *out,
                     sp_filescan_result *res) {
   const sp_filescan *fs = w->fs;
-  scan_ctx c = {w, path, hash, file_id, mtime_ns, out, res};
+  scan_ctx c = {w, path, hash, file_id, mtime_ns, out, res, false};
   if (hash[0] &&
       sp_strset_has(fs->good_hashes, sp_str_make(hash, strlen(hash)), true))
     return; /* a stock file of a known build: never a web shell */
