@@ -98,6 +98,21 @@ static void coverage_summary(const sp_result *res, FILE *out) {
       fputc('\n', out);
     }
   }
+  /* Notes are deliberate limits on one file (only the first 64 MiB
+     scanned, ...): not damage, but never only in coverage.json. */
+  size_t notes = 0;
+  for (size_t i = 0; i < sp_result_file_count(res); i++) {
+    const sp_file_cov *f = sp_result_file(res, i);
+    if (!f->note || notes++ >= 5)
+      continue;
+    fputs("  note: ", out);
+    sp_write_term(out, f->path, 0);
+    fputs(": ", out);
+    sp_write_term(out, f->note, 0);
+    fputc('\n', out);
+  }
+  if (notes > 5)
+    fprintf(out, "  ... %zu files with notes in coverage.json\n", notes);
   size_t by_level[SP_LEVEL_CRITICAL + 1] = {0};
   for (size_t i = 0; i < sp_result_finding_count(res); i++)
     by_level[sp_result_finding(res, i)->level]++;
