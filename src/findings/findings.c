@@ -208,7 +208,8 @@ typedef struct item {
   size_t n;
   const char *const *f;
   const sp_str *v;
-  uint64_t hash; /* of the key */
+  uint64_t hash;  /* of the key */
+  uint64_t ghash; /* of the rule and flood key */
   uint64_t count;
   int64_t first, last;
   const sp_agg_ref *refs;
@@ -332,6 +333,24 @@ static size_t flood_entity(size_t n, const char *const *f) {
     if (strcmp(f[i], "source.ip") == 0)
       return i;
   return 0;
+}
+
+/* The key hash and the group (rule and flood key) hash together, each
+ * part hashed once: this runs for every hit. Same values as key_hash. */
+static void item_hashes(const sp_rule *rule, size_t n, const char *const *f,
+                        const sp_str *v, uint64_t *key, uint64_t *group) {
+  uint64_t rh = sp_hash_bytes(rule->id, strlen(rule->id), false);
+  uint64_t h = rh, g = rh;
+  size_t gi = flood_entity(n, f);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t fh = sp_hash_bytes(f[i], strlen(f[i]), false);
+    uint64_t vh = sp_hash_bytes(v[i].p, v[i].n, false);
+    h = combine(combine(h, fh), vh);
+    if (i == gi)
+      g = combine(combine(rh, fh), vh);
+  }
+  *key = h;
+  *group = g;
 }
 
 /* Rank of a rule: lower is kept first. Level in the top bits, so the most
@@ -703,18 +722,23 @@ static void fold(sp_fset *s, sp_agg *a, const item *it) {
 static item item_of_agg(const sp_agg *a, sp_str v[SP_MAX_ENTITIES]) {
   for (size_t k = 0; k < a->n_ent; k++)
     v[k] = sp_str_make(a->ent_value[k], strlen(a->ent_value[k]));
-  item it = {a->rule,
-             a->n_ent,
-             (const char *const *)a->ent_field,
-             v,
-             a->hash,
-             a->count,
-             a->first,
-             a->last,
-             a->refs,
-             a->n_refs,
-             sp_str_make(a->reason, a->reason ? strlen(a->reason) : 0),
-             a->reason ? &a->reason_ref : NULL};
+  const char *const *f = (const char *const *)a->ent_field;
+  uint64_t key, group;
+  item_hashes(a->rule, a->n_ent, f, v, &key, &group);
+  item it = {.rule = a->rule,
+             .n = a->n_ent,
+             .f = f,
+             .v = v,
+             .hash = a->hash,
+             .ghash = group,
+             .count = a->count,
+             .first = a->first,
+             .last = a->last,
+             .refs = a->refs,
+             .n_refs = a->n_refs,
+             .reason =
+                 sp_str_make(a->reason, a->reason ? strlen(a->reason) : 0),
+             .reason_ref = a->reason ? &a->reason_ref : NULL};
   return it;
 }
 
@@ -892,7 +916,7 @@ static void add_item(sp_fset *s, const item *it) {
   size_t gi = flood_entity(it->n, it->f);
   const char *field = it->n ? it->f[gi] : NULL;
   sp_str value = it->n ? it->v[gi] : sp_str_make("", 0);
-  uint64_t gh = key_hash(it->rule, it->n ? 1 : 0, &it->f[gi], &it->v[gi]);
+  uint64_t gh = it->ghash;
   if (r->flood) {
     add_to_rule_flood(s, r, it, gh);
     return;
@@ -958,18 +982,19 @@ void sp_fset_add(sp_fset *s, const sp_hit *h) {
     sp_limits_add(&s->lim, LIM_CUT, LIM_CUT_DETAIL, w);
   sp_agg_ref r = {
       .ts = h->ts, .where = h->where, .file_id = h->file_id, .kind = h->kind};
-  item it = {h->rule,
-             h->n_ent,
-             h->ent_field,
-             h->ent_value,
-             key_hash(h->rule, h->n_ent, h->ent_field, h->ent_value),
-             w,
-             h->ts,
-             h->ts,
-             &r,
-             1,
-             h->reason,
-             &r};
+  item it = {.rule = h->rule,
+             .n = h->n_ent,
+             .f = h->ent_field,
+             .v = h->ent_value,
+             .count = w,
+             .first = h->ts,
+             .last = h->ts,
+             .refs = &r,
+             .n_refs = 1,
+             .reason = h->reason,
+             .reason_ref = &r};
+  item_hashes(h->rule, h->n_ent, h->ent_field, h->ent_value, &it.hash,
+              &it.ghash);
   add_item(s, &it);
 }
 
