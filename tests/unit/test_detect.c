@@ -469,6 +469,47 @@ static void test_fset_floods(void **state) {
   sp_fset_destroy(b);
 }
 
+/* Limits: one counter per name, merged with the set; a cut entity value is
+ * one; past the table's size counts go to limits.other, none is lost. */
+static void test_limits(void **state) {
+  (void)state;
+  static const sp_rule r = {"t.cut", "n", "rs", "a", "d", "", "", SP_LEVEL_LOW};
+  sp_fset *a, *b;
+  assert_int_equal(sp_fset_create(&a), SP_OK);
+  assert_int_equal(sp_fset_create(&b), SP_OK);
+  char big[2000];
+  memset(big, 'x', sizeof big);
+  sp_hit h;
+  sp_hit_init(&h, &r, 1, 0, 1, SP_REF_LINE);
+  sp_hit_entity(&h, "url.path", sp_str_make(big, sizeof big));
+  h.weight = 3;
+  sp_fset_add(a, &h);
+  sp_limits_add(sp_fset_limits(b), "t.one", "d", 5);
+  sp_limits_add(sp_fset_limits(b), "t.zero", "d", 0);
+  assert_int_equal(sp_fset_merge(a, b), SP_OK);
+  const sp_limits *l = sp_fset_limits_const(a);
+  assert_int_equal(l->n, 2);
+  assert_int_equal(sp_limits_get(l, "findings.entity_cut"), 3);
+  assert_int_equal(sp_limits_get(l, "t.one"), 5);
+  assert_int_equal(sp_limits_get(l, "t.zero"), 0);
+  sp_limits many = {.n = 0};
+  static char names[40][16];
+  uint64_t total = 0;
+  for (int i = 0; i < 40; i++) {
+    snprintf(names[i], sizeof names[i], "t.n%02d", i);
+    sp_limits_add(&many, names[i], "d", (uint64_t)i + 1);
+    total += (uint64_t)i + 1;
+  }
+  assert_int_equal(many.n, SP_LIMITS_MAX);
+  assert_string_equal(many.v[SP_LIMITS_MAX - 1].name, "limits.other");
+  uint64_t sum = 0;
+  for (size_t i = 0; i < many.n; i++)
+    sum += many.v[i].count;
+  assert_int_equal(sum, total);
+  sp_fset_destroy(a);
+  sp_fset_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_26857),
@@ -479,6 +520,7 @@ int main(void) {
       cmocka_unit_test(test_fset_aggregation),
       cmocka_unit_test(test_fset_overflow),
       cmocka_unit_test(test_fset_floods),
+      cmocka_unit_test(test_limits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
