@@ -43,13 +43,13 @@ static void usage(FILE *out) {
       "  -b, --baseline DIR   Microsoft's per-build Exchange baseline CSVs\n"
       "      --no-builtin-yara  do not load spoor's own YARA rules\n"
       "      --disable NAME   turn off a reader or detector (repeatable; see\n"
-      "                       `spoor rules`)\n"
-      "      --strict         exit 3 when any input was damaged or unreadable\n"
+      "                       `spoor readers`)\n"
+      "      --strict         exit 3 on damaged input or when a limit was hit\n"
       "  -q, --quiet          no coverage summary on stderr\n"
       "\n"
       "exit status: 0 done, 1 error (including a missing or empty evidence "
       "path),\n"
-      "2 usage, 3 --strict and damaged input\n",
+      "2 usage, 3 --strict and damaged input or a limit reached\n",
       out);
 }
 
@@ -71,6 +71,20 @@ static void print_time(FILE *out, int64_t ns) {
   char t[40];
   sp_format_time(ns, t, sizeof t);
   fputs(t[0] ? t : "-", out);
+}
+
+/* n with thousands separators ("14,464"). */
+static const char *group_digits(uint64_t n, char *buf, size_t cap) {
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
+  size_t o = 0;
+  for (int i = 0; i < len && o + 1 < cap; i++) {
+    if (i && (len - i) % 3 == 0 && o + 2 < cap)
+      buf[o++] = ',';
+    buf[o++] = tmp[i];
+  }
+  buf[o] = 0;
+  return buf;
 }
 
 static void coverage_summary(const sp_result *res, FILE *out) {
@@ -113,6 +127,21 @@ static void coverage_summary(const sp_result *res, FILE *out) {
       fputc('\n', out);
     }
   }
+  /* Notes are deliberate limits on one file (only the first 64 MiB
+     scanned, ...): not damage, but never only in coverage.json. */
+  size_t notes = 0;
+  for (size_t i = 0; i < sp_result_file_count(res); i++) {
+    const sp_file_cov *f = sp_result_file(res, i);
+    if (!f->note || notes++ >= 5)
+      continue;
+    fputs("  note: ", out);
+    sp_write_term(out, f->path, 0);
+    fputs(": ", out);
+    sp_write_term(out, f->note, 0);
+    fputc('\n', out);
+  }
+  if (notes > 5)
+    fprintf(out, "  ... %zu files with notes in coverage.json\n", notes);
   size_t by_level[SP_LEVEL_CRITICAL + 1] = {0};
   for (size_t i = 0; i < sp_result_finding_count(res); i++)
     by_level[sp_result_finding(res, i)->level]++;
@@ -120,8 +149,17 @@ static void coverage_summary(const sp_result *res, FILE *out) {
   for (int l = SP_LEVEL_CRITICAL; l >= SP_LEVEL_INFO; l--)
     fprintf(out, "%s%s %zu", l == SP_LEVEL_CRITICAL ? "" : ", ",
             sp_level_name((sp_level)l), by_level[l]);
-  fprintf(out, "), %llu problems\n",
-          (unsigned long long)sp_result_problems(res));
+  size_t n_lim = sp_result_limit_count(res);
+  char num[32];
+  fprintf(out, "), %llu problems, %zu limit%s reached\n",
+          (unsigned long long)sp_result_problems(res), n_lim,
+          n_lim == 1 ? "" : "s");
+  /* What a budget dropped or cut is never only in coverage.json. */
+  for (size_t i = 0; i < n_lim; i++) {
+    const sp_limit *l = sp_result_limit(res, i);
+    fprintf(out, "  limit: %s %s %s\n", l->name,
+            group_digits(l->count, num, sizeof num), l->detail);
+  }
 }
 
 /* cmdline: the whole command line as typed, for run.json (getopt permutes
@@ -286,7 +324,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   }
   if (!quiet)
     coverage_summary(res, stderr);
-  if (!rc && strict && sp_result_problems(res) > 0)
+  if (!rc && strict &&
+      (sp_result_problems(res) > 0 || sp_result_limit_count(res) > 0))
     rc = 3;
   sp_result_destroy(res);
   sp_engine_destroy(eng);

@@ -117,6 +117,7 @@ typedef struct sp_evidence_ref {
   const char *path;
   uint64_t where; /* line, record or byte offset, as kind says */
   sp_ref_kind kind;
+  int64_t ts; /* the evidence's time (ns, UTC), INT64_MIN if none */
 } sp_evidence_ref;
 
 typedef struct sp_entity {
@@ -148,6 +149,13 @@ typedef struct sp_finding {
   const sp_entity *norm_entities; /* normalised entities, canonical order:
                                      what the id is computed from */
   size_t n_norm_entities;
+  /* A flood finding stands for many distinct findings of its rule
+   * (docs/SCHEMA.md, spoor.flood): from one source (scope "source") or from
+   * everywhere (scope "rule"). flood_scope is NULL for other findings. */
+  const char *flood_scope;
+  uint64_t flood_distinct; /* distinct findings it stands for */
+  uint64_t flood_keys;     /* rule scope: distinct sources (flood keys) */
+  int flood_estimated;     /* 1: counts estimated from a hash sample */
 } sp_finding;
 
 size_t sp_result_finding_count(const sp_result *res);
@@ -182,6 +190,19 @@ size_t sp_result_source_count(const sp_result *res);
 const sp_source_cov *sp_result_source(const sp_result *res, size_t i);
 /* Total malformed lines, unreadable and unidentified files. */
 uint64_t sp_result_problems(const sp_result *res);
+
+/* A budget the hunt reached, so something was dropped or cut: name is
+ * "<subsystem>.<budget>" ("spray.sources", "findings.overflow"), detail says
+ * what count counts ("failed logons from sources beyond ..."). Counts do not
+ * depend on -j. Limits are sorted by name; only non-zero counts appear. */
+typedef struct sp_limit {
+  const char *name;
+  const char *detail;
+  uint64_t count;
+} sp_limit;
+
+size_t sp_result_limit_count(const sp_result *res);
+const sp_limit *sp_result_limit(const sp_result *res, size_t i);
 
 /* ---- built-in rules -------------------------------------------------- */
 

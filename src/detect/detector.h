@@ -18,6 +18,14 @@
  * (`phases`): file events come first (SP_PHASE_FILES), then logs.
  *
  * A new detector is one file plus one line in sp_detectors[] (registry.c).
+ *
+ * Budgets that hold for the whole hunt rather than per worker (spraying)
+ * keep their state in sp_dctx.share, reached under its lock.
+ *
+ * Errors: on_event and on_end report an allocation failure with
+ * sp_fset_fail(out, SP_ENOMEM); merge keeps it in the detector's state and
+ * on_end reports it. Budgets that drop or cut something are counted in
+ * sp_fset_limits(out) (findings/limits.h), at the latest in on_end.
  */
 #ifndef SP_DETECT_DETECTOR_H
 #define SP_DETECT_DETECTOR_H
@@ -28,11 +36,29 @@
 #include "event/names.h"
 #include "findings/findings.h"
 
+/* Run-wide state shared by every instance of a detector in one hunt. The
+ * engine creates one per hunt and destroys it after the detectors; each
+ * object in it is made on first use under a key (a string literal). */
+typedef struct sp_dshare sp_dshare;
+
+sp_err sp_dshare_create(sp_dshare **out);
+/* Destroys every object in it. Accepts NULL. */
+void sp_dshare_destroy(sp_dshare *sh);
+/* The object under key, made with make() on the first call; NULL when out
+ * of memory. Thread-safe. destroy(obj) runs at sp_dshare_destroy. */
+void *sp_dshare_get(sp_dshare *sh, const char *key, void *(*make)(void),
+                    void (*destroy)(void *));
+/* One lock guards every object in sh. */
+void sp_dshare_lock(sp_dshare *sh);
+void sp_dshare_unlock(sp_dshare *sh);
+
 typedef struct sp_dctx {
   const sp_input *inputs; /* the engine's inputs */
   size_t n_inputs;
   sp_names *names; /* the engine's interned field and kind names */
   int workers;     /* instances that will be merged: divide memory budgets */
+  sp_dshare *share; /* run-wide shared state, or NULL: each instance then
+                       keeps its own and merge() folds them */
 } sp_dctx;
 
 /* The input registered under name, or NULL. */

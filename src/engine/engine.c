@@ -284,6 +284,14 @@ static void on_note(void *user, const char *note) {
   on_note_file(w->cur, note);
 }
 
+/* A reader's budget: counted in the worker's finding set's limits, which
+   merge with the set. */
+static void on_limit(void *user, const char *name, const char *detail,
+                     uint64_t n) {
+  worker *w = user;
+  sp_limits_add(sp_fset_limits(w->fset), name, detail, n);
+}
+
 static void on_malformed(void *user, uint64_t line, const char *reason) {
   worker *w = user;
   sp_file_state *f = w->cur;
@@ -509,6 +517,7 @@ static sp_err worker_init(hunt *h, worker *w) {
     return SP_ENOMEM;
   w->rc.names = h->eng->names;
   w->rc.on_note = on_note;
+  w->rc.on_limit = on_limit;
   w->rc.inputs = h->dctx.inputs;
   w->rc.n_inputs = h->dctx.n_inputs;
   w->buf = malloc(SP_SNIFF_BYTES);
@@ -651,6 +660,8 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
     sp_result_destroy(res);
     return SP_ENOMEM;
   }
+  /* Run-wide detector state (spraying budgets) before any instance. */
+  e = sp_dshare_create(&h.dctx.share);
   for (int i = 0; i < h.n_workers && !e; i++)
     e = worker_init(&h, &h.workers[i]);
   if (!e)
@@ -674,13 +685,12 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
         h.det[d]->on_end(w0->det[d], w0->fset);
     e = sp_fset_error(w0->fset);
   }
-  if (!e) {
-    res->findings_dropped = sp_fset_dropped(w0->fset);
+  if (!e)
     e = sp_result_finalize(res, w0->fset);
-  }
   for (int i = 0; i < h.n_workers; i++)
     worker_free(&h, &h.workers[i]);
   free(h.workers);
+  sp_dshare_destroy(h.dctx.share);
   sp_strset_destroy(h.flagged);
   free(h.inputs);
   if (e) {

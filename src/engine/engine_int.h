@@ -62,15 +62,14 @@ struct sp_result {
   size_t n_sources;
   uint64_t problems;
   uint64_t findings_dropped;
-  /* Storage for the findings' strings and arrays. */
-  sp_entity *entities;
-  sp_entity *norm_entities; /* the findings' normalised entities */
-  sp_evidence_ref *refs;
-  char **strings;
-  size_t n_strings, cap_strings;
+  sp_limit *limits; /* sorted by name */
+  size_t n_limits;
+  /* Storage for the findings' strings, entities and references. */
+  struct sp_chunk *chunks;
 };
 
-/* Build the public finding list and source summary from the merged set. */
-sp_err sp_result_finalize(sp_result *res, const sp_fset *set);
+/* Build the public finding list, limits and source summary from the merged
+ * set, which is left empty (each aggregate is freed once copied). */
+sp_err sp_result_finalize(sp_result *res, sp_fset *set);
 
 #endif

@@ -1,228 +1,200 @@
 /*
  * result.c - the hunt result: the sorted public findings built from the
- * merged finding set, the per-file and per-source coverage, and accessors.
- *
- * Each aggregate gets a stable identity from its rule id and normalised
- * entities (findings/entity.h); aggregates with one identity are merged
- * into one finding, so ids are unique within a result.
+ * merged finding set, the limits reached, the per-file and per-source
+ * coverage, and accessors.
  *
  * Ownership: the result owns every string it hands out (file paths, entity
- * values, reasons, ids, the canonical strings the normalised entities point
- * into, coverage messages) until sp_result_destroy().
- * Rule strings are copied too, so a result may outlive its engine.
+ * values, reasons, rule strings, limit names, coverage messages) until
+ * sp_result_destroy(). Rule strings are copied once per rule, so a result
+ * may outlive its engine (YARA rules die with it). Findings are one array;
+ * each finding's entities, references and strings are one block that
+ * f->entities owns; rule strings, flood reasons and limits live in an arena
+ * of chunks. Building the result drains the finding set aggregate by
+ * aggregate, so the two copies of a finding never coexist for long.
+ *
+ * Identity: each finding gets its stable id from its rule id and normalised
+ * entities (findings/entity.h); the canonical string and the normalised
+ * entities live in the finding's block. Aggregates whose values differ only
+ * in spelling ("1.2.3.4" and "[::ffff:1.2.3.4]:443") share an id and are
+ * folded into one finding afterwards (rare), so an id is unique in a result.
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
 #include "findings/entity.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(SP_MAX_ENTITIES <= SP_IDENTITY_MAX_IN,
-               "every entity of a finding must fit in its identity");
+#define CHUNK_BYTES ((size_t)16 << 10)
+
+#define LIM_OVERFLOW "findings.overflow"
+#define LIM_OVERFLOW_DETAIL                                                    \
+  "hits of findings dropped over the finding set's cap of 100,000 (whole "     \
+  "rules, least severe first, then by a hash of the rule id)"
+
+struct sp_chunk {
+  struct sp_chunk *next;
+  size_t used, cap;
+  char data[];
+};
+
+/* Copy n bytes of s plus a NUL into the arena; NULL when out of memory. */
+static char *keep_n(sp_result *r, const char *s, size_t n) {
+  struct sp_chunk *c = r->chunks;
+  if (!c || c->cap - c->used < n + 1) {
+    size_t cap = n + 1 > CHUNK_BYTES ? n + 1 : CHUNK_BYTES;
+    struct sp_chunk *nc = malloc(sizeof *nc + cap);
+    if (!nc)
+      return NULL;
+    nc->used = 0;
+    nc->cap = cap;
+    /* A chunk made for one long string goes behind the current one. */
+    if (c && cap > CHUNK_BYTES) {
+      nc->next = c->next;
+      c->next = nc;
+    } else {
+      nc->next = c;
+      r->chunks = nc;
+    }
+    c = nc;
+  }
+  char *p = c->data + c->used;
+  if (n && s)
+    memcpy(p, s, n);
+  p[n] = 0;
+  c->used += n + 1;
+  return p;
+}
 
 static char *keep(sp_result *r, const char *s) {
-  if (r->n_strings == r->cap_strings) {
-    size_t ncap = r->cap_strings ? r->cap_strings * 2 : 256;
-    char **n = realloc(r->strings, ncap * sizeof *n);
-    if (!n)
-      return NULL;
-    r->strings = n;
-    r->cap_strings = ncap;
-  }
-  size_t len = strlen(s);
-  char *c = malloc(len + 1);
-  if (!c)
+  return keep_n(r, s, strlen(s));
+}
+
+/* n bytes of 8-aligned, uninitialised arena space. */
+static void *keep_aligned(sp_result *r, size_t n) {
+  char *p = keep_n(r, NULL, n + 7);
+  if (!p)
     return NULL;
-  memcpy(c, s, len + 1);
-  r->strings[r->n_strings++] = c;
-  return c;
+  return p + ((8 - ((uintptr_t)p & 7)) & 7);
 }
 
-/* Take ownership of a malloc'd string; frees it when it cannot be kept. */
-static char *adopt(sp_result *r, char *s) {
-  if (r->n_strings == r->cap_strings) {
-    size_t ncap = r->cap_strings ? r->cap_strings * 2 : 256;
-    char **n = realloc(r->strings, ncap * sizeof *n);
-    if (!n) {
-      free(s);
-      return NULL;
-    }
-    r->strings = n;
-    r->cap_strings = ncap;
-  }
-  r->strings[r->n_strings++] = s;
-  return s;
-}
-
-/* One aggregate of the merged set with its identity (findings/entity.h). */
-typedef struct item {
-  const sp_agg *a;
-  sp_identity ident;
-} item;
-
-typedef struct collect_ctx {
-  item *items;
-  size_t n, n_ent, n_refs;
-} collect_ctx;
-
-static void count_cb(const sp_agg *a, void *u) {
-  collect_ctx *c = u;
-  c->n++;
-  c->n_ent += a->n_ent;
-  c->n_refs += a->n_refs;
-}
-
-static void collect_cb(const sp_agg *a, void *u) {
-  collect_ctx *c = u;
-  c->items[c->n++].a = a;
-}
-
-/* Order of aggregates that share an identity: the one with the earliest
- * evidence first, then by content, so the representative (whose original
- * entity values are shown) never depends on the order of the set. */
-static int cmp_rep(const sp_agg *a, const sp_agg *b) {
-  int c;
-  if (a->n_refs && b->n_refs && (c = sp_agg_ref_cmp(&a->refs[0], &b->refs[0])))
-    return c;
-  if (a->n_refs != b->n_refs && (!a->n_refs || !b->n_refs))
-    return a->n_refs ? -1 : 1;
-  if ((c = strcmp(a->rule->ruleset, b->rule->ruleset)))
-    return c;
-  size_t n = a->n_ent < b->n_ent ? a->n_ent : b->n_ent;
-  for (size_t i = 0; i < n; i++) {
-    if ((c = strcmp(a->ent_field[i], b->ent_field[i])))
-      return c;
-    if ((c = strcmp(a->ent_value[i], b->ent_value[i])))
-      return c;
-  }
-  if (a->n_ent != b->n_ent)
-    return a->n_ent < b->n_ent ? -1 : 1;
-  return strcmp(a->reason ? a->reason : "", b->reason ? b->reason : "");
-}
-
-static int cmp_canon(const sp_identity *a, const sp_identity *b) {
-  int c = memcmp(a->canon, b->canon, a->len < b->len ? a->len : b->len);
-  return c ? c : (a->len > b->len) - (a->len < b->len);
-}
-
-static int cmp_item(const void *pa, const void *pb) {
-  const item *a = pa, *b = pb;
-  int c = cmp_canon(&a->ident, &b->ident);
-  return c ? c : cmp_rep(a->a, b->a);
-}
-
-static int cmp_ref(const void *a, const void *b) {
-  return sp_agg_ref_cmp(a, b);
-}
-
-/* The merged references of items[0..n): sorted, each once, the earliest
- * SP_MAX_EVIDENCE kept, like the finding set keeps them. */
-static size_t merge_refs(const item *items, size_t n, sp_agg_ref *out,
-                         sp_err *err) {
-  if (n == 1) {
-    memcpy(out, items[0].a->refs, items[0].a->n_refs * sizeof *out);
-    return items[0].a->n_refs;
-  }
-  size_t total = 0;
-  for (size_t i = 0; i < n; i++)
-    total += items[i].a->n_refs;
-  sp_agg_ref *all = malloc((total ? total : 1) * sizeof *all);
-  if (!all) {
-    *err = SP_ENOMEM;
-    return 0;
-  }
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < items[i].a->n_refs; j++)
-      all[k++] = items[i].a->refs[j];
-  qsort(all, k, sizeof *all, cmp_ref);
-  size_t m = 0;
-  for (size_t i = 0; i < k && m < SP_MAX_EVIDENCE; i++)
-    if (m == 0 || sp_agg_ref_cmp(&out[m - 1], &all[i]) != 0)
-      out[m++] = all[i];
-  free(all);
-  return m;
-}
+/* Rule strings, copied once per rule. */
+typedef struct rule_copy {
+  const sp_rule *rule;
+  const char *id, *name, *ruleset, *author, *description, *techniques, *cve;
+} rule_copy;
 
 typedef struct fill_ctx {
   sp_result *res;
-  size_t next_ent, next_norm, next_ref;
+  rule_copy *rules; /* open addressing by rule address */
+  size_t rules_cap, n_rules;
   sp_err err;
 } fill_ctx;
 
-/* One public finding from the aggregates items[0..n) that share one
- * identity; items[0] is the representative. */
-static void fill_group(fill_ctx *c, item *items, size_t n) {
+static size_t rule_slot(const fill_ctx *c, const sp_rule *rule) {
+  uint64_t h = (uint64_t)(uintptr_t)rule * UINT64_C(0x9E3779B97F4A7C15);
+  size_t i = (size_t)(h >> 32) & (c->rules_cap - 1);
+  while (c->rules[i].rule && c->rules[i].rule != rule)
+    i = (i + 1) & (c->rules_cap - 1);
+  return i;
+}
+
+static const rule_copy *rule_strings(fill_ctx *c, const sp_rule *rule) {
+  if ((c->n_rules + 1) * 2 > c->rules_cap) {
+    size_t ncap = c->rules_cap ? c->rules_cap * 2 : 64;
+    rule_copy *old = c->rules;
+    size_t ocap = c->rules_cap;
+    c->rules = calloc(ncap, sizeof *c->rules);
+    if (!c->rules) {
+      c->rules = old;
+      return NULL;
+    }
+    c->rules_cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+      if (old[i].rule)
+        c->rules[rule_slot(c, old[i].rule)] = old[i];
+    free(old);
+  }
+  rule_copy *rc = &c->rules[rule_slot(c, rule)];
+  if (rc->rule)
+    return rc;
   sp_result *r = c->res;
-  const sp_agg *a = items[0].a;
-  sp_finding *f = &r->findings[r->n_findings++];
-  const sp_rule *rule = a->rule;
-  /* Copies, so a result may outlive its engine (YARA rules die with it). */
-  f->rule_id = keep(r, rule->id);
-  f->rule_name = keep(r, rule->name);
-  f->ruleset = keep(r, rule->ruleset);
-  f->rule_author = keep(r, rule->author);
-  f->rule_description = keep(r, rule->description ? rule->description : "");
-  f->techniques = keep(r, rule->techniques ? rule->techniques : "");
-  f->vulnerability = keep(r, rule->cve ? rule->cve : "");
-  if (!f->rule_id || !f->rule_name || !f->ruleset || !f->rule_author ||
-      !f->rule_description || !f->techniques || !f->vulnerability)
-    c->err = SP_ENOMEM;
-  f->level = rule->level;
-  f->first_ns = f->last_ns = SP_TIME_NONE;
-  f->count = 0;
-  const sp_agg *why = NULL; /* the member the reason comes from */
-  for (size_t i = 0; i < n; i++) {
-    const sp_agg *m = items[i].a;
-    f->count += m->count;
-    if (m->first != SP_TIME_NONE &&
-        (f->first_ns == SP_TIME_NONE || m->first < f->first_ns))
-      f->first_ns = m->first;
-    if (m->last != SP_TIME_NONE &&
-        (f->last_ns == SP_TIME_NONE || m->last > f->last_ns))
-      f->last_ns = m->last;
-    if (m->reason &&
-        (!why || sp_agg_ref_cmp(&m->reason_ref, &why->reason_ref) < 0))
-      why = m;
+  rule_copy n = {rule,
+                 keep(r, rule->id),
+                 keep(r, rule->name),
+                 keep(r, rule->ruleset),
+                 keep(r, rule->author),
+                 keep(r, rule->description ? rule->description : ""),
+                 keep(r, rule->techniques ? rule->techniques : ""),
+                 keep(r, rule->cve ? rule->cve : "")};
+  if (!n.id || !n.name || !n.ruleset || !n.author || !n.description ||
+      !n.techniques || !n.cve)
+    return NULL;
+  *rc = n;
+  c->n_rules++;
+  return rc;
+}
+
+static void count_cb(const sp_agg *a, void *u) {
+  (void)a;
+  (*(size_t *)u)++;
+}
+
+/* n with thousands separators; an estimate is rounded to three
+ * significant digits ("about 138,000"). */
+static const char *count_text(uint64_t n, bool estimate, char *buf,
+                              size_t cap) {
+  if (estimate) {
+    uint64_t unit = 1;
+    while (n / unit >= 1000)
+      unit *= 10;
+    n = (n + unit / 2) / unit * unit;
   }
-  sp_entity *ents = &r->entities[c->next_ent];
-  for (size_t i = 0; i < a->n_ent; i++) {
-    ents[i].field = a->ent_field[i];
-    ents[i].value = keep(r, a->ent_value[i]);
-    if (!ents[i].value)
-      c->err = SP_ENOMEM;
+  char tmp[32];
+  int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
+  size_t o = 0;
+  if (estimate)
+    o = (size_t)snprintf(buf, cap, "about ");
+  for (int i = 0; i < len && o + 2 < cap; i++) {
+    if (i && (len - i) % 3 == 0)
+      buf[o++] = ',';
+    buf[o++] = tmp[i];
   }
-  f->entities = ents;
-  f->n_entities = a->n_ent;
-  c->next_ent += a->n_ent;
-  sp_agg_ref merged[SP_MAX_EVIDENCE];
-  size_t n_refs = merge_refs(items, n, merged, &c->err);
-  sp_evidence_ref *refs = &r->refs[c->next_ref];
-  for (size_t i = 0; i < n_refs; i++) {
-    uint32_t id = merged[i].file_id;
-    refs[i].path = id < r->n_files ? r->files[id].pub.path : "";
-    refs[i].where = merged[i].where;
-    refs[i].kind = merged[i].kind;
-  }
-  f->evidence = refs;
-  f->n_evidence = n_refs;
-  c->next_ref += n_refs;
-  f->reason = why ? keep(r, why->reason) : "";
-  if (!f->reason)
-    c->err = SP_ENOMEM;
-  /* The identity's canonical string holds the normalised entities. */
-  sp_identity *ident = &items[0].ident;
-  f->id = keep(r, ident->id);
-  sp_entity *norm = &r->norm_entities[c->next_norm];
-  for (size_t i = 0; i < ident->n; i++)
-    sp_identity_entity(ident, i, &norm[i].field, &norm[i].value);
-  f->norm_entities = norm;
-  f->n_norm_entities = ident->n;
-  c->next_norm += ident->n;
-  if (!f->id || !adopt(r, ident->canon))
-    c->err = SP_ENOMEM;
-  ident->canon = NULL; /* owned by the result now */
+  buf[o] = 0;
+  return buf;
+}
+
+/* The reason of a flood finding: what it stands for, then the first hit's
+ * own reason. */
+static char *flood_reason(sp_result *r, const sp_agg *a,
+                          const sp_flood_info *fi) {
+  char buf[SP_MAX_REASON_LEN + 256], d[48], k[48];
+  count_text(fi->distinct, fi->estimated, d, sizeof d);
+  count_text(fi->keys, fi->estimated, k, sizeof k);
+  char over[32];
+  int n;
+  if (fi->scope == SP_FLOOD_SOURCE)
+    n = snprintf(buf, sizeof buf,
+                 "flood: %s distinct findings of this rule for %s %s are "
+                 "this one finding (more than %s)",
+                 d, a->n_ent ? a->ent_field[0] : "",
+                 a->n_ent ? a->ent_value[0] : "",
+                 count_text(SP_FSET_FLOOD, false, over, sizeof over));
+  else
+    n = snprintf(buf, sizeof buf,
+                 "flood: %s distinct findings of this rule from %s distinct "
+                 "%s are this one finding (more than %s)",
+                 d, k, fi->key_field ? fi->key_field : "keys",
+                 count_text(SP_FSET_RULE_FLOOD, false, over, sizeof over));
+  if (n > 0 && (size_t)n < sizeof buf)
+    n += snprintf(buf + n, sizeof buf - (size_t)n,
+                  "; its %u earliest references are kept", (unsigned)a->n_refs);
+  if (n > 0 && (size_t)n < sizeof buf && a->reason)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "; first: %s", a->reason);
+  size_t len = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+  return keep_n(r, buf, len);
 }
 
 /* The path of the file an aggregate's first evidence is in, or NULL. */
@@ -230,6 +202,118 @@ static const char *evidence_file(const sp_result *r, const sp_agg *a) {
   if (!a->n_refs || a->refs[0].file_id >= r->n_files)
     return NULL;
   return r->files[a->refs[0].file_id].pub.path;
+}
+
+/* A pointer into an identity's canonical string, moved to its copy. */
+static const char *rebase(const char *q, const sp_identity *id,
+                          const char *copy) {
+  if (q >= id->canon && q < id->canon + id->len)
+    return copy + (q - id->canon);
+  return q; /* a static field name */
+}
+
+static void fill_cb(const sp_agg *a, void *u) {
+  fill_ctx *c = u;
+  if (c->err)
+    return;
+  sp_result *r = c->res;
+  const rule_copy *rc = rule_strings(c, a->rule);
+  if (!rc) {
+    c->err = SP_ENOMEM;
+    return;
+  }
+  sp_finding *f = &r->findings[r->n_findings];
+  f->rule_id = rc->id;
+  f->rule_name = rc->name;
+  f->ruleset = rc->ruleset;
+  f->rule_author = rc->author;
+  f->rule_description = rc->description;
+  f->techniques = rc->techniques;
+  f->vulnerability = rc->cve;
+  f->level = a->rule->level;
+  f->first_ns = a->first;
+  f->last_ns = a->last;
+  f->count = a->count;
+  /* One block per finding: entities, references, entity values and the
+     reason. About the size of the aggregate the drain frees next, so the
+     allocator reuses that memory at once. f->entities owns the block. */
+  sp_flood_info fi;
+  bool flood = sp_agg_flood(a, &fi);
+  const char *values[SP_MAX_ENTITIES];
+  for (size_t i = 0; i < a->n_ent; i++)
+    values[i] = a->ent_value[i];
+  sp_identity ident;
+  sp_err ie = sp_identity_build(&ident, a->rule->id, a->ent_field, values,
+                                a->n_ent, evidence_file(r, a));
+  if (ie) {
+    c->err = ie;
+    return;
+  }
+  size_t bytes = a->n_ent * sizeof(sp_entity) + ident.n * sizeof(sp_entity) +
+                 a->n_refs * sizeof(sp_evidence_ref) +
+                 (a->reason && !flood ? strlen(a->reason) + 1 : 1) +
+                 ident.len + sizeof ident.id;
+  for (size_t i = 0; i < a->n_ent; i++)
+    bytes += strlen(a->ent_value[i]) + 1;
+  sp_entity *ents = malloc(bytes);
+  if (!ents) {
+    sp_identity_free(&ident);
+    c->err = SP_ENOMEM;
+    return;
+  }
+  r->n_findings++;
+  sp_entity *norm = ents + a->n_ent;
+  sp_evidence_ref *refs = (sp_evidence_ref *)(norm + ident.n);
+  char *p = (char *)(refs + a->n_refs);
+  /* The identity: its id, its canonical string, and the normalised
+     entities pointing into that copy. */
+  memcpy(p, ident.id, sizeof ident.id);
+  f->id = p;
+  p += sizeof ident.id;
+  memcpy(p, ident.canon, ident.len);
+  for (size_t i = 0; i < ident.n; i++) {
+    const char *nf, *nv;
+    sp_identity_entity(&ident, i, &nf, &nv);
+    norm[i].field = rebase(nf, &ident, p);
+    norm[i].value = rebase(nv, &ident, p);
+  }
+  f->norm_entities = norm;
+  f->n_norm_entities = ident.n;
+  p += ident.len;
+  sp_identity_free(&ident);
+  for (size_t i = 0; i < a->n_ent; i++) {
+    size_t len = strlen(a->ent_value[i]);
+    memcpy(p, a->ent_value[i], len + 1);
+    ents[i].field = a->ent_field[i];
+    ents[i].value = p;
+    p += len + 1;
+  }
+  f->entities = ents;
+  f->n_entities = a->n_ent;
+  for (size_t i = 0; i < a->n_refs; i++) {
+    uint32_t id = a->refs[i].file_id;
+    refs[i].path = id < r->n_files ? r->files[id].pub.path : "";
+    refs[i].where = a->refs[i].where;
+    refs[i].kind = a->refs[i].kind;
+    refs[i].ts = a->refs[i].ts;
+  }
+  f->evidence = refs;
+  f->n_evidence = a->n_refs;
+  if (flood) {
+    f->flood_scope = fi.scope == SP_FLOOD_SOURCE ? "source" : "rule";
+    f->flood_distinct = fi.distinct;
+    f->flood_keys = fi.keys;
+    f->flood_estimated = fi.estimated;
+    f->reason = flood_reason(r, a, &fi);
+    if (!f->reason)
+      c->err = SP_ENOMEM;
+  } else {
+    size_t len = a->reason ? strlen(a->reason) : 0;
+    if (len)
+      memcpy(p, a->reason, len);
+    p[len] = 0;
+    f->reason = p;
+  }
 }
 
 static int cmp_i64(int64_t a, int64_t b) { return a < b ? -1 : a > b; }
@@ -257,6 +341,117 @@ static int cmp_finding(const void *pa, const void *pb) {
                    (int64_t)b->evidence[0].where);
   }
   return 0;
+}
+
+/* ---- one finding per id ------------------------------------------------ */
+
+static int cmp_ref_time(const sp_evidence_ref *a, const sp_evidence_ref *b) {
+  int c = cmp_i64(a->ts, b->ts);
+  if (c)
+    return c;
+  if ((c = strcmp(a->path, b->path))) /* file ids follow sorted paths */
+    return c;
+  return cmp_i64((int64_t)a->where, (int64_t)b->where);
+}
+
+static int cmp_ref_q(const void *a, const void *b) {
+  return cmp_ref_time(a, b);
+}
+
+/* Among findings that share an id, the representative (whose entity values
+ * as written are shown) is the one with the earliest evidence, then by
+ * content: never by the order of the set. */
+static int cmp_by_id(const void *pa, const void *pb) {
+  const sp_finding *a = pa, *b = pb;
+  int c = strcmp(a->id, b->id);
+  if (c)
+    return c;
+  if (a->n_evidence && b->n_evidence &&
+      (c = cmp_ref_time(&a->evidence[0], &b->evidence[0])))
+    return c;
+  if (a->n_evidence != b->n_evidence && (!a->n_evidence || !b->n_evidence))
+    return a->n_evidence ? -1 : 1;
+  size_t n = a->n_entities < b->n_entities ? a->n_entities : b->n_entities;
+  for (size_t i = 0; i < n; i++) {
+    if ((c = strcmp(a->entities[i].field, b->entities[i].field)))
+      return c;
+    if ((c = strcmp(a->entities[i].value, b->entities[i].value)))
+      return c;
+  }
+  if (a->n_entities != b->n_entities)
+    return a->n_entities < b->n_entities ? -1 : 1;
+  return strcmp(a->reason, b->reason);
+}
+
+/* Fold findings[g..e) (one id, sorted) into findings[g]. */
+static sp_err fold_group(sp_result *r, size_t g, size_t e) {
+  sp_finding *f = &r->findings[g];
+  size_t total = 0;
+  for (size_t i = g; i < e; i++)
+    total += r->findings[i].n_evidence;
+  sp_evidence_ref *all = malloc((total ? total : 1) * sizeof *all);
+  if (!all)
+    return SP_ENOMEM;
+  size_t k = 0;
+  for (size_t i = g; i < e; i++) {
+    const sp_finding *m = &r->findings[i];
+    memcpy(all + k, m->evidence, m->n_evidence * sizeof *all);
+    k += m->n_evidence;
+    if (i == g)
+      continue;
+    f->count += m->count;
+    if (m->first_ns != SP_TIME_NONE &&
+        (f->first_ns == SP_TIME_NONE || m->first_ns < f->first_ns))
+      f->first_ns = m->first_ns;
+    if (m->last_ns != SP_TIME_NONE &&
+        (f->last_ns == SP_TIME_NONE || m->last_ns > f->last_ns))
+      f->last_ns = m->last_ns;
+  }
+  qsort(all, k, sizeof *all, cmp_ref_q);
+  /* The earliest SP_MAX_EVIDENCE, each once, into the arena. */
+  sp_evidence_ref *kept = (sp_evidence_ref *)keep_aligned(
+      r, SP_MAX_EVIDENCE * sizeof *kept);
+  if (!kept) {
+    free(all);
+    return SP_ENOMEM;
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < k && m < SP_MAX_EVIDENCE; i++)
+    if (m == 0 || cmp_ref_time(&kept[m - 1], &all[i]) != 0)
+      kept[m++] = all[i];
+  free(all);
+  f->evidence = kept;
+  f->n_evidence = m;
+  for (size_t i = g + 1; i < e; i++) {
+    free((void *)r->findings[i].entities);
+    r->findings[i].entities = NULL;
+  }
+  return SP_OK;
+}
+
+static sp_err fold_same_ids(sp_result *r) {
+  qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_by_id);
+  size_t out = 0;
+  for (size_t g = 0; g < r->n_findings;) {
+    size_t e = g + 1;
+    while (e < r->n_findings &&
+           strcmp(r->findings[e].id, r->findings[g].id) == 0)
+      e++;
+    if (e - g > 1) {
+      sp_err err = fold_group(r, g, e);
+      if (err) {
+        /* keep the rest owned, so destroy frees every block */
+        memmove(&r->findings[out], &r->findings[g],
+                (r->n_findings - g) * sizeof *r->findings);
+        r->n_findings = out + (r->n_findings - g);
+        return err;
+      }
+    }
+    r->findings[out++] = r->findings[g];
+    g = e;
+  }
+  r->n_findings = out;
+  return SP_OK;
 }
 
 static sp_err build_sources(sp_result *r) {
@@ -289,57 +484,47 @@ static sp_err build_sources(sp_result *r) {
   return SP_OK;
 }
 
-/* Build the public findings. Each aggregate gets its identity (rule id and
- * normalised entities); aggregates whose entity values differ only in
- * spelling ("1.2.3.4" and "[::ffff:1.2.3.4]:443") share one and become one
- * finding, so a finding id is unique within a result. */
-sp_err sp_result_finalize(sp_result *r, const sp_fset *set) {
-  collect_ctx cc = {0};
-  sp_fset_foreach(set, count_cb, &cc);
-  size_t n_aggs = cc.n, n_ent = cc.n_ent, n_refs = cc.n_refs;
-  r->findings = calloc(n_aggs + 1, sizeof *r->findings);
-  r->entities = calloc(n_ent + 1, sizeof *r->entities);
-  r->refs = calloc(n_refs + 1, sizeof *r->refs);
-  cc = (collect_ctx){.items = calloc(n_aggs + 1, sizeof *cc.items)};
-  if (!r->findings || !r->entities || !r->refs || !cc.items) {
-    free(cc.items);
+static int cmp_limit(const void *a, const void *b) {
+  return strcmp(((const sp_limit *)a)->name, ((const sp_limit *)b)->name);
+}
+
+/* The set's limit counters plus its own overflow, copied and sorted. */
+static sp_err build_limits(sp_result *r, const sp_fset *set) {
+  sp_limits all = *sp_fset_limits_const(set);
+  sp_limits_add(&all, LIM_OVERFLOW, LIM_OVERFLOW_DETAIL, sp_fset_dropped(set));
+  r->limits = calloc(all.n + 1, sizeof *r->limits);
+  if (!r->limits)
     return SP_ENOMEM;
+  for (size_t i = 0; i < all.n; i++) {
+    sp_limit *l = &r->limits[r->n_limits++];
+    l->name = keep(r, all.v[i].name);
+    l->detail = keep(r, all.v[i].detail);
+    l->count = all.v[i].count;
+    if (!l->name || !l->detail)
+      return SP_ENOMEM;
   }
-  sp_fset_foreach(set, collect_cb, &cc);
-  sp_err err = SP_OK;
-  size_t n_norm = 0;
-  for (size_t i = 0; i < n_aggs && !err; i++) {
-    const sp_agg *a = cc.items[i].a;
-    const char *values[SP_MAX_ENTITIES];
-    for (size_t k = 0; k < a->n_ent; k++)
-      values[k] = a->ent_value[k];
-    err = sp_identity_build(&cc.items[i].ident, a->rule->id, a->ent_field,
-                            values, a->n_ent, evidence_file(r, a));
-    n_norm += cc.items[i].ident.n;
-  }
-  if (!err) {
-    r->norm_entities = calloc(n_norm + 1, sizeof *r->norm_entities);
-    if (!r->norm_entities)
-      err = SP_ENOMEM;
-  }
-  if (!err) {
-    qsort(cc.items, n_aggs, sizeof *cc.items, cmp_item);
-    fill_ctx c = {.res = r};
-    for (size_t g = 0; g < n_aggs;) {
-      size_t e = g + 1;
-      while (e < n_aggs &&
-             cmp_canon(&cc.items[g].ident, &cc.items[e].ident) == 0)
-        e++;
-      fill_group(&c, &cc.items[g], e - g);
-      g = e;
-    }
-    err = c.err;
-  }
-  for (size_t i = 0; i < n_aggs; i++)
-    sp_identity_free(&cc.items[i].ident);
-  free(cc.items);
-  if (err)
-    return err;
+  qsort(r->limits, r->n_limits, sizeof *r->limits, cmp_limit);
+  return SP_OK;
+}
+
+sp_err sp_result_finalize(sp_result *r, sp_fset *set) {
+  r->findings_dropped = sp_fset_dropped(set);
+  sp_err e = build_limits(r, set);
+  if (e)
+    return e;
+  size_t n = 0;
+  sp_fset_foreach(set, count_cb, &n);
+  r->findings = calloc(n + 1, sizeof *r->findings);
+  if (!r->findings)
+    return SP_ENOMEM;
+  fill_ctx c = {.res = r};
+  sp_fset_drain(set, fill_cb, &c);
+  free(c.rules);
+  if (c.err)
+    return c.err;
+  e = fold_same_ids(r);
+  if (e)
+    return e;
   qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
   return build_sources(r);
 }
@@ -357,14 +542,15 @@ void sp_result_destroy(sp_result *r) {
       free(f->samples_buf[k]);
   }
   free(r->files);
-  for (size_t i = 0; i < r->n_strings; i++)
-    free(r->strings[i]);
-  free(r->strings);
+  for (size_t i = 0; i < r->n_findings; i++)
+    free((void *)r->findings[i].entities);
+  for (struct sp_chunk *c = r->chunks, *nx; c; c = nx) {
+    nx = c->next;
+    free(c);
+  }
   free(r->findings);
-  free(r->entities);
-  free(r->norm_entities);
-  free(r->refs);
   free(r->sources);
+  free(r->limits);
   free(r);
 }
 
@@ -385,3 +571,7 @@ const sp_source_cov *sp_result_source(const sp_result *r, size_t i) {
   return r && i < r->n_sources ? &r->sources[i] : NULL;
 }
 uint64_t sp_result_problems(const sp_result *r) { return r ? r->problems : 0; }
+size_t sp_result_limit_count(const sp_result *r) { return r ? r->n_limits : 0; }
+const sp_limit *sp_result_limit(const sp_result *r, size_t i) {
+  return r && i < r->n_limits ? &r->limits[i] : NULL;
+}

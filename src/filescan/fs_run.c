@@ -78,7 +78,8 @@ static void run(sp_filescan_worker *w, uint32_t file_id, const char *path,
     append(res->error, sizeof res->error, "out of memory");
     goto done;
   }
-  sp_dctx dctx = {inputs, 1, names, 1};
+  sp_dctx dctx = {
+      .inputs = inputs, .n_inputs = 1, .names = names, .workers = 1};
   c.det = sp_det_webshell_file.create(&dctx);
   if (!c.det) {
     append(res->error, sizeof res->error, "out of memory");

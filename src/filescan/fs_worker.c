@@ -53,6 +53,7 @@ struct sp_filescan_worker {
   int f_rule, f_strings;
   /* the file being read */
   sp_rctx *rc;
+  bool flooded; /* yara.match_flood counted for this file */
   char err[256]; /* "; "-separated reasons the file was not read whole */
 };
 
@@ -334,6 +335,18 @@ static void on_rule_match(sp_filescan_worker *w, YR_SCAN_CONTEXT *context,
     add_string(w, key, early, early_off);
 }
 
+/* libyara's match limit was reached on this file: a limit, counted once
+ * per file (the note says which string). */
+static void match_flood(sp_filescan_worker *w) {
+  if (w->flooded)
+    return;
+  w->flooded = true;
+  sp_rctx_limit(w->rc, "yara.match_flood",
+                "files whose YARA scan hit libyara's match limit (matches "
+                "beyond it are not seen; a stopped scan may miss rules)",
+                1);
+}
+
 static int yara_callback(YR_SCAN_CONTEXT *context, int message,
                          void *message_data, void *user) {
   sp_filescan_worker *w = user;
@@ -343,6 +356,7 @@ static int yara_callback(YR_SCAN_CONTEXT *context, int message,
     const YR_STRING *s = message_data;
     limit_note(w, "YARA: too many matches for string %s",
                s && s->identifier ? s->identifier : "?");
+    match_flood(w);
   }
   return CALLBACK_CONTINUE;
 }
@@ -380,6 +394,7 @@ static void run_yara(sp_filescan_worker *w, sp_str path, const uint8_t *data,
     break;
   case ERROR_TOO_MANY_MATCHES:
     limit_note(w, "YARA: too many matches, scan stopped");
+    match_flood(w);
     break;
   case ERROR_INSUFFICIENT_MEMORY:
     fail(w, "YARA: out of memory");
@@ -506,6 +521,7 @@ static bool read_all(sp_filescan_worker *w, sp_source *src, bool hashing,
 int sp_filescan_read(sp_filescan_worker *w, sp_rctx *rc, sp_source *src) {
   const size_t lim = SP_FILESCAN_MAX_YARA_BYTES;
   w->rc = rc;
+  w->flooded = false;
   w->err[0] = 0;
   bind_fields(w, rc);
   bool hashing = true;
@@ -559,13 +575,18 @@ int sp_filescan_read(sp_filescan_worker *w, sp_rctx *rc, sp_source *src) {
   }
   bool stock = stock_status(w, path, sha256);
   if (!stock && read_ok && buffered && w->fs->n_yrules > 0) {
-    if (total > lim)
+    if (total > lim) {
+      sp_rctx_limit(rc, "yara.size_cut",
+                    "files larger than the YARA limit of 64 MiB whose tail "
+                    "was not YARA-scanned (the hashes cover them whole)",
+                    1);
       limit_note(w,
                  "%llu bytes: larger than the YARA limit of %u MiB, only the "
                  "first %u MiB scanned; %llu bytes after them were not "
                  "YARA-scanned (the hashes cover the whole file)",
                  (unsigned long long)total, (unsigned)(lim >> 20),
                  (unsigned)(lim >> 20), (unsigned long long)(total - lim));
+    }
     run_yara(w, path, w->buf, len);
   }
   sp_rctx_emit(rc);

@@ -10,17 +10,41 @@
  * path takes no lock. Ordering of kept evidence is by (time, file id, line),
  * and file ids follow sorted paths, so results do not depend on scheduling.
  *
- * Limits: at most SP_FSET_MAX_FINDINGS distinct findings per set. When a set
- * would overflow it keeps the findings of lowest rank (level first, then a
- * hash of the key) and counts the hits of the others in `dropped`. The rank
- * depends only on the finding, never on arrival order, so the kept set is
- * the same for any -j. SP_MAX_EVIDENCE references per finding,
- * SP_MAX_ENTITY_LEN bytes per entity value (longer values are cut).
+ * Floods, in two steps; both depend only on the hits, so any -j and any
+ * order give the same findings:
+ *  - source flood: findings of one rule that share a flood key (their
+ *    source.ip, or their first entity when they have no source address)
+ *    form a group; past SP_FSET_FLOOD distinct findings the group becomes
+ *    one finding keyed by the flood key alone (a scanner that tries every
+ *    URL from one address is one finding, not 98,000);
+ *  - rule flood: past SP_FSET_RULE_FLOOD units (below) in one rule, all of
+ *    its findings become one finding without entities (a flood from a pool
+ *    of 100,000 addresses is one finding).
+ * A flood finding keeps the exact count, first and last time and the
+ * earliest references, and says how many distinct findings (and, for a rule
+ * flood, distinct flood keys) it stands for: exact up to
+ * SP_FSET_FLOOD_SAMPLE, then estimated from a hash sample.
+ *
+ * Limits: at most SP_FSET_MAX_FINDINGS units per set, where a finding is one
+ * unit, a source flood SP_FSET_FLOOD + 1 and a rule flood
+ * SP_FSET_RULE_FLOOD + 1: what they held before they became one, a measure
+ * that only grows with the input, which keeps the choice below independent
+ * of order. When a set would overflow it keeps the rules of lowest rank
+ * (level first, then a hash of the rule id) and counts the hits of the
+ * others in `dropped` (reported as the limit "findings.overflow"). The rank
+ * depends only on the rule, never on arrival order, so the kept set is the
+ * same for any -j. SP_MAX_EVIDENCE references per finding (the earliest:
+ * aggregation, not a loss: the count stays exact), SP_MAX_ENTITY_LEN bytes
+ * per entity value (longer values are cut and counted as the limit
+ * "findings.entity_cut"), SP_MAX_REASON_LEN bytes per reason (it only
+ * describes the first evidence, which the references point at).
+ * Budgets reached by anyone travel with the set: sp_fset_limits().
  */
 #ifndef SP_FINDINGS_FINDINGS_H
 #define SP_FINDINGS_FINDINGS_H
 
 #include "core/str.h"
+#include "findings/limits.h"
 #include "spoor/spoor.h"
 
 #define SP_MAX_ENTITIES 6
@@ -28,6 +52,9 @@
 #define SP_MAX_ENTITY_LEN 1024
 #define SP_MAX_REASON_LEN 512
 #define SP_FSET_MAX_FINDINGS 100000
+#define SP_FSET_FLOOD 256         /* distinct findings per flood key */
+#define SP_FSET_RULE_FLOOD 10000  /* units per rule */
+#define SP_FSET_FLOOD_SAMPLE 4096 /* key hashes a flood counts exactly */
 
 typedef struct sp_rule {
   const char *id;
@@ -51,6 +78,7 @@ typedef struct sp_hit {
   sp_str ent_value[SP_MAX_ENTITIES];
   sp_str reason;
   uint64_t weight; /* hits this one stands for (1 by default) */
+  bool cut;        /* an entity value was cut at SP_MAX_ENTITY_LEN */
 } sp_hit;
 
 /* Start a hit for an event-like reference. */
@@ -65,17 +93,27 @@ sp_err sp_fset_create(sp_fset **out);
 void sp_fset_destroy(sp_fset *set);
 /* Record a hit. Copies what it keeps. Errors are sticky (sp_fset_error). */
 void sp_fset_add(sp_fset *set, const sp_hit *hit);
-/* Move everything from src into dst; src is left empty. */
+/* Move everything from src into dst, limits included; src is left empty.
+ * Returns dst's sticky error (src's error, if any, becomes dst's). */
 sp_err sp_fset_merge(sp_fset *dst, sp_fset *src);
 sp_err sp_fset_error(const sp_fset *set);
+/* Make err sticky: how detectors report an allocation failure from
+ * on_event or on_end, which return nothing. */
+void sp_fset_fail(sp_fset *set, sp_err err);
+/* Hits of findings ranked out of the set (the limit "findings.overflow"). */
 uint64_t sp_fset_dropped(const sp_fset *set);
+/* Findings in the set (a flood finding is one). */
 size_t sp_fset_count(const sp_fset *set);
+/* The limit counters that travel with this set; anyone that writes to the
+ * set may add to them. */
+sp_limits *sp_fset_limits(sp_fset *set);
+const sp_limits *sp_fset_limits_const(const sp_fset *set);
 
 /* One aggregated finding, as the set keeps it. */
 typedef struct sp_agg_ref {
   int64_t ts;
-  uint32_t file_id;
   uint64_t where;
+  uint32_t file_id;
   sp_ref_kind kind;
 } sp_agg_ref;
 
@@ -84,14 +122,38 @@ typedef struct sp_agg {
   uint64_t hash; /* of the key: rule and entities */
   int64_t first, last;
   uint64_t count;
-  size_t n_ent;
-  const char *ent_field[SP_MAX_ENTITIES];
-  char *ent_value[SP_MAX_ENTITIES];
-  size_t n_refs;
-  sp_agg_ref refs[SP_MAX_EVIDENCE];
-  char *reason;
-  sp_agg_ref reason_ref; /* the reference the reason came from */
+  const char **ent_field; /* n_ent static ECS names */
+  char **ent_value;       /* n_ent NUL-terminated values, owned by the agg */
+  char *reason;           /* or NULL */
+  sp_agg_ref reason_ref;  /* the reference the reason came from */
+  sp_agg_ref *refs;       /* earliest first */
+  uint8_t n_ent, n_refs;
+  /* Private to findings.c. */
+  uint8_t cap_refs;
+  uint8_t flood; /* 0, or SP_FLOOD_SOURCE / SP_FLOOD_RULE */
+  bool reason_heap;
+  uint16_t reason_room; /* bytes for the reason inside the agg */
+  union {
+    struct sp_agg *next;   /* findings: the next in the group */
+    struct sp_flood *keys; /* floods: what they stand for */
+  } u;
+  sp_agg_ref ref0; /* the first reference, before refs needs the heap */
 } sp_agg;
+
+enum { SP_FLOOD_SOURCE = 1, SP_FLOOD_RULE = 2 };
+
+/* What a flood finding stands for. */
+typedef struct sp_flood_info {
+  int scope;             /* SP_FLOOD_SOURCE or SP_FLOOD_RULE */
+  uint64_t distinct;     /* distinct findings aggregated */
+  bool estimated;        /* distinct (or keys) estimated from a hash sample */
+  uint64_t keys;         /* rule floods: distinct flood key values */
+  const char *key_field; /* rule floods: the flood key ("source.ip"), or
+                            NULL */
+} sp_flood_info;
+
+/* True for a flood finding (see above), with what it stands for. */
+bool sp_agg_flood(const sp_agg *a, sp_flood_info *out);
 
 /* The total order of evidence references: (ts, file id, where). Everything
  * that keeps "earliest" or "latest" references uses it, so results do not
@@ -101,5 +163,10 @@ int sp_agg_ref_cmp(const sp_agg_ref *a, const sp_agg_ref *b);
 /* Visit every aggregate (order unspecified). */
 void sp_fset_foreach(const sp_fset *set, void (*fn)(const sp_agg *, void *),
                      void *user);
+/* Visit every aggregate, freeing each after its visit: the set is left
+ * empty (its limits and dropped count stay). Lets a consumer copy findings
+ * out without holding both copies at once. */
+void sp_fset_drain(sp_fset *set, void (*fn)(const sp_agg *, void *),
+                   void *user);
 
 #endif

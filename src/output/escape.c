@@ -84,8 +84,13 @@ void sp_json_str(FILE *out, const char *str, size_t n) {
       }
       i++;
     } else if (c < 0x80) {
-      fputc((int)c, out);
-      i++;
+      /* A run of bytes that need no escaping goes out in one call. */
+      size_t j = i + 1;
+      while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' &&
+             s[j] != '\\')
+        j++;
+      fwrite(s + i, 1, j - i, out);
+      i = j;
     } else {
       size_t l = sp_utf8_len(s + i, n - i);
       if (l == 0) {
@@ -119,8 +124,13 @@ void sp_csv_cell(FILE *out, const char *str, size_t n) {
       fputc(' ', out);
       i++;
     } else if (c < 0x80) {
-      fputc((int)c, out);
-      i++;
+      /* A run of bytes that need no escaping goes out in one call. */
+      size_t j = i + 1;
+      while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' &&
+             s[j] != '\\')
+        j++;
+      fwrite(s + i, 1, j - i, out);
+      i = j;
     } else {
       size_t l = sp_utf8_len(s + i, n - i);
       if (l == 0 || deceptive(code_point(s + i, l))) {

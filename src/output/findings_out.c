@@ -265,6 +265,17 @@ static void write_jsonl(FILE *out, const sp_finding *f) {
   put_str(&ps, "spoor.level", sp_level_name(f->level));
   put_str(&ps, "spoor.reason", f->reason);
   put_raw(&ps, "spoor.evidence", V_EVIDENCE, NULL);
+  if (f->flood_scope) {
+    put_str(&ps, "spoor.flood.scope", f->flood_scope);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)f->flood_distinct);
+    put_raw(&ps, "spoor.flood.distinct", V_RAW, num);
+    if (f->flood_keys) {
+      snprintf(num, sizeof num, "%llu", (unsigned long long)f->flood_keys);
+      put_raw(&ps, "spoor.flood.keys", V_RAW, num);
+    }
+    put_raw(&ps, "spoor.flood.estimated", V_RAW,
+            f->flood_estimated ? "true" : "false");
+  }
   write_nested(out, &ps, f);
 }
 
@@ -406,6 +417,15 @@ sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
     fputs(",\"last\":", out);
     json_time(out, s->last_ns);
     fputc('}', out);
+  }
+  fputs("],\"limits\":[", out);
+  for (size_t i = 0; i < r->n_limits; i++) {
+    const sp_limit *l = &r->limits[i];
+    fputs(i ? ",{\"name\":" : "{\"name\":", out);
+    sp_json_str(out, l->name, strlen(l->name));
+    fputs(",\"detail\":", out);
+    sp_json_str(out, l->detail, strlen(l->detail));
+    fprintf(out, ",\"count\":%llu}", (unsigned long long)l->count);
   }
   fputs("],\"files\":[", out);
   for (size_t i = 0; i < r->n_files; i++) {

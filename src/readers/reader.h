@@ -68,6 +68,11 @@ struct sp_rctx {
   /* A deliberate, non-damage note on the file (leading NUL bytes skipped,
    * the text encoding, data after a gzip stream); may be NULL. */
   void (*on_note)(void *user, const char *note);
+  /* A budget that dropped or cut something (name as in findings/limits.h,
+   * e.g. "yara.match_flood"): counted run-wide, shown, and failing --strict.
+   * May be NULL. */
+  void (*on_limit)(void *user, const char *name, const char *detail,
+                   uint64_t n);
   void *user;
   sp_names *names;     /* the engine's interned names; NULL in bare tests */
   sp_event ev;         /* the reusable event */
@@ -137,6 +142,12 @@ static inline void sp_rctx_malformed(sp_rctx *rc, uint64_t where,
 static inline void sp_rctx_note(sp_rctx *rc, const char *note) {
   if (rc->on_note)
     rc->on_note(rc->user, note);
+}
+
+static inline void sp_rctx_limit(sp_rctx *rc, const char *name,
+                                 const char *detail, uint64_t n) {
+  if (rc->on_limit)
+    rc->on_limit(rc->user, name, detail, n);
 }
 
 /* Copy s into scratch with '+' turned into ' '; returns s unchanged if it has

@@ -215,5 +215,45 @@ printf '#Fields: date time c-ip cs-method cs-uri-stem cs(User-Agent) sc-status\r
 "$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"
 check "csv formula cell neutralized" grep -q "\"'=HYPERLINK" "$T/evil.csv"
 
+# Budgets: eleven rules with 9,500 distinct findings each overflow the
+# finding set (100,000). The summary names the limit, coverage.json counts
+# it, --strict fails on it.
+mkdir -p "$T/over"
+awk 'BEGIN {
+  printf "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status\r\n";
+  for (i = 0; i < 9500; i++) {
+    ip = sprintf("10.%d.%d.%d", int(i / 65536), int(i / 256) % 256, i % 256);
+    t = "2021-03-03 01:00:00 10.0.0.5";
+    printf "%s GET /aspnet_client/s.aspx - 443 - %s x 200\r\n", t, ip;
+    printf "%s GET /aspnet_client/p.aspx - 443 - %s x 404\r\n", t, ip;
+    printf "%s POST /ecp/y.js - 443 - %s x 241\r\n", t, ip;
+    printf "%s GET /ecp/default.flt - 443 EXCH01$ %s x 200\r\n", t, ip;
+    printf "%s POST /ecp/DDI/DDIService.svc/SetObject schema=OABVirtualDirectory 443 - %s x 200\r\n", t, ip;
+  } }' > "$T/over/u_ex.log"
+awk 'BEGIN {
+  printf "#Software: Microsoft Exchange Server\r\n#Log-type: HttpProxy Logs\r\n";
+  printf "#Fields: DateTime,Protocol,UrlStem,AnchorMailbox,BackEndCookie,ClientIpAddress,ServerHostName,HttpStatus\r\n";
+  for (i = 0; i < 9500; i++) {
+    ip = sprintf("10.%d.%d.%d", int(i / 65536), int(i / 256) % 256, i % 256);
+    t = "2021-03-03T01:00:00.000Z,Ecp,/ecp/y.js";
+    printf "%s,ServerInfo~a]@x:444/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory#,,%s,EXCH01,200\r\n", t, ip;
+    printf "%s,,Server~a]@x:444/ecp/default.flt~1,%s,EXCH01,500\r\n", t, ip;
+    printf "%s,ServerInfo~a]@x:444/autodiscover/autodiscover.xml?#,,%s,EXCH01,500\r\n", t, ip;
+    printf "%s,ServerInfo~localhost/ecp/default.flt?#,,%s,EXCH01,500\r\n", t, ip;
+  } }' > "$T/over/HttpProxy.LOG"
+"$SPOOR" hunt -j2 -f jsonl -o "$T/overcase" "$T/over" > "$T/over.jsonl" 2> "$T/over.err"; rc=$?
+check "overflow run exits 0" test $rc -eq 0
+check "summary counts the limit" grep -q "0 problems, 1 limit reached" "$T/over.err"
+check "summary names the limit" grep -q "limit: findings.overflow 9,500 hits" "$T/over.err"
+check "coverage.json counts the limit" grep -q \
+  '"limits":\[{"name":"findings.overflow","detail":"[^"]*","count":9500}\]' \
+  "$T/overcase/coverage.json"
+check "coverage.json keeps findings_dropped" grep -q '"findings_dropped":9500' \
+  "$T/overcase/coverage.json"
+"$SPOOR" hunt -q -j2 --strict -f jsonl "$T/over" > /dev/null; rc=$?
+check "--strict exits 3 on a limit" test $rc -eq 3
+check "limits are the same at -j1" bash -c \
+  "'$SPOOR' hunt -q -j1 -f jsonl '$T/over' | cmp -s - '$T/over.jsonl'"
+
 echo "$fails failure(s)"
 test $fails -eq 0

@@ -255,11 +255,16 @@ static void test_fset_aggregation(void **state) {
 typedef struct keys {
   char **v;
   size_t n;
+  uint64_t hits;
 } keys;
 
 static void collect_keys(const sp_agg *a, void *u) {
   keys *k = u;
-  k->v[k->n++] = a->ent_value[0];
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s|%s", a->rule->id,
+           a->n_ent ? a->ent_value[0] : "");
+  k->v[k->n++] = strdup(buf);
+  k->hits += a->count;
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -275,61 +280,238 @@ static void add_key(sp_fset *s, const sp_rule *r, int i) {
   sp_fset_add(s, &h);
 }
 
+static keys keys_of(const sp_fset *s) {
+  keys k = {calloc(sp_fset_count(s) + 1, sizeof(char *)), 0, 0};
+  sp_fset_foreach(s, collect_keys, &k);
+  qsort(k.v, k.n, sizeof *k.v, cmp_str);
+  return k;
+}
+
+static void keys_free(keys *k) {
+  for (size_t i = 0; i < k->n; i++)
+    free(k->v[i]);
+  free(k->v);
+}
+
 /* Overflowing a finding set keeps the same findings whatever the order of
- * arrival or merging, and keeps the most severe ones. */
+ * arrival or merging: whole rules, the most severe first. */
 static void test_fset_overflow(void **state) {
   (void)state;
-  static const sp_rule low = {"t.low", "n", "rs", "a",
-                              "d",     "",  "",   SP_LEVEL_LOW};
-  static const sp_rule crit = {"t.crit", "n", "rs", "a",
-                               "d",      "",  "",   SP_LEVEL_CRITICAL};
-  enum { N = SP_FSET_MAX_FINDINGS + 20000 };
+  enum { RULES = 24, PER = 6000 }; /* 144,000 findings, none a flood */
+  static char ids[RULES][16];
+  static sp_rule rules[RULES];
+  for (int r = 0; r < RULES; r++) {
+    snprintf(ids[r], sizeof ids[r], "t.r%02d", r);
+    rules[r] = (sp_rule){
+        ids[r],
+        "n",
+        "rs",
+        "a",
+        "d",
+        "",
+        "",
+        r < 2 ? SP_LEVEL_CRITICAL : r % 2 ? SP_LEVEL_LOW : SP_LEVEL_MEDIUM};
+  }
   sp_fset *up, *down, *even, *odd;
   assert_int_equal(sp_fset_create(&up), SP_OK);
   assert_int_equal(sp_fset_create(&down), SP_OK);
   assert_int_equal(sp_fset_create(&even), SP_OK);
   assert_int_equal(sp_fset_create(&odd), SP_OK);
-  for (int i = 0; i < N; i++) {
-    add_key(up, &low, i);
-    add_key(down, &low, N - 1 - i);
-    add_key(i % 2 ? odd : even, &low, i);
-  }
-  for (int i = 0; i < 10; i++) {
-    add_key(up, &crit, -i);
-    add_key(down, &crit, -i);
-    add_key(even, &crit, -i);
-  }
+  for (int r = 0; r < RULES; r++)
+    for (int i = 0; i < PER; i++) {
+      add_key(up, &rules[r], i);
+      add_key(down, &rules[RULES - 1 - r], PER - 1 - i);
+      add_key(i % 2 ? odd : even, &rules[(r * 7) % RULES], i);
+    }
   assert_int_equal(sp_fset_merge(odd, even), SP_OK);
-  keys k[3];
   sp_fset *sets[3] = {up, down, odd};
+  keys k[3];
   for (int j = 0; j < 3; j++) {
     assert_true(sp_fset_count(sets[j]) <= SP_FSET_MAX_FINDINGS);
-    assert_true(sp_fset_count(sets[j]) > SP_FSET_MAX_FINDINGS / 4);
-    k[j].v = calloc(sp_fset_count(sets[j]), sizeof *k[j].v);
-    k[j].n = 0;
-    sp_fset_foreach(sets[j], collect_keys, &k[j]);
-    qsort(k[j].v, k[j].n, sizeof *k[j].v, cmp_str);
+    assert_true(sp_fset_count(sets[j]) >= SP_FSET_MAX_FINDINGS / 2);
+    k[j] = keys_of(sets[j]);
   }
-  seen s = {0};
-  sp_fset_foreach(up, collect, &s); /* fills at most 32 */
   for (int j = 1; j < 3; j++) {
     assert_int_equal(k[j].n, k[0].n);
     for (size_t i = 0; i < k[0].n; i++)
       assert_string_equal(k[j].v[i], k[0].v[i]);
     assert_int_equal(sp_fset_dropped(sets[j]), sp_fset_dropped(up));
   }
-  assert_int_equal(sp_fset_dropped(up) + k[0].n, N + 10);
-  /* Every critical finding survived. */
+  /* Every hit is kept or counted as dropped; whole rules go. */
+  assert_true(sp_fset_dropped(up) > 0);
+  assert_int_equal(sp_fset_dropped(up) + k[0].hits, (uint64_t)RULES * PER);
+  assert_int_equal(sp_fset_dropped(up) % PER, 0);
+  /* Both critical rules survived. */
   size_t crits = 0;
   for (size_t i = 0; i < k[0].n; i++)
-    crits += strcmp(k[0].v[i], "k0") == 0 || k[0].v[i][1] == '-';
-  assert_true(crits >= 10);
-  for (int j = 0; j < 3; j++)
-    free(k[j].v);
-  sp_fset_destroy(up);
-  sp_fset_destroy(down);
+    crits += strncmp(k[0].v[i], "t.r00|", 6) == 0 ||
+             strncmp(k[0].v[i], "t.r01|", 6) == 0;
+  assert_int_equal(crits, 2 * PER);
+  for (int j = 0; j < 3; j++) {
+    keys_free(&k[j]);
+    sp_fset_destroy(sets[j]);
+  }
   sp_fset_destroy(even);
-  sp_fset_destroy(odd);
+}
+
+typedef struct flood_seen {
+  size_t floods, findings;
+  sp_flood_info fi[3]; /* by scope */
+  uint64_t count[3];
+  size_t n_refs[3];
+  int64_t first[3];
+  char value[3][64];
+} flood_seen;
+
+static void collect_flood(const sp_agg *a, void *u) {
+  flood_seen *f = u;
+  f->findings++;
+  sp_flood_info fi;
+  if (!sp_agg_flood(a, &fi))
+    return;
+  f->floods++;
+  f->fi[fi.scope] = fi;
+  f->count[fi.scope] = a->count;
+  f->n_refs[fi.scope] = a->n_refs;
+  f->first[fi.scope] = a->first;
+  snprintf(f->value[fi.scope], sizeof f->value[0], "%s",
+           a->n_ent ? a->ent_value[0] : "");
+}
+
+static void hit_path(sp_fset *s, const sp_rule *r, const char *ip, int path,
+                     int64_t ts) {
+  char p[32];
+  snprintf(p, sizeof p, "/aspnet_client/%d.aspx", path);
+  sp_hit h;
+  sp_hit_init(&h, r, ts, 0, (uint64_t)ts, SP_REF_LINE);
+  sp_hit_entity(&h, "source.ip", sp_str_make(ip, strlen(ip)));
+  sp_hit_entity(&h, "url.path", sp_str_make(p, strlen(p)));
+  h.reason = sp_str_make(p, strlen(p));
+  sp_fset_add(s, &h);
+}
+
+/* A source with more than SP_FSET_FLOOD distinct findings of a rule becomes
+ * one finding, also when no single worker saw that many; a rule with more
+ * than SP_FSET_RULE_FLOOD becomes one. */
+static void test_fset_floods(void **state) {
+  (void)state;
+  static const sp_rule r = {"t.access", "n", "rs", "a",
+                            "d",        "",  "",   SP_LEVEL_HIGH};
+  static const sp_rule wide = {"t.wide", "n", "rs", "a",
+                               "d",      "",  "",   SP_LEVEL_HIGH};
+  sp_fset *one, *a, *b;
+  assert_int_equal(sp_fset_create(&one), SP_OK);
+  assert_int_equal(sp_fset_create(&a), SP_OK);
+  assert_int_equal(sp_fset_create(&b), SP_OK);
+  /* 300 distinct paths from one scanner, twice each; 200 in each worker
+     (100 shared); a second source with 10 paths stays itself. */
+  for (int i = 0; i < 300; i++)
+    for (int rep = 0; rep < 2; rep++) {
+      int64_t ts = 1000 + i * 2 + rep;
+      hit_path(one, &r, "203.0.113.5", i, ts);
+      hit_path(i < 100   ? (rep ? a : b)
+               : i < 200 ? a
+                         : b,
+               &r, "203.0.113.5", i, ts);
+    }
+  for (int i = 0; i < 10; i++) {
+    hit_path(one, &r, "198.51.100.1", i, 5000 + i);
+    hit_path(a, &r, "198.51.100.1", i, 5000 + i);
+  }
+  assert_int_equal(sp_fset_count(a), 210); /* no worker alone floods */
+  assert_int_equal(sp_fset_count(b), 200);
+  assert_int_equal(sp_fset_merge(a, b), SP_OK);
+  sp_fset *sets[2] = {one, a};
+  for (int j = 0; j < 2; j++) {
+    flood_seen f = {0};
+    sp_fset_foreach(sets[j], collect_flood, &f);
+    assert_int_equal(f.findings, 11);
+    assert_int_equal(f.floods, 1);
+    const int S = SP_FLOOD_SOURCE;
+    assert_int_equal(f.fi[S].distinct, 300);
+    assert_false(f.fi[S].estimated);
+    assert_int_equal(f.count[S], 600);
+    assert_int_equal(f.n_refs[S], SP_MAX_EVIDENCE);
+    assert_int_equal(f.first[S], 1000);
+    assert_string_equal(f.value[S], "203.0.113.5");
+    assert_int_equal(sp_fset_dropped(sets[j]), 0);
+  }
+  /* 12,000 sources, one finding each, split between two workers. */
+  for (int i = 0; i < 12000; i++) {
+    char ip[32];
+    snprintf(ip, sizeof ip, "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+    sp_hit h;
+    sp_hit_init(&h, &wide, 100 + i, 0, (uint64_t)i, SP_REF_LINE);
+    sp_hit_entity(&h, "source.ip", sp_str_make(ip, strlen(ip)));
+    sp_fset_add(one, &h);
+    sp_fset_add(i % 3 ? a : b, &h);
+  }
+  assert_int_equal(sp_fset_merge(a, b), SP_OK);
+  for (int j = 0; j < 2; j++) {
+    flood_seen f = {0};
+    sp_fset_foreach(sets[j], collect_flood, &f);
+    assert_int_equal(f.findings, 12);
+    assert_int_equal(f.floods, 2);
+    const int R = SP_FLOOD_RULE;
+    assert_int_equal(f.fi[R].distinct, 12000);
+    assert_int_equal(f.fi[R].keys, 12000);
+    assert_false(f.fi[R].estimated);
+    assert_string_equal(f.fi[R].key_field, "source.ip");
+    assert_int_equal(f.count[R], 12000);
+    assert_int_equal(f.first[R], 100);
+    assert_string_equal(f.value[R], "");
+  }
+  keys k0 = keys_of(one), k1 = keys_of(a);
+  assert_int_equal(k0.n, k1.n);
+  assert_int_equal(k0.hits, k1.hits);
+  for (size_t i = 0; i < k0.n; i++)
+    assert_string_equal(k0.v[i], k1.v[i]);
+  keys_free(&k0);
+  keys_free(&k1);
+  sp_fset_destroy(one);
+  sp_fset_destroy(a);
+  sp_fset_destroy(b);
+}
+
+/* Limits: one counter per name, merged with the set; a cut entity value is
+ * one; past the table's size counts go to limits.other, none is lost. */
+static void test_limits(void **state) {
+  (void)state;
+  static const sp_rule r = {"t.cut", "n", "rs", "a", "d", "", "", SP_LEVEL_LOW};
+  sp_fset *a, *b;
+  assert_int_equal(sp_fset_create(&a), SP_OK);
+  assert_int_equal(sp_fset_create(&b), SP_OK);
+  char big[2000];
+  memset(big, 'x', sizeof big);
+  sp_hit h;
+  sp_hit_init(&h, &r, 1, 0, 1, SP_REF_LINE);
+  sp_hit_entity(&h, "url.path", sp_str_make(big, sizeof big));
+  h.weight = 3;
+  sp_fset_add(a, &h);
+  sp_limits_add(sp_fset_limits(b), "t.one", "d", 5);
+  sp_limits_add(sp_fset_limits(b), "t.zero", "d", 0);
+  assert_int_equal(sp_fset_merge(a, b), SP_OK);
+  const sp_limits *l = sp_fset_limits_const(a);
+  assert_int_equal(l->n, 2);
+  assert_int_equal(sp_limits_get(l, "findings.entity_cut"), 3);
+  assert_int_equal(sp_limits_get(l, "t.one"), 5);
+  assert_int_equal(sp_limits_get(l, "t.zero"), 0);
+  sp_limits many = {.n = 0};
+  static char names[40][16];
+  uint64_t total = 0;
+  for (int i = 0; i < 40; i++) {
+    snprintf(names[i], sizeof names[i], "t.n%02d", i);
+    sp_limits_add(&many, names[i], "d", (uint64_t)i + 1);
+    total += (uint64_t)i + 1;
+  }
+  assert_int_equal(many.n, SP_LIMITS_MAX);
+  assert_string_equal(many.v[SP_LIMITS_MAX - 1].name, "limits.other");
+  uint64_t sum = 0;
+  for (size_t i = 0; i < many.n; i++)
+    sum += many.v[i].count;
+  assert_int_equal(sum, total);
+  sp_fset_destroy(a);
+  sp_fset_destroy(b);
 }
 
 int main(void) {
@@ -341,6 +523,8 @@ int main(void) {
       cmocka_unit_test(test_webshell_flagged),
       cmocka_unit_test(test_fset_aggregation),
       cmocka_unit_test(test_fset_overflow),
+      cmocka_unit_test(test_fset_floods),
+      cmocka_unit_test(test_limits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -402,8 +402,8 @@ static void test_spray_any_order(void **state) {
           "CORP\\%s%d 198.51.100.50 python 401\r\n",
           f + 1, i / 60 % 60, i % 60, f < 2 ? "boss" : "staff",
           f < 2 ? f : (f * 100 + i % 15));
-    /* More successful accounts than a source keeps (32): which are kept
-       must not depend on the order either. */
+    /* 48 accounts log on from the spraying source after its first
+       failure: every one is named, whatever the order. */
     for (int i = 0; f >= 2 && i < 12; i++)
       n += (size_t)snprintf(b + n, cap - n,
                             "2021-03-0%d 03:00:%02d 10.0.0.5 GET /owa/ - 443 "
@@ -424,8 +424,8 @@ static void test_spray_any_order(void **state) {
   const sp_finding *br = find_rule(r4, "spoor.auth.brute_force", 0);
   assert_non_null(br);
   assert_int_equal(br->count, 3000);
-  assert_non_null(find_rule(r4, "spoor.auth.success_after_failures", 31));
-  assert_null(find_rule(r4, "spoor.auth.success_after_failures", 32));
+  assert_non_null(find_rule(r4, "spoor.auth.success_after_failures", 47));
+  assert_null(find_rule(r4, "spoor.auth.success_after_failures", 48));
   free(a);
   free(c);
   sp_result_destroy(r1);
@@ -484,6 +484,309 @@ static void test_spray_two_logs(void **state) {
   sp_result_destroy(r);
   free(iis);
   free(hp);
+  rm_rf(dir);
+  free(dir);
+}
+
+/* A growing text buffer for generated logs. */
+typedef struct text {
+  char *p;
+  size_t n, cap;
+} text;
+
+static void put(text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void put(text *t, const char *fmt, ...) {
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(t->p + t->n, t->cap - t->n, fmt, ap);
+    va_end(ap);
+    assert_true(k >= 0);
+    if ((size_t)k < t->cap - t->n) {
+      t->n += (size_t)k;
+      return;
+    }
+    t->cap = t->cap * 2 + (size_t)k + 1;
+    t->p = realloc(t->p, t->cap);
+    assert_non_null(t->p);
+  }
+}
+
+static void put_file(const char *dir, const char *name, text *t) {
+  write_file(dir, name, t->p, t->n);
+  t->n = 0;
+}
+
+static const sp_limit *limit_of(const sp_result *r, const char *name) {
+  for (size_t i = 0; i < sp_result_limit_count(r); i++)
+    if (strcmp(sp_result_limit(r, i)->name, name) == 0)
+      return sp_result_limit(r, i);
+  return NULL;
+}
+
+/* A password spray and its success hidden behind 80,000 benign ActiveSync
+ * clients over two days: found, and reported identically, at any -j. The
+ * benign clients only succeed, so they need no per-source state. */
+static void test_spray_behind_benign(void **state) {
+  (void)state;
+  enum { BENIGN = 80000, FILES = 8, ACCOUNTS = 40 };
+  char *dir = tmpdir();
+  text t = {malloc(1 << 20), 0, 1 << 20};
+  for (int f = 0; f < FILES; f++) {
+    put(&t, "%s", IIS_HDR);
+    int day = 1 + f / 4, hour = (f % 4) * 6;
+    for (int i = f; i < BENIGN; i += FILES) {
+      int sec = (i / FILES) % 3600;
+      put(&t,
+          "2021-03-0%d %02d:%02d:%02d 10.0.0.5 POST "
+          "/Microsoft-Server-ActiveSync/default.eas Cmd=Ping 443 CORP\\dev%d "
+          "10.%d.%d.%d Apple-iPhone 200\r\n",
+          day, hour + sec / 3600 + 1, sec / 60 % 60, sec % 60, i,
+          100 + i / 65536, i / 256 % 256, i % 256);
+    }
+    /* A few users mistype their password: sources with failures too. */
+    put(&t,
+        "2021-03-0%d %02d:30:00 10.0.0.5 POST /owa/auth.owa - 443 "
+        "CORP\\dev%d 10.100.0.%d Mozilla/5.0 401\r\n",
+        day, hour + 2, f, f);
+    /* The spray, on the second day, across the last two files; then the
+       guessed password works. */
+    for (int k = 0; f >= FILES - 2 && k < ACCOUNTS / 2; k++) {
+      int a = (f - (FILES - 2)) * (ACCOUNTS / 2) + k;
+      put(&t,
+          "2021-03-02 %02d:%02d:%02d 10.0.0.5 POST /EWS/Exchange.asmx - 443 "
+          "CORP\\user%d 198.51.100.23 python-requests/2.25.1 401\r\n",
+          hour + 3, a / 60, a % 60, a);
+    }
+    if (f == FILES - 1)
+      put(&t,
+          "2021-03-02 %02d:30:00 10.0.0.5 POST /EWS/Exchange.asmx - 443 "
+          "CORP\\user17 198.51.100.23 python-requests/2.25.1 200\r\n",
+          hour + 3);
+    char name[32];
+    snprintf(name, sizeof name, "u_ex21030%d_%d.log", day, f);
+    put_file(dir, name, &t);
+  }
+  char *out[3];
+  const int jobs[3] = {1, 2, 4};
+  for (int j = 0; j < 3; j++) {
+    sp_result *r = hunt(dir, jobs[j]);
+    const sp_finding *s = find_rule(r, "spoor.auth.password_spray", 0);
+    assert_non_null(s);
+    assert_string_equal(entity(s, "source.ip"), "198.51.100.23");
+    assert_int_equal(s->count, ACCOUNTS);
+    assert_non_null(strstr(s->reason, "40 distinct accounts"));
+    assert_null(find_rule(r, "spoor.auth.password_spray", 1));
+    const sp_finding *ok = find_rule(r, "spoor.auth.success_after_failures", 0);
+    assert_non_null(ok);
+    assert_string_equal(entity(ok, "source.ip"), "198.51.100.23");
+    assert_string_equal(entity(ok, "user.name"), "corp\\user17");
+    assert_null(find_rule(r, "spoor.auth.success_after_failures", 1));
+    assert_null(find_rule(r, "spoor.auth.brute_force", 0));
+    assert_int_equal(sp_result_limit_count(r), 0);
+    out[j] = out_of(r, SP_FORMAT_JSONL);
+    sp_result_destroy(r);
+  }
+  assert_string_equal(out[0], out[1]);
+  assert_string_equal(out[0], out[2]);
+  for (int j = 0; j < 3; j++)
+    free(out[j]);
+  free(t.p);
+  rm_rf(dir);
+  free(dir);
+}
+
+/* One source spraying 5,000 accounts: past 4,096 accounts per source the
+ * rest are counted but not named, the same ones for any -j, and the limit
+ * says how many failures that was. Then 100 of the accounts log on: 64 are
+ * named, the same ones for any -j, and the rest are a limit. */
+static void test_spray_account_budget(void **state) {
+  (void)state;
+  enum { ACCOUNTS = 5000 };
+  char *dir = tmpdir();
+  text t = {malloc(1 << 20), 0, 1 << 20};
+  for (int f = 0; f < 4; f++) {
+    put(&t, "%s", IIS_HDR);
+    for (int a = f; a < ACCOUNTS; a += 4)
+      put(&t,
+          "2021-03-03 %02d:%02d:%02d 10.0.0.5 POST /owa/auth.owa - 443 "
+          "CORP\\u%d 203.0.113.9 curl 401\r\n",
+          a / 3600, a / 60 % 60, a % 60, a);
+    for (int a = f; a < 100; a += 4)
+      put(&t,
+          "2021-03-03 05:00:%02d 10.0.0.5 POST /owa/auth.owa - 443 "
+          "CORP\\u%d 203.0.113.9 curl 200\r\n",
+          a % 60, a);
+    char name[32];
+    snprintf(name, sizeof name, "u_ex%d.log", f);
+    put_file(dir, name, &t);
+  }
+  sp_result *r1 = hunt(dir, 1), *r4 = hunt(dir, 4);
+  char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r4, SP_FORMAT_JSONL);
+  assert_string_equal(a, b);
+  const sp_finding *s = find_rule(r1, "spoor.auth.password_spray", 0);
+  assert_non_null(s);
+  assert_int_equal(s->count, ACCOUNTS); /* every failure still counts */
+  assert_non_null(strstr(s->reason, "more than "));
+  const sp_limit *l1 = limit_of(r1, "spray.accounts_per_source"),
+                 *l4 = limit_of(r4, "spray.accounts_per_source");
+  assert_non_null(l1);
+  assert_non_null(l4);
+  assert_true(l1->count >= ACCOUNTS - 4096);
+  assert_true(l1->count < ACCOUNTS);
+  assert_int_equal(l1->count, l4->count);
+  const char *ok = "spoor.auth.success_after_failures";
+  assert_non_null(find_rule(r1, ok, 63));
+  assert_null(find_rule(r1, ok, 64));
+  l1 = limit_of(r1, "spray.successes_per_source");
+  l4 = limit_of(r4, "spray.successes_per_source");
+  assert_non_null(l1);
+  assert_int_equal(l1->count, 36);
+  assert_int_equal(l4->count, 36);
+  free(a);
+  free(b);
+  sp_result_destroy(r1);
+  sp_result_destroy(r4);
+  free(t.p);
+  rm_rf(dir);
+  free(dir);
+}
+
+/* Eleven rules with 9,500 distinct findings each (none a flood) overflow
+ * the finding set: the least severe rule with the highest rank is dropped
+ * whole, the same for any -j, and the limit names and counts it. */
+static void test_finding_overflow(void **state) {
+  (void)state;
+  enum { N = 9500 };
+  char *dir = tmpdir();
+  text t = {malloc(1 << 20), 0, 1 << 20};
+  put(&t, "%s", IIS_HDR);
+  for (int i = 0; i < N; i++) {
+    char ip[32];
+    snprintf(ip, sizeof ip, "10.%d.%d.%d", i >> 16, i >> 8 & 255, i & 255);
+    const char *tm = "2021-03-03 01:00:00 10.0.0.5";
+    put(&t, "%s GET /aspnet_client/s.aspx - 443 - %s x 200\r\n", tm, ip);
+    put(&t, "%s GET /aspnet_client/p.aspx - 443 - %s x 404\r\n", tm, ip);
+    put(&t, "%s POST /ecp/y.js - 443 - %s x 241\r\n", tm, ip);
+    put(&t, "%s GET /ecp/default.flt - 443 EXCH01$ %s x 200\r\n", tm, ip);
+    put(&t,
+        "%s POST /ecp/DDI/DDIService.svc/SetObject "
+        "schema=OABVirtualDirectory 443 - %s x 200\r\n",
+        tm, ip);
+  }
+  put_file(dir, "u_ex.log", &t);
+  put(&t, "#Software: Microsoft Exchange Server\r\n#Log-type: HttpProxy "
+          "Logs\r\n#Fields: DateTime,Protocol,UrlStem,AnchorMailbox,"
+          "BackEndCookie,ClientIpAddress,ServerHostName,HttpStatus\r\n");
+  for (int i = 0; i < N; i++) {
+    char ip[32];
+    snprintf(ip, sizeof ip, "10.%d.%d.%d", i >> 16, i >> 8 & 255, i & 255);
+    const char *tm = "2021-03-03T01:00:00.000Z,Ecp,/ecp/y.js";
+    put(&t,
+        "%s,ServerInfo~a]@x:444/ecp/DDI/DDIService.svc/"
+        "SetObject?schema=ResetOABVirtualDirectory#,,%s,EXCH01,200\r\n",
+        tm, ip);
+    put(&t, "%s,,Server~a]@x:444/ecp/default.flt~1,%s,EXCH01,500\r\n", tm, ip);
+    put(&t,
+        "%s,ServerInfo~a]@x:444/autodiscover/autodiscover.xml?#,,%s,EXCH01,"
+        "500\r\n",
+        tm, ip);
+    put(&t, "%s,ServerInfo~localhost/ecp/default.flt?#,,%s,EXCH01,500\r\n", tm,
+        ip);
+  }
+  put_file(dir, "HttpProxy.LOG", &t);
+  sp_result *r1 = hunt(dir, 1), *r4 = hunt(dir, 4);
+  char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r4, SP_FORMAT_JSONL);
+  assert_string_equal(a, b);
+  const sp_limit *l1 = limit_of(r1, "findings.overflow"),
+                 *l4 = limit_of(r4, "findings.overflow");
+  assert_non_null(l1);
+  assert_non_null(l4);
+  assert_int_equal(l1->count, N); /* one low rule, one hit per finding */
+  assert_int_equal(l4->count, N);
+  assert_non_null(strstr(l1->detail, "100,000"));
+  assert_int_equal(sp_result_finding_count(r1), 10 * N);
+  /* Exactly one of the two low-level rules is gone. */
+  int autod =
+      find_rule(r1, "spoor.exchange.cve_2021_26855.autodiscover", 0) != NULL;
+  int local =
+      find_rule(r1, "spoor.exchange.cve_2021_26855.localhost_scan", 0) != NULL;
+  assert_true(autod != local);
+  /* The critical ones are all there. */
+  assert_non_null(
+      find_rule(r1, "spoor.exchange.cve_2021_27065.reset_vdir", N - 1));
+  free(a);
+  free(b);
+  sp_result_destroy(r1);
+  sp_result_destroy(r4);
+  free(t.p);
+  rm_rf(dir);
+  free(dir);
+}
+
+/* A scanner that tries 1,000 pages from one address is one finding that
+ * says so; 12,000 addresses sending one SSRF each are one finding too. */
+static void test_flood_findings(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  text t = {malloc(1 << 20), 0, 1 << 20};
+  put(&t, "%s", IIS_HDR);
+  for (int i = 0; i < 1000; i++)
+    put(&t,
+        "2021-03-03 02:%02d:%02d 10.0.0.5 GET /aspnet_client/p%d.aspx - 443 "
+        "- 203.0.113.50 scanner 200\r\n",
+        i / 60 % 60, i % 60, i);
+  /* Another source with two pages stays two findings. */
+  put(&t, "2021-03-03 03:00:00 10.0.0.5 GET /aspnet_client/a.aspx - 443 - "
+          "198.51.100.4 x 200\r\n"
+          "2021-03-03 03:00:01 10.0.0.5 GET /aspnet_client/b.aspx - 443 - "
+          "198.51.100.4 x 200\r\n");
+  put_file(dir, "u_ex.log", &t);
+  put(&t, "#Software: Microsoft Exchange Server\r\n#Log-type: HttpProxy "
+          "Logs\r\n#Fields: DateTime,Protocol,AnchorMailbox,ClientIpAddress,"
+          "ServerHostName,HttpStatus\r\n");
+  for (int i = 0; i < 12000; i++)
+    put(&t,
+        "2021-03-03T04:%02d:%02d.000Z,Ecp,ServerInfo~a]@x%d:444/ecp/"
+        "default.flt?#,100.64.%d.%d,EXCH01,500\r\n",
+        i / 60 % 60, i % 60, i, i >> 8, i & 255);
+  put_file(dir, "HttpProxy.LOG", &t);
+  sp_result *r1 = hunt(dir, 1), *r2 = hunt(dir, 2);
+  char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r2, SP_FORMAT_JSONL);
+  assert_string_equal(a, b);
+  const char *access = "spoor.iis.webshell.access";
+  const sp_finding *fl = NULL;
+  for (size_t i = 0; find_rule(r1, access, i); i++)
+    if (find_rule(r1, access, i)->flood_scope)
+      fl = find_rule(r1, access, i);
+  assert_non_null(fl);
+  assert_string_equal(fl->flood_scope, "source");
+  assert_int_equal(fl->flood_distinct, 1000);
+  assert_false(fl->flood_estimated);
+  assert_int_equal(fl->count, 1000);
+  assert_int_equal(fl->n_evidence, 32);
+  assert_string_equal(entity(fl, "source.ip"), "203.0.113.50");
+  assert_non_null(strstr(fl->reason, "1,000 distinct findings"));
+  assert_non_null(find_rule(r1, access, 2));
+  assert_null(find_rule(r1, access, 3));
+  const sp_finding *w =
+      find_rule(r1, "spoor.exchange.cve_2021_26855.anchor_mailbox", 0);
+  assert_non_null(w);
+  assert_null(find_rule(r1, "spoor.exchange.cve_2021_26855.anchor_mailbox", 1));
+  assert_string_equal(w->flood_scope, "rule");
+  assert_int_equal(w->flood_distinct, 12000);
+  assert_int_equal(w->flood_keys, 12000);
+  assert_int_equal(w->count, 12000);
+  assert_int_equal(w->n_entities, 0);
+  assert_non_null(strstr(a, "\"flood\":{\"distinct\":12000,\"estimated\":false,"
+                            "\"keys\":12000,\"scope\":\"rule\"}"));
+  assert_int_equal(sp_result_limit_count(r1), 0);
+  free(a);
+  free(b);
+  sp_result_destroy(r1);
+  sp_result_destroy(r2);
+  free(t.p);
   rm_rf(dir);
   free(dir);
 }
@@ -607,6 +910,10 @@ int main(void) {
       cmocka_unit_test(test_spray),
       cmocka_unit_test(test_spray_any_order),
       cmocka_unit_test(test_spray_two_logs),
+      cmocka_unit_test(test_spray_behind_benign),
+      cmocka_unit_test(test_spray_account_budget),
+      cmocka_unit_test(test_finding_overflow),
+      cmocka_unit_test(test_flood_findings),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_json_contract),
       cmocka_unit_test(test_escaping),

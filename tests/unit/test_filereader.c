@@ -416,7 +416,7 @@ static void det_open(det *d, sp_filescan *fs) {
   memset(d, 0, sizeof *d);
   assert_int_equal(sp_names_create(&d->nm), SP_OK);
   d->in[0] = (sp_input){"filescan", fs};
-  sp_dctx ctx = {d->in, 1, d->nm, 1};
+  sp_dctx ctx = {.inputs = d->in, .n_inputs = 1, .names = d->nm, .workers = 1};
   const sp_detector_vt *vt = NULL;
   for (size_t i = 0; sp_detectors[i]; i++)
     if (strcmp(sp_detectors[i]->name, "webshell_file") == 0)

@@ -4,6 +4,7 @@
  *
  *   spoor-gen case DIR [--seed N]
  *   spoor-gen bench DIR --size BYTES [--seed N]
+ *   spoor-gen flood DIR --size BYTES [--seed N] [--spread]
  *
  * Options may appear before or after DIR. The same arguments always give
  * the same bytes. Exit status: 0 success, 1 failure, 2 usage error. */
@@ -12,11 +13,13 @@
 
 #include "gen_bench.h"
 #include "gen_case.h"
+#include "gen_flood.h"
 #include "gen_util.h"
 
 static void usage(FILE *f) {
   fputs("usage: spoor-gen case DIR [--seed N]\n"
         "       spoor-gen bench DIR --size BYTES [--seed N]\n"
+        "       spoor-gen flood DIR --size BYTES [--seed N] [--spread]\n"
         "\n"
         "case   write a small synthetic Exchange compromise case (IIS, "
         "HttpProxy,\n"
@@ -25,6 +28,9 @@ static void usage(FILE *f) {
         "bench  write about BYTES (suffix K, M, G, T: binary multiples) of "
         "IIS and\n"
         "       HttpProxy logs, half each, with a few attack lines per file\n"
+        "flood  write about BYTES of HttpProxy logs from a ProxyLogon scanner,\n"
+        "       every line a new AnchorMailbox; --spread: a new source address\n"
+        "       on every line (each line a finding of its own)\n"
         "\n"
         "DIR must not exist or be empty. --seed defaults to 1.\n",
         f);
@@ -44,7 +50,8 @@ int main(int argc, char **argv) {
   uint64_t seed = 1, size = 0;
   int is_case = strcmp(cmd, "case") == 0;
   int is_bench = strcmp(cmd, "bench") == 0;
-  if (!is_case && !is_bench) {
+  int is_flood = strcmp(cmd, "flood") == 0, spread = 0;
+  if (!is_case && !is_bench && !is_flood) {
     fprintf(stderr, "spoor-gen: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
@@ -72,6 +79,8 @@ int main(int argc, char **argv) {
       }
     } else if (strncmp(a, "--size=", 7) == 0) {
       size_arg = a + 7;
+    } else if (is_flood && strcmp(a, "--spread") == 0) {
+      spread = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "spoor-gen: unknown option '%s'\n", a);
       return 2;
@@ -98,12 +107,14 @@ int main(int argc, char **argv) {
     return gen_case_run(dir, seed) == 0 ? 0 : 1;
   }
   if (!size_arg) {
-    fprintf(stderr, "spoor-gen: bench needs --size BYTES\n");
+    fprintf(stderr, "spoor-gen: %s needs --size BYTES\n", cmd);
     return 2;
   }
   if (gen_parse_size(size_arg, &size) != 0) {
     fprintf(stderr, "spoor-gen: bad --size '%s'\n", size_arg);
     return 2;
   }
+  if (is_flood)
+    return gen_flood_run(dir, size, seed, spread) == 0 ? 0 : 1;
   return gen_bench_run(dir, size, seed) == 0 ? 0 : 1;
 }
