@@ -1,17 +1,20 @@
 # Golden tests: evidence in, expected findings out (tests/golden/*), and the
-# integration test over ../shared/data/exchange (skipped when absent).
+# integration test over ../shared/data/exchange (skipped when absent, failed
+# when absent in CI).
 add_executable(golden_runner ${CMAKE_CURRENT_SOURCE_DIR}/golden/golden_runner.c)
 target_link_libraries(golden_runner PRIVATE spoorlib)
+target_include_directories(golden_runner PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
 
 add_test(NAME golden.exchange_basic
   COMMAND golden_runner --exact ${CMAKE_CURRENT_SOURCE_DIR}/golden/exchange_basic
           ${CMAKE_CURRENT_SOURCE_DIR}/golden/exchange_basic.expected.tsv)
 
 add_test(NAME integration.shared_exchange_logs
-  COMMAND golden_runner --truth --skip-missing
-          ${CMAKE_SOURCE_DIR}/../shared/data/exchange/fixtures/logs
+  COMMAND golden_runner --truth --shared-data
+          ${SPOOR_SHARED_DIR}/data/exchange/fixtures/logs
           ${CMAKE_CURRENT_SOURCE_DIR}/integration/shared_exchange_logs.tsv)
-set_tests_properties(integration.shared_exchange_logs PROPERTIES SKIP_RETURN_CODE 77)
+set_tests_properties(integration.shared_exchange_logs PROPERTIES
+  SKIP_RETURN_CODE 77 LABELS shared)
 
 if(TARGET spoor-gen)
   add_test(NAME golden.generated_case
