@@ -1,4 +1,11 @@
-# CLI tests: exit codes, formats, case directory, hostile strings.
+# CLI tests: exit codes, formats, case directory, hostile strings; and the
+# CLI on the shared test data (skipped when absent, failed when absent in CI).
 add_test(NAME cli.spoor
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:spoor>
           ${CMAKE_SOURCE_DIR})
+
+add_test(NAME cli.shared
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_shared_test.sh
+          $<TARGET_FILE:spoor> ${CMAKE_SOURCE_DIR} ${SPOOR_SHARED_DIR})
+set_tests_properties(cli.shared PROPERTIES
+  SKIP_RETURN_CODE 77 LABELS shared)
