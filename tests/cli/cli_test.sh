@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli_test.sh SPOOR SOURCE_DIR - end-to-end tests of the spoor command line:
 # exit codes (--strict, usage errors), the three formats, the case directory,
-# and hostile evidence strings never reaching the terminal raw.
+# and hostile evidence strings never reaching the terminal raw. Every run's
+# exit status is checked, so a sanitizer report (`make tsan`) fails the test.
 set -u
 SPOOR=$1
 SRC=$2
@@ -20,7 +21,7 @@ GOLD="$SRC/tests/golden/exchange_basic"
 "$SPOOR" >/dev/null 2>&1; check "no arguments exits 2" test $? -eq 2
 "$SPOOR" hunt --format xml "$GOLD" >/dev/null 2>&1; check "bad format exits 2" test $? -eq 2
 "$SPOOR" hunt -j 0 "$GOLD" >/dev/null 2>&1; check "bad -j exits 2" test $? -eq 2
-check "version" bash -c "'$SPOOR' version | grep -q '^spoor '"
+check "version" bash -c "'$SPOOR' version > '$T/version' && grep -q '^spoor ' '$T/version'"
 
 # The golden evidence has malformed lines: 0 normally, 3 with --strict.
 "$SPOOR" hunt -q -f jsonl "$GOLD" > "$T/out.jsonl"; rc=$?
@@ -53,17 +54,21 @@ check "csv header" bash -c "head -1 '$T/out.csv' | grep -q '^first_seen,last_see
 # Hostile strings: ESC sequences and a formula in evidence.
 mkdir -p "$T/evil"
 printf '#Fields: date time c-ip cs-method cs-uri-stem cs(User-Agent) sc-status\r\n2021-03-03 00:00:00 198.51.100.7 POST /aspnet_client/=cmd|calc.aspx \033]0;pwn\007\033[31mred 200\r\n' > "$T/evil/u_ex.log"
-"$SPOOR" hunt -q -f table "$T/evil" > "$T/evil.table"
+"$SPOOR" hunt -q -f table "$T/evil" > "$T/evil.table"; rc=$?
+check "table run on hostile strings exits 0" test $rc -eq 0
 check "finding on hostile line" grep -q "aspnet_client" "$T/evil.table"
 check "no ESC byte in table output" bash -c "! grep -q $'\033' '$T/evil.table'"
 check "no BEL byte in table output" bash -c "! grep -q $'\007' '$T/evil.table'"
-"$SPOOR" hunt -q -f jsonl "$T/evil" > "$T/evil.jsonl"
+"$SPOOR" hunt -q -f jsonl "$T/evil" > "$T/evil.jsonl"; rc=$?
+check "jsonl run on hostile strings exits 0" test $rc -eq 0
 check "no ESC byte in jsonl output" bash -c "! grep -q $'\033' '$T/evil.jsonl'"
 check "ESC escaped as \\u001b in jsonl" grep -q '\\u001b' "$T/evil.jsonl"
-"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"
+"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"; rc=$?
+check "csv run on hostile strings exits 0" test $rc -eq 0
 check "no ESC byte in csv output" bash -c "! grep -q $'\033' '$T/evil.csv'"
 printf '#Fields: date time c-ip cs-method cs-uri-stem cs(User-Agent) sc-status\r\n2021-03-03 00:00:00 198.51.100.7 POST /aspnet_client/x.aspx =HYPERLINK("http://x") 200\r\n' > "$T/evil/u_ex2.log"
-"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"
+"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"; rc=$?
+check "csv run on a formula cell exits 0" test $rc -eq 0
 check "csv formula cell neutralized" grep -q "\"'=HYPERLINK" "$T/evil.csv"
 
 echo "$fails failure(s)"
