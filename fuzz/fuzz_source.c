@@ -1,0 +1,243 @@
+/*
+ * fuzz_source.c - libFuzzer target for the file streams of src/walk/source.c
+ * (sp_source_open/read/close): gzip detected by its magic bytes, inflated
+ * member after member, truncated and corrupt streams reported with what
+ * could be recovered; plain files passed through.
+ *
+ * Input layout: the whole input is the file. It is written to an in-memory
+ * file (memfd_create, one per process, made in LLVMFuzzerInitialize: the
+ * only global state; a file on disk made the target 3x slower) and opened
+ * by its name /proc/self/fd/N, twice, as the engine does:
+ *  - the sniff: the first SP_SNIFF_BYTES through one read, then
+ *    sp_reader_sniff on them (engine.c phase_sniff);
+ *  - the stream: reads of random sizes (1..1 MiB, from a generator seeded by
+ *    the input; each into an exact-size heap block) until a read returns 0
+ *    bytes or an error, then one more read, which must return 0 bytes.
+ * Checks: no read returns more than asked; an error comes with a message;
+ * the sniff got the stream's first bytes; and the stream equals a reference
+ * decoding written here with zlib on the whole input at once (plain: the
+ * input itself; gzip: members inflated while the next two bytes are the
+ * magic; ends complete, truncated or corrupt -> SP_OK, SP_ETRUNCATED,
+ * SP_EFORMAT). Only the first FZ_LIMIT decompressed bytes are compared, so
+ * a small input that inflates to gigabytes stays fast.
+ */
+#include "readers/reader.h"
+#include "walk/source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define CHECK(c) ((c) ? (void)0 : fz_fail(#c, __FILE__, __LINE__))
+#define FZ_LIMIT (4u << 20)  /* decompressed bytes compared */
+#define FZ_SMALL_READS 4096u /* then reads of at least 64 KiB */
+
+static void fz_fail(const char *what, const char *file, int line) {
+  fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", what, file, line);
+  abort();
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int fz_fd = -1;
+static char fz_path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  fz_fd = memfd_create("spoor-fuzz-source", MFD_CLOEXEC);
+  if (fz_fd < 0) {
+    perror("fuzz_source: memfd_create");
+    abort();
+  }
+  snprintf(fz_path, sizeof fz_path, "/proc/self/fd/%d", fz_fd);
+  return 0;
+}
+
+static void write_file(const uint8_t *data, size_t size) {
+  CHECK(ftruncate(fz_fd, 0) == 0);
+  for (size_t at = 0; at < size;) {
+    ssize_t w = pwrite(fz_fd, data + at, size - at, (off_t)at);
+    CHECK(w > 0);
+    at += (size_t)w;
+  }
+}
+
+/* The expected content: up to FZ_LIMIT bytes, and how the stream ends. */
+typedef struct expect {
+  uint8_t *out;
+  size_t len;
+  sp_err end;   /* SP_OK, SP_ETRUNCATED or SP_EFORMAT */
+  bool limited; /* FZ_LIMIT reached: end unknown */
+} expect;
+
+static void reference(const uint8_t *data, size_t size, expect *x) {
+  x->len = 0;
+  x->end = SP_OK;
+  x->limited = false;
+  if (size < 2 || data[0] != 0x1f || data[1] != 0x8b) {
+    x->out = malloc(size ? size : 1);
+    CHECK(x->out != NULL);
+    memcpy(x->out, data, size);
+    x->len = size;
+    return;
+  }
+  /* The output buffer grows by doubling up to FZ_LIMIT: most inputs are
+   * small, and a 4 MiB block per input would slow the fuzzer down. */
+  size_t cap = 65536;
+  x->out = malloc(cap);
+  CHECK(x->out != NULL);
+  z_stream zs;
+  memset(&zs, 0, sizeof zs);
+  CHECK(inflateInit2(&zs, 15 + 16) == Z_OK);
+  zs.next_in = (unsigned char *)data;
+  zs.avail_in = (uInt)size;
+  zs.next_out = x->out;
+  zs.avail_out = (uInt)cap;
+  for (;;) {
+    int z = inflate(&zs, Z_NO_FLUSH);
+    x->len = (size_t)(zs.next_out - x->out);
+    if (z == Z_STREAM_END) {
+      if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b)
+        break; /* the end, or junk after a complete member */
+      CHECK(inflateReset(&zs) == Z_OK);
+      continue;
+    }
+    if (zs.avail_out == 0 && (z == Z_OK || z == Z_BUF_ERROR)) {
+      if (cap == FZ_LIMIT) {
+        x->limited = true;
+        break;
+      }
+      cap = cap * 2 < FZ_LIMIT ? cap * 2 : FZ_LIMIT;
+      uint8_t *grown = realloc(x->out, cap);
+      CHECK(grown != NULL);
+      x->out = grown;
+      zs.next_out = x->out + x->len;
+      zs.avail_out = (uInt)(cap - x->len);
+      continue;
+    }
+    if (z == Z_OK || z == Z_BUF_ERROR) {
+      /* All input given and output room left: it needs more input. */
+      CHECK(zs.avail_in == 0);
+      x->end = SP_ETRUNCATED;
+      break;
+    }
+    x->end = SP_EFORMAT;
+    break;
+  }
+  inflateEnd(&zs);
+}
+
+static uint64_t next_rand(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+static size_t block_size(uint64_t *rng, size_t reads) {
+  uint64_t r = next_rand(rng);
+  size_t n;
+  switch (r % 4) {
+  case 0:
+    n = 1 + (size_t)((r >> 8) % 64);
+    break;
+  case 1:
+    n = 1 + (size_t)((r >> 8) % 8192);
+    break;
+  case 2:
+    n = 1 + (size_t)((r >> 8) % 65536);
+    break;
+  default:
+    n = SP_SOURCE_BLOCK;
+    break;
+  }
+  return reads >= FZ_SMALL_READS && n < 65536 ? 65536 : n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  write_file(data, size);
+  expect x;
+  reference(data, size, &x);
+  char msg[256];
+
+  /* The sniff, as engine.c phase_sniff does it. */
+  sp_source *src;
+  msg[0] = 0;
+  CHECK(sp_source_open(fz_path, &src, msg, sizeof msg) == SP_OK);
+  char *head = malloc(SP_SNIFF_BYTES);
+  CHECK(head != NULL);
+  size_t got = 0;
+  sp_err e = sp_source_read(src, head, SP_SNIFF_BYTES, &got, msg, sizeof msg);
+  sp_source_close(src);
+  CHECK(got <= SP_SNIFF_BYTES);
+  CHECK(e == SP_OK || msg[0] != 0);
+  CHECK(got == (x.len < SP_SNIFF_BYTES ? x.len : SP_SNIFF_BYTES));
+  CHECK(memcmp(head, x.out, got) == 0);
+  if (e == SP_OK || got > 0) {
+    const sp_reader_vt *r = sp_reader_sniff(head, got);
+    CHECK(r == NULL || r->name != NULL);
+  }
+  free(head);
+
+  /* The stream, in blocks of random size. */
+  uint64_t rng = 0x9e3779b97f4a7c15ULL ^ size;
+  for (size_t i = 0; i < size && i < 64; i++)
+    rng = (rng ^ data[i]) * 0x100000001b3ULL;
+  if (!rng)
+    rng = 1;
+  msg[0] = 0;
+  CHECK(sp_source_open(fz_path, &src, msg, sizeof msg) == SP_OK);
+  size_t total = 0, reads = 0;
+  sp_err end = SP_OK;
+  bool limited = false;
+  for (;;) {
+    size_t cap = block_size(&rng, reads++);
+    char *blk = malloc(cap);
+    CHECK(blk != NULL);
+    got = (size_t)-1;
+    msg[0] = 0;
+    e = sp_source_read(src, blk, cap, &got, msg, sizeof msg);
+    CHECK(got <= cap);
+    CHECK(e == SP_OK || msg[0] != 0);
+    CHECK(e == SP_OK || e == SP_ETRUNCATED || e == SP_EFORMAT);
+    size_t cmp = got;
+    if (total + cmp > x.len)
+      cmp = total < x.len ? x.len - total : 0;
+    CHECK(cmp == got || x.limited);
+    CHECK(cmp == 0 || memcmp(blk, x.out + total, cmp) == 0);
+    free(blk);
+    total += got;
+    if (e != SP_OK) {
+      end = e;
+      break;
+    }
+    if (got == 0)
+      break;
+    if (total >= FZ_LIMIT) {
+      limited = true;
+      break;
+    }
+  }
+  if (!limited) {
+    char tail[16];
+    got = (size_t)-1;
+    CHECK(sp_source_read(src, tail, sizeof tail, &got, msg, sizeof msg) ==
+          SP_OK);
+    CHECK(got == 0);
+  }
+  sp_source_close(src);
+
+  if (x.limited) {
+    CHECK(total >= x.len);
+  } else {
+    CHECK(!limited && total == x.len);
+    CHECK(end == x.end);
+  }
+  free(x.out);
+  return 0;
+}
