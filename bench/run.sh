@@ -7,6 +7,10 @@
 #        SPOOR      spoor binary      (default build/release/spoor)
 #        SPOOR_GEN  spoor-gen binary  (default build/release/spoor-gen)
 #        RUNS       runs per tool     (default 3; the median is reported)
+#        BASE_REF   git commit of a previous spoor to measure side by side
+#                   (default 8de2518, the last commit before the record-reader
+#                   engine; BASE_REF= to skip). It is built once, release
+#                   preset, in build/bench-base from a `git worktree`.
 #
 # The data is generated once by `spoor-gen bench` and reused while the size
 # marker matches. Nothing is dropped from the page cache: an untimed `cat`
@@ -19,6 +23,7 @@ BENCH_DIR=${BENCH_DIR:-build/bench-data}
 SPOOR=${SPOOR:-build/release/spoor}
 SPOOR_GEN=${SPOOR_GEN:-build/release/spoor-gen}
 RUNS=${RUNS:-3}
+BASE_REF=${BASE_REF-8de2518}
 SEED=1
 TIME=/usr/bin/time
 
@@ -42,6 +47,27 @@ NPROC=$(nproc)
 DATA="$BENCH_DIR/data"
 MARKER="$BENCH_DIR/bench-size.txt"
 WANT="size=$SIZE seed=$SEED"
+
+# ---- the previous binary, for the side-by-side rows ---------------------------
+BASE_BIN=""
+if [[ -n $BASE_REF ]] && git rev-parse --verify -q "$BASE_REF^{commit}" >/dev/null; then
+  BASE_SRC=build/bench-base/src
+  BASE_BIN=$BASE_SRC/build/release/spoor
+  if [[ ! -x $BASE_BIN || "$(cat build/bench-base/ref 2>/dev/null)" != "$BASE_REF" ]]; then
+    echo "bench: building the base binary at $BASE_REF"
+    if [[ -d $BASE_SRC ]]; then
+      git worktree remove --force "$BASE_SRC" 2>/dev/null || rm -rf -- "$BASE_SRC"
+    fi
+    git worktree prune
+    mkdir -p build/bench-base
+    git worktree add -q --detach "$BASE_SRC" "$BASE_REF"
+    (cd "$BASE_SRC" && cmake --preset release >/dev/null &&
+      cmake --build --preset release --target spoor >/dev/null)
+    echo "$BASE_REF" > build/bench-base/ref
+  fi
+elif [[ -n $BASE_REF ]]; then
+  echo "bench: BASE_REF $BASE_REF is not a commit here; no side-by-side rows"
+fi
 
 # ---- data -------------------------------------------------------------------
 if [[ -f $MARKER && "$(cat "$MARKER")" == "$WANT" && -d $DATA ]]; then
@@ -111,14 +137,22 @@ measure() {
 measure "cat" 1 /dev/null cat -- "${FILES[@]}"
 measure "grep -c ServerInfo~" 1 "$TMP/grep.out" grep -c 'ServerInfo~' -- "${FILES[@]}"
 measure "spoor hunt -j1" 1 /dev/null "$SPOOR" hunt -j1 --format jsonl "$DATA"
+if [[ -n $BASE_BIN ]]; then
+  measure "base@$BASE_REF -j1" 1 /dev/null "$BASE_BIN" hunt -j1 --format jsonl "$DATA"
+  measure "spoor hunt -j1 (again)" 1 /dev/null "$SPOOR" hunt -j1 --format jsonl "$DATA"
+fi
 measure "spoor hunt -j$NPROC" "$NPROC" /dev/null \
   "$SPOOR" hunt -j"$NPROC" --format jsonl "$DATA"
+if [[ -n $BASE_BIN ]]; then
+  measure "base@$BASE_REF -j$NPROC" "$NPROC" /dev/null \
+    "$BASE_BIN" hunt -j"$NPROC" --format jsonl "$DATA"
+fi
 
 # Events: one more run writes coverage.json; sum the per-source counts.
 "$SPOOR" hunt -q -j1 --format jsonl -o "$TMP/case" "$DATA" >/dev/null
 EVENTS=$(sed -e 's/.*"sources":\[//' -e 's/\],"files".*//' "$TMP/case/coverage.json" |
   grep -o '"events":[0-9]*' | awk -F: '{s += $2} END {printf "%.0f", s}')
-J1=$(awk '$1 == "spoor" && $3 == "-j1" {print $(NF - 2)}' "$TMP/results")
+J1=$(awk '$1 == "spoor" && $3 == "-j1" {print $(NF - 2); exit}' "$TMP/results")
 EVS=$(awk -v e="$EVENTS" -v s="$J1" 'BEGIN {if (s > 0) printf "%.0f", e / s; else print "-"}')
 
 # ---- report -----------------------------------------------------------------
@@ -154,6 +188,30 @@ printf '%-30s %9s %9s %12s %13s %9s\n' tool seconds MB/s "MB/s/core" \
 table text
 echo
 echo "events: $EVENTS; spoor hunt -j1: $EVS events/s per core"
+if [[ -n $BASE_BIN ]]; then
+  # Both spoor -j1 runs (before and after the base) against the base.
+  awk -v ref="base@$BASE_REF" '
+    $1 == "spoor" && $3 == "-j1" { now[++k] = $(NF - 2) }
+    $1 == ref && $2 == "-j1" { base = $(NF - 2) }
+    END { if (base > 0 && k) { m = (now[1] + now[k]) / 2
+            printf "spoor -j1 vs %s: %.3f s vs %.3f s = %+.1f%% time\n", ref, m, base, (m / base - 1) * 100 } }' \
+    "$TMP/results"
+fi
+# Instructions, not seconds: callgrind counts are the same whatever else the
+# shared machine does, so the base comparison is exact on a 64 MB sample.
+if [[ -n $BASE_BIN ]] && command -v valgrind >/dev/null 2>&1; then
+  SMALL="$BENCH_DIR/sample64M"
+  [[ -d $SMALL ]] || "$SPOOR_GEN" bench "$SMALL" --size 64M --seed "$SEED" >/dev/null
+  irs() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" hunt -q -j1 \
+      --format jsonl "$SMALL" 2>&1 >/dev/null | awk '/Collected/ {print $NF}'
+  }
+  IR_NEW=$(irs "$SPOOR")
+  IR_BASE=$(irs "$BASE_BIN")
+  awk -v a="$IR_NEW" -v b="$IR_BASE" -v ref="$BASE_REF" 'BEGIN {
+    if (b > 0) printf "instructions on 64 MB (callgrind): spoor %.0f, base@%s %.0f = %+.2f%%\n", a, ref, b, (a / b - 1) * 100 }'
+fi
+
 echo
 echo "----- paste into docs/PERFORMANCE.md -----"
 cat <<EOF

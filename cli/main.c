@@ -4,22 +4,28 @@
  *
  *   spoor hunt [options] PATH...
  *   spoor rules          list the built-in rules
+ *   spoor readers        list the readers and detectors
  *   spoor version
  */
 #include "spoor/spoor.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int spoor_cmd_rules(int argc, char **argv);
+int spoor_cmd_readers(int argc, char **argv);
 
 static void usage(FILE *out) {
   fputs(
       "usage: spoor hunt [options] PATH...\n"
       "       spoor rules\n"
+      "       spoor readers\n"
       "       spoor version\n"
       "\n"
       "hunt options:\n"
@@ -29,13 +35,36 @@ static void usage(FILE *out) {
       "                       jsonl otherwise)\n"
       "  -o, --output DIR     write a case directory (findings.jsonl, "
       "findings.csv,\n"
-      "                       coverage.json)\n"
+      "                       coverage.json, run.json); DIR must be new or "
+      "empty\n"
+      "      --force          write into a DIR that is not empty (replace a "
+      "case)\n"
       "  -y, --yara PATH      extra YARA rule file or folder (repeatable)\n"
       "  -b, --baseline DIR   Microsoft's per-build Exchange baseline CSVs\n"
       "      --no-builtin-yara  do not load spoor's own YARA rules\n"
+      "      --disable NAME   turn off a reader or detector (repeatable; see\n"
+      "                       `spoor rules`)\n"
       "      --strict         exit 3 when any input was damaged or unreadable\n"
-      "  -q, --quiet          no coverage summary on stderr\n",
+      "  -q, --quiet          no coverage summary on stderr\n"
+      "\n"
+      "exit status: 0 done, 1 error (including a missing or empty evidence "
+      "path),\n"
+      "2 usage, 3 --strict and damaged input\n",
       out);
+}
+
+/* One line per error: the library's detail names the path and errno's text
+ * once; the generic message only stands in when there is no detail. */
+static void report(sp_err e, const sp_diag *diag, const char *hint) {
+  fprintf(stderr, "spoor: %s%s\n", diag->msg[0] ? diag->msg : sp_strerror(e),
+          hint ? hint : "");
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+    return INT64_MIN;
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void print_time(FILE *out, int64_t ns) {
@@ -95,7 +124,10 @@ static void coverage_summary(const sp_result *res, FILE *out) {
           (unsigned long long)sp_result_problems(res));
 }
 
-static int cmd_hunt(int argc, char **argv) {
+/* cmdline: the whole command line as typed, for run.json (getopt permutes
+ * argv). */
+static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
+                    size_t n_cmdline) {
   static const struct option longopts[] = {
       {"jobs", required_argument, NULL, 'j'},
       {"format", required_argument, NULL, 'f'},
@@ -104,14 +136,16 @@ static int cmd_hunt(int argc, char **argv) {
       {"baseline", required_argument, NULL, 'b'},
       {"no-builtin-yara", no_argument, NULL, 1},
       {"strict", no_argument, NULL, 2},
+      {"force", no_argument, NULL, 3},
+      {"disable", required_argument, NULL, 4},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64];
-  size_t n_yara = 0;
+  const char *yara[64], *disable[64];
+  size_t n_yara = 0, n_disable = 0;
   const char *outdir = NULL;
-  int fmt = -1, strict = 0, quiet = 0, c;
+  int fmt = -1, strict = 0, quiet = 0, force = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:qh", longopts, NULL)) != -1) {
     switch (c) {
     case 'j': {
@@ -155,6 +189,16 @@ static int cmd_hunt(int argc, char **argv) {
     case 2:
       strict = 1;
       break;
+    case 3:
+      force = 1;
+      break;
+    case 4:
+      if (n_disable >= 64) {
+        fprintf(stderr, "spoor: at most 64 --disable names\n");
+        return 2;
+      }
+      disable[n_disable++] = optarg;
+      break;
     case 'q':
       quiet = 1;
       break;
@@ -172,35 +216,73 @@ static int cmd_hunt(int argc, char **argv) {
   }
   opts.yara_paths = yara;
   opts.n_yara = n_yara;
+  opts.disable = disable;
+  opts.n_disable = n_disable;
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
 
+  /* The case directory is taken (created, locked, checked, write-tested)
+   * before any work, and left out of the evidence walk. */
+  int64_t start_ns = now_ns();
   sp_diag diag = {0};
+  sp_case *cs = NULL;
+  const char *exclude[1] = {outdir};
+  if (outdir) {
+    sp_case_opts co = {.force = force};
+    sp_err e = sp_case_open(outdir, &co, &cs, &diag);
+    if (e) {
+      report(e, &diag,
+             e == SP_EEXIST ? "; --force writes into it anyway" : NULL);
+      return 1;
+    }
+    opts.exclude_paths = exclude;
+    opts.n_exclude = 1;
+  }
   sp_engine *eng = NULL;
   sp_err e = sp_engine_create(&opts, &eng, &diag);
   if (e) {
-    fprintf(stderr, "spoor: %s%s%s\n", sp_strerror(e), diag.msg[0] ? ": " : "",
-            diag.msg);
+    report(e, &diag, NULL);
+    sp_case_close(cs);
     return 1;
   }
+  const char *const *roots = (const char *const *)argv + optind;
+  size_t n_roots = (size_t)(argc - optind);
   sp_result *res = NULL;
-  e = sp_engine_hunt(eng, (const char *const *)argv + optind,
-                     (size_t)(argc - optind), &res, &diag);
+  e = sp_engine_hunt(eng, roots, n_roots, &res, &diag);
   if (e) {
-    fprintf(stderr, "spoor: %s%s%s\n", sp_strerror(e), diag.msg[0] ? ": " : "",
-            diag.msg);
+    report(e, &diag, NULL);
     sp_engine_destroy(eng);
+    sp_case_close(cs);
     return 1;
   }
   int rc = 0;
+  /* The case directory first: a reader that closes stdout early
+   * (spoor ... | head) must not cost the case. */
+  if (cs) {
+    sp_run_info run = {.argv = cmdline,
+                       .argc = n_cmdline,
+                       .start_ns = start_ns,
+                       .end_ns = now_ns(),
+                       .roots = roots,
+                       .n_roots = n_roots,
+                       .opts = &opts};
+    e = sp_case_write(cs, res, &run, &diag);
+    if (e) {
+      report(e, &diag, NULL);
+      rc = 1;
+    }
+    sp_case_close(cs);
+  }
+  /* A closed stdout (EPIPE; SIGPIPE is ignored) quietly ends the findings
+   * output and leaves the exit status alone; other write errors fail. */
+  errno = 0;
   if (sp_write_findings(res, (sp_format)fmt, stdout) != SP_OK ||
       fflush(stdout) != 0) {
-    fprintf(stderr, "spoor: cannot write findings\n");
-    rc = 1;
-  }
-  if (outdir && sp_write_case_dir(res, outdir, &diag) != SP_OK) {
-    fprintf(stderr, "spoor: case directory: %s\n", diag.msg);
-    rc = 1;
+    if (errno != EPIPE) {
+      fprintf(stderr, "spoor: cannot write findings to standard output%s%s\n",
+              errno ? ": " : "", errno ? strerror(errno) : "");
+      rc = 1;
+    }
   }
   if (!quiet)
     coverage_summary(res, stderr);
@@ -216,8 +298,23 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  if (strcmp(argv[1], "hunt") == 0)
-    return cmd_hunt(argc - 1, argv + 1);
+  /* A reader that goes away (spoor hunt ... | head) is an EPIPE on stdout,
+   * handled where findings are written, not a fatal signal. */
+  signal(SIGPIPE, SIG_IGN);
+  if (strcmp(argv[1], "hunt") == 0) {
+    const char **cmdline = malloc((size_t)argc * sizeof *cmdline);
+    if (!cmdline) {
+      fprintf(stderr, "spoor: %s\n", sp_strerror(SP_ENOMEM));
+      return 1;
+    }
+    for (int i = 0; i < argc; i++)
+      cmdline[i] = argv[i];
+    int rc = cmd_hunt(argc - 1, argv + 1, cmdline, (size_t)argc);
+    free(cmdline);
+    return rc;
+  }
+  if (strcmp(argv[1], "readers") == 0)
+    return spoor_cmd_readers(argc - 1, argv + 1);
   if (strcmp(argv[1], "rules") == 0)
     return spoor_cmd_rules(argc - 1, argv + 1);
   if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

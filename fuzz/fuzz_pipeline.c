@@ -51,10 +51,13 @@ static void check_event(fz_pipe *p, const sp_event *ev) {
   CHECK(ev->line >= p->last_line); /* lines only move forward */
   CHECK((ev->present >> SP_F__COUNT) == 0);
   unsigned sum = 0;
-  for (int f = 0; f < SP_F__COUNT; f++) {
-    if (!sp_event_has(ev, (sp_field)f))
-      continue;
-    sp_str v = ev->f[f];
+  CHECK(ev->n <= ev->cap);
+  for (uint32_t k = 0; k < ev->n; k++) {
+    sp_str v = ev->vals[k].s;
+    int64_t iv;
+    sp_ip ip;
+    (void)sp_fval_int(&ev->vals[k], &iv); /* typed parses on hostile text */
+    (void)sp_fval_ip(&ev->vals[k], &ip);
     CHECK(v.n == 0 || v.p != NULL);
     CHECK(v.n <= SP_MAX_LINE);
     for (size_t i = 0; i < v.n; i++)
@@ -115,8 +118,12 @@ void fz_pipeline_run(const char *reader, const uint8_t *data, size_t size) {
   sp_strset *empty_urls = NULL, *empty_flagged = NULL;
   CHECK(sp_strset_create(16, &empty_urls) == SP_OK);
   CHECK(sp_strset_create(16, &empty_flagged) == SP_OK);
-  const sp_dctx ctx_null = {NULL, NULL, 2};
-  const sp_dctx ctx_empty = {empty_urls, empty_flagged, 2};
+  const sp_input inputs[] = {{"stock_urls", NULL}, {"flagged_names", NULL}};
+  const sp_input inputs_empty[] = {{"stock_urls", empty_urls},
+                                   {"flagged_names", empty_flagged}};
+  const sp_dctx ctx_null = {.inputs = inputs, .n_inputs = 2, .workers = 2};
+  const sp_dctx ctx_empty = {
+      .inputs = inputs_empty, .n_inputs = 2, .workers = 2};
   CHECK(sp_fset_create(&p.fset_a) == SP_OK);
   CHECK(sp_fset_create(&p.fset_b) == SP_OK);
   while (sp_detectors[p.n_det]) {

@@ -69,10 +69,11 @@ static void on_event(void *user, const sp_event *ev) {
   h = mix(h, &ev->ts, sizeof ev->ts);
   h = mix(h, &ev->kind, sizeof ev->kind);
   h = mix(h, &ev->present, sizeof ev->present);
-  for (int f = 0; f < SP_F__COUNT; f++) {
-    if (!sp_event_has(ev, (sp_field)f))
-      continue;
-    sp_str v = ev->f[f];
+  CHECK(ev->n <= ev->cap);
+  for (uint32_t i = 0; i < ev->n; i++) {
+    sp_str v = ev->vals[i].s;
+    CHECK(ev->vals[i].id < SP_F__COUNT); /* text readers use ECS names */
+    h = mix(h, &ev->vals[i].id, sizeof ev->vals[i].id);
     CHECK(v.n == 0 || v.p != NULL);
     if (r->ls && v.n) {
       bool ok = inside(v.p, v.n, r->block, r->block_len) ||
@@ -113,7 +114,7 @@ static void run_whole(const sp_reader_vt *vt, const char *file, size_t len,
   sp_rctx rc;
   CHECK(sp_rctx_init(&rc, 1, on_event, on_malformed, out));
   out->rc = &rc;
-  sp_reader_run_buffer(vt, &rc, file, len);
+  CHECK(sp_reader_run_buffer(vt, &rc, file, len) == SP_OK);
   out->rc = NULL;
   sp_rctx_free(&rc);
 }
@@ -126,10 +127,11 @@ static void run_blocks(const sp_reader_vt *vt, const char *file, size_t len,
   out->digest = 1469598103934665603ULL;
   sp_rctx rc;
   CHECK(sp_rctx_init(&rc, 1, on_event, on_malformed, out));
-  void *st = vt->create();
+  CHECK(vt->lines != NULL);
+  void *st = vt->lines->create();
   CHECK(st != NULL);
   sp_lines ls;
-  sp_lines_init(&ls, vt, st, &rc);
+  sp_lines_init(&ls, vt->lines, st, &rc);
   out->rc = &rc;
   out->ls = &ls;
   size_t pos = 0;
@@ -153,7 +155,7 @@ static void run_blocks(const sp_reader_vt *vt, const char *file, size_t len,
   CHECK(ls.carry == NULL && ls.carry_len == 0);
   out->ls = NULL;
   out->rc = NULL;
-  vt->destroy(st);
+  vt->lines->destroy(st);
   sp_rctx_free(&rc);
 }
 
@@ -165,6 +167,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint32_t seed = 0x9E3779B9u ^ ((uint32_t)data[1] * 0x01000193u);
   const char *file = (const char *)data + 2;
   size_t len = size - 2;
+  /* The line adapter skips leading NUL padding (noted, not split); the
+     block run below drives the splitter directly, so compare without it. */
+  while (len && *file == 0) {
+    file++;
+    len--;
+  }
 
   const sp_reader_vt *picked =
       sp_reader_sniff(file, len < SP_SNIFF_BYTES ? len : SP_SNIFF_BYTES);

@@ -34,7 +34,9 @@ extern "C" {
   X(SP_ERULE, "rule compilation failed")                                       \
   X(SP_EUNSUPPORTED, "unsupported input")                                      \
   X(SP_ETRUNCATED, "input is truncated")                                       \
-  X(SP_EINTERNAL, "internal error")
+  X(SP_EINTERNAL, "internal error")                                            \
+  X(SP_EEXIST, "output already exists")                                        \
+  X(SP_EBUSY, "in use by another run")
 
 typedef enum sp_err {
 #define SP_X_ENUM(code, msg) code,
@@ -70,6 +72,13 @@ typedef struct sp_opts {
   size_t n_yara;
   const char *baseline_dir; /* Microsoft per-build baseline CSVs, or NULL */
   int no_builtin_yara;      /* 1: do not load spoor's own YARA rules */
+  /* Output locations the walk leaves out (the case directory written inside
+   * the evidence), matched by device and inode when a hunt starts; listed in
+   * the coverage with source "excluded". Copied by sp_engine_create. */
+  const char *const *exclude_paths;
+  size_t n_exclude;
+  const char *const *disable; /* reader or detector names to turn off */
+  size_t n_disable;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
@@ -80,9 +89,16 @@ typedef struct sp_result sp_result;
 sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag);
 void sp_engine_destroy(sp_engine *eng);
 
+/* The engine's registries, for listing (`spoor readers`): enabled reader and
+ * detector names; NULL past the end. */
+const char *sp_engine_reader_name(const sp_engine *eng, size_t i);
+const char *sp_engine_detector_name(const sp_engine *eng, size_t i);
+
 /* Hunt over files and folders. Damaged evidence never fails the hunt: it is
- * counted in the coverage. Fails only on resource exhaustion or when no path
- * can be read at all. */
+ * counted in the coverage. Fails on resource exhaustion, with SP_ENOENT (the
+ * path in diag) when a path does not exist, and with SP_ENOENT when the
+ * paths hold no file to read at all (empty folders, only skipped entries):
+ * a typo must not look like clean evidence. */
 sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
                       sp_result **out, sp_diag *diag);
 
@@ -93,7 +109,8 @@ void sp_result_destroy(sp_result *res);
 typedef enum sp_ref_kind {
   SP_REF_LINE = 0,   /* a line number (1-based, physical line) */
   SP_REF_RECORD = 1, /* a record number (EVTX) */
-  SP_REF_OFFSET = 2  /* a byte offset */
+  SP_REF_OFFSET = 2, /* a byte offset */
+  SP_REF_PACKET = 3  /* a packet number (pcap) */
 } sp_ref_kind;
 
 typedef struct sp_evidence_ref {
@@ -124,6 +141,13 @@ typedef struct sp_finding {
   const sp_evidence_ref *evidence; /* bounded: the earliest references */
   size_t n_evidence;
   const char *reason; /* what matched, from the first hit; may be "" */
+  /* Added in 0.1.x, at the end so the layout above stays as it was. */
+  const char *id; /* stable id: 32 lower-case hex digits, the first 128 bits
+                     of the SHA-256 of the rule id and the normalised
+                     entities (docs/SCHEMA.md, "Finding id") */
+  const sp_entity *norm_entities; /* normalised entities, canonical order:
+                                     what the id is computed from */
+  size_t n_norm_entities;
 } sp_finding;
 
 size_t sp_result_finding_count(const sp_result *res);
@@ -185,7 +209,55 @@ typedef enum sp_format {
 sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out);
 /* Write the coverage report as one JSON document. */
 sp_err sp_write_coverage_json(const sp_result *res, FILE *out);
-/* Write a case directory: findings.jsonl, findings.csv, coverage.json. */
+
+/* ---- case directory ---------------------------------------------------- */
+
+/* What run.json records about a run. Every pointer may be NULL (written as
+ * null or []); strings are JSON-escaped. */
+typedef struct sp_run_info {
+  const char *const *argv; /* the command line, argv[0] first */
+  size_t argc;
+  int64_t start_ns, end_ns; /* ns since the epoch; INT64_MIN: unknown */
+  const char *const *roots; /* evidence paths as given */
+  size_t n_roots;
+  const sp_opts *opts; /* the engine's options: YARA, baseline, exclusions */
+  const char *host;    /* host name; NULL: asked from the system */
+} sp_run_info;
+
+/* Write run.json: spoor's version, argv, start and end (RFC 3339 UTC), host
+ * name, rule sets (built-in rule count, built-in YARA on or off, YARA paths
+ * and baseline folder as given and absolute), and the evidence roots as
+ * given and absolute (null when the path cannot be resolved). Returns
+ * SP_EIO on write error. */
+sp_err sp_write_run_json(const sp_run_info *run, FILE *out);
+
+/* A case directory held by one run: findings.jsonl, findings.csv,
+ * coverage.json and run.json (written last, so a case with run.json is
+ * complete). Each file is written under a temporary name in the directory,
+ * fsync'd and renamed, so a reader never sees half a file. */
+typedef struct sp_case sp_case;
+
+typedef struct sp_case_opts {
+  int force; /* 1: write into a folder that is not empty (replace a case) */
+} sp_case_opts;
+
+/* Prepare dir before a hunt: create it (its parent must exist), lock it
+ * with dir/.spoor.lock (SP_EBUSY naming the holder's pid while another run
+ * holds it), refuse a folder that is not empty unless opts->force
+ * (SP_EEXIST; an earlier case is named as such), and test that a file can
+ * be created in it. opts may be NULL. On failure *out is NULL and diag
+ * says what failed. */
+sp_err sp_case_open(const char *dir, const sp_case_opts *opts, sp_case **out,
+                    sp_diag *diag);
+/* Write the result's files and run.json (run may be NULL: version, host
+ * and rules only). */
+sp_err sp_case_write(sp_case *c, const sp_result *res, const sp_run_info *run,
+                     sp_diag *diag);
+/* Release the lock. A directory this case created and never wrote is
+ * removed again. Accepts NULL. */
+void sp_case_close(sp_case *c);
+
+/* sp_case_open (no force), sp_case_write without run info, sp_case_close. */
 sp_err sp_write_case_dir(const sp_result *res, const char *dir, sp_diag *diag);
 
 /* Write an evidence-controlled string for a terminal: control, bidi and

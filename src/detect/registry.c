@@ -28,14 +28,36 @@ const sp_rule *const *const sp_builtin_rule_lists[] = {
     NULL,
 };
 
+const void *sp_dctx_input(const sp_dctx *ctx, const char *name) {
+  for (size_t i = 0; ctx && i < ctx->n_inputs; i++)
+    if (strcmp(ctx->inputs[i].name, name) == 0)
+      return ctx->inputs[i].obj;
+  return NULL;
+}
+
+int sp_dctx_field(const sp_dctx *ctx, const char *name) {
+  if (!ctx || !ctx->names)
+    return sp_field_id(name);
+  return sp_names_field(ctx->names, name, strlen(name));
+}
+
+int sp_dctx_kind(const sp_dctx *ctx, const char *name) {
+  if (!ctx || !ctx->names) {
+    for (int i = 0; i < SP_SRC__COUNT; i++)
+      if (strcmp(sp_source_kind_name((sp_source_kind)i), name) == 0)
+        return i;
+    return -1;
+  }
+  return sp_names_kind(ctx->names, name);
+}
+
 void sp_hit_from_event(sp_hit *h, const sp_rule *rule, const sp_event *ev) {
-  sp_hit_init(h, rule, ev->ts, ev->file_id, ev->line,
-              ev->kind == SP_SRC_EVTX ? SP_REF_RECORD : SP_REF_LINE);
+  sp_hit_init(h, rule, ev->ts, ev->file_id, ev->line, (sp_ref_kind)ev->ref);
 }
 
 void sp_hit_field(sp_hit *h, const sp_event *ev, sp_field f) {
   if ((unsigned)f >= SP_F__COUNT)
-    return;
+    return; /* entities name pre-seeded (static) fields only */
   sp_hit_entity(h, sp_field_name(f), sp_event_get(ev, f));
 }
 

@@ -6,7 +6,7 @@
  * does not have (the engine's stock URL set, from the embedded list and any
  * --baseline), and requests to any script whose file name the file scan of
  * the same run flagged. Success (2xx) is use; other statuses are a probe.
- * Stateless; reads the run-wide sp_dctx.
+ * Stateless; reads the run-wide inputs "stock_urls" and "flagged_names".
  */
 #include "detect/detector.h"
 
@@ -48,13 +48,16 @@ const sp_rule *const sp_webshell_rules[] = {&r_access, &r_flagged, &r_probe,
                                             NULL};
 
 typedef struct ws_state {
-  sp_dctx ctx;
+  const sp_strset *stock_urls;    /* lower-case URL paths of stock files */
+  const sp_strset *flagged_names; /* base names the file scan flagged */
 } ws_state;
 
 static void *ws_create(const sp_dctx *ctx) {
   ws_state *s = calloc(1, sizeof *s);
-  if (s && ctx)
-    s->ctx = *ctx;
+  if (s) {
+    s->stock_urls = sp_dctx_input(ctx, "stock_urls");
+    s->flagged_names = sp_dctx_input(ctx, "flagged_names");
+  }
   return s;
 }
 
@@ -80,9 +83,10 @@ static void ws_on_event(void *st, const sp_event *ev, sp_fset *out) {
   int status = sp_event_status(ev);
   const sp_rule *rule = NULL;
   sp_str base = sp_str_basename(path);
-  if (s->ctx.flagged_names && sp_strset_has(s->ctx.flagged_names, base, true))
+  if (s->flagged_names && sp_strset_has(s->flagged_names, base, true))
     rule = &r_flagged;
-  else if (watched_dir(path) && !sp_strset_has(s->ctx.stock_urls, path, true))
+  else if (watched_dir(path) &&
+           !(s->stock_urls && sp_strset_has(s->stock_urls, path, true)))
     rule =
         (status < 0 || (status >= 200 && status < 300)) ? &r_access : &r_probe;
   if (!rule)

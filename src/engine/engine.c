@@ -17,6 +17,7 @@
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
 #include "readers/lines.h"
+#include "readers/textenc.h"
 #include "walk/source.h"
 #include "walk/walk.h"
 
@@ -26,6 +27,60 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static bool disabled(const sp_opts *opts, const char *name) {
+  for (size_t i = 0; i < opts->n_disable; i++)
+    if (opts->disable[i] && strcmp(opts->disable[i], name) == 0)
+      return true;
+  return false;
+}
+
+/* Copy a NULL-terminated built-in table minus disabled names. */
+static sp_err copy_table(const void *const *tab,
+                         const char *(*name)(const void *), const sp_opts *opts,
+                         const void ***out, size_t *n, size_t *matched) {
+  size_t total = 0;
+  while (tab[total])
+    total++;
+  const void **v = calloc(total ? total : 1, sizeof *v);
+  if (!v)
+    return SP_ENOMEM;
+  *n = 0;
+  for (size_t i = 0; i < total; i++) {
+    if (disabled(opts, name(tab[i]))) {
+      (*matched)++;
+      continue;
+    }
+    v[(*n)++] = tab[i];
+  }
+  *out = v;
+  return SP_OK;
+}
+
+static const char *reader_name(const void *p) {
+  return ((const sp_reader_vt *)p)->name;
+}
+static const char *detector_name(const void *p) {
+  return ((const sp_detector_vt *)p)->name;
+}
+
+sp_err sp_engine_add_input(sp_engine *e, const char *name, const void *obj) {
+  for (size_t i = 0; i < e->n_inputs; i++)
+    if (strcmp(e->inputs[i].name, name) == 0) {
+      e->inputs[i].obj = obj;
+      return SP_OK;
+    }
+  if (e->n_inputs == e->cap_inputs) {
+    size_t ncap = e->cap_inputs ? e->cap_inputs * 2 : 8;
+    sp_input *ni = realloc(e->inputs, ncap * sizeof *ni);
+    if (!ni)
+      return SP_ENOMEM;
+    e->inputs = ni;
+    e->cap_inputs = ncap;
+  }
+  e->inputs[e->n_inputs++] = (sp_input){name, obj};
+  return SP_OK;
+}
 
 sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
   *out = NULL;
@@ -42,7 +97,41 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
   }
   if (e->jobs > 256)
     e->jobs = 256;
-  sp_err err = sp_filescan_create(opts, &e->fs, diag);
+  sp_err err =
+      sp_walk_excl_create(opts->exclude_paths, opts->n_exclude, &e->excl);
+  size_t matched = 0;
+  if (!err)
+    err = sp_names_create(&e->names);
+  if (!err)
+    err = copy_table((const void *const *)sp_readers, reader_name, opts,
+                     (const void ***)&e->readers, &e->n_readers, &matched);
+  if (!err)
+    err = copy_table((const void *const *)sp_detectors, detector_name, opts,
+                     (const void ***)&e->detectors, &e->n_detectors, &matched);
+  if (!err && matched < opts->n_disable) {
+    /* A name that is neither a reader nor a detector is a typo. */
+    for (size_t i = 0; i < opts->n_disable; i++) {
+      bool known = false;
+      for (size_t k = 0; sp_readers[k]; k++)
+        known |= strcmp(sp_readers[k]->name, opts->disable[i]) == 0;
+      for (size_t k = 0; sp_detectors[k]; k++)
+        known |= strcmp(sp_detectors[k]->name, opts->disable[i]) == 0;
+      if (!known) {
+        if (diag) {
+          diag->code = SP_EINVAL;
+          snprintf(diag->msg, sizeof diag->msg,
+                   "--disable %s: no reader or detector of that name",
+                   opts->disable[i]);
+        }
+        err = SP_EINVAL;
+        break;
+      }
+    }
+  }
+  if (!err)
+    err = sp_filescan_create(opts, &e->fs, diag);
+  if (!err)
+    err = sp_engine_add_input(e, "stock_urls", sp_filescan_stock_urls(e->fs));
   if (err) {
     sp_engine_destroy(e);
     return err;
@@ -55,7 +144,20 @@ void sp_engine_destroy(sp_engine *e) {
   if (!e)
     return;
   sp_filescan_destroy(e->fs);
+  sp_names_destroy(e->names);
+  free(e->readers);
+  free(e->detectors);
+  free(e->inputs);
+  sp_walk_excl_destroy(e->excl);
   free(e);
+}
+
+const char *sp_engine_reader_name(const sp_engine *e, size_t i) {
+  return e && i < e->n_readers ? e->readers[i]->name : NULL;
+}
+
+const char *sp_engine_detector_name(const sp_engine *e, size_t i) {
+  return e && i < e->n_detectors ? e->detectors[i]->name : NULL;
 }
 
 typedef struct hunt hunt;
@@ -63,10 +165,11 @@ typedef struct hunt hunt;
 typedef struct worker {
   hunt *h;
   sp_fset *fset;
-  void *det[16];
+  void **det; /* one instance per engine detector */
   sp_filescan_worker *fsw;
   sp_rctx rc;
-  char *buf;
+  char *buf;          /* sniff bytes */
+  char *text;         /* their decoded view */
   sp_file_state *cur; /* file being read */
   sp_err err;
 } worker;
@@ -76,9 +179,12 @@ struct hunt {
   sp_result *res;
   sp_dctx dctx;
   sp_strset *flagged;
+  sp_input *inputs;
   atomic_size_t next;
   int phase;
   size_t n_det;
+  const sp_detector_vt **det; /* the engine's detectors */
+  unsigned phase_bit;         /* SP_PHASE_* of the running phase */
   worker *workers;
   int n_workers;
 };
@@ -98,6 +204,8 @@ static void file_error(sp_file_state *f, const char *msg) {
   f->pub.error = f->error_buf;
 }
 
+static void on_malformed(void *user, uint64_t line, const char *reason);
+
 static void on_event(void *user, const sp_event *ev) {
   worker *w = user;
   sp_file_state *f = w->cur;
@@ -111,10 +219,44 @@ static void on_event(void *user, const sp_event *ev) {
   if (ev->kind != f->kind &&
       (f->kind == SP_SRC_UNKNOWN || ev->kind != SP_SRC_EXCH_OTHER)) {
     f->kind = ev->kind; /* the most specific kind names the source */
-    f->pub.source = sp_source_kind_name(ev->kind);
+    if (ev->kind < SP_SRC__COUNT) {
+      f->pub.source = sp_source_kind_name((sp_source_kind)ev->kind);
+    } else { /* the result outlives the engine's name table: copy */
+      free(f->source_buf);
+      f->source_buf = dupstr(sp_names_kind_name(w->h->eng->names, ev->kind));
+      f->pub.source = f->source_buf ? f->source_buf : "unknown";
+    }
   }
-  for (size_t i = 0; i < w->h->n_det; i++)
-    sp_detectors[i]->on_event(w->det[i], ev, w->fset);
+  hunt *h = w->h;
+  if (ev->dropped_fields)
+    on_malformed(w, ev->line,
+                 "more values than an event holds (1024): "
+                 "the rest of this record was dropped");
+  for (size_t i = 0; i < h->n_det; i++) {
+    unsigned want = h->det[i]->phases ? h->det[i]->phases : SP_PHASE_LOGS;
+    if (want & h->phase_bit)
+      h->det[i]->on_event(w->det[i], ev, w->fset);
+  }
+}
+
+static void on_note_file(sp_file_state *f, const char *note) {
+  if (f->note_buf) {
+    size_t a = strlen(f->note_buf), b = strlen(note);
+    char *c = realloc(f->note_buf, a + b + 3);
+    if (!c)
+      return;
+    memcpy(c + a, "; ", 2);
+    memcpy(c + a + 2, note, b + 1);
+    f->note_buf = c;
+  } else {
+    f->note_buf = dupstr(note);
+  }
+  f->pub.note = f->note_buf;
+}
+
+static void on_note(void *user, const char *note) {
+  worker *w = user;
+  on_note_file(w->cur, note);
 }
 
 static void on_malformed(void *user, uint64_t line, const char *reason) {
@@ -133,6 +275,34 @@ static void on_malformed(void *user, uint64_t line, const char *reason) {
   }
 }
 
+/* Read the first bytes for sniffing, skipping leading NUL padding (a log
+ * pre-allocated by a crashed writer) up to SP_SNIFF_MAX_NULS. */
+#define SP_SNIFF_MAX_NULS (64u << 20)
+#define SP_SNIFF_TEXT SP_TEXTDEC_BOUND(SP_SNIFF_BYTES) /* decoded view */
+static size_t sniff_read(worker *w, sp_source *src, uint64_t *nuls, char *msg,
+                         size_t cap) {
+  size_t have = 0;
+  *nuls = 0;
+  for (;;) {
+    size_t raw = 0;
+    sp_err e = sp_source_read(src, w->buf + have, SP_SNIFF_BYTES - have, &raw,
+                              msg, cap);
+    size_t got = raw;
+    if (have == 0 && got) { /* still inside the NUL prefix */
+      size_t k = 0;
+      while (k < got && w->buf[k] == 0)
+        k++;
+      *nuls += k;
+      memmove(w->buf, w->buf + k, got - k);
+      got -= k;
+    }
+    have += got;
+    if (e != SP_OK || raw == 0 || have == SP_SNIFF_BYTES ||
+        *nuls > SP_SNIFF_MAX_NULS)
+      return have;
+  }
+}
+
 /* Phase A: identify the file; scan it if no reader claims it. */
 static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   char msg[256] = "";
@@ -142,10 +312,16 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
     f->pub.source = "unreadable";
     return;
   }
-  size_t got = 0;
-  sp_err e = sp_source_read(src, w->buf, SP_SNIFF_BYTES, &got, msg, sizeof msg);
+  uint64_t nuls = 0;
+  size_t got = sniff_read(w, src, &nuls, msg, sizeof msg);
   sp_source_close(src);
-  f->reader = (e == SP_OK || got > 0) ? sp_reader_sniff(w->buf, got) : NULL;
+  hunt *h = w->h;
+  sp_sniff sn;
+  sp_sniff_prepare(&sn, f->pub.path, w->buf, got, w->text, SP_SNIFF_TEXT);
+  sn.nul_prefix = nuls;
+  f->reader = got ? sp_reader_pick(h->eng->readers, h->eng->n_readers, &sn,
+                                   &f->looks_like)
+                  : NULL;
   if (f->reader) {
     f->pub.source = f->reader->name;
     /* A page the web server would execute is scanned even when it looks
@@ -155,17 +331,26 @@ static void phase_sniff(worker *w, sp_file_state *f, uint32_t id) {
   } else {
     f->pub.source = "file";
     f->pub.bytes = f->size;
+    if (f->looks_like) {
+      char m[256];
+      snprintf(m, sizeof m,
+               "looks like the %s format but no layout could be read from "
+               "it; "
+               "scanned as a plain file",
+               f->looks_like->name);
+      file_error(f, m);
+    }
   }
   sp_filescan_result r = {0};
   sp_filescan_file(w->fsw, id, f->pub.path, f->mtime_ns, w->fset, &r);
   f->flagged = r.flagged;
   if (r.error[0])
     file_error(f, r.error);
-  if (r.note[0] && (f->note_buf = dupstr(r.note)) != NULL)
-    f->pub.note = f->note_buf;
+  if (r.note[0])
+    on_note_file(f, r.note);
 }
 
-/* Phase B: stream a log file through its reader. */
+/* Phase B: stream a file through its reader. */
 static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
   char msg[256] = "";
   sp_source *src;
@@ -173,41 +358,31 @@ static void phase_read(worker *w, sp_file_state *f, uint32_t id) {
     file_error(f, msg);
     return;
   }
-  void *st = f->reader->create();
-  if (!st) {
-    sp_source_close(src);
-    w->err = SP_ENOMEM;
-    return;
-  }
+  const sp_reader_vt *vt = f->reader;
   w->cur = f;
   w->rc.file_id = id;
-  sp_lines ls;
-  sp_lines_init(&ls, f->reader, st, &w->rc);
-  bool broke = false;
-  for (;;) {
-    size_t got = 0;
-    sp_err e =
-        sp_source_read(src, w->buf, SP_SOURCE_BLOCK, &got, msg, sizeof msg);
-    if (got) {
-      f->pub.bytes += got;
-      if (!sp_lines_feed(&ls, w->buf, got)) {
-        w->err = SP_ENOMEM;
-        break;
-      }
-    }
-    if (e != SP_OK) {
-      file_error(f, msg);
-      broke = true;
-      break;
-    }
-    if (!got)
-      break;
+  w->rc.ref = vt->ref;
+  w->rc.errmsg[0] = 0;
+  void *st = NULL;
+  sp_err e = vt->open(vt, &w->rc, src, &st);
+  if (e == SP_ENOMEM) {
+    w->err = e;
+  } else if (e) {
+    snprintf(msg, sizeof msg, "%s reader cannot open it: %s", vt->name,
+             w->rc.errmsg[0] ? w->rc.errmsg : sp_strerror(e));
+    file_error(f, msg);
+  } else {
+    int r;
+    while ((r = vt->next(st, &w->rc)) > 0)
+      ;
+    if (r < 0)
+      file_error(f, w->rc.errmsg[0] ? w->rc.errmsg : "read error");
+    vt->close(st, &w->rc);
   }
-  if (broke)
-    sp_lines_abort(&ls);
-  else
-    sp_lines_finish(&ls);
-  f->reader->destroy(st);
+  f->pub.bytes = sp_source_bytes(src);
+  const char *note = sp_source_note(src);
+  if (note)
+    on_note_file(f, note);
   sp_source_close(src);
   w->cur = NULL;
 }
@@ -232,6 +407,7 @@ static void *worker_main(void *arg) {
 
 static sp_err run_phase(hunt *h, int phase) {
   h->phase = phase;
+  h->phase_bit = phase == 0 ? SP_PHASE_FILES : SP_PHASE_LOGS;
   atomic_store(&h->next, 0);
   pthread_t tids[256];
   int started = 0;
@@ -259,15 +435,15 @@ static sp_err worker_init(hunt *h, worker *w) {
     return e;
   if (!sp_rctx_init(&w->rc, 0, on_event, on_malformed, w))
     return SP_ENOMEM;
-  w->buf = malloc(SP_SOURCE_BLOCK);
-  if (!w->buf)
+  w->rc.names = h->eng->names;
+  w->rc.on_note = on_note;
+  w->buf = malloc(SP_SNIFF_BYTES);
+  w->text = malloc(SP_SNIFF_TEXT);
+  w->det = calloc(h->n_det ? h->n_det : 1, sizeof *w->det);
+  if (!w->buf || !w->text || !w->det)
     return SP_ENOMEM;
-  return SP_OK;
-}
-
-static sp_err detectors_init(hunt *h, worker *w) {
   for (size_t i = 0; i < h->n_det; i++) {
-    w->det[i] = sp_detectors[i]->create(&h->dctx);
+    w->det[i] = h->det[i]->create(&h->dctx);
     if (!w->det[i])
       return SP_ENOMEM;
   }
@@ -275,20 +451,21 @@ static sp_err detectors_init(hunt *h, worker *w) {
 }
 
 static void worker_free(hunt *h, worker *w) {
-  for (size_t i = 0; i < h->n_det; i++)
+  for (size_t i = 0; w->det && i < h->n_det; i++)
     if (w->det[i])
-      sp_detectors[i]->destroy(w->det[i]);
+      h->det[i]->destroy(w->det[i]);
+  free(w->det);
   sp_fset_destroy(w->fset);
   sp_filescan_worker_destroy(w->fsw);
   sp_rctx_free(&w->rc);
   free(w->buf);
+  free(w->text);
 }
 
-/* Names of flagged files, for the IIS webshell detector. */
+/* Names of flagged files, for the IIS webshell detector: the run-wide input
+ * "flagged_names", filled between the file and the log phase. */
 static sp_err collect_flagged(hunt *h) {
-  sp_err e = sp_strset_create(100000, &h->flagged);
-  if (e)
-    return e;
+  sp_err e = SP_OK;
   for (size_t i = 0; i < h->res->n_files; i++) {
     sp_file_state *f = &h->res->files[i];
     if (!f->flagged)
@@ -302,22 +479,35 @@ static sp_err collect_flagged(hunt *h) {
     if (e && e != SP_ELIMIT)
       return e;
   }
-  h->dctx.flagged_names = h->flagged;
+  return SP_OK;
+}
+
+/* The inputs detectors see in this hunt: the engine's plus the hunt's. */
+static sp_err hunt_inputs(hunt *h) {
+  sp_engine *eng = h->eng;
+  sp_err e = sp_strset_create(100000, &h->flagged);
+  if (e)
+    return e;
+  h->inputs = calloc(eng->n_inputs + 1, sizeof *h->inputs);
+  if (!h->inputs)
+    return SP_ENOMEM;
+  memcpy(h->inputs, eng->inputs, eng->n_inputs * sizeof *h->inputs);
+  h->inputs[eng->n_inputs] = (sp_input){"flagged_names", h->flagged};
+  h->dctx.inputs = h->inputs;
+  h->dctx.n_inputs = eng->n_inputs + 1;
+  h->dctx.names = eng->names;
+  h->det = eng->detectors;
+  h->n_det = eng->n_detectors;
   return SP_OK;
 }
 
 static sp_err setup_files(sp_result *res, const char *const *paths,
-                          size_t n_paths, sp_diag *diag) {
+                          size_t n_paths, const sp_walk_excl *excl,
+                          sp_diag *diag) {
   sp_walk_list wl;
-  sp_err e = sp_walk(paths, n_paths, &wl);
-  if (e) {
-    if (diag) {
-      diag->code = e;
-      snprintf(diag->msg, sizeof diag->msg, "walking the evidence: %s",
-               sp_strerror(e));
-    }
+  sp_err e = sp_walk(paths, n_paths, excl, &wl, diag); /* diag: walk's */
+  if (e)
     return e;
-  }
   res->files = calloc(wl.n ? wl.n : 1, sizeof *res->files);
   if (!res->files) {
     sp_walk_list_free(&wl);
@@ -333,8 +523,11 @@ static sp_err setup_files(sp_result *res, const char *const *paths,
     f->size = wl.items[i].size;
     if (wl.items[i].skip_reason) {
       f->skipped = true;
-      f->pub.source = "skipped";
-      f->pub.error = wl.items[i].skip_reason;
+      f->pub.source = wl.items[i].excluded ? "excluded" : "skipped";
+      if (wl.items[i].excluded) /* a deliberate leave-out, not damage */
+        f->pub.note = wl.items[i].skip_reason;
+      else
+        f->pub.error = wl.items[i].skip_reason;
     }
   }
   res->n_files = wl.n;
@@ -350,21 +543,27 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   sp_result *res = calloc(1, sizeof *res);
   if (!res)
     return SP_ENOMEM;
-  sp_err e = setup_files(res, paths, n_paths, diag);
+  sp_err e = setup_files(res, paths, n_paths, eng->excl, diag);
   if (e) {
     sp_result_destroy(res);
     return e;
   }
   hunt h = {.eng = eng, .res = res};
-  h.dctx.stock_urls = sp_filescan_stock_urls(eng->fs);
-  while (sp_detectors[h.n_det])
-    h.n_det++;
+  e = hunt_inputs(&h);
+  if (e) {
+    sp_strset_destroy(h.flagged);
+    free(h.inputs);
+    sp_result_destroy(res);
+    return e;
+  }
   h.n_workers = eng->jobs;
   if ((size_t)h.n_workers > res->n_files)
     h.n_workers = res->n_files ? (int)res->n_files : 1;
   h.dctx.workers = h.n_workers;
   h.workers = calloc((size_t)h.n_workers, sizeof *h.workers);
   if (!h.workers) {
+    sp_strset_destroy(h.flagged);
+    free(h.inputs);
     sp_result_destroy(res);
     return SP_ENOMEM;
   }
@@ -374,8 +573,6 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
     e = run_phase(&h, 0);
   if (!e)
     e = collect_flagged(&h);
-  for (int i = 0; i < h.n_workers && !e; i++)
-    e = detectors_init(&h, &h.workers[i]);
   if (!e)
     e = run_phase(&h, 1);
   /* Merge: detector state and findings fold into worker 0. */
@@ -383,14 +580,14 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   for (int i = 1; i < h.n_workers && !e; i++) {
     worker *wi = &h.workers[i];
     for (size_t d = 0; d < h.n_det; d++)
-      if (sp_detectors[d]->merge)
-        sp_detectors[d]->merge(w0->det[d], wi->det[d]);
+      if (h.det[d]->merge)
+        h.det[d]->merge(w0->det[d], wi->det[d]);
     e = sp_fset_merge(w0->fset, wi->fset);
   }
   if (!e) {
     for (size_t d = 0; d < h.n_det; d++)
-      if (sp_detectors[d]->on_end)
-        sp_detectors[d]->on_end(w0->det[d], w0->fset);
+      if (h.det[d]->on_end)
+        h.det[d]->on_end(w0->det[d], w0->fset);
     e = sp_fset_error(w0->fset);
   }
   if (!e) {
@@ -401,6 +598,7 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
     worker_free(&h, &h.workers[i]);
   free(h.workers);
   sp_strset_destroy(h.flagged);
+  free(h.inputs);
   if (e) {
     if (diag) {
       diag->code = e;

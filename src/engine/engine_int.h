@@ -7,6 +7,7 @@
 #define SP_ENGINE_ENGINE_INT_H
 
 #include "detect/detector.h"
+#include "event/names.h"
 #include "filescan/filescan.h"
 #include "findings/findings.h"
 #include "readers/reader.h"
@@ -14,19 +15,35 @@
 
 #define SP_COV_SAMPLES 5
 
+/* The engine's registries: the readers and detectors enabled for it (copied
+ * from the built-in tables, minus --disable), and the run-wide inputs
+ * detectors ask for by name. */
 struct sp_engine {
   int jobs;
+  sp_names *names;
   sp_filescan *fs;
+  const sp_reader_vt **readers;
+  size_t n_readers;
+  const sp_detector_vt **detectors;
+  size_t n_detectors;
+  sp_input *inputs;
+  size_t n_inputs, cap_inputs;
+  struct sp_walk_excl *excl; /* paths the walk leaves out, or NULL */
 };
+
+/* Register a run-wide input (the engine does not own obj). */
+sp_err sp_engine_add_input(sp_engine *e, const char *name, const void *obj);
 
 /* Per-file coverage, written only by the worker that owns the file. */
 typedef struct sp_file_state {
   sp_file_cov pub;
   char *error_buf;
   char *note_buf;
+  char *source_buf; /* an interned kind's name, copied */
   char *samples_buf[SP_COV_SAMPLES];
-  const sp_reader_vt *reader; /* NULL: plain file for the file scanner */
-  sp_source_kind kind;        /* kind of the events seen so far */
+  const sp_reader_vt *reader;     /* NULL: plain file for the file scanner */
+  const sp_reader_vt *looks_like; /* a format recognised but unreadable */
+  int kind;                       /* source kind id of the events seen so far */
   int64_t mtime_ns;
   uint64_t size; /* on disk */
   bool skipped;
@@ -44,6 +61,7 @@ struct sp_result {
   uint64_t findings_dropped;
   /* Storage for the findings' strings and arrays. */
   sp_entity *entities;
+  sp_entity *norm_entities; /* the findings' normalised entities */
   sp_evidence_ref *refs;
   char **strings;
   size_t n_strings, cap_strings;

@@ -1,6 +1,7 @@
 /*
  * findings_out.c - findings as JSON Lines (nested ECS), CSV and a terminal
- * table, and the case directory. The JSON contract is docs/SCHEMA.md.
+ * table, and the coverage report. The JSON contract is docs/SCHEMA.md; the
+ * case directory that holds these files is casedir.c.
  *
  * JSON objects are built from (dotted ECS key, rendered value) pairs, sorted
  * by key and written nested, so entity fields such as "source.ip" and
@@ -8,21 +9,27 @@
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
+#include "findings/entity.h"
 #include "output/escape.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_PAIRS 48
 
-typedef enum vkind { V_STR, V_RAW, V_TECH, V_EVIDENCE } vkind;
+typedef enum vkind { V_STR, V_RAW, V_TECH, V_EVIDENCE, V_LIST } vkind;
+
+/* A list of strings (related.*), sorted, each value once. */
+typedef struct strlist {
+  const char *v[SP_IDENTITY_MAX_ENT];
+  size_t n;
+} strlist;
 
 typedef struct pair {
   const char *key;
   vkind kind;
   const char *s;
+  const strlist *list;
   char raw[32];
 } pair;
 
@@ -37,7 +44,7 @@ static void put_str(pairs *ps, const char *key, const char *v) {
   for (size_t i = 0; i < ps->n; i++)
     if (strcmp(ps->p[i].key, key) == 0)
       return; /* first value wins */
-  ps->p[ps->n++] = (pair){key, V_STR, v, ""};
+  ps->p[ps->n++] = (pair){key, V_STR, v, NULL, ""};
 }
 
 static void put_raw(pairs *ps, const char *key, vkind kind, const char *raw) {
@@ -47,7 +54,35 @@ static void put_raw(pairs *ps, const char *key, vkind kind, const char *raw) {
   p->key = key;
   p->kind = kind;
   p->s = NULL;
+  p->list = NULL;
   snprintf(p->raw, sizeof p->raw, "%s", raw ? raw : "");
+}
+
+static void put_list(pairs *ps, const char *key, const strlist *l) {
+  if (l->n == 0 || ps->n >= MAX_PAIRS)
+    return;
+  ps->p[ps->n++] = (pair){key, V_LIST, NULL, l, ""};
+}
+
+static void list_add(strlist *l, const char *v) {
+  size_t i = 0;
+  while (i < l->n && strcmp(l->v[i], v) < 0)
+    i++;
+  if ((i < l->n && strcmp(l->v[i], v) == 0) || l->n >= SP_IDENTITY_MAX_ENT)
+    return;
+  memmove(&l->v[i + 1], &l->v[i], (l->n - i) * sizeof l->v[0]);
+  l->v[i] = v;
+  l->n++;
+}
+
+static void write_list(FILE *out, const strlist *l) {
+  fputc('[', out);
+  for (size_t i = 0; i < l->n; i++) {
+    if (i)
+      fputc(',', out);
+    sp_json_str(out, l->v[i], strlen(l->v[i]));
+  }
+  fputc(']', out);
 }
 
 static int cmp_pair(const void *a, const void *b) {
@@ -75,14 +110,14 @@ static void write_techniques(FILE *out, const char *t) {
 }
 
 static void write_evidence(FILE *out, const sp_finding *f) {
-  static const char *const kinds[] = {"line", "record", "offset"};
+  static const char *const kinds[] = {"line", "record", "offset", "packet"};
   fputc('[', out);
   for (size_t i = 0; i < f->n_evidence; i++) {
     if (i)
       fputc(',', out);
     fputs("{\"path\":", out);
     sp_json_str(out, f->evidence[i].path, strlen(f->evidence[i].path));
-    fprintf(out, ",\"%s\":%llu}", kinds[f->evidence[i].kind % 3],
+    fprintf(out, ",\"%s\":%llu}", kinds[f->evidence[i].kind % 4],
             (unsigned long long)f->evidence[i].where);
   }
   fputc(']', out);
@@ -161,6 +196,9 @@ static void write_nested(FILE *out, pairs *ps, const sp_finding *f) {
     case V_EVIDENCE:
       write_evidence(out, f);
       break;
+    case V_LIST:
+      write_list(out, ps->p[i].list);
+      break;
     }
     prev = k;
   }
@@ -169,6 +207,13 @@ static void write_nested(FILE *out, pairs *ps, const sp_finding *f) {
     depth--;
   }
   fputs("}\n", out);
+}
+
+/* Keys an entity may never set: the contract's own fields. */
+static bool reserved_key(const char *k) {
+  return strncmp(k, "event.", 6) == 0 || strncmp(k, "rule.", 5) == 0 ||
+         strncmp(k, "spoor.", 6) == 0 || strncmp(k, "related.", 8) == 0 ||
+         strcmp(k, "@timestamp") == 0;
 }
 
 static void write_jsonl(FILE *out, const sp_finding *f) {
@@ -192,13 +237,31 @@ static void write_jsonl(FILE *out, const sp_finding *f) {
   if (f->techniques[0])
     put_raw(&ps, "threat.technique.id", V_TECH, NULL);
   put_str(&ps, "vulnerability.id", f->vulnerability);
+  put_str(&ps, "event.id", f->id);
   for (size_t i = 0; i < f->n_entities; i++) {
     const char *k = f->entities[i].field;
-    if (strncmp(k, "event.", 6) == 0 || strncmp(k, "rule.", 5) == 0 ||
-        strncmp(k, "spoor.", 6) == 0 || strcmp(k, "@timestamp") == 0)
-      continue; /* never let an entity shadow the contract's fields */
+    if (reserved_key(k))
+      continue;
     put_str(&ps, k, f->entities[i].value);
   }
+  /* Normalised entities: fields the original ones lack (user.domain,
+     file.name) are added, the first value of a field wins, so original
+     values stay as the evidence wrote them; every normalised address, user,
+     host and hash goes to ECS related.*. */
+  strlist rel[5] = {{.n = 0}};
+  for (size_t i = 0; i < f->n_norm_entities; i++) {
+    const sp_entity *e = &f->norm_entities[i];
+    if (reserved_key(e->field))
+      continue;
+    put_str(&ps, e->field, e->value);
+    sp_related k = sp_entity_related(e->field, e->value);
+    if (k != SP_REL_NONE && e->value[0])
+      list_add(&rel[k], e->value);
+  }
+  put_list(&ps, "related.hash", &rel[SP_REL_HASH]);
+  put_list(&ps, "related.hosts", &rel[SP_REL_HOSTS]);
+  put_list(&ps, "related.ip", &rel[SP_REL_IP]);
+  put_list(&ps, "related.user", &rel[SP_REL_USER]);
   put_str(&ps, "spoor.level", sp_level_name(f->level));
   put_str(&ps, "spoor.reason", f->reason);
   put_raw(&ps, "spoor.evidence", V_EVIDENCE, NULL);
@@ -250,6 +313,7 @@ static void write_csv_row(FILE *out, const sp_finding *f) {
     snprintf(ev, sizeof ev,
              f->evidence[0].kind == SP_REF_LINE     ? "%s:%llu"
              : f->evidence[0].kind == SP_REF_RECORD ? "%s record %llu"
+             : f->evidence[0].kind == SP_REF_PACKET ? "%s packet %llu"
                                                     : "%s offset %llu",
              f->evidence[0].path, (unsigned long long)f->evidence[0].where);
     csv_str(out, ev);
@@ -258,6 +322,8 @@ static void write_csv_row(FILE *out, const sp_finding *f) {
   }
   fputc(',', out);
   csv_str(out, f->reason);
+  fputc(',', out);
+  csv_str(out, f->id ? f->id : "");
   fputc('\n', out);
 }
 
@@ -280,6 +346,7 @@ static void write_table_row(FILE *out, const sp_finding *f) {
     fprintf(out,
             f->evidence[0].kind == SP_REF_LINE     ? ":%llu"
             : f->evidence[0].kind == SP_REF_RECORD ? " record %llu"
+            : f->evidence[0].kind == SP_REF_PACKET ? " packet %llu"
                                                    : " offset %llu",
             (unsigned long long)f->evidence[0].where);
     if (f->n_evidence > 1)
@@ -296,7 +363,7 @@ static void write_table_row(FILE *out, const sp_finding *f) {
 sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out) {
   if (fmt == SP_FORMAT_CSV)
     fputs("first_seen,last_seen,level,severity,rule_id,rule_name,count,"
-          "vulnerability,techniques,entities,evidence,reason\n",
+          "vulnerability,techniques,entities,evidence,reason,id\n",
           out);
   for (size_t i = 0; i < res->n_findings; i++) {
     const sp_finding *f = &res->findings[i];
@@ -374,44 +441,4 @@ sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
   }
   fputs("]}\n", out);
   return ferror(out) ? SP_EIO : SP_OK;
-}
-
-static sp_err write_file(const sp_result *r, const char *dir, const char *name,
-                         int what, sp_diag *diag) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    if (diag) {
-      diag->code = SP_EIO;
-      snprintf(diag->msg, sizeof diag->msg, "%s: %s", path, strerror(errno));
-    }
-    return SP_EIO;
-  }
-  sp_err e = what == 0   ? sp_write_findings(r, SP_FORMAT_JSONL, f)
-             : what == 1 ? sp_write_findings(r, SP_FORMAT_CSV, f)
-                         : sp_write_coverage_json(r, f);
-  if (fclose(f) != 0 && !e)
-    e = SP_EIO;
-  if (e && diag) {
-    diag->code = e;
-    snprintf(diag->msg, sizeof diag->msg, "%s: write failed", path);
-  }
-  return e;
-}
-
-sp_err sp_write_case_dir(const sp_result *r, const char *dir, sp_diag *diag) {
-  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-    if (diag) {
-      diag->code = SP_EIO;
-      snprintf(diag->msg, sizeof diag->msg, "%s: %s", dir, strerror(errno));
-    }
-    return SP_EIO;
-  }
-  sp_err e = write_file(r, dir, "findings.jsonl", 0, diag);
-  if (!e)
-    e = write_file(r, dir, "findings.csv", 1, diag);
-  if (!e)
-    e = write_file(r, dir, "coverage.json", 2, diag);
-  return e;
 }

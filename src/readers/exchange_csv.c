@@ -10,10 +10,19 @@
  * is split into its S:KEY=value items (quoted items may hold ';'), so the
  * command and URL are fields, not a regex over the whole line. OABGenerator
  * lines without a layout are read positionally: time, server, message.
+ *
+ * Without a layout (a fragment, or a log that lost its header), the first
+ * data line's shape picks one (classify()): an ISO time, a GUID and four
+ * version numbers are an HttpProxy row (hp_columns); an ISO time, a server
+ * name, an event id and S:KEY=value EventData an ECP Server row
+ * (ecp_columns); an ISO time, a server name and free text an OABGenerator
+ * line. A "#Log-type:" without "#Fields:" implies its type's layout too.
+ * The implied layout holds until a "#Fields:" or bare header line.
  */
 #include "core/timeutil.h"
 #include "readers/csv.h"
 #include "readers/reader.h"
+#include "readers/shape.h"
 
 #include <stdlib.h>
 
@@ -24,9 +33,74 @@ enum { COL_IGNORE = -1, COL_TIME = -2, COL_ECPDATA = -3 };
 typedef struct exch_state {
   log_type type;
   bool type_from_directive;
+  bool implied; /* layout implied by the line shape or #Log-type */
   int ncols;
   int col[SP_MAX_COLUMNS];
 } exch_state;
+
+/* The HttpProxy columns of Exchange 2016/2019, in the order of their
+ * #Fields line (as tools/gen writes them). Exchange 2013 rows have fewer
+ * columns (64) but the same first HP_STABLE_COLUMNS, DateTime through
+ * ResponseBytes (consistent with a published Exchange 15.0 HttpProxy row:
+ * Wazuh's ruleset test ruleset/testing/tests/exchange.ini,
+ * https://github.com/wazuh/wazuh); so a headerless row of another width is
+ * mapped only that far. */
+static const char hp_columns[] =
+    "DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,"
+    "RevisionVersion,ClientRequestId,Protocol,UrlHost,UrlStem,ProtocolAction,"
+    "AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,"
+    "AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,HttpStatus,"
+    "BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,"
+    "TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,"
+    "ServerLocatorHost,ServerLocatorLatency,RequestBytes,ResponseBytes,"
+    "TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,"
+    "CalculateTargetBackEndLatency,GlsLatencyBreakup,TotalGlsLatency,"
+    "AccountForestLatencyBreakup,TotalAccountForestLatency,"
+    "ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,"
+    "SharedCacheLatencyBreakup,TotalSharedCacheLatency,"
+    "ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,"
+    "ClientReqStreamLatency,BackendReqInitLatency,BackendReqStreamLatency,"
+    "BackendProcessingLatency,BackendRespInitLatency,"
+    "BackendRespStreamLatency,ClientRespStreamLatency,"
+    "KerberosAuthHeaderLatency,HandlerCompletionLatency,"
+    "RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,"
+    "CoreLatency,RoutingLatency,HttpProxyOverhead,TotalRequestTime,"
+    "RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,"
+    "GenericErrors,EdgeTraceId,DatabaseGuid,UserADObjectGuid,"
+    "PartitionEndpointLookupLatency,RoutingStatus";
+#define HP_STABLE_COLUMNS 33
+
+/* The ECP Server log columns (its #Fields line). */
+static const char ecp_columns[] = "TimeStamp,ServerName,EventId,EventData";
+
+typedef enum shape { SH_NONE, SH_ISO, SH_OAB, SH_ECP, SH_HTTPPROXY } shape;
+
+/* The shape of a data line without a layout. SH_ISO: it starts with an ISO
+ * time and a comma but has none of the known shapes. */
+static shape classify(sp_str line) {
+  sp_str t[7];
+  size_t n = sp_shape_split(line, ',', t, 6);
+  if (n < 2 || !sp_shape_iso8601(sp_str_trim(t[0])))
+    return SH_NONE;
+  if (n == 7 && sp_shape_guid(t[1]) && sp_shape_uint(t[2], 6) &&
+      sp_shape_uint(t[3], 6) && sp_shape_uint(t[4], 6) &&
+      sp_shape_uint(t[5], 6))
+    return SH_HTTPPROXY;
+  if (n < 3 || !sp_shape_name(t[1]))
+    return SH_ISO;
+  if (n >= 4 && sp_shape_name(t[2])) {
+    sp_str d = t[3];
+    if (d.n && d.p[0] == '"')
+      d = sp_str_make(d.p + 1, d.n - 1);
+    if (d.n && d.p[0] == '\'')
+      d = sp_str_make(d.p + 1, d.n - 1);
+    if (sp_str_istarts(d, "S:") && memchr(d.p, '=', d.n))
+      return SH_ECP;
+  }
+  /* time,server,message: free text (with spaces) to the end of the line. */
+  sp_str msg = sp_str_make(t[2].p, (size_t)(line.p + line.n - t[2].p));
+  return memchr(msg.p, ' ', msg.n) && !sp_shape_name(t[2]) ? SH_OAB : SH_ISO;
+}
 
 static const struct {
   const char *name;
@@ -88,6 +162,7 @@ static sp_source_kind kind_of(log_type t) {
 
 static void set_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
                        uint64_t lineno) {
+  s->implied = false;
   sp_str cols[SP_MAX_COLUMNS];
   bool bad;
   size_t nc = sp_csv_split(rc, p, n, cols, SP_MAX_COLUMNS, &bad);
@@ -187,6 +262,37 @@ static void oab_positional(sp_rctx *rc, sp_event *ev, const char *p, size_t n,
   sp_rctx_emit(rc);
 }
 
+/* No layout yet: pick one implied by #Log-type or by the line's shape.
+ * Returns false when the line cannot be read without a header. */
+static bool imply_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
+                         uint64_t lineno) {
+  log_type t = s->type;
+  if (!s->type_from_directive) {
+    switch (classify(sp_str_make(p, n))) {
+    case SH_HTTPPROXY:
+      t = LT_HTTPPROXY;
+      break;
+    case SH_ECP:
+      t = LT_ECP;
+      break;
+    case SH_OAB:
+      t = LT_OABGEN;
+      break;
+    default:
+      return false;
+    }
+  }
+  if (t == LT_HTTPPROXY)
+    set_layout(s, rc, hp_columns, sizeof hp_columns - 1, lineno);
+  else if (t == LT_ECP)
+    set_layout(s, rc, ecp_columns, sizeof ecp_columns - 1, lineno);
+  else if (t != LT_OABGEN) /* OABGenerator lines are read positionally */
+    return false;
+  s->type = t;
+  s->implied = true;
+  return true;
+}
+
 static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
                       uint64_t lineno, uint64_t offset) {
   exch_state *s = st;
@@ -200,6 +306,11 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
     set_layout(s, rc, p, n, lineno);
     return;
   }
+  if (s->ncols == 0 && s->type != LT_OABGEN &&
+      !imply_layout(s, rc, p, n, lineno)) {
+    sp_rctx_malformed(rc, lineno, "data line before any #Fields header");
+    return;
+  }
   sp_event *ev = &rc->ev;
   sp_event_reset(ev);
   ev->kind = kind_of(s->type);
@@ -207,22 +318,24 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
   ev->offset = offset;
   ev->ts = SP_TIME_NONE;
   if (s->ncols == 0) {
-    if (s->type == LT_OABGEN) {
-      oab_positional(rc, ev, p, n, lineno);
-      return;
-    }
-    sp_rctx_malformed(rc, lineno, "data line before any #Fields header");
+    oab_positional(rc, ev, p, n, lineno);
     return;
   }
   sp_str vals[SP_MAX_COLUMNS];
   bool bad;
   size_t nv = sp_csv_split(rc, p, n, vals, SP_MAX_COLUMNS, &bad);
-  if (bad || nv > (size_t)s->ncols) {
+  /* An implied HttpProxy layout fits rows of its own width; rows of other
+     builds are mapped only as far as the columns all builds share. */
+  size_t use = nv;
+  bool wide_ok = s->implied && s->type == LT_HTTPPROXY;
+  if (wide_ok && nv != (size_t)s->ncols && use > HP_STABLE_COLUMNS)
+    use = HP_STABLE_COLUMNS;
+  if (bad || (nv > (size_t)s->ncols && !wide_ok)) {
     sp_rctx_malformed(rc, lineno, "unbalanced quotes or too many columns");
     return;
   }
   bool have_time = false;
-  for (size_t i = 0; i < nv; i++) {
+  for (size_t i = 0; i < use; i++) {
     int col = s->col[i];
     sp_str v = vals[i];
     if (col == COL_IGNORE || v.n == 0)
@@ -250,6 +363,46 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
   sp_rctx_emit(rc);
 }
 
+/* Headerless fragments: a claim when at least two lines, and four in five,
+ * have the HttpProxy or ECP Server shape (85), or the OABGenerator shape
+ * with a line that names the OAB or its temporary files (75). Too few such
+ * lines, or two or more led by an ISO time and a comma that fit no known
+ * shape, give a SP_SNIFF_LOOKS_LIKE band score: an Exchange log we cannot
+ * read. */
+static int fragment_score(const char *buf, size_t len) {
+  sp_line_iter it = sp_line_iter_make(buf, len);
+  sp_str line;
+  bool cut, oab_hint = false;
+  size_t c = 0, hp = 0, ecp = 0, oab = 0, iso = 0;
+  while (sp_line_next(&it, &line, &cut)) {
+    if (line.n == 0 || line.p[0] == '#')
+      continue;
+    shape sh = classify(line);
+    if (cut && (sh == SH_NONE || sh == SH_ISO))
+      continue; /* may be a known shape cut short by the buffer */
+    if (sh == SH_NONE) {
+      c++;
+      continue;
+    }
+    c++;
+    hp += sh == SH_HTTPPROXY;
+    ecp += sh == SH_ECP;
+    oab += sh == SH_OAB;
+    iso += sh == SH_ISO;
+    if (sh == SH_OAB && (sp_str_ifind(line, "OAB") >= 0 ||
+                         sp_str_ifind(line, "temporary file") >= 0))
+      oab_hint = true;
+  }
+  if ((hp >= 2 && hp * 5 >= c * 4) || (ecp >= 2 && ecp * 5 >= c * 4))
+    return 85;
+  if (oab >= 2 && oab * 5 >= c * 4 && oab_hint)
+    return 75;
+  size_t any = hp + ecp + oab + iso;
+  if ((any >= 2 || any > iso) && any * 5 >= c * 4)
+    return 30;
+  return 0;
+}
+
 static int exch_sniff(const char *buf, size_t len) {
   sp_str s = sp_str_make(buf, len);
   if (sp_str_istarts(s, "#Software: Microsoft Exchange Server"))
@@ -261,14 +414,15 @@ static int exch_sniff(const char *buf, size_t len) {
   if (sp_str_istarts(s, "#Log-type:") ||
       sp_str_istarts(s, "#Fields: DateTime,"))
     return 80;
-  return 0;
+  return fragment_score(buf, len);
 }
 
-const sp_reader_vt sp_reader_exchange_csv = {
-    .name = "exchange_csv",
-    .kind = SP_SRC_EXCH_OTHER,
+static const sp_line_ops exchange_csv_ops = {
     .sniff = exch_sniff,
     .create = exch_create,
     .line = exch_line,
     .destroy = exch_destroy,
 };
+
+const sp_reader_vt sp_reader_exchange_csv =
+    SP_LINE_READER("exchange_csv", exchange_csv_ops);

@@ -5,10 +5,10 @@
 
 #include <stdlib.h>
 
-void sp_lines_init(sp_lines *ls, const sp_reader_vt *vt, void *st,
+void sp_lines_init(sp_lines *ls, const sp_line_ops *ops, void *st,
                    sp_rctx *rc) {
   memset(ls, 0, sizeof *ls);
-  ls->vt = vt;
+  ls->ops = ops;
   ls->st = st;
   ls->rc = rc;
 }
@@ -30,7 +30,7 @@ static void deliver(sp_lines *ls, const char *p, size_t n) {
     sp_rctx_malformed(ls->rc, ls->lineno, "binary data (NUL bytes) in line");
     return;
   }
-  ls->vt->line(ls->st, ls->rc, p, n, ls->lineno, off);
+  ls->ops->line(ls->st, ls->rc, p, n, ls->lineno, off);
 }
 
 static bool carry_append(sp_lines *ls, const char *p, size_t n) {
@@ -123,16 +123,4 @@ void sp_lines_abort(sp_lines *ls) {
   ls->skipping = false;
   ls->carry_len = 0;
   sp_lines_finish(ls);
-}
-
-void sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc, const char *buf,
-                          size_t len) {
-  void *st = vt->create();
-  if (!st)
-    return;
-  sp_lines ls;
-  sp_lines_init(&ls, vt, st, rc);
-  (void)sp_lines_feed(&ls, buf, len);
-  sp_lines_finish(&ls);
-  vt->destroy(st);
 }

@@ -15,7 +15,7 @@
 #include "readers/reader.h"
 
 typedef struct sp_lines {
-  const sp_reader_vt *vt;
+  const sp_line_ops *ops;
   void *st;
   sp_rctx *rc;
   char *carry;
@@ -25,7 +25,7 @@ typedef struct sp_lines {
   uint64_t lines_long, lines_binary;
 } sp_lines;
 
-void sp_lines_init(sp_lines *ls, const sp_reader_vt *vt, void *st, sp_rctx *rc);
+void sp_lines_init(sp_lines *ls, const sp_line_ops *ops, void *st, sp_rctx *rc);
 /* Feed a block; false only on out of memory. */
 bool sp_lines_feed(sp_lines *ls, const char *buf, size_t len);
 /* Flush the last line (without a newline) and free the carry buffer. */
@@ -34,9 +34,5 @@ void sp_lines_finish(sp_lines *ls);
  * incomplete, so it is reported as malformed instead of read; then as
  * sp_lines_finish. */
 void sp_lines_abort(sp_lines *ls);
-
-/* Convenience for tests and fuzzers: run a reader over a whole buffer. */
-void sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc, const char *buf,
-                          size_t len);
 
 #endif

@@ -1,8 +1,11 @@
 /*
- * registry.c - the reader table, content sniffing and the reader context
- * helpers shared by all readers. A new format is one new file and one line
- * in sp_readers[].
+ * registry.c - the built-in reader table, reader choice by content (the
+ * highest sniff score wins; 20..49 means "looks like it, cannot read it")
+ * and the reader context helpers shared by all readers. A new format is one
+ * new file and one line in sp_readers[]; the engine copies this table into
+ * its own registry, where readers can be disabled per engine.
  */
+#include "event/names.h"
 #include "readers/reader.h"
 
 #include <stdlib.h>
@@ -16,23 +19,49 @@ const sp_reader_vt *const sp_readers[] = {
     NULL,
 };
 
-const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len) {
-  const sp_reader_vt *best = NULL;
-  int best_score = 0;
-  /* Skip a UTF-8 byte order mark. */
-  if (len >= 3 && (unsigned char)buf[0] == 0xEF &&
-      (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF) {
-    buf += 3;
-    len -= 3;
-  }
-  for (size_t i = 0; sp_readers[i]; i++) {
-    int s = sp_readers[i]->sniff(buf, len);
+const sp_reader_vt *sp_reader_pick(const sp_reader_vt *const *vts, size_t n,
+                                   const sp_sniff *sn,
+                                   const sp_reader_vt **looks_like) {
+  const sp_reader_vt *best = NULL, *near = NULL;
+  int best_score = 0, near_score = 0;
+  for (size_t i = 0; i < n; i++) {
+    int s = vts[i]->sniff(vts[i], sn);
     if (s > best_score) {
       best_score = s;
-      best = sp_readers[i];
+      best = vts[i];
+    }
+    if (s >= SP_SNIFF_LOOKS_LIKE && s < SP_SNIFF_CLAIM && s > near_score) {
+      near_score = s;
+      near = vts[i];
     }
   }
-  return best_score >= 50 ? best : NULL;
+  if (looks_like)
+    *looks_like = best_score >= SP_SNIFF_CLAIM ? NULL : near;
+  return best_score >= SP_SNIFF_CLAIM ? best : NULL;
+}
+
+static const sp_reader_vt *pick_builtin(const char *buf, size_t len,
+                                        const sp_reader_vt **looks_like) {
+  size_t n = 0;
+  while (sp_readers[n])
+    n++;
+  char *text = malloc(len ? len : 1);
+  if (!text)
+    return NULL;
+  sp_sniff sn;
+  sp_sniff_prepare(&sn, "", buf, len, text, len);
+  const sp_reader_vt *r = sp_reader_pick(sp_readers, n, &sn, looks_like);
+  free(text);
+  return r;
+}
+
+const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len) {
+  return pick_builtin(buf, len, NULL);
+}
+
+const sp_reader_vt *sp_reader_looks_like(const char *buf, size_t len) {
+  const sp_reader_vt *near = NULL;
+  return pick_builtin(buf, len, &near) ? NULL : near;
 }
 
 const sp_reader_vt *sp_reader_by_name(const char *name) {
@@ -51,7 +80,60 @@ bool sp_rctx_init(sp_rctx *rc, uint32_t file_id,
   rc->on_event = on_event;
   rc->on_malformed = on_malformed;
   rc->user = user;
-  return sp_rctx_reserve(rc, 0);
+  rc->ref = SP_REF_LINE;
+  rc->vals = malloc(SP_EVENT_MAX_FIELDS * sizeof *rc->vals);
+  rc->block = malloc(SP_SOURCE_BLOCK);
+  if (!rc->vals || !rc->block) {
+    sp_rctx_free(rc);
+    return false;
+  }
+  sp_event_init(&rc->ev, rc->vals, SP_EVENT_MAX_FIELDS);
+  if (!sp_rctx_reserve(rc, 0)) {
+    sp_rctx_free(rc);
+    return false;
+  }
+  return true;
+}
+
+int sp_rctx_field(sp_rctx *rc, const char *name, size_t n) {
+  if (!rc->names) {
+    for (int i = 0; i < SP_F__COUNT; i++) {
+      const char *f = sp_field_name((sp_field)i);
+      if (strlen(f) == n && memcmp(f, name, n) == 0)
+        return i;
+    }
+    return -1;
+  }
+  return sp_names_field(rc->names, name, n);
+}
+
+int sp_rctx_kind(sp_rctx *rc, const char *name) {
+  if (!rc->names) {
+    for (int i = 0; i < SP_SRC__COUNT; i++)
+      if (strcmp(sp_source_kind_name((sp_source_kind)i), name) == 0)
+        return i;
+    return SP_SRC_UNKNOWN;
+  }
+  int id = sp_names_kind(rc->names, name);
+  return id < 0 ? SP_SRC_UNKNOWN : id;
+}
+
+sp_err sp_reader_run_buffer(const sp_reader_vt *vt, sp_rctx *rc,
+                            const char *buf, size_t len) {
+  sp_source *src;
+  sp_err e = sp_source_open_mem(buf, len, &src);
+  if (e)
+    return e;
+  void *st = NULL;
+  rc->ref = vt->ref;
+  e = vt->open(vt, rc, src, &st);
+  if (!e) {
+    while (vt->next(st, rc) > 0)
+      ;
+    vt->close(st, rc);
+  }
+  sp_source_close(src);
+  return e;
 }
 
 bool sp_rctx_reserve(sp_rctx *rc, size_t line_len) {
@@ -73,7 +155,13 @@ bool sp_rctx_reserve(sp_rctx *rc, size_t line_len) {
 
 void sp_rctx_free(sp_rctx *rc) {
   free(rc->scratch);
+  free(rc->vals);
+  free(rc->block);
   rc->scratch = NULL;
+  rc->vals = NULL;
+  rc->block = NULL;
+  rc->ev.vals = NULL;
+  rc->ev.cap = 0;
   rc->scratch_cap = 0;
 }
 

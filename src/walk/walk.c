@@ -1,14 +1,17 @@
 /*
  * walk.c - recursive, root-confined evidence walking (see walk.h).
  *
- * Data: the output list, the realpath of every root, and a small open-
- * addressing set of visited (device, inode) pairs owned by one walk.
+ * Data: the output list, the realpath of every root, a small open-
+ * addressing set of visited (device, inode) pairs and the (device, inode)
+ * of every exclusion, all owned by one walk. An exclusion set owns copies
+ * of its path strings; they are looked up when a walk starts.
  */
 #include "walk/walk.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,14 +23,77 @@ typedef struct devino {
   ino_t ino;
 } devino;
 
+struct sp_walk_excl {
+  char **paths;
+  size_t n;
+};
+
 typedef struct walker {
   sp_walk_list *out;
   char **roots; /* realpaths */
   size_t n_roots;
   devino *seen;
   size_t seen_cap, seen_n;
+  devino *excl; /* exclusions that exist when the walk starts */
+  size_t n_excl;
   sp_err err;
 } walker;
+
+#define EXCLUDED_REASON "excluded: output directory"
+
+__attribute__((format(printf, 3, 4))) static void
+walk_diag(sp_diag *diag, sp_err code, const char *fmt, ...) {
+  if (!diag)
+    return;
+  diag->code = code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(diag->msg, sizeof diag->msg, fmt, ap);
+  va_end(ap);
+}
+
+sp_err sp_walk_excl_create(const char *const *paths, size_t n,
+                           sp_walk_excl **out) {
+  *out = NULL;
+  if (!paths || !n)
+    return SP_OK;
+  sp_walk_excl *x = calloc(1, sizeof *x);
+  if (!x)
+    return SP_ENOMEM;
+  x->paths = calloc(n, sizeof *x->paths);
+  if (!x->paths) {
+    free(x);
+    return SP_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!paths[i])
+      continue;
+    x->paths[x->n] = strdup(paths[i]);
+    if (!x->paths[x->n]) {
+      sp_walk_excl_destroy(x);
+      return SP_ENOMEM;
+    }
+    x->n++;
+  }
+  *out = x;
+  return SP_OK;
+}
+
+void sp_walk_excl_destroy(sp_walk_excl *x) {
+  if (!x)
+    return;
+  for (size_t i = 0; i < x->n; i++)
+    free(x->paths[i]);
+  free(x->paths);
+  free(x);
+}
+
+static bool is_excluded(const walker *w, const struct stat *st) {
+  for (size_t i = 0; i < w->n_excl; i++)
+    if (w->excl[i].dev == st->st_dev && w->excl[i].ino == st->st_ino)
+      return true;
+  return false;
+}
 
 static bool seen_add(walker *w, dev_t dev, ino_t ino) {
   if ((w->seen_n + 1) * 2 > w->seen_cap) {
@@ -61,19 +127,20 @@ static bool seen_add(walker *w, dev_t dev, ino_t ino) {
   return true;
 }
 
-static void add(walker *w, const char *path, const struct stat *st,
-                const char *skip) {
+/* Appends an entry; NULL (and w->err set) when the list cannot grow. */
+static sp_walk_entry *add(walker *w, const char *path, const struct stat *st,
+                          const char *skip) {
   sp_walk_list *l = w->out;
   if (l->n >= SP_WALK_MAX_FILES) {
     w->err = SP_ELIMIT;
-    return;
+    return NULL;
   }
   if (l->n == l->cap) {
     size_t ncap = l->cap ? l->cap * 2 : 256;
     sp_walk_entry *n = realloc(l->items, ncap * sizeof *n);
     if (!n) {
       w->err = SP_ENOMEM;
-      return;
+      return NULL;
     }
     l->items = n;
     l->cap = ncap;
@@ -82,14 +149,22 @@ static void add(walker *w, const char *path, const struct stat *st,
   e->path = strdup(path);
   if (!e->path) {
     w->err = SP_ENOMEM;
-    return;
+    return NULL;
   }
   e->size = st ? (uint64_t)st->st_size : 0;
   e->mtime_ns =
       st ? (int64_t)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec
          : INT64_MIN;
   e->skip_reason = skip;
+  e->excluded = false;
   l->n++;
+  return e;
+}
+
+static void add_excluded(walker *w, const char *path) {
+  sp_walk_entry *e = add(w, path, NULL, EXCLUDED_REASON);
+  if (e)
+    e->excluded = true;
 }
 
 static bool inside_roots(walker *w, const char *real) {
@@ -180,6 +255,10 @@ static void visit(walker *w, const char *path, int depth) {
       return;
     }
   }
+  if (is_excluded(w, &st)) {
+    add_excluded(w, path);
+    return;
+  }
   if (S_ISDIR(st.st_mode)) {
     if (seen_add(w, st.st_dev, st.st_ino))
       visit_dir(w, path, depth);
@@ -196,12 +275,78 @@ static int cmp_entry(const void *a, const void *b) {
                 ((const sp_walk_entry *)b)->path);
 }
 
-sp_err sp_walk(const char *const *roots, size_t n_roots, sp_walk_list *out) {
+/* Every root must exist: a path that cannot be looked up is a typo or a
+ * missing mount, never "no findings". */
+static sp_err check_roots(const char *const *roots, size_t n_roots,
+                          sp_diag *diag) {
+  for (size_t i = 0; i < n_roots; i++) {
+    struct stat st;
+    if (!roots[i]) {
+      walk_diag(diag, SP_EINVAL, "evidence path %zu is NULL", i);
+      return SP_EINVAL;
+    }
+    if (stat(roots[i], &st) != 0) {
+      int en = errno;
+      sp_err e = en == ENOENT || en == ENOTDIR ? SP_ENOENT : SP_EIO;
+      walk_diag(diag, e, "%s: %s", roots[i], strerror(en));
+      return e;
+    }
+  }
+  return SP_OK;
+}
+
+/* Evidence in which nothing can be read fails the walk, with the first
+ * skipped entry as the likely reason. */
+static sp_err check_not_empty(const char *const *roots, size_t n_roots,
+                              const sp_walk_list *out, sp_diag *diag) {
+  const sp_walk_entry *first_skip = NULL;
+  size_t skipped = 0;
+  for (size_t i = 0; i < out->n; i++) {
+    if (!out->items[i].skip_reason)
+      return SP_OK;
+    if (!first_skip)
+      first_skip = &out->items[i];
+    skipped++;
+  }
+  char where[300];
+  if (n_roots == 1)
+    snprintf(where, sizeof where, "%s", roots[0]);
+  else
+    snprintf(where, sizeof where, "the %zu evidence paths", n_roots);
+  if (first_skip)
+    walk_diag(diag, SP_ENOENT,
+              "%s: no files to examine (%zu skipped; first: %s: %s)", where,
+              skipped, first_skip->path, first_skip->skip_reason);
+  else
+    walk_diag(diag, SP_ENOENT, "%s: no files to examine", where);
+  return SP_ENOENT;
+}
+
+sp_err sp_walk(const char *const *roots, size_t n_roots,
+               const sp_walk_excl *excl, sp_walk_list *out, sp_diag *diag) {
   memset(out, 0, sizeof *out);
+  if (!roots && n_roots) {
+    walk_diag(diag, SP_EINVAL, "no evidence paths");
+    return SP_EINVAL;
+  }
+  sp_err err = check_roots(roots, n_roots, diag);
+  if (err)
+    return err;
   walker w = {.out = out};
   w.roots = calloc(n_roots ? n_roots : 1, sizeof *w.roots);
-  if (!w.roots)
+  w.excl = calloc(excl && excl->n ? excl->n : 1, sizeof *w.excl);
+  if (!w.roots || !w.excl) {
+    free(w.roots);
+    free(w.excl);
+    walk_diag(diag, SP_ENOMEM, "walking the evidence: %s",
+              sp_strerror(SP_ENOMEM));
     return SP_ENOMEM;
+  }
+  for (size_t i = 0; excl && i < excl->n; i++) {
+    struct stat st;
+    if (stat(excl->paths[i], &st) == 0)
+      w.excl[w.n_excl++] = (devino){st.st_dev, st.st_ino};
+  }
   for (size_t i = 0; i < n_roots; i++) {
     char *real = realpath(roots[i], NULL);
     if (real)
@@ -216,7 +361,9 @@ sp_err sp_walk(const char *const *roots, size_t n_roots, sp_walk_list *out) {
     /* A root given explicitly may itself be a link: it defines the root. */
     if (S_ISLNK(st.st_mode) && stat(roots[i], &st) == 0 &&
         S_ISDIR(st.st_mode)) {
-      if (seen_add(&w, st.st_dev, st.st_ino))
+      if (is_excluded(&w, &st))
+        add_excluded(&w, roots[i]);
+      else if (seen_add(&w, st.st_dev, st.st_ino))
         visit_dir(&w, roots[i], 0);
     } else {
       visit(&w, roots[i], 0);
@@ -226,11 +373,17 @@ sp_err sp_walk(const char *const *roots, size_t n_roots, sp_walk_list *out) {
     free(w.roots[i]);
   free(w.roots);
   free(w.seen);
+  free(w.excl);
   if (out->n)
     qsort(out->items, out->n, sizeof *out->items, cmp_entry);
-  if (w.err != SP_OK)
+  err = w.err;
+  if (err)
+    walk_diag(diag, err, "walking the evidence: %s", sp_strerror(err));
+  else
+    err = check_not_empty(roots, n_roots, out, diag);
+  if (err != SP_OK)
     sp_walk_list_free(out);
-  return w.err;
+  return err;
 }
 
 void sp_walk_list_free(sp_walk_list *l) {

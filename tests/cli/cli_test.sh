@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # cli_test.sh SPOOR SOURCE_DIR - end-to-end tests of the spoor command line:
-# exit codes (--strict, usage errors), the three formats, the case directory,
-# and hostile evidence strings never reaching the terminal raw. Every run's
-# exit status is checked, so a sanitizer report (`make tsan`) fails the test.
+# exit codes (--strict, usage errors, missing or empty evidence), the three
+# formats, the case directory (atomic files, run.json, lock, refusal of an
+# earlier case, --force, exclusion from the walk, a closed stdout), and
+# hostile evidence strings never reaching the terminal raw. Every run's exit
+# status is checked, so a sanitizer report (`make tsan`) fails the test.
 set -u
 SPOOR=$1
 SRC=$2
@@ -38,18 +40,165 @@ printf '#Fields: date time c-ip cs-method cs-uri-stem sc-status\r\n2021-03-03 00
 "$SPOOR" hunt -q --strict -f jsonl "$T/clean" >/dev/null; rc=$?
 check "--strict exits 0 on clean evidence" test $rc -eq 0
 
-# A missing path is reported, not fatal; --strict makes it an error.
-"$SPOOR" hunt -f jsonl "$T/nope" > /dev/null 2> "$T/err"; rc=$?
-check "missing path exits 0" test $rc -eq 0
-check "missing path is named in the summary" grep -q "nope" "$T/err"
+# The engine's registries: readers and detectors by name; --disable turns one
+# off (IIS logs are then plain files: no IIS findings), a typo is an error.
+check "readers lists iis and spray" bash -c "'$SPOOR' readers | grep -q '^reader.iis\$' && '$SPOOR' readers | grep -q '^detector.spray\$'"
+"$SPOOR" hunt -q -f csv --disable iis "$GOLD" > "$T/noiis.csv"; rc=$?
+check "--disable iis runs" test $rc -eq 0
+check "--disable iis: no finding from an IIS log" bash -c "! grep -q '/iis/' '$T/noiis.csv'"
+"$SPOOR" hunt -q -f csv "$GOLD" > "$T/withiis.csv"
+check "without it there are IIS findings" grep -q '/iis/' "$T/withiis.csv"
+"$SPOOR" hunt -q --disable nosuch "$GOLD" > /dev/null 2> "$T/err"; rc=$?
+check "--disable of an unknown name exits 1" test $rc -eq 1
+check "... naming it" grep -q "nosuch: no reader or detector" "$T/err"
 
-# Case directory.
+# A missing or empty evidence path is an error naming the path, never
+# "0 findings"; errno's text appears once.
+"$SPOOR" hunt -f jsonl "$T/nope" > "$T/out" 2> "$T/err"; rc=$?
+check "missing path exits 1" test $rc -eq 1
+check "missing path is named in the error" grep -q "$T/nope: No such file or directory" "$T/err"
+check "errno text once" test "$(grep -o 'No such file or directory' "$T/err" | wc -l)" -eq 1
+check "missing path prints no findings" test ! -s "$T/out"
+"$SPOOR" hunt -q -f jsonl "$GOLD" "$T/nope" > "$T/out" 2> "$T/err"; rc=$?
+check "one missing path among good ones exits 1" test $rc -eq 1
+check "... and names it" grep -q "$T/nope" "$T/err"
+mkdir -p "$T/empty/a/b"
+"$SPOOR" hunt -f jsonl "$T/empty" > "$T/out" 2> "$T/err"; rc=$?
+check "empty evidence exits 1" test $rc -eq 1
+check "empty evidence is named" grep -q "$T/empty: no files to examine" "$T/err"
+
+# Case directory: four files, each valid, no temporaries or lock left.
 "$SPOOR" hunt -q -f csv -o "$T/case" "$GOLD" > "$T/out.csv"; rc=$?
 check "case dir run exits 0" test $rc -eq 0
-for f in findings.jsonl findings.csv coverage.json; do
+for f in findings.jsonl findings.csv coverage.json run.json; do
   check "case dir has $f" test -s "$T/case/$f"
 done
 check "csv header" bash -c "head -1 '$T/out.csv' | grep -q '^first_seen,last_seen,level'"
+check "csv header ends with id" bash -c "head -1 '$T/out.csv' | grep -q ',reason,id\$'"
+check "every jsonl finding has an event.id" test \
+  "$(grep -c '"event":{[^}]*"id":"[0-9a-f]\{32\}"' "$T/out.jsonl")" -eq 15
+check "event.id is unique" test \
+  "$(grep -o '"event":{[^}]*"id":"[0-9a-f]*"' "$T/out.jsonl" | sort -u | wc -l)" -eq 15
+check "csv and jsonl ids agree" bash -c \
+  "diff <(grep -o '\"[0-9a-f]\{32\}\"\$' '$T/out.csv' | tr -d '\"' | sort) \
+        <(grep -o '\"event\":{[^}]*\"id\":\"[0-9a-f]*' '$T/out.jsonl' | sed 's/.*\"//' | sort)"
+check "case dir holds exactly the four files" \
+  test "$(ls -A "$T/case" | tr '\n' ' ')" = "coverage.json findings.csv findings.jsonl run.json "
+check "findings.jsonl lines and coverage.json are valid JSON" python3 -c '
+import json, sys
+d = sys.argv[1]
+n = sum(1 for l in open(d + "/findings.jsonl") if json.loads(l))
+c = json.load(open(d + "/coverage.json"))
+sys.exit(0 if n == 15 and c["findings"] == 15 else 1)' "$T/case"
+nrules=$("$SPOOR" rules | wc -l)
+version=$("$SPOOR" version | cut -d' ' -f2)
+check "run.json records version, argv, times, host, rules, evidence" python3 -c '
+import json, os, re, sys, socket
+d, gold, nrules, version = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+r = json.load(open(d + "/run.json"))
+t = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+ok = (r["spoor_version"] == version
+      and r["argv"][1:] == ["hunt", "-q", "-f", "csv", "-o", d, gold]
+      and os.path.basename(r["argv"][0]) == "spoor"
+      and t.match(r["start"]) and t.match(r["end"]) and r["start"] <= r["end"]
+      and r["host"] == socket.gethostname()
+      and r["rules"]["builtin"] == nrules and r["rules"]["builtin_yara"] is True
+      and r["rules"]["yara"] == [] and r["rules"]["baseline"] is None
+      and r["evidence"] == [{"path": gold, "absolute": os.path.realpath(gold)}]
+      and r["excluded"] == [{"path": d, "absolute": os.path.realpath(d)}])
+if not ok: print(r)
+sys.exit(0 if ok else 1)' "$T/case" "$GOLD" "$nrules" "$version"
+
+# An earlier case is refused and left alone; --force replaces it; any other
+# folder that is not empty needs --force; an empty one is fine.
+cp "$T/case/run.json" "$T/run1.json"
+"$SPOOR" hunt -q -o "$T/case" "$GOLD" > /dev/null 2> "$T/err"; rc=$?
+check "second run into a case exits 1" test $rc -eq 1
+check "... says it holds a case" grep -q "holds an earlier spoor case" "$T/err"
+check "... and leaves it alone" cmp -s "$T/run1.json" "$T/case/run.json"
+"$SPOOR" hunt -q --force -j 1 -o "$T/case" "$GOLD" > /dev/null; rc=$?
+check "--force replaces the case" test $rc -eq 0
+check "... with a new run.json" python3 -c '
+import json, sys
+sys.exit(0 if "-j" in json.load(open(sys.argv[1]))["argv"] else 1)' "$T/case/run.json"
+mkdir "$T/busy" && echo keep > "$T/busy/notes.txt"
+"$SPOOR" hunt -q -o "$T/busy" "$GOLD" > /dev/null 2> "$T/err"; rc=$?
+check "non-empty folder refused" test $rc -eq 1
+check "... as not empty" grep -q "is not empty" "$T/err"
+check "... nothing written" test ! -e "$T/busy/findings.jsonl"
+mkdir "$T/fresh"
+"$SPOOR" hunt -q -o "$T/fresh" "$GOLD" > /dev/null; rc=$?
+check "existing empty folder accepted" test $rc -eq 0
+
+# A case dir locked by another run is refused, naming the holder's pid.
+if command -v flock > /dev/null; then
+  mkdir "$T/locked" && echo 4242 > "$T/locked/.spoor.lock"
+  flock "$T/locked/.spoor.lock" "$SPOOR" hunt -q -o "$T/locked" "$GOLD" > /dev/null 2> "$T/err"; rc=$?
+  check "locked case dir exits 1" test $rc -eq 1
+  check "... naming the holder pid" grep -q "another spoor run (pid 4242)" "$T/err"
+  check "... nothing written" test ! -e "$T/locked/findings.jsonl"
+  "$SPOOR" hunt -q -o "$T/locked" "$GOLD" > /dev/null; rc=$?
+  check "unlocked again: run succeeds, lock file removed" \
+    test $rc -eq 0 -a ! -e "$T/locked/.spoor.lock" -a -s "$T/locked/run.json"
+else
+  echo "skip lock test: flock (util-linux) not installed"
+fi
+
+# -o that cannot be written fails before the hunt (the bad evidence path is
+# never reached), and a failed run leaves no folder behind.
+touch "$T/regular"
+"$SPOOR" hunt -o "$T/regular/case" "$T/nope" > /dev/null 2> "$T/err"; rc=$?
+check "-o under a regular file exits 1" test $rc -eq 1
+check "... naming the case dir" grep -q "$T/regular/case: Not a directory" "$T/err"
+check "... before hunting" bash -c "! grep -q -e nope -e coverage: '$T/err'"
+"$SPOOR" hunt -o "$T/nodir/case" "$GOLD" > /dev/null 2> "$T/err"; rc=$?
+check "-o with a missing parent exits 1" test $rc -eq 1
+"$SPOOR" hunt -o "$T/failed" "$T/nope" > /dev/null 2>&1; rc=$?
+check "failed hunt exits 1" test $rc -eq 1
+check "... and removes the case dir it created" test ! -e "$T/failed"
+
+# A reader that closes stdout: the case dir is still complete, exit 0, no
+# message. Deterministic: stdout is a pipe whose read end is already closed.
+check "closed stdout: exit 0, case complete" python3 -c '
+import json, os, subprocess, sys
+spoor, gold, d = sys.argv[1:4]
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run([spoor, "hunt", "-q", "-f", "jsonl", "-o", d, gold],
+                   stdout=w, stderr=subprocess.PIPE)
+os.close(w)
+json.load(open(d + "/coverage.json"))
+json.load(open(d + "/run.json"))
+left = sorted(os.listdir(d))
+ok = p.returncode == 0 and not p.stderr and left == [
+    "coverage.json", "findings.csv", "findings.jsonl", "run.json"]
+if not ok: print(p.returncode, p.stderr, left)
+sys.exit(0 if ok else 1)' "$SPOOR" "$GOLD" "$T/piped"
+"$SPOOR" hunt -f jsonl -o "$T/headcase" "$GOLD" 2> /dev/null | head -c1 > /dev/null
+check "-o DIR | head -c1 exits 0" test "${PIPESTATUS[0]}" -eq 0
+check "... and the case is complete" python3 -c '
+import json, sys
+json.load(open(sys.argv[1] + "/coverage.json")); json.load(open(sys.argv[1] + "/run.json"))' "$T/headcase"
+
+# The case dir inside the evidence is left out of the walk, matched by
+# device and inode (here named through a link), and is not a problem.
+cp -r "$GOLD" "$T/ev"
+ln -s "$T/ev" "$T/evlink"
+"$SPOOR" hunt -q -f jsonl -o "$T/evlink/case" "$T/ev" > "$T/ev.jsonl"; rc=$?
+check "case dir inside evidence: exit 0" test $rc -eq 0
+check "... findings unchanged" test "$(wc -l < "$T/ev.jsonl")" -eq 15
+check "... listed as excluded, none of its files read" python3 -c '
+import json, sys
+ev = sys.argv[1]
+c = json.load(open(ev + "/case/coverage.json"))
+ex = [f for f in c["files"] if f["source"] == "excluded"]
+ok = (len(ex) == 1 and ex[0]["path"] == ev + "/case"
+      and ex[0]["note"] == "excluded: output directory" and ex[0]["error"] is None
+      and not any("/case/" in f["path"] for f in c["files"]))
+if not ok: print(c["files"])
+sys.exit(0 if ok else 1)' "$T/ev"
+"$SPOOR" hunt -q --strict -f jsonl -o "$T/clean/case" "$T/clean" > /dev/null; rc=$?
+check "an excluded case dir is no problem for --strict" test $rc -eq 0
 
 # Hostile strings: ESC sequences and a formula in evidence.
 mkdir -p "$T/evil"

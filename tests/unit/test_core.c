@@ -167,8 +167,8 @@ static void test_event_fields(void **state) {
   for (int i = 0; i < SP_F__COUNT; i++)
     assert_int_equal(sp_field_id(sp_field_name((sp_field)i)), i);
   sp_event ev;
-  memset(&ev, 0, sizeof ev);
-  sp_event_reset(&ev);
+  sp_fval vals[8];
+  sp_event_init(&ev, vals, 8);
   assert_false(sp_event_has(&ev, SP_F_HTTP_STATUS));
   assert_null(sp_event_get(&ev, SP_F_HTTP_STATUS).p);
   int64_t v;

@@ -65,8 +65,11 @@ static void run1(const char *name, const sp_event *ev, const sp_dctx *ctx,
   sp_fset_destroy(fs);
 }
 
+static sp_fval test_vals[SP_EVENT_MAX_FIELDS]; /* the events' value storage */
+
 static void new_event(sp_event *ev, sp_source_kind kind) {
-  memset(ev, 0, sizeof *ev);
+  sp_event_init(ev, test_vals, SP_EVENT_MAX_FIELDS);
+  ev->ref = SP_REF_LINE;
   ev->kind = kind;
   ev->ts = 1614754753000000000LL;
   ev->line = 1;
@@ -197,7 +200,8 @@ static void test_webshell_flagged(void **state) {
   assert_int_equal(
       sp_strset_add(stock, sp_str_make("/owa/auth/logon.aspx", 20), true),
       SP_OK);
-  sp_dctx ctx = {stock, flagged, 1};
+  sp_input inputs[] = {{"stock_urls", stock}, {"flagged_names", flagged}};
+  sp_dctx ctx = {.inputs = inputs, .n_inputs = 2, .workers = 1};
   sp_event ev;
   seen s;
   new_event(&ev, SP_SRC_IIS);

@@ -60,7 +60,7 @@ static got *run(const char *reader, const char *buf, size_t len) {
   assert_true(sp_rctx_init(&rc, 7, on_event, on_bad, g));
   const sp_reader_vt *vt = sp_reader_by_name(reader);
   assert_non_null(vt);
-  sp_reader_run_buffer(vt, &rc, buf, len);
+  assert_int_equal(sp_reader_run_buffer(vt, &rc, buf, len), SP_OK);
   sp_rctx_free(&rc);
   return g;
 }
@@ -269,9 +269,9 @@ static void test_lines(void **state) {
   sp_rctx rc;
   assert_true(sp_rctx_init(&rc, 0, on_event, on_bad, g));
   const sp_reader_vt *vt = sp_reader_by_name("iis");
-  void *st = vt->create();
+  void *st = vt->lines->create();
   sp_lines ls;
-  sp_lines_init(&ls, vt, st, &rc);
+  sp_lines_init(&ls, vt->lines, st, &rc);
   const char *hdr = "#Fields: date time c-ip\r\n2021-03-03 00:00:01 1.2.3.4\r";
   for (const char *p = hdr; *p; p++) /* one byte at a time */
     assert_true(sp_lines_feed(&ls, p, 1));
@@ -283,7 +283,7 @@ static void test_lines(void **state) {
   assert_true(sp_lines_feed(&ls, huge, big - big / 2));
   assert_true(sp_lines_feed(&ls, "\n2021-03-03 00:00:03 5.6.7.8", 28));
   sp_lines_finish(&ls);
-  vt->destroy(st);
+  vt->lines->destroy(st);
   assert_int_equal(g->n, 2);
   assert_int_equal(g->line[0], 2);
   assert_string_equal(F(g, 0, SP_F_SOURCE_IP), "1.2.3.4");
