@@ -46,7 +46,8 @@ check "readers lists iis and spray" bash -c "'$SPOOR' readers | grep -q '^reader
 "$SPOOR" hunt -q -f csv --disable iis "$GOLD" > "$T/noiis.csv"; rc=$?
 check "--disable iis runs" test $rc -eq 0
 check "--disable iis: no finding from an IIS log" bash -c "! grep -q '/iis/' '$T/noiis.csv'"
-"$SPOOR" hunt -q -f csv "$GOLD" > "$T/withiis.csv"
+"$SPOOR" hunt -q -f csv "$GOLD" > "$T/withiis.csv"; rc=$?
+check "the run without --disable exits 0" test $rc -eq 0
 check "without it there are IIS findings" grep -q '/iis/' "$T/withiis.csv"
 "$SPOOR" hunt -q --disable nosuch "$GOLD" > /dev/null 2> "$T/err"; rc=$?
 check "--disable of an unknown name exits 1" test $rc -eq 1
