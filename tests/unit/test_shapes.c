@@ -70,6 +70,7 @@ static void test_nul_padding(void **state) {
   sp_result_destroy(r);
   free(buf);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* A file of NUL bytes only: nothing to read, no crash, no finding. */
@@ -86,6 +87,7 @@ static void test_only_nuls(void **state) {
   sp_result_destroy(r);
   free(buf);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* UTF-16LE with a byte order mark, as PowerShell's Out-File writes it (the
@@ -130,6 +132,7 @@ static void test_utf16(void **state) {
   free(le);
   free(be);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* IIS lines without their #Fields header, in the IIS 8.5+ default field
@@ -158,6 +161,7 @@ static void test_headerless_iis(void **state) {
   assert_non_null(tu_find(r, "spoor.iis.webshell.access", 0));
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* A log that looks like W3C but whose layout cannot be known: a reported
@@ -178,6 +182,7 @@ static void test_looks_like_unreadable(void **state) {
   assert_true(sp_result_problems(r) >= 1);
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* A plain log appended to a gzip'd one (cat u_ex.log >> u_ex.log.gz):
@@ -204,6 +209,7 @@ static void test_gzip_then_plain(void **state) {
   assert_non_null(f);
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 int main(void) {
