@@ -2,10 +2,11 @@
 # machine (scripts/setup), configures with a CMake preset and builds.
 #   make test   - build (dev preset) and run every test
 #   make asan   - build and test under ASan+UBSan
+#   make tsan   - build under ThreadSanitizer, run the multi-threaded tests
 #   make demo   - generate a synthetic Exchange compromise and hunt it
 #   make bench  - generate GBs of logs and measure (see bench/README.md)
 #   make fuzz   - run every libFuzzer target for FUZZ_SECONDS each
-.PHONY: all setup build test asan demo bench fuzz release clean format
+.PHONY: all setup build test asan tsan demo bench fuzz release clean format
 
 FUZZ_SECONDS ?= 60
 BENCH_SIZE ?= 2G
@@ -30,6 +31,11 @@ asan: setup
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan
 	ctest --preset asan
+
+tsan: setup
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan
+	ctest --preset tsan
 
 demo: release
 	rm -rf build/demo

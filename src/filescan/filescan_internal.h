@@ -63,6 +63,11 @@ struct sp_filescan {
 /* fs_stock.c: the embedded stock list and the Microsoft baselines. */
 sp_err sp_fs_stock_init(sp_filescan *fs, sp_diag *diag);
 sp_err sp_fs_baseline_load(sp_filescan *fs, const char *dir, sp_diag *diag);
+/* The rows of one baseline CSV held in memory, read exactly as a file of the
+ * --baseline folder is (fuzzers, tests); name is used in messages. Needs
+ * sp_fs_stock_init first. Unlike sp_fs_baseline_load, no rows is no error. */
+sp_err sp_fs_baseline_parse(sp_filescan *fs, const char *name,
+                            const uint8_t *buf, size_t len, sp_diag *diag);
 /* Stock relative path that path ends with (component-aligned), or NULL. */
 bool sp_fs_stock_path_match(const sp_filescan *fs, const char *path,
                             char *matched, size_t cap);

@@ -343,13 +343,10 @@ static sp_err add_row(sp_filescan *fs, sp_str line, bool *bad) {
   return e == SP_ELIMIT ? SP_OK : e;
 }
 
-static sp_err load_csv(sp_filescan *fs, const char *file, sp_diag *diag) {
-  FILE *f = fopen(file, "rbe");
-  if (!f) {
-    sp_err e = errno == ENOENT ? SP_ENOENT : SP_EIO;
-    sp_fs_diag(diag, e, "%s: %s", file, strerror(errno));
-    return e;
-  }
+/* The rows of one baseline CSV read from f (not closed here); file names it
+ * in messages. */
+static sp_err load_stream(sp_filescan *fs, FILE *f, const char *file,
+                          sp_diag *diag) {
   char line[SP_FS_MAX_LINE + 2];
   uint64_t lineno = 0;
   sp_err e = SP_OK;
@@ -387,6 +384,29 @@ static sp_err load_csv(sp_filescan *fs, const char *file, sp_diag *diag) {
     e = SP_EIO;
     sp_fs_diag(diag, e, "%s: read error", file);
   }
+  return e;
+}
+
+static sp_err load_csv(sp_filescan *fs, const char *file, sp_diag *diag) {
+  FILE *f = fopen(file, "rbe");
+  if (!f) {
+    sp_err e = errno == ENOENT ? SP_ENOENT : SP_EIO;
+    sp_fs_diag(diag, e, "%s: %s", file, strerror(errno));
+    return e;
+  }
+  sp_err e = load_stream(fs, f, file, diag);
+  fclose(f);
+  return e;
+}
+
+sp_err sp_fs_baseline_parse(sp_filescan *fs, const char *name,
+                            const uint8_t *buf, size_t len, sp_diag *diag) {
+  FILE *f = fmemopen((void *)buf, len, "rb");
+  if (!f) {
+    sp_fs_diag(diag, SP_ENOMEM, "%s: %s", name, strerror(errno));
+    return SP_ENOMEM;
+  }
+  sp_err e = load_stream(fs, f, name, diag);
   fclose(f);
   return e;
 }

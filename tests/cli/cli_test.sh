@@ -3,7 +3,8 @@
 # exit codes (--strict, usage errors, missing or empty evidence), the three
 # formats, the case directory (atomic files, run.json, lock, refusal of an
 # earlier case, --force, exclusion from the walk, a closed stdout), and
-# hostile evidence strings never reaching the terminal raw.
+# hostile evidence strings never reaching the terminal raw. Every run's exit
+# status is checked, so a sanitizer report (`make tsan`) fails the test.
 set -u
 SPOOR=$1
 SRC=$2
@@ -22,7 +23,7 @@ GOLD="$SRC/tests/golden/exchange_basic"
 "$SPOOR" >/dev/null 2>&1; check "no arguments exits 2" test $? -eq 2
 "$SPOOR" hunt --format xml "$GOLD" >/dev/null 2>&1; check "bad format exits 2" test $? -eq 2
 "$SPOOR" hunt -j 0 "$GOLD" >/dev/null 2>&1; check "bad -j exits 2" test $? -eq 2
-check "version" bash -c "'$SPOOR' version | grep -q '^spoor '"
+check "version" bash -c "'$SPOOR' version > '$T/version' && grep -q '^spoor ' '$T/version'"
 
 # The golden evidence has malformed lines: 0 normally, 3 with --strict.
 "$SPOOR" hunt -q -f jsonl "$GOLD" > "$T/out.jsonl"; rc=$?
@@ -45,7 +46,8 @@ check "readers lists iis and spray" bash -c "'$SPOOR' readers | grep -q '^reader
 "$SPOOR" hunt -q -f csv --disable iis "$GOLD" > "$T/noiis.csv"; rc=$?
 check "--disable iis runs" test $rc -eq 0
 check "--disable iis: no finding from an IIS log" bash -c "! grep -q '/iis/' '$T/noiis.csv'"
-"$SPOOR" hunt -q -f csv "$GOLD" > "$T/withiis.csv"
+"$SPOOR" hunt -q -f csv "$GOLD" > "$T/withiis.csv"; rc=$?
+check "the run without --disable exits 0" test $rc -eq 0
 check "without it there are IIS findings" grep -q '/iis/' "$T/withiis.csv"
 "$SPOOR" hunt -q --disable nosuch "$GOLD" > /dev/null 2> "$T/err"; rc=$?
 check "--disable of an unknown name exits 1" test $rc -eq 1
@@ -202,17 +204,21 @@ check "an excluded case dir is no problem for --strict" test $rc -eq 0
 # Hostile strings: ESC sequences and a formula in evidence.
 mkdir -p "$T/evil"
 printf '#Fields: date time c-ip cs-method cs-uri-stem cs(User-Agent) sc-status\r\n2021-03-03 00:00:00 198.51.100.7 POST /aspnet_client/=cmd|calc.aspx \033]0;pwn\007\033[31mred 200\r\n' > "$T/evil/u_ex.log"
-"$SPOOR" hunt -q -f table "$T/evil" > "$T/evil.table"
+"$SPOOR" hunt -q -f table "$T/evil" > "$T/evil.table"; rc=$?
+check "table run on hostile strings exits 0" test $rc -eq 0
 check "finding on hostile line" grep -q "aspnet_client" "$T/evil.table"
 check "no ESC byte in table output" bash -c "! grep -q $'\033' '$T/evil.table'"
 check "no BEL byte in table output" bash -c "! grep -q $'\007' '$T/evil.table'"
-"$SPOOR" hunt -q -f jsonl "$T/evil" > "$T/evil.jsonl"
+"$SPOOR" hunt -q -f jsonl "$T/evil" > "$T/evil.jsonl"; rc=$?
+check "jsonl run on hostile strings exits 0" test $rc -eq 0
 check "no ESC byte in jsonl output" bash -c "! grep -q $'\033' '$T/evil.jsonl'"
 check "ESC escaped as \\u001b in jsonl" grep -q '\\u001b' "$T/evil.jsonl"
-"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"
+"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"; rc=$?
+check "csv run on hostile strings exits 0" test $rc -eq 0
 check "no ESC byte in csv output" bash -c "! grep -q $'\033' '$T/evil.csv'"
 printf '#Fields: date time c-ip cs-method cs-uri-stem cs(User-Agent) sc-status\r\n2021-03-03 00:00:00 198.51.100.7 POST /aspnet_client/x.aspx =HYPERLINK("http://x") 200\r\n' > "$T/evil/u_ex2.log"
-"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"
+"$SPOOR" hunt -q -f csv "$T/evil" > "$T/evil.csv"; rc=$?
+check "csv run on a formula cell exits 0" test $rc -eq 0
 check "csv formula cell neutralized" grep -q "\"'=HYPERLINK" "$T/evil.csv"
 
 # Budgets: eleven rules with 9,500 distinct findings each overflow the

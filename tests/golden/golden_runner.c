@@ -5,16 +5,19 @@
  * '#' comments, an optional "path..." header row, paths relative to the
  * evidence folder, line 0 for findings on whole files).
  *
- *   golden_runner [--exact|--truth] [--skip-missing] [--print]
+ *   golden_runner [--exact|--truth] [--shared-data] [--print]
  *                 [--baseline BASELINE_DIR] DIR EXPECTED
  *
  * --exact: actual triples must equal the expected ones.
  * --truth: every expected triple must be found, and no line outside the
  *          expected lines may carry any finding (extra rules on an expected
  *          line are allowed: one line can be several signs at once).
- * --skip-missing: exit 77 (ctest skip) with a message if DIR is absent.
+ * --shared-data: DIR is shared test data (../shared); when it is absent,
+ *          exit 77 (ctest skip) with a message, or fail in CI
+ *          (tests/unit/shared_data.h).
  */
 #include "spoor/spoor.h"
+#include "shared_data.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -56,7 +59,7 @@ static void line_of(const char *triple, char *out, size_t cap) {
 }
 
 int main(int argc, char **argv) {
-  int exact = 0, print = 0, skip_missing = 0, ai = 1;
+  int exact = 0, print = 0, shared_data = 0, ai = 1;
   const char *baseline = NULL;
   for (; ai < argc && argv[ai][0] == '-'; ai++) {
     if (strcmp(argv[ai], "--exact") == 0)
@@ -65,8 +68,8 @@ int main(int argc, char **argv) {
       exact = 0;
     else if (strcmp(argv[ai], "--print") == 0)
       print = 1;
-    else if (strcmp(argv[ai], "--skip-missing") == 0)
-      skip_missing = 1;
+    else if (strcmp(argv[ai], "--shared-data") == 0)
+      shared_data = 1;
     else if (strcmp(argv[ai], "--baseline") == 0 && ai + 1 < argc)
       baseline = argv[++ai];
   }
@@ -76,11 +79,12 @@ int main(int argc, char **argv) {
   }
   const char *dir = argv[ai], *expected_path = argv[ai + 1];
   struct stat st;
+  if (shared_data) {
+    int rc = spoor_shared_or_skip(dir);
+    if (rc != 0)
+      return rc;
+  }
   if (stat(dir, &st) != 0) {
-    if (skip_missing) {
-      printf("SKIP: %s is absent (shared test data not available)\n", dir);
-      return 77;
-    }
     fprintf(stderr, "%s: missing\n", dir);
     return 1;
   }

@@ -6,7 +6,7 @@
  * copied), thor-webshells.yar must compile with the external variables,
  * spoor's own rules must flag the malicious fixtures and none of the benign
  * ones, and Microsoft's real baseline CSVs must load. Skips (77) when the
- * shared folder is absent.
+ * shared folder is absent, fails when it is absent in CI (shared_data.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "filescan/filescan.h"
+#include "shared_data.h"
 
 #define EXCH SPOOR_SHARED_DIR "/data/exchange"
 #define FIXTURES EXCH "/fixtures"
@@ -372,13 +373,9 @@ static int group_teardown(void **state) {
 }
 
 int main(void) {
-  if (access(TRUTH, R_OK) != 0) {
-    printf("SKIP: shared reference data not found at %s "
-           "(../shared beside the repository); file scanner ground-truth "
-           "tests skipped\n",
-           SPOOR_SHARED_DIR);
-    return 77;
-  }
+  int rc = spoor_shared_or_skip(TRUTH);
+  if (rc != 0)
+    return rc;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ground_truth),
       cmocka_unit_test(test_thor_webshells_compiles),

@@ -70,6 +70,7 @@ static void test_nul_padding(void **state) {
   sp_result_destroy(r);
   free(buf);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* A file of NUL bytes only: no log in it, so the file scanner reads it (one
@@ -88,6 +89,7 @@ static void test_only_nuls(void **state) {
   sp_result_destroy(r);
   free(buf);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* UTF-16LE with a byte order mark, as PowerShell's Out-File writes it (the
@@ -132,6 +134,7 @@ static void test_utf16(void **state) {
   free(le);
   free(be);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* IIS lines without their #Fields header, in the IIS 8.5+ default field
@@ -160,6 +163,7 @@ static void test_headerless_iis(void **state) {
   assert_non_null(tu_find(r, "spoor.iis.webshell.access", 0));
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* A log that looks like W3C but whose layout cannot be known: a reported
@@ -180,6 +184,7 @@ static void test_looks_like_unreadable(void **state) {
   assert_true(sp_result_problems(r) >= 1);
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* A plain log appended to a gzip'd one (cat u_ex.log >> u_ex.log.gz):
@@ -206,6 +211,7 @@ static void test_gzip_then_plain(void **state) {
   assert_non_null(f);
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 int main(void) {
