@@ -17,7 +17,7 @@
  *    a line HASH64,BUILD,PATH with a non-empty PATH must have its hash in the
  *    known-good set; its path must match as a stock path when it has a
  *    folder; and its base name is never a look-alike of a stock name
- *    (except the line after a NUL-bearing one: see below);
+ *    (a line with a NUL byte does not swallow the next);
  *  - loading the same CSV again changes none of the sets (idempotent).
  */
 #include "filescan/filescan_internal.h"
@@ -112,23 +112,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 
   /* Lines the loader reads whole: at most SP_FS_MAX_LINE bytes before the
-   * '\n' (one more is allowed on a last line without '\n', not needed).
-   * Known loader behaviour, reported, not fixed here (src/filescan is not
-   * this harness's to change): fs_stock.c load_stream measures a line with
-   * strlen, so a line with a NUL byte looks overlong and "the rest of it" is
-   * skipped up to the next '\n', which swallows the following line. The
-   * oracle does not expect that line's row. */
+   * '\n' (a line holding a NUL byte included: it must not swallow the next
+   * one, seed nul_line.csv). */
   const char *s = (const char *)data;
-  bool swallowed = false;
   for (size_t at = 0; at < size;) {
     const char *nl = memchr(s + at, '\n', size - at);
     size_t n = nl ? (size_t)(nl - (s + at)) : size - at;
-    if (swallowed) {
-      swallowed = false;
-    } else if (n <= SP_FS_MAX_LINE) {
+    if (n <= SP_FS_MAX_LINE)
       check_simple_line(fs, s + at, n);
-      swallowed = nl && memchr(s + at, 0, n) != NULL;
-    }
     at += n + 1;
   }
 

@@ -343,31 +343,47 @@ static sp_err add_row(sp_filescan *fs, sp_str line, bool *bad) {
   return e == SP_ELIMIT ? SP_OK : e;
 }
 
+/* One line of f without its '\n' into buf (at most cap bytes kept; more
+ * sets *overlong and is read past). False at the end of the file. */
+static bool read_line(FILE *f, char *buf, size_t cap, size_t *n,
+                      bool *overlong) {
+  int ch;
+  *n = 0;
+  *overlong = false;
+  bool any = false;
+  while ((ch = getc(f)) != EOF) {
+    any = true;
+    if (ch == '\n')
+      return true;
+    if (*n < cap)
+      buf[(*n)++] = (char)ch;
+    else
+      *overlong = true;
+  }
+  return any;
+}
+
 /* The rows of one baseline CSV read from f (not closed here); file names it
  * in messages. */
 static sp_err load_stream(sp_filescan *fs, FILE *f, const char *file,
                           sp_diag *diag) {
-  char line[SP_FS_MAX_LINE + 2];
+  char line[SP_FS_MAX_LINE + 1];
   uint64_t lineno = 0;
   sp_err e = SP_OK;
-  while (fgets(line, sizeof line, f)) {
+  size_t n;
+  bool overlong;
+  /* Lines by their '\n', not by strlen: a NUL byte inside a line must not
+     make it look overlong and swallow the next one. */
+  while (read_line(f, line, SP_FS_MAX_LINE, &n, &overlong)) {
     lineno++;
-    size_t n = strlen(line);
-    if (n && line[n - 1] == '\n') {
-      n--;
-    } else if (!feof(f)) {
-      /* overlong line: skip the rest of it */
-      int ch;
-      while ((ch = fgetc(f)) != EOF && ch != '\n')
-        ;
-      continue;
-    }
+    if (overlong)
+      continue; /* longer than SP_FS_MAX_LINE: skipped whole */
     sp_str s = sp_str_make(line, n);
     if (lineno == 1 && s.n >= 3 && memcmp(s.p, "\xEF\xBB\xBF", 3) == 0)
       s = sp_str_make(s.p + 3, s.n - 3);
     s = sp_str_trim(s);
-    if (s.n == 0)
-      continue;
+    if (s.n == 0 || memchr(s.p, 0, s.n))
+      continue; /* empty, or binary junk: no data row */
     bool bad;
     e = add_row(fs, s, &bad);
     if (e) {

@@ -176,6 +176,15 @@ static sp_err read_gz(sp_source *s, char *buf, size_t cap, size_t *got,
       }
       if (r == 0 && s->zs.avail_in == 0) { /* end of file */
         if (s->phase == GZ_MEMBER) {
+          /* inflate may still hold output for input it already took (the
+             rest of a match when the last read filled its buffer): let it
+             write that out before calling the stream truncated. */
+          size_t before = o;
+          e = inflate_step(s, buf, cap, &o, msg, mcap);
+          if (e != SP_OK)
+            break;
+          if (s->phase != GZ_MEMBER || o > before)
+            continue;
           snprintf(msg, mcap, "truncated gzip stream at compressed offset %llu",
                    (unsigned long long)s->in_offset);
           e = SP_ETRUNCATED;
