@@ -168,6 +168,7 @@ typedef struct okacct {
   uint32_t len;
   uint64_t events; /* successful logons */
   ref last;        /* the latest */
+  uint64_t rank;   /* mix64 of the name hash, computed once */
 } okacct;
 
 /* A source with successes. */
@@ -180,7 +181,13 @@ typedef struct oksrc {
   uint64_t top;     /* when full: the largest rank kept */
   uint32_t top_at;  /* and its index */
   uint64_t dropped; /* successful logons of accounts beyond MAX_OK_PER_SRC */
+  uint8_t *idx;     /* from OK_IDX_FROM accounts: hash index, k + 1 (0 empty) */
+  uint8_t tombs;    /* OK_TOMB slots in idx */
 } oksrc;
+
+#define OK_IDX 128    /* index slots: at most half full (MAX_OK_PER_SRC) */
+#define OK_IDX_FROM 8 /* fewer accounts: a linear scan is as fast */
+#define OK_TOMB 0xff  /* a replaced account's slot: probes go past it */
 
 /* A slot of a source table: the hash inline, so a probe touches the record
  * only on a match. */
@@ -534,8 +541,70 @@ static void oksrc_free(oksrc *o) {
     free(o->acct[i].name);
   free(o->acct);
   free(o->uh);
+  free(o->idx);
   free(o->id.ip);
   free(o);
+}
+
+static size_t ok_home(uint64_t uh) {
+  return (size_t)(uh ^ (uh >> 29)) & (OK_IDX - 1);
+}
+
+static void ok_put(oksrc *o, uint32_t k) {
+  size_t i = ok_home(o->uh[k]);
+  while (o->idx[i] && o->idx[i] != OK_TOMB)
+    i = (i + 1) & (OK_IDX - 1);
+  if (o->idx[i] == OK_TOMB)
+    o->tombs--;
+  o->idx[i] = (uint8_t)(k + 1);
+}
+
+/* (Re)build the index once a source has OK_IDX_FROM accounts; without
+ * memory the linear scan goes on working. */
+static void ok_reindex(oksrc *o) {
+  if (o->n < OK_IDX_FROM && !o->idx)
+    return;
+  if (!o->idx && !(o->idx = malloc(OK_IDX)))
+    return;
+  memset(o->idx, 0, OK_IDX);
+  o->tombs = 0;
+  for (uint32_t k = 0; k < o->n; k++)
+    ok_put(o, k);
+}
+
+static bool ok_same(const oksrc *o, uint32_t k, sp_str u, uint64_t uh) {
+  return o->uh[k] == uh && o->acct[k].len == u.n &&
+         memcmp(o->acct[k].name, u.p, u.n) == 0;
+}
+
+/* The index of account u (hash uh) in o, or -1. */
+static long ok_find(const oksrc *o, sp_str u, uint64_t uh) {
+  if (!o->idx) {
+    for (uint32_t k = 0; k < o->n; k++)
+      if (ok_same(o, k, u, uh))
+        return (long)k;
+    return -1;
+  }
+  for (size_t i = ok_home(uh);; i = (i + 1) & (OK_IDX - 1)) {
+    uint8_t v = o->idx[i];
+    if (!v)
+      return -1;
+    if (v != OK_TOMB && ok_same(o, (uint32_t)(v - 1), u, uh))
+      return (long)(v - 1);
+  }
+}
+
+/* Account k is about to be replaced: its index slot becomes a tombstone
+ * (the index is rebuilt when they pile up). */
+static void ok_unindex(oksrc *o, uint32_t k) {
+  if (!o->idx)
+    return;
+  for (size_t i = ok_home(o->uh[k]);; i = (i + 1) & (OK_IDX - 1))
+    if (o->idx[i] == k + 1) {
+      o->idx[i] = OK_TOMB;
+      o->tombs++;
+      return;
+    }
 }
 
 static void oksrc_drop(spray_state *s, void *p) {
@@ -559,7 +628,7 @@ static void ok_budgets(spray_state *s) {
 /* Remember `events` successes of u (hash uh) from ip, the latest at r. */
 static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
                         uint64_t uh, const ref *r, uint64_t events) {
-  if (mix64(ih) > s->ok_limit) {
+  if (s->ok_limit != RANK_ALL && mix64(ih) > s->ok_limit) {
     s->dropped_ok += events;
     return;
   }
@@ -582,20 +651,20 @@ static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
     s->ok.n++;
   }
   /* Full, and ranked above every account kept: not kept. */
-  uint64_t rank = mix64(uh);
+  /* The rank matters only once the source is full. */
+  uint64_t rank = o->n == MAX_OK_PER_SRC ? mix64(uh) : 0;
   if (o->n == MAX_OK_PER_SRC && rank > o->top) {
     o->dropped += events;
     return;
   }
-  for (uint32_t k = 0; k < o->n; k++)
-    if (o->uh[k] == uh && o->acct[k].len == u.n &&
-        memcmp(o->acct[k].name, u.p, u.n) == 0) {
-      okacct *a = &o->acct[k];
-      if (sp_agg_ref_cmp(r, &a->last) > 0)
-        a->last = *r;
-      a->events += events;
-      return;
-    }
+  long known = ok_find(o, u, uh);
+  if (known >= 0) {
+    okacct *a = &o->acct[known];
+    if (sp_agg_ref_cmp(r, &a->last) > 0)
+      a->last = *r;
+    a->events += events;
+    return;
+  }
   /* A new account: past MAX_OK_PER_SRC keep the smallest ranks. */
   uint32_t at = o->n;
   if (o->n == MAX_OK_PER_SRC) {
@@ -605,7 +674,7 @@ static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
     }
     at = o->top_at;
     o->dropped += o->acct[at].events;
-    free(o->acct[at].name);
+    ok_unindex(o, at); /* its name buffer is reused below */
   } else if (o->n == o->cap) {
     uint32_t ncap = o->cap ? o->cap * 2 : 1;
     uint64_t *nh = realloc(o->uh, ncap * sizeof *nh);
@@ -619,7 +688,18 @@ static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
     o->acct = na;
     o->cap = ncap;
   }
-  char *name = dup_str(u);
+  char *name;
+  if (at != o->n) { /* reuse the evicted account's buffer */
+    name = realloc(o->acct[at].name, u.n + 1);
+    if (!name)
+      free(o->acct[at].name);
+    else {
+      memcpy(name, u.p, u.n);
+      name[u.n] = 0;
+    }
+  } else {
+    name = dup_str(u);
+  }
   if (!name) {
     note(s, SP_ENOMEM);
     if (at != o->n) { /* the evicted slot is now empty: close the gap */
@@ -627,21 +707,38 @@ static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
       o->acct[at] = o->acct[o->n - 1];
       o->n--;
       s->n_ok--;
+      ok_reindex(o);
     }
     return; /* the state is failed: no more judging */
   }
   o->uh[at] = uh;
-  o->acct[at] = (okacct){name, (uint32_t)u.n, events, *r};
+  o->acct[at] =
+      (okacct){name, (uint32_t)u.n, events, *r, rank ? rank : mix64(uh)};
   if (at == o->n) {
     o->n++;
     s->n_ok++;
+    if (o->idx)
+      ok_put(o, at);
+    else if (o->n == OK_IDX_FROM)
+      ok_reindex(o);
+  } else if (o->idx) { /* an account was replaced */
+    if (o->tombs > OK_IDX / 4)
+      ok_reindex(o);
+    else
+      ok_put(o, at);
   }
   if (o->n == MAX_OK_PER_SRC) { /* the new largest rank kept */
-    o->top_at = 0;
-    for (uint32_t k = 1; k < o->n; k++)
-      if (mix64(o->uh[k]) > mix64(o->uh[o->top_at]))
-        o->top_at = k;
-    o->top = mix64(o->uh[o->top_at]);
+    uint32_t best = 0;
+    uint64_t top = o->acct[0].rank;
+    for (uint32_t k = 1; k < o->n; k++) {
+      uint64_t rk = o->acct[k].rank;
+      if (rk > top) {
+        top = rk;
+        best = k;
+      }
+    }
+    o->top_at = best;
+    o->top = top;
   }
 }
 
@@ -818,6 +915,26 @@ static bool auth_path(sp_str p) {
   return false;
 }
 
+/* ASCII lower-casing copy, eight bytes at a time (SWAR): for each byte
+ * below 0x80, 0x20 is set when it lies in 'A'..'Z'; other bytes are
+ * copied as they are. */
+static void fold_copy(char *d, const char *p, size_t n) {
+  const uint64_t ones = UINT64_C(0x0101010101010101);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    memcpy(&x, p + i, 8);
+    uint64_t low7 = x & (ones * 0x7f);
+    uint64_t above_z = low7 + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
+    uint64_t from_a = low7 + ones * (0x80 - 'A');  /* high bit: >= 'A' */
+    uint64_t upper = (from_a & ~above_z) & ~x & (ones * 0x80);
+    x |= upper >> 2;
+    memcpy(d + i, &x, 8);
+  }
+  for (; i < n; i++)
+    d[i] = (char)sp_lower((unsigned char)p[i]);
+}
+
 static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
   spray_inst *in = st;
   if (ev->kind != SP_SRC_IIS && ev->kind != SP_SRC_EXCH_HTTPPROXY)
@@ -846,10 +963,8 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
   logon *e = &in->batch[in->n_batch++];
   /* Lower-cased once here: the state compares with memcmp. */
   char *t = in->text + in->n_text;
-  for (size_t i = 0; i < ip.n; i++)
-    t[i] = (char)sp_lower((unsigned char)ip.p[i]);
-  for (size_t i = 0; i < user.n; i++)
-    t[ip.n + i] = (char)sp_lower((unsigned char)user.p[i]);
+  fold_copy(t, ip.p, ip.n);
+  fold_copy(t + ip.n, user.p, user.n);
   e->ip_hash = sp_hash_bytes(t, ip.n, false);
   e->user_hash = sp_hash_bytes(t + ip.n, user.n, false);
   e->r = (ref){.ts = ev->ts,
