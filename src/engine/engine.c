@@ -569,7 +569,13 @@ static sp_err collect_flagged(hunt *h) {
     if (sp_str_iends(base, ".txt"))
       base.n -= 4;
     e = sp_strset_add(h->flagged, base, true);
-    if (e && e != SP_ELIMIT)
+    if (e == SP_ELIMIT) /* files in path order: the same for any -j */
+      sp_limits_add(sp_fset_limits(h->workers[0].fset),
+                    "filescan.flagged_names",
+                    "flagged files whose name the IIS webshell detector "
+                    "does not know (over 100,000 names)",
+                    1);
+    else if (e)
       return e;
   }
   return SP_OK;

@@ -254,7 +254,7 @@ sp_err sp_identity_build(sp_identity *out, const char *rule_id,
   memset(out, 0, sizeof *out);
   if (!rule_id || n > SP_IDENTITY_MAX_IN || (n && (!fields || !values)))
     return SP_EINVAL;
-  npair ps[SP_IDENTITY_MAX_ENT];
+  npair ps[SP_IDENTITY_MAX_ENT] = {0};
   size_t np = 0;
   sp_err err = SP_OK;
   for (size_t i = 0; i < n; i++) {

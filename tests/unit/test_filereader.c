@@ -706,6 +706,10 @@ static void test_engine_big_page_tail(void **state) {
            "the whole file)",
            (unsigned long long)strlen(k_chopper));
   assert_non_null(strstr(c->note, want));
+  /* and it is a limit: counted, on the terminal and for --strict */
+  assert_int_equal(sp_result_limit_count(r), 1);
+  assert_string_equal(sp_result_limit(r, 0)->name, "yara.size_cut");
+  assert_int_equal(sp_result_limit(r, 0)->count, 1);
   sp_result_destroy(r);
 }
 
