@@ -228,6 +228,113 @@ static void test_webshell_flagged(void **state) {
   sp_strset_destroy(stock);
 }
 
+/* What an HttpProxy run left in a finding set. */
+typedef struct hp_seen {
+  size_t n;
+  const char *rule[8];
+  uint64_t count[8];
+  sp_level level[8];
+  char reason[8][64];
+} hp_seen;
+
+static void collect_hp(const sp_agg *a, void *u) {
+  hp_seen *s = u;
+  if (s->n >= 8)
+    return;
+  s->rule[s->n] = a->rule->id;
+  s->count[s->n] = a->count;
+  s->level[s->n] = a->rule->level;
+  snprintf(s->reason[s->n], sizeof s->reason[0], "%s",
+           a->reason ? a->reason : "");
+  s->n++;
+}
+
+/* HttpProxy rows (UrlStem, HttpStatus, ClientIpAddress) reach the webshell
+ * detector: the 2021 shell names, a stock page, and a scanner probing 30
+ * names that is one finding per source, its reason the earliest name. */
+static void test_webshell_httpproxy(void **state) {
+  (void)state;
+  sp_strset *stock;
+  assert_int_equal(sp_strset_create(10, &stock), SP_OK);
+  assert_int_equal(
+      sp_strset_add(stock, sp_str_make("/owa/auth/logon.aspx", 20), true),
+      SP_OK);
+  sp_input inputs[] = {{"stock_urls", stock}};
+  sp_dctx ctx = {.inputs = inputs, .n_inputs = 1, .workers = 1};
+  sp_event ev;
+  seen s;
+  new_event(&ev, SP_SRC_EXCH_HTTPPROXY);
+  set(&ev, SP_F_URL_PATH, "/owa/auth/errorFS.aspx");
+  set(&ev, SP_F_HTTP_METHOD, "POST");
+  set(&ev, SP_F_HTTP_STATUS, "200");
+  set(&ev, SP_F_SOURCE_IP, "203.0.113.9");
+  run1("webshell_access", &ev, &ctx, &s);
+  assert_int_equal(s.n, 1);
+  assert_string_equal(s.rules[0], "spoor.httpproxy.webshell.access");
+  static const char *const shells[] = {
+      "/owa/auth/OutlookEN.aspx", "/owa/auth/RedirSuiteServerProxy.aspx",
+      "/aspnet_client/system_web/x.ashx", "/ecp/auth/errorEE.asmx"};
+  for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++) {
+    set(&ev, SP_F_URL_PATH, shells[i]);
+    run1("webshell_access", &ev, &ctx, &s);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.rules[0], "spoor.httpproxy.webshell.access");
+  }
+  /* Stock pages, other folders and other Exchange logs: nothing. */
+  set(&ev, SP_F_URL_PATH, "/OWA/auth/logon.aspx");
+  run1("webshell_access", &ev, &ctx, &s);
+  assert_int_equal(s.n, 0);
+  set(&ev, SP_F_URL_PATH, "/owa/service.svc");
+  run1("webshell_access", &ev, &ctx, &s);
+  assert_int_equal(s.n, 0);
+  set(&ev, SP_F_URL_PATH, "/owa/auth/errorFS.aspx");
+  ev.kind = SP_SRC_EXCH_ECP;
+  run1("webshell_access", &ev, &ctx, &s);
+  assert_int_equal(s.n, 0);
+  /* The same row from IIS keeps its own rule id. */
+  ev.kind = SP_SRC_IIS;
+  run1("webshell_access", &ev, &ctx, &s);
+  assert_int_equal(s.n, 1);
+  assert_string_equal(s.rules[0], "spoor.iis.webshell.access");
+
+  /* 30 random names, 404, one source: one probe finding counting 30. The
+   * events arrive latest first; the reason is the earliest name's. */
+  const sp_detector_vt *vt = det("webshell_access");
+  sp_fset *fs;
+  assert_int_equal(sp_fset_create(&fs), SP_OK);
+  void *st = vt->create(&ctx);
+  assert_non_null(st);
+  uint32_t x = 12345;
+  char first[64] = "";
+  for (int i = 29; i >= 0; i--) {
+    sp_event p;
+    new_event(&p, SP_SRC_EXCH_HTTPPROXY);
+    p.ts += i;
+    p.line = (uint64_t)i + 2;
+    char path[64];
+    x = x * 1103515245u + 12345u;
+    snprintf(path, sizeof path, "/owa/auth/%08x.aspx", (unsigned)x);
+    if (i == 0)
+      snprintf(first, sizeof first, "%s", path);
+    set(&p, SP_F_URL_PATH, path);
+    set(&p, SP_F_HTTP_METHOD, "GET");
+    set(&p, SP_F_HTTP_STATUS, "404");
+    set(&p, SP_F_SOURCE_IP, "198.51.100.77");
+    set(&p, SP_F_HOST_NAME, "EXCH01");
+    vt->on_event(st, &p, fs);
+  }
+  vt->destroy(st);
+  hp_seen h = {0};
+  sp_fset_foreach(fs, collect_hp, &h);
+  assert_int_equal(h.n, 1);
+  assert_string_equal(h.rule[0], "spoor.httpproxy.webshell.probe");
+  assert_int_equal(h.count[0], 30);
+  assert_int_equal(h.level[0], SP_LEVEL_LOW);
+  assert_string_equal(h.reason[0], first);
+  sp_fset_destroy(fs);
+  sp_strset_destroy(stock);
+}
+
 static void test_fset_aggregation(void **state) {
   (void)state;
   static const sp_rule r = {"t.rule", "n",  "rs", "a",
@@ -521,6 +628,7 @@ int main(void) {
       cmocka_unit_test(test_oab_paths),
       cmocka_unit_test(test_ecp_set_without_script),
       cmocka_unit_test(test_webshell_flagged),
+      cmocka_unit_test(test_webshell_httpproxy),
       cmocka_unit_test(test_fset_aggregation),
       cmocka_unit_test(test_fset_overflow),
       cmocka_unit_test(test_fset_floods),

@@ -791,6 +791,62 @@ static void test_flood_findings(void **state) {
   free(dir);
 }
 
+/* An HttpProxy log alone (the IIS logs of the day are gone): a POST to a
+ * 2021 shell name is webshell use, 30 random names probed with 404 from one
+ * address are one probe finding, the stock logon page is nothing. */
+static void test_webshell_httpproxy_only(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  text t = {malloc(1 << 16), 0, 1 << 16};
+  put(&t, "#Software: Microsoft Exchange Server\r\n#Version: "
+          "15.01.2176.002\r\n#Log-type: HttpProxy Logs\r\n#Date: "
+          "2021-03-03T00:00:00.000Z\r\n#Fields: DateTime,RequestId,Protocol,"
+          "UrlStem,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,"
+          "HttpStatus,Method\r\n");
+  put(&t, "2021-03-03T01:00:00.000Z,r0,Owa,/owa/auth/logon.aspx,,Mozilla,"
+          "10.0.0.50,EXCH01,200,GET\r\n");
+  uint32_t x = 7;
+  char first[64] = "";
+  for (int i = 0; i < 30; i++) {
+    x = x * 1103515245u + 12345u;
+    if (i == 0)
+      snprintf(first, sizeof first, "/owa/auth/%08x.aspx", (unsigned)x);
+    put(&t,
+        "2021-03-03T02:00:%02d.000Z,p%d,Owa,/owa/auth/%08x.aspx,,zgrab,"
+        "198.51.100.77,EXCH01,404,GET\r\n",
+        i, i, (unsigned)x);
+  }
+  put(&t, "2021-03-03T03:00:00.000Z,s1,Owa,/owa/auth/errorFS.aspx,,"
+          "antSword/v2.1,203.0.113.9,EXCH01,200,POST\r\n");
+  put_file(dir, "HttpProxy_2021030300-1.LOG", &t);
+  sp_result *r1 = hunt(dir, 1), *r2 = hunt(dir, 2);
+  char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r2, SP_FORMAT_JSONL);
+  assert_string_equal(a, b);
+  assert_int_equal(sp_result_finding_count(r1), 2);
+  const sp_finding *f = find_rule(r1, "spoor.httpproxy.webshell.access", 0);
+  assert_non_null(f);
+  assert_int_equal(f->level, SP_LEVEL_HIGH);
+  assert_int_equal(f->count, 1);
+  assert_string_equal(entity(f, "source.ip"), "203.0.113.9");
+  assert_string_equal(entity(f, "url.path"), "/owa/auth/errorFS.aspx");
+  assert_int_equal(f->evidence[0].where, 37);
+  const sp_finding *p = find_rule(r1, "spoor.httpproxy.webshell.probe", 0);
+  assert_non_null(p);
+  assert_null(find_rule(r1, "spoor.httpproxy.webshell.probe", 1));
+  assert_int_equal(p->count, 30);
+  assert_string_equal(entity(p, "source.ip"), "198.51.100.77");
+  assert_string_equal(p->reason, first);
+  assert_int_equal(p->evidence[0].where, 7);
+  assert_null(find_rule(r1, "spoor.iis.webshell.access", 0));
+  free(a);
+  free(b);
+  sp_result_destroy(r1);
+  sp_result_destroy(r2);
+  free(t.p);
+  rm_rf(dir);
+  free(dir);
+}
+
 static void test_deterministic(void **state) {
   (void)state;
   const char *golden = SPOOR_SOURCE_DIR "/tests/golden/exchange_basic";
@@ -914,6 +970,7 @@ int main(void) {
       cmocka_unit_test(test_spray_account_budget),
       cmocka_unit_test(test_finding_overflow),
       cmocka_unit_test(test_flood_findings),
+      cmocka_unit_test(test_webshell_httpproxy_only),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_json_contract),
       cmocka_unit_test(test_escaping),
