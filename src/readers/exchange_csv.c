@@ -18,12 +18,35 @@
  * (ecp_columns); an ISO time, a server name and free text an OABGenerator
  * line. A "#Log-type:" without "#Fields:" implies its type's layout too.
  * The implied layout holds until a "#Fields:" or bare header line.
+ *
+ * PowerShell Export-Csv files of such rows (Test-ProxyLogon's CVE-2021-26855
+ * output, or an analyst's Import-Csv | Where-Object | Export-Csv): an
+ * optional "#TYPE <.NET type>" line, then a header with every name quoted
+ * ("DateTime","RequestId","ClientIpAddress",...: any subset of the columns,
+ * in any order), then rows with every value quoted. Test-ProxyLogon selects
+ * DateTime, RequestId, ClientIPAddress, UrlHost, UrlStem, RoutingHint,
+ * UserAgent, AnchorMailbox and HttpStatus before Export-Csv
+ * (https://github.com/microsoft/CSS-Exchange, Security/src/
+ * Test-ProxyLogon.ps1). The quoted header is a layout like a bare one; the
+ * log type comes from the columns (exch_specific).
+ *
+ * Lenient re-read: a line the strict split rejects (a quote that never
+ * closes, or more values than columns) is read again as Python's csv module
+ * and Excel read it: a quote inside an unquoted field is a literal, and a
+ * quoted field whose closing quote is not followed by a comma is taken as
+ * unquoted. For an ECP Server layout, EventData is everything after the
+ * leading columns, commas included: advisories print the CVE-2021-27065
+ * Set-OabVirtualDirectory line without its outer CSV quotes, and the comma
+ * in its eval(...,"unsafe") would otherwise overflow the columns. Lines read
+ * so are counted and noted once per file with their first line numbers.
  */
 #include "core/timeutil.h"
 #include "readers/csv.h"
 #include "readers/reader.h"
 #include "readers/shape.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef enum log_type { LT_OTHER, LT_HTTPPROXY, LT_ECP, LT_OABGEN } log_type;
@@ -36,6 +59,8 @@ typedef struct exch_state {
   bool implied; /* layout implied by the line shape or #Log-type */
   int ncols;
   int col[SP_MAX_COLUMNS];
+  uint64_t n_lenient;     /* lines read by the lenient re-read */
+  uint64_t lenient_at[3]; /* the first of them */
 } exch_state;
 
 /* The HttpProxy columns of Exchange 2016/2019, in the order of their
@@ -136,6 +161,31 @@ static const struct {
     {"Level", SP_F_LOG_LEVEL},
 };
 
+/* Column names only Exchange logs have, and the log type each implies in an
+ * exported file. Generic names (DateTime, UserAgent, Message) are not here:
+ * a header must hold one of these to be taken as an Exchange export. */
+static const struct {
+  const char *name;
+  log_type type;
+} exch_specific[] = {
+    {"AnchorMailbox", LT_HTTPPROXY},     {"RoutingHint", LT_HTTPPROXY},
+    {"BackEndCookie", LT_HTTPPROXY},     {"ClientIpAddress", LT_HTTPPROXY},
+    {"UrlStem", LT_HTTPPROXY},           {"UrlHost", LT_HTTPPROXY},
+    {"RequestId", LT_HTTPPROXY},         {"TargetServer", LT_HTTPPROXY},
+    {"ProxyAction", LT_HTTPPROXY},       {"BackEndStatus", LT_HTTPPROXY},
+    {"ServerHostName", LT_HTTPPROXY},    {"RoutingType", LT_HTTPPROXY},
+    {"AuthenticatedUser", LT_HTTPPROXY}, {"EventData", LT_ECP},
+};
+
+/* The log type a specific column name implies, or LT_OTHER. */
+static log_type specific_type(sp_str name) {
+  name = sp_str_trim(name);
+  for (size_t i = 0; i < sizeof exch_specific / sizeof exch_specific[0]; i++)
+    if (sp_str_ieq(name, exch_specific[i].name))
+      return exch_specific[i].type;
+  return LT_OTHER;
+}
+
 static void *exch_create(void) { return calloc(1, sizeof(exch_state)); }
 static void exch_destroy(void *st) { free(st); }
 
@@ -161,7 +211,7 @@ static sp_source_kind kind_of(log_type t) {
 }
 
 static void set_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
-                       uint64_t lineno) {
+                       uint64_t lineno, bool exported) {
   s->implied = false;
   sp_str cols[SP_MAX_COLUMNS];
   bool bad;
@@ -171,13 +221,15 @@ static void set_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
     s->ncols = 0;
     return;
   }
-  bool anchor = false, ecpdata = false;
+  bool anchor = false, ecpdata = false, hp_col = false;
   for (size_t i = 0; i < nc; i++) {
     s->col[i] = map_name(cols[i]);
     if (s->col[i] == SP_F_EXCH_ANCHOR)
       anchor = true;
     if (s->col[i] == COL_ECPDATA)
       ecpdata = true;
+    if (exported && specific_type(cols[i]) == LT_HTTPPROXY)
+      hp_col = true;
   }
   s->ncols = (int)nc;
   if (!s->type_from_directive) {
@@ -185,6 +237,8 @@ static void set_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
       s->type = LT_HTTPPROXY;
     else if (ecpdata)
       s->type = LT_ECP;
+    else if (hp_col) /* an export of HttpProxy rows without AnchorMailbox */
+      s->type = LT_HTTPPROXY;
   }
 }
 
@@ -193,7 +247,7 @@ static void directive(exch_state *s, sp_rctx *rc, const char *p, size_t n,
   sp_str line = sp_str_make(p, n);
   if (sp_str_istarts(line, "#Fields:")) {
     sp_str rest = sp_str_trim(sp_str_make(p + 8, n - 8));
-    set_layout(s, rc, rest.p, rest.n, lineno);
+    set_layout(s, rc, rest.p, rest.n, lineno, false);
   } else if (sp_str_istarts(line, "#Log-type:")) {
     s->type_from_directive = true;
     if (sp_str_ifind(line, "HttpProxy") >= 0)
@@ -211,6 +265,126 @@ static bool is_bare_header(sp_str line) {
   return sp_str_istarts(line, "DateTime,") ||
          sp_str_istarts(line, "TimeStamp,") ||
          sp_str_istarts(line, "date-time,");
+}
+
+/* The first field of a line with its quotes removed (no unescaping). */
+static sp_str first_field(sp_str line) {
+  if (line.n && line.p[0] == '"') {
+    const char *q = memchr(line.p + 1, '"', line.n - 1);
+    size_t e = q ? (size_t)(q - line.p) : line.n;
+    return sp_str_make(line.p + 1, e - 1);
+  }
+  const char *c = memchr(line.p, ',', line.n);
+  return sp_str_make(line.p, c ? (size_t)(c - line.p) : line.n);
+}
+
+/* An Export-Csv header: a quoted first name, at least one name a column
+ * only Exchange logs have, none of them a timestamp (a data row). */
+static bool is_quoted_header(sp_rctx *rc, sp_str line) {
+  if (!line.n || line.p[0] != '"' || sp_shape_iso8601(first_field(line)))
+    return false;
+  size_t mark = rc->scratch_used;
+  sp_str cols[SP_MAX_COLUMNS];
+  bool bad;
+  size_t nc = sp_csv_split(rc, line.p, line.n, cols, SP_MAX_COLUMNS, &bad);
+  bool specific = false;
+  for (size_t i = 0; i < nc && !bad; i++) {
+    if (sp_shape_iso8601(sp_str_trim(cols[i])))
+      bad = true;
+    else if (specific_type(cols[i]) != LT_OTHER)
+      specific = true;
+  }
+  rc->scratch_used = mark;
+  return !bad && specific;
+}
+
+/* One field of the lenient re-read at *i; *i moves past its comma, to n + 1
+ * after the last field. A quoted field counts as quoted only when its
+ * closing quote ends the line or comes before a comma; otherwise its quotes
+ * are literal, as in an unquoted field. */
+static sp_str lenient_field(sp_rctx *rc, const char *p, size_t n, size_t *i) {
+  size_t b = *i;
+  if (b < n && p[b] == '"') {
+    size_t j = b + 1;
+    while (j < n) {
+      if (p[j] == '"') {
+        if (j + 1 < n && p[j + 1] == '"') {
+          j += 2;
+          continue;
+        }
+        break;
+      }
+      j++;
+    }
+    if (j < n && (j + 1 == n || p[j + 1] == ',')) {
+      sp_str v = sp_str_make(p + b + 1, j - b - 1);
+      if (memchr(v.p, '"', v.n)) {
+        char *d = sp_rctx_alloc(rc, v.n);
+        if (d) {
+          size_t k = 0;
+          for (size_t m = 0; m < v.n; m++) {
+            d[k++] = v.p[m];
+            if (v.p[m] == '"' && m + 1 < v.n && v.p[m + 1] == '"')
+              m++;
+          }
+          v = sp_str_make(d, k);
+        }
+      }
+      *i = j + 2;
+      return v;
+    }
+  }
+  const char *c = b < n ? memchr(p + b, ',', n - b) : NULL;
+  size_t e = c ? (size_t)(c - p) : n;
+  *i = e + 1;
+  return sp_str_make(p + b, e - b);
+}
+
+/* The lenient re-read of a line the strict split rejected; returns the
+ * number of values, or 0 when the line still does not fit the layout. */
+static size_t lenient_split(const exch_state *s, sp_rctx *rc, const char *p,
+                            size_t n, sp_str *out, bool wide_ok) {
+  size_t nc = (size_t)s->ncols, nv = 0, i = 0;
+  /* ECP Server: EventData, the last column, takes the rest of the line. */
+  size_t rest_at = nc && s->col[nc - 1] == COL_ECPDATA ? nc - 1 : SIZE_MAX;
+  while (i <= n) {
+    if (nv == rest_at) {
+      sp_str v = sp_str_make(p + i, n - i);
+      if (v.n >= 2 && v.p[0] == '"' && v.p[v.n - 1] == '"')
+        v = sp_str_make(v.p + 1, v.n - 2);
+      out[nv++] = v;
+      break;
+    }
+    if (nv >= SP_MAX_COLUMNS || (nv >= nc && !wide_ok))
+      return 0;
+    out[nv++] = lenient_field(rc, p, n, &i);
+  }
+  return nv;
+}
+
+static void note_lenient(exch_state *s, uint64_t lineno) {
+  if (s->n_lenient < 3)
+    s->lenient_at[s->n_lenient] = lineno;
+  s->n_lenient++;
+}
+
+static void exch_finish(void *st, sp_rctx *rc) {
+  exch_state *s = st;
+  if (!s->n_lenient)
+    return;
+  char msg[200];
+  int k = snprintf(msg, sizeof msg,
+                   "%llu line%s read leniently (quote inside an unquoted "
+                   "field, or a comma inside ECP EventData): line%s",
+                   (unsigned long long)s->n_lenient,
+                   s->n_lenient == 1 ? "" : "s", s->n_lenient == 1 ? "" : "s");
+  for (uint64_t i = 0;
+       i < s->n_lenient && i < 3 && k > 0 && (size_t)k < sizeof msg; i++)
+    k += snprintf(msg + k, sizeof msg - (size_t)k, "%s %llu", i ? "," : "",
+                  (unsigned long long)s->lenient_at[i]);
+  if (s->n_lenient > 3 && k > 0 && (size_t)k < sizeof msg)
+    snprintf(msg + k, sizeof msg - (size_t)k, ", ...");
+  sp_rctx_note(rc, msg);
 }
 
 /* Fill ECP fields from EventData items. */
@@ -283,9 +457,9 @@ static bool imply_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
     }
   }
   if (t == LT_HTTPPROXY)
-    set_layout(s, rc, hp_columns, sizeof hp_columns - 1, lineno);
+    set_layout(s, rc, hp_columns, sizeof hp_columns - 1, lineno, false);
   else if (t == LT_ECP)
-    set_layout(s, rc, ecp_columns, sizeof ecp_columns - 1, lineno);
+    set_layout(s, rc, ecp_columns, sizeof ecp_columns - 1, lineno, false);
   else if (t != LT_OABGEN) /* OABGenerator lines are read positionally */
     return false;
   s->type = t;
@@ -303,7 +477,11 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
     return;
   }
   if (is_bare_header(sp_str_make(p, n))) {
-    set_layout(s, rc, p, n, lineno);
+    set_layout(s, rc, p, n, lineno, false);
+    return;
+  }
+  if (p[0] == '"' && is_quoted_header(rc, sp_str_make(p, n))) {
+    set_layout(s, rc, p, n, lineno, true);
     return;
   }
   if (s->ncols == 0 && s->type != LT_OABGEN &&
@@ -331,8 +509,15 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
   if (wide_ok && nv != (size_t)s->ncols && use > HP_STABLE_COLUMNS)
     use = HP_STABLE_COLUMNS;
   if (bad || (nv > (size_t)s->ncols && !wide_ok)) {
-    sp_rctx_malformed(rc, lineno, "unbalanced quotes or too many columns");
-    return;
+    nv = lenient_split(s, rc, p, n, vals, wide_ok);
+    if (!nv) {
+      sp_rctx_malformed(rc, lineno, "unbalanced quotes or too many columns");
+      return;
+    }
+    use = nv;
+    if (wide_ok && nv != (size_t)s->ncols && use > HP_STABLE_COLUMNS)
+      use = HP_STABLE_COLUMNS;
+    note_lenient(s, lineno);
   }
   bool have_time = false;
   for (size_t i = 0; i < use; i++) {
@@ -403,6 +588,35 @@ static int fragment_score(const char *buf, size_t len) {
   return 0;
 }
 
+/* PowerShell Export-Csv: an optional "#TYPE ..." line, then a quoted header
+ * naming a column only Exchange logs have. */
+static int export_score(const char *buf, size_t len) {
+  sp_line_iter it = sp_line_iter_make(buf, len);
+  sp_str line;
+  bool cut;
+  if (!sp_line_next(&it, &line, &cut))
+    return 0;
+  if (sp_str_istarts(line, "#TYPE ") && !sp_line_next(&it, &line, &cut))
+    return 0;
+  if (!line.n || line.p[0] != '"' || sp_shape_iso8601(first_field(line)))
+    return 0;
+  /* Quoted names without escapes: split on the quotes, no scratch needed. */
+  sp_str cols[SP_MAX_COLUMNS + 1];
+  size_t nc = sp_shape_split(line, ',', cols, SP_MAX_COLUMNS);
+  if (nc > SP_MAX_COLUMNS)
+    return 0;
+  for (size_t i = 0; i < nc; i++) {
+    sp_str c = sp_str_trim(cols[i]);
+    if (cut && i + 1 == nc)
+      break; /* may be cut short by the sniff buffer */
+    if (c.n < 2 || c.p[0] != '"' || c.p[c.n - 1] != '"')
+      return 0;
+    if (specific_type(sp_str_make(c.p + 1, c.n - 2)) != LT_OTHER)
+      return 90;
+  }
+  return 0;
+}
+
 static int exch_sniff(const char *buf, size_t len) {
   sp_str s = sp_str_make(buf, len);
   if (sp_str_istarts(s, "#Software: Microsoft Exchange Server"))
@@ -414,6 +628,9 @@ static int exch_sniff(const char *buf, size_t len) {
   if (sp_str_istarts(s, "#Log-type:") ||
       sp_str_istarts(s, "#Fields: DateTime,"))
     return 80;
+  int e = export_score(buf, len);
+  if (e)
+    return e;
   return fragment_score(buf, len);
 }
 
@@ -422,6 +639,7 @@ static const sp_line_ops exchange_csv_ops = {
     .create = exch_create,
     .line = exch_line,
     .destroy = exch_destroy,
+    .finish = exch_finish,
 };
 
 const sp_reader_vt sp_reader_exchange_csv =

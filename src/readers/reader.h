@@ -8,7 +8,7 @@
  * pcap packets come through the same interface as text.
  *
  * Text formats share the line adapter (text.c): they provide sp_line_ops
- * {sniff, create, line, destroy} and declare themselves with
+ * {sniff, create, line, destroy, optional finish} and declare themselves with
  * SP_LINE_READER(name, ops). The adapter decodes the text (UTF-8 with or
  * without BOM, UTF-16LE/BE, leading NUL padding skipped and noted), splits
  * lines with the zero-copy splitter (lines.h) and calls line() once per
@@ -176,6 +176,9 @@ typedef struct sp_line_ops {
   void (*line)(void *st, sp_rctx *rc, const char *p, size_t n, uint64_t lineno,
                uint64_t offset);
   void (*destroy)(void *st);
+  /* Optional: called once after the last line, before destroy, while the
+   * file is still current (e.g. to note what was repaired). */
+  void (*finish)(void *st, sp_rctx *rc);
 } sp_line_ops;
 
 #define SP_SNIFF_CLAIM 50      /* this score or more: the reader takes it */

@@ -174,6 +174,8 @@ void sp_text_close(void *st, sp_rctx *rc) {
   if (!t)
     return;
   sp_lines_finish(&t->ls); /* no-op when finished; frees the carry */
+  if (t->ops->finish && t->st)
+    t->ops->finish(t->st, rc);
   t->ops->destroy(t->st);
   free(t->dec);
   free(t->out);
