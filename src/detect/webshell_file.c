@@ -12,7 +12,10 @@
  *   - a modified stock page (file.stock "modified"): reason "stock file
  *     <path> has SHA-256 <hash>, found in none of <n> baseline build(s)";
  *   - a look-alike of a stock name (file.stock "lookalike:<name>"): reason
- *     "<file name> imitates stock Exchange file <name> (<n> edits)".
+ *     "<file name> imitates stock Exchange file <name> (<n> edits)";
+ *   - an unknown page (file.stock "unknown" with spoor.stock.folder): reason
+ *     "page <file name> in <folder> is no stock Exchange file and in no
+ *     loaded baseline" (medium).
  * A stock file (file.stock "stock") gives nothing, whatever else it has.
  *
  * Stateless: field ids are resolved at create; keeps nothing between events.
@@ -27,7 +30,7 @@
 
 typedef struct wf_state {
   const sp_filescan *fs; /* YARA rule lookup; NULL: YARA matches ignored */
-  int f_stock, f_stock_path, f_stock_builds, f_stock_edits;
+  int f_stock, f_stock_path, f_stock_builds, f_stock_edits, f_stock_folder;
   int f_rule, f_strings;
 } wf_state;
 
@@ -40,6 +43,7 @@ static void *wf_create(const sp_dctx *ctx) {
   s->f_stock_path = sp_dctx_field(ctx, SP_FS_F_STOCK_PATH);
   s->f_stock_builds = sp_dctx_field(ctx, SP_FS_F_STOCK_BUILDS);
   s->f_stock_edits = sp_dctx_field(ctx, SP_FS_F_STOCK_EDITS);
+  s->f_stock_folder = sp_dctx_field(ctx, SP_FS_F_STOCK_FOLDER);
   s->f_rule = sp_dctx_field(ctx, SP_FS_F_YARA_RULE);
   s->f_strings = sp_dctx_field(ctx, SP_FS_F_YARA_STRINGS);
   return s;
@@ -158,6 +162,16 @@ static void wf_on_event(void *st, const sp_event *ev, sp_fset *out) {
                (int)(name.n > 255 ? 255 : name.n), name.p, (long long)d,
                d == 1 ? "" : "s");
       emit(ev, sp_filescan_builtin_rule(SP_FS_RULE_LOOKALIKE), 0, reason, out);
+    } else if (sp_str_eq(f->s, "unknown") && first(ev, s->f_stock_folder)) {
+      sp_str dir = first(ev, s->f_stock_folder)->s;
+      sp_str base = sp_event_get(ev, SP_F_FILE_NAME);
+      snprintf(reason, sizeof reason,
+               "page %.*s in %.*s is no stock Exchange file and in no loaded "
+               "baseline",
+               (int)(base.n > 255 ? 255 : base.n), base.p ? base.p : "",
+               (int)(dir.n > 64 ? 64 : dir.n), dir.p);
+      emit(ev, sp_filescan_builtin_rule(SP_FS_RULE_UNKNOWN_PAGE), 0, reason,
+           out);
     }
   }
   if (!s->fs)

