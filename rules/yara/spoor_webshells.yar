@@ -498,7 +498,7 @@ rule spoor_webshell_aspx_file_manager
   strings:
     $list = /(Directory\s*\.\s*(GetDirectories|GetFiles|GetLogicalDrives)|DirectoryInfo\s*\(|\.\s*GetDirectories\s*\(|DriveInfo\s*\.\s*GetDrives)/ nocase ascii wide
     $del = /(File|Directory)\s*\.\s*Delete\s*\(|\.\s*Delete\s*\(\s*(true)?\s*\)/ nocase ascii wide
-    $write = /(File\s*\.\s*(WriteAllText|WriteAllBytes|Copy|Move|Create|AppendAllText)|new\s+StreamWriter|\.\s*SaveAs|Directory\s*\.\s*(CreateDirectory|Move))\s*\(/ nocase ascii wide
+    $write = /(File\s*\.\s*(WriteAllText|WriteAllBytes|Copy|Move|Create|AppendAllText)|new\s+(System\s*\.\s*IO\s*\.\s*)?StreamWriter|\.\s*SaveAs|Directory\s*\.\s*(CreateDirectory|Move))\s*\(/ nocase ascii wide
     $path_in = /(File|Directory)\s*\.\s*(Delete|WriteAllText|WriteAllBytes|Copy|Move|CreateDirectory|Exists|ReadAllText|ReadAllBytes)\s*\([^;]{0,160}(\.\s*(Text|Value)\b|\bRequest\b|Z1|Z2)/ nocase ascii wide
     $path_ctx = /(DirectoryInfo|StreamWriter|FileStream|StreamReader)\s*\([^;]{0,160}(\.\s*(Text|Value)\b|\bRequest\b)/ nocase ascii wide
     /* hands any file on the server to the client */
@@ -525,8 +525,8 @@ rule spoor_webshell_aspx_sql_console
   strings:
     $conn = /(Sql|OleDb|Odbc)Connection\b/ ascii wide
     $exec = /\.\s*(ExecuteReader|ExecuteNonQuery|ExecuteScalar|Fill)\s*\(/ nocase ascii wide
-    $cs_in = /(new\s+(Sql|OleDb|Odbc)Connection\s*\(|\.\s*ConnectionString\s*=)\s*[^;]{0,40}(\.\s*(Text|Value)\s*[\);]|\bRequest\b)/ nocase ascii wide
-    $sql_in = /(new\s+(Sql|OleDb|Odbc)(Command|DataAdapter)\s*\(|\.\s*CommandText\s*=)\s*[^;"]{0,40}(\.\s*(Text|Value)\s*[\),;]|\bRequest\b)/ nocase ascii wide
+    $cs_in = /(new\s+(System\s*\.\s*Data\s*\.\s*(SqlClient|OleDb|Odbc)\s*\.\s*)?(Sql|OleDb|Odbc)Connection\s*\(|\.\s*ConnectionString\s*=)\s*[^;]{0,40}(\.\s*(Text|Value)\s*[\);]|\bRequest\b)/ nocase ascii wide
+    $sql_in = /(new\s+(System\s*\.\s*Data\s*\.\s*(SqlClient|OleDb|Odbc)\s*\.\s*)?(Sql|OleDb|Odbc)(Command|DataAdapter)\s*\(|\.\s*CommandText\s*=)\s*[^;"]{0,40}(\.\s*(Text|Value)\s*[\),;]|\bRequest\b)/ nocase ascii wide
     /* "server=" + serverIP + ";uid=" + user, the values from TextBoxes */
     $cs_concat = /(server|data source|uid|user id|pwd|password|database)\s*=\s*["']\s*\+\s*[A-Za-z_]/ nocase ascii wide
     $textbox = /<asp:TextBox\b/ nocase ascii wide
@@ -650,7 +650,7 @@ rule spoor_webshell_aspx_upload_beside_page
     $here1 = /Request\s*\.\s*PhysicalPath\b/ nocase ascii wide
     $here2 = /MapPath\s*\(\s*["'](\.|~|\/|~\/|\.\/)["']\s*\)/ nocase ascii wide
     $name = /Path\s*\.\s*GetFileName\s*\(\s*[A-Za-z_][A-Za-z0-9_.]{0,60}\.\s*FileName\s*\)/ nocase ascii wide
-    $write = /(\.\s*SaveAs\s*\(|new\s+FileStream\s*\()/ nocase ascii wide
+    $write = /(\.\s*SaveAs\s*\(|new\s+(System\s*\.\s*IO\s*\.\s*)?FileStream\s*\()/ nocase ascii wide
   condition:
     (filesize < 1MB and spoor_fam_aspnet and ($files or $posted) and
      ($here1 or $here2) and $name and $write)
