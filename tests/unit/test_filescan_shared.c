@@ -429,8 +429,9 @@ static void test_webshell_set(void **state) {
   scan_tree(&ben, WEBSHELL_SET "/benign", false);
   sp_filescan_worker_destroy(mal.w);
   sp_filescan_destroy(fs);
-  print_message("malicious: %zu of %zu flagged at medium+; benign: %zu of %zu\n",
-                mal.flagged, mal.files, ben.flagged, ben.files);
+  print_message(
+      "malicious: %zu of %zu flagged at medium+; benign: %zu of %zu\n",
+      mal.flagged, mal.files, ben.flagged, ben.files);
   /* the sets as MANIFEST.txt describes them */
   assert_int_equal(mal.files, 164);
   assert_int_equal(ben.files, 117);

