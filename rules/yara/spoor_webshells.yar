@@ -2,8 +2,10 @@
  * spoor_webshells.yar - spoor's own YARA rules for server-side web shells
  * seen on Exchange and IIS (China Chopper one-liners and script blocks,
  * CVE-2021-27065 OAB virtual-directory exports, generic ASPX command, loader
- * and upload shells). Written for spoor; embedded into libspoor at build time
- * (cmake/embed.cmake) and loaded unless --no-builtin-yara.
+ * and upload shells) and, after them, the family rules for classic ASP and
+ * ASP.NET shells in general (docs/DETECTION.md). Written for spoor; embedded
+ * into libspoor at build time (cmake/embed.cmake) and loaded unless
+ * --no-builtin-yara. Levels: medium or above is a finding to act on.
  *
  * Meta keys read by spoor: description, author, level (critical, high,
  * medium, low), mitre_attack (comma separated ATT&CK ids), cve.
@@ -197,4 +199,460 @@ rule spoor_webshell_jscript_eval_request
     and not spoor_webshell_chopper_oneliner
     and not spoor_webshell_chopper_scriptblock
     and not spoor_webshell_oab_vdir_export
+}
+
+/* ======================================================================
+ * Family rules: the web shells the rules above do not cover (classic ASP
+ * shells, ASPX command pages driven by server controls, encrypted assembly
+ * loaders such as Behinder and Godzilla, .asmx web-method shells, file
+ * managers, SQL consoles, XSLT script shells). Written for spoor from how
+ * each family works; docs/DETECTION.md has the measurements.
+ *
+ * The common thread: a sink (code evaluation, process start, assembly load,
+ * file write/delete, SQL execution) must be reachable from attacker input:
+ * the HTTP request, a server control's .Text/.Value (a TextBox posted back),
+ * or a web method's parameter. A page that runs a fixed command, binds data
+ * with <%# Eval("Name") %> or saves uploads to a fixed folder is not flagged.
+ * A file one of the rules above already names gets no second finding from
+ * these (spoor_known_shell).
+ * ====================================================================== */
+
+/* One of the specific rules above matched. */
+private rule spoor_known_shell
+{
+  meta:
+    author = "spoor"
+    description = "matched by a specific rule above (helper)"
+  condition:
+    spoor_webshell_chopper_oneliner or spoor_webshell_chopper_scriptblock or
+    spoor_webshell_oab_vdir_export or spoor_webshell_aspx_process_exec or
+    spoor_webshell_aspx_assembly_loader or spoor_webshell_aspx_upload_saveas or
+    spoor_webshell_jscript_eval_request
+}
+
+/* Reads HTTP request input: Request("x"), Request.Form["x"], the raw body. */
+private rule spoor_fam_request
+{
+  meta:
+    author = "spoor"
+    description = "reads HTTP request input (helper)"
+  strings:
+    /* \b keeps XMLHttpRequest( / WebRequest( of client script out */
+    $index = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies|ServerVariables)\s*)?[\[\(]/ nocase ascii wide
+    $body = /\bRequest\s*\.\s*(InputStream|BinaryRead|TotalBytes|GetBufferlessInputStream|Files)\b/ nocase ascii wide
+    $form = /\bRequest\s*\.\s*(Form|QueryString)\b/ nocase ascii wide
+  condition:
+    any of them
+}
+
+/* ASP.NET (not classic ASP): an ASP.NET directive or C#/VB.NET source. */
+private rule spoor_fam_aspnet
+{
+  meta:
+    author = "spoor"
+    description = "ASP.NET page, control, handler or service (helper)"
+  strings:
+    $directive = /<%@\s*(Page|Control|WebHandler|WebService|Master|Application|Assembly|Import)\b/ nocase ascii wide
+    $runat = /<script[^>]{0,200}runat\s*=\s*["']?server/ nocase ascii wide
+    $using = /\busing\s+System(\.[A-Za-z]+)*\s*;/ ascii wide
+    $lang = /<%@\s*Language\s*=\s*["']?(C#|CSharp|VB|JScript)["'\s]/ nocase ascii wide
+    $handler = /\bIHttpHandler\b/ ascii wide
+  condition:
+    any of them
+}
+
+/* Classic ASP: server code blocks without an ASP.NET directive. */
+private rule spoor_fam_classic_asp
+{
+  meta:
+    author = "spoor"
+    description = "classic ASP page (helper)"
+  strings:
+    $inline = "<%" ascii wide
+    $script = /<script[^>]{0,200}runat\s*=\s*["']?server/ nocase ascii wide
+    $net = /<%@\s*(Page|Control|WebHandler|WebService|Master|Application)\b/ nocase ascii wide
+  condition:
+    ($inline or $script) and not $net
+}
+
+/* Classic ASP one-liners and their disguises: VBScript Execute /
+ * ExecuteGlobal / Eval (or JScript eval) of request input, directly or
+ * through a variable, a decoder, a session value or a class. Catches the
+ * "<%execute request("x")%>" one-liners, Behinder's classic-ASP XOR loader
+ * (BinaryRead, XOR, execute(result)) and encoded-payload big shells. */
+rule spoor_webshell_asp_eval_request
+{
+  meta:
+    author = "spoor"
+    description = "classic ASP page that executes script code taken from the request (VBScript Execute/ExecuteGlobal/Eval)"
+    level = "critical"
+    mitre_attack = "T1505.003,T1059.005"
+  strings:
+    /* execute request("x") / eval(Request.Form("x")) */
+    $direct = /[^.\w](Execute|ExecuteGlobal|Eval)\s*[\(\s]\s*\(?\s*Request\b/ nocase ascii wide
+    /* Execute(x), ExecuteGlobal(decode(x)): a statement, not conn.Execute */
+    $exec_var = /(^|[^.\w"'])(Execute|ExecuteGlobal)\s*(\(\s*)?[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\)\(\r\n:%]/ nocase ascii wide
+    $eval_var = /(^|[^.\w"'])Eval\s*[\(\s]\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\)\(\r\n:%]/ nocase ascii wide
+    /* Execute decode("..."), ExecuteGlobal(StrReverse(a)): running what a
+       decoder returns is the obfuscated one-liner, with or without a
+       visible Request (the decoded text holds it) */
+    $exec_call = /(^|[^.\w"'])(Execute|ExecuteGlobal)\s*(\(\s*)?[A-Za-z_][A-Za-z0-9_]{0,40}\s*\(/ nocase ascii wide
+    /* MSScriptControl with the Request object handed in, then run */
+    $sc_add = /\.\s*AddObject\b/ nocase ascii wide
+    $sc_run = /\.\s*(ExecuteStatement|AddCode|Eval)\s*[\(\s]/ nocase ascii wide
+    /* JScript: eval taken as a value ({'E':eval}, var f = eval;) to be
+       called later under another name */
+    $eval_alias = /[:=]\s*eval\s*[,;}\)]/ ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_classic_asp and
+     ($direct or $exec_call or ($sc_add and $sc_run) or
+      (spoor_fam_request and ($exec_var or $eval_var or $eval_alias))))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* Classic ASP command shells: WScript.Shell / Shell.Application (by name or
+ * by CLSID) whose Exec / Run / ShellExecute runs what the request says. */
+rule spoor_webshell_asp_shell_exec
+{
+  meta:
+    author = "spoor"
+    description = "classic ASP page that runs commands through WScript.Shell or Shell.Application with request input"
+    level = "critical"
+    mitre_attack = "T1505.003,T1059.003"
+  strings:
+    $wsh = /WScript\s*\.\s*Shell\b/ nocase ascii wide
+    $shapp = /Shell\s*\.\s*Application\b/ nocase ascii wide
+    $wsh_split = /["']WScript["']\s*[&+]\s*["']\s*\.?\s*Shell["']/ nocase ascii wide
+    $clsid_wsh = "72C24DD5-D70A-438B-8A42-98424B88AFB8" nocase ascii wide
+    $clsid_shapp = "13709620-C279-11CE-A49E-444553540000" nocase ascii wide
+    $run = /\.\s*(Exec|Run|ShellExecute)\s*[\(\s]/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_classic_asp and spoor_fam_request and
+     any of ($wsh, $shapp, $wsh_split, $clsid_*) and $run)
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* Script Encoder output (#@~^...^#~@) inside an ASP page: the "vbencode"
+ * bypass hides a one-liner from text search. Rare in legitimate pages today;
+ * reported at medium so a review looks at it. */
+rule spoor_webshell_asp_encoded_script
+{
+  meta:
+    author = "spoor"
+    description = "ASP page carrying Script Encoder (VBScript.Encode / JScript.Encode) encoded server code"
+    level = "medium"
+    mitre_attack = "T1505.003,T1027"
+  strings:
+    $encoded = /#@~\^[A-Za-z0-9+\/]{6}==/ ascii wide
+    $lang = /Language\s*=\s*["']?(VBScript|JScript)\.Encode/ nocase ascii wide
+    /* <%@ codepage=65000 %>: the page source is UTF-7, hiding the code */
+    $utf7 = /<%@[^%]{0,100}codepage\s*=\s*["']?65000\b/ nocase ascii wide
+  condition:
+    (filesize < 2MB and ($lang or $utf7 or ($encoded and spoor_fam_classic_asp)))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* Classic ASP file managers: FileSystemObject (or ADODB.Stream) browsing,
+ * writing and deleting files where the request says (big shells, "FSO"
+ * managers, uploaders with a chosen path). */
+rule spoor_webshell_asp_file_manager
+{
+  meta:
+    author = "spoor"
+    description = "classic ASP file manager: FileSystemObject/ADODB.Stream browse, write and delete driven by the request"
+    level = "high"
+    mitre_attack = "T1505.003,T1083,T1105"
+  strings:
+    $fso = /Scripting\s*\.\s*FileSystemObject/ nocase ascii wide
+    $fso_clsid = "0D43FE01-F093-11CF-8940-00A0C9054228" nocase ascii wide
+    $del = /\.\s*(DeleteFile|DeleteFolder)\b/ nocase ascii wide
+    $write1 = /\.\s*(CreateTextFile|SaveToFile|CopyFile|MoveFile|CopyFolder|MoveFolder)\b/ nocase ascii wide
+    $write2 = /\.\s*OpenTextFile\s*\([^)\r\n]{0,120},\s*(2|8|ForWriting|ForAppending)\b/ nocase ascii wide
+    $browse = /\.\s*(GetFolder|SubFolders|Drives|GetDrive)\b/ nocase ascii wide
+    /* shows any file the request names: OpenTextFile(file, 1) ... ReadAll */
+    $read_var = /\.\s*OpenTextFile\s*\(\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*[,)]/ nocase ascii wide
+    $read_all = /Response\s*\.\s*Write\s*[\(\s]\s*\(?\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*\.\s*ReadAll\b/ nocase ascii wide
+  condition:
+    /* the object name is often hidden ("scr"&"ipting..", a constant); the
+       FSO method names are not */
+    (filesize < 2MB and spoor_fam_classic_asp and spoor_fam_request and
+     $browse and
+     (($del and ($write1 or $write2)) or
+      (($fso or $fso_clsid) and $read_var and $read_all)))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* Classic ASP SQL consoles: an ADODB connection opened with a connection
+ * string from the request, or a statement from the request executed. */
+rule spoor_webshell_asp_sql_console
+{
+  meta:
+    author = "spoor"
+    description = "classic ASP SQL console: ADODB connection string or SQL text taken from the request"
+    level = "high"
+    mitre_attack = "T1505.003,T1213"
+  strings:
+    $ado = /ADODB\s*\.\s*(Connection|Command|Recordset)/ nocase ascii wide
+    $open_req = /\.\s*Open\s*[\(\s]\s*\(?\s*(Trim\s*\(\s*)?Request\b/ nocase ascii wide
+    $exec_req = /\.\s*Execute\s*[\(\s]\s*\(?\s*(Trim\s*\(\s*)?Request\b/ nocase ascii wide
+    /* sql = Request("sql") ... conn.Execute(sql) */
+    $sql_req = /\b[A-Za-z_]{0,10}sql[A-Za-z0-9_]{0,10}\s*=\s*(Trim\s*\(\s*)?Request\b/ nocase ascii wide
+    $exec_var = /\.\s*Execute\s*[\(\s]\s*\(?\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\)\r\n]/ nocase ascii wide
+    /* connection string built from the request or from a session value */
+    $cs_req = /(Provider|Data Source|Server|Uid|Pwd|Password)\s*=[^\r\n]{0,120}&\s*(Trim\s*\(\s*)?(Request|Session)\s*[\(\.]/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_classic_asp and $ado and
+     ($open_req or $exec_req or ($exec_var and ($sql_req or $cs_req) and spoor_fam_request)))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* ASPX command pages: cmdasp, AspxSpy and friends start a process whose file
+ * name, arguments or standard input come from a TextBox (.Text), an HTML
+ * input (.Value) or the request; PowerShell runspaces likewise (Antak). */
+rule spoor_webshell_aspx_control_exec
+{
+  meta:
+    author = "spoor"
+    description = "ASP.NET page that starts a process or PowerShell script from a posted control's text or the request"
+    level = "critical"
+    mitre_attack = "T1505.003,T1059.003,T1059.001"
+  strings:
+    $psi = "ProcessStartInfo" nocase ascii wide
+    $start = /(Process\s*\.\s*Start\s*\(|new\s+(System\s*\.\s*Diagnostics\s*\.\s*)?Process\s*\(\s*\)|\.\s*StartInfo\s*\.\s*(FileName|Arguments)\b)/ nocase ascii wide
+    /* .FileName/.Arguments = cmd.Text, "/c " + txt.Value, Request[...] */
+    $args_in = /\.\s*(Arguments|FileName)\s*=[^;\r\n]{0,160}(\.\s*(Text|Value)\b|\bRequest\b)/ nocase ascii wide
+    $start_in = /(Process\s*\.\s*Start|ProcessStartInfo)\s*\([^;]{0,200}\.\s*(Text|Value)\b/ nocase ascii wide
+    $stdin_in = /StandardInput\s*\.\s*Write(Line)?\s*\([^;]{0,160}(\.\s*(Text|Value)\b|\bRequest\b)/ nocase ascii wide
+    $ps_in = /\.\s*AddScript\s*\([^;]{0,160}(\.\s*(Text|Value)\b|\bRequest\b)/ nocase ascii wide
+    $ps_invoke = /(RunspaceFactory|PowerShell\s*\.\s*Create|Pipeline)/ nocase ascii wide
+    /* Arguments = "/c " + command: a variable, filled by the caller from a
+       TextBox (ExecuteCommand(txtCommand.Text)) or the request */
+    $args_var = /\.\s*(Arguments|FileName)\s*=\s*(["'][^"'\r\n]{0,40}["']\s*\+\s*){0,4}[A-Za-z_][A-Za-z0-9_]{0,40}\s*[;+]/ nocase ascii wide
+    $stdin_var = /StandardInput\s*\.\s*Write(Line)?\s*\(\s*[A-Za-z_]/ nocase ascii wide
+    $control_text = /\b[A-Za-z_][A-Za-z0-9_]{0,40}\s*\.\s*(Text|Value)\s*[\),;]/ ascii wide
+    $textbox = /<asp:TextBox\b|<input[^>]{0,200}runat\s*=\s*["']?server|<textarea[^>]{0,200}runat\s*=\s*["']?server/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_aspnet and
+     ((($psi or $start) and ($args_in or $start_in or $stdin_in)) or
+      ($ps_in and $ps_invoke) or
+      (($psi or $start) and ($args_var or $stdin_var) and
+       (spoor_fam_request or ($textbox and $control_text)))))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* Behinder / Godzilla style loaders: the request body (or a base64 request
+ * field) is decrypted with AES/Rijndael (or XOR) and loaded as an assembly,
+ * often through reflection (GetMethod("Load")). Memory-resident payloads. */
+rule spoor_webshell_aspx_crypto_loader
+{
+  meta:
+    author = "spoor"
+    description = "ASP.NET page, handler or service that loads an assembly decrypted from request input (Behinder/Godzilla-style loader)"
+    level = "critical"
+    mitre_attack = "T1505.003,T1620,T1027"
+  strings:
+    $load = /Assembly\s*\.\s*Load\s*\(/ nocase ascii wide
+    $load_refl = /GetMethod\s*\(\s*["']Load["']/ nocase ascii wide
+    $crypt1 = /(Rijndael|RijndaelManaged|Aes|AesManaged|AesCryptoServiceProvider|TripleDES|DES)\s*(\.\s*Create\s*)?\(/ ascii wide
+    $crypt2 = /CreateDecryptor\s*\(/ nocase ascii wide
+    $crypt3 = /TransformFinalBlock\s*\(/ nocase ascii wide
+    $b64 = /FromBase64String\s*\(/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_aspnet and spoor_fam_request and
+     ($load or $load_refl) and (any of ($crypt*) or $b64))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* .asmx shells: a web method whose parameters reach a process start, an
+ * assembly load or an eval. A web method's arguments are request input. */
+rule spoor_webshell_asmx_webmethod_exec
+{
+  meta:
+    author = "spoor"
+    description = "ASP.NET web service (.asmx) whose web method runs a command, loads an assembly or evaluates code from its arguments"
+    level = "critical"
+    mitre_attack = "T1505.003,T1059.003"
+  strings:
+    $service = /<%@\s*WebService\b/ nocase ascii wide
+    $method = /\[\s*(System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b/ nocase ascii wide
+    /* a non-literal file name / arguments / start argument */
+    $psi_var = /\.\s*(Arguments|FileName)\s*=\s*[^"';\s]/ nocase ascii wide
+    $start_var = /(Process\s*\.\s*Start|ProcessStartInfo)\s*\(\s*[^"')\s]/ nocase ascii wide
+    $load = /Assembly\s*\.\s*Load\s*\(\s*[^"')\s]/ nocase ascii wide
+    $eval = /\beval\s*\(\s*[A-Za-z_]/ ascii wide
+  condition:
+    (filesize < 2MB and $service and $method and any of ($psi_var, $start_var, $load, $eval))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* ASPX file managers (AspxSpy, "filesystembrowser", caidao's customize.ashx):
+ * list directories and drives, delete, write or upload files, at paths the
+ * request or a posted control chooses. */
+rule spoor_webshell_aspx_file_manager
+{
+  meta:
+    author = "spoor"
+    description = "ASP.NET file manager: directory listing plus file delete/write/upload at request-chosen paths"
+    level = "high"
+    mitre_attack = "T1505.003,T1083,T1105"
+  strings:
+    $list = /(Directory\s*\.\s*(GetDirectories|GetFiles|GetLogicalDrives)|DirectoryInfo\s*\(|\.\s*GetDirectories\s*\(|DriveInfo\s*\.\s*GetDrives)/ nocase ascii wide
+    $del = /(File|Directory)\s*\.\s*Delete\s*\(|\.\s*Delete\s*\(\s*(true)?\s*\)/ nocase ascii wide
+    $write = /(File\s*\.\s*(WriteAllText|WriteAllBytes|Copy|Move|Create|AppendAllText)|new\s+(System\s*\.\s*IO\s*\.\s*)?StreamWriter|\.\s*SaveAs|Directory\s*\.\s*(CreateDirectory|Move))\s*\(/ nocase ascii wide
+    $path_in = /(File|Directory)\s*\.\s*(Delete|WriteAllText|WriteAllBytes|Copy|Move|CreateDirectory|Exists|ReadAllText|ReadAllBytes)\s*\([^;]{0,160}(\.\s*(Text|Value)\b|\bRequest\b|Z1|Z2)/ nocase ascii wide
+    $path_ctx = /(DirectoryInfo|StreamWriter|FileStream|StreamReader)\s*\([^;]{0,160}(\.\s*(Text|Value)\b|\bRequest\b)/ nocase ascii wide
+    /* hands any file on the server to the client */
+    $send = /Response\s*\.\s*(WriteFile|TransmitFile)\s*\(\s*[A-Za-z_]/ nocase ascii wide
+    $dir_req = /(Directory\s*\.\s*Exists|DirectoryInfo)\s*\(\s*[^;"]{0,20}Request\s*\.\s*(Params|QueryString|Form|Item)?\s*\[/ nocase ascii wide
+    $dir_var = /[A-Za-z_]+\s*=\s*Request\s*\.\s*(Params|QueryString|Form)\s*\[\s*["'](dir|directory|path|folder)["']\s*\]/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_aspnet and $list and
+     (($del and $write and ($path_in or $path_ctx or spoor_fam_request)) or
+      ($send and ($dir_req or $dir_var))))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* ASPX SQL consoles: an ADO.NET connection (SQL Server, OLE DB, ODBC) whose
+ * connection string or command text is a posted control's text or request
+ * input, then executed. A page with fixed SQL and parameters is not one. */
+rule spoor_webshell_aspx_sql_console
+{
+  meta:
+    author = "spoor"
+    description = "ASP.NET SQL console: connection string or SQL text from a posted control or the request, executed"
+    level = "high"
+    mitre_attack = "T1505.003,T1213"
+  strings:
+    $conn = /(Sql|OleDb|Odbc)Connection\b/ ascii wide
+    $exec = /\.\s*(ExecuteReader|ExecuteNonQuery|ExecuteScalar|Fill)\s*\(/ nocase ascii wide
+    $cs_in = /(new\s+(System\s*\.\s*Data\s*\.\s*(SqlClient|OleDb|Odbc)\s*\.\s*)?(Sql|OleDb|Odbc)Connection\s*\(|\.\s*ConnectionString\s*=)\s*[^;]{0,40}(\.\s*(Text|Value)\s*[\);]|\bRequest\b)/ nocase ascii wide
+    $sql_in = /(new\s+(System\s*\.\s*Data\s*\.\s*(SqlClient|OleDb|Odbc)\s*\.\s*)?(Sql|OleDb|Odbc)(Command|DataAdapter)\s*\(|\.\s*CommandText\s*=)\s*[^;"]{0,40}(\.\s*(Text|Value)\s*[\),;]|\bRequest\b)/ nocase ascii wide
+    /* "server=" + serverIP + ";uid=" + user, the values from TextBoxes */
+    $cs_concat = /(server|data source|uid|user id|pwd|password|database)\s*=\s*["']\s*\+\s*[A-Za-z_]/ nocase ascii wide
+    $textbox = /<asp:TextBox\b/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_aspnet and $conn and $exec and
+     ($cs_in or $sql_in or ($cs_concat and $textbox)))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* JScript.NET eval with the unsafe flag: eval(x, "unsafe") in an ASPX or
+ * ASP page, the flag and the code assembled from pieces ("u"+"nsafe",
+ * comments between tokens, base64) so the China Chopper rules miss it. */
+rule spoor_webshell_jscript_eval_unsafe
+{
+  meta:
+    author = "spoor"
+    description = "JScript page that calls the two-argument eval (the \"unsafe\" flag) on request input or decoded code"
+    level = "critical"
+    mitre_attack = "T1505.003,T1027"
+  strings:
+    $jscript = /Language\s*=\s*["']?J(ava)?Script\b/ nocase ascii wide
+    /* eval(P, "unsafe"), eval(str, a), comments between the tokens */
+    $eval2 = /\beval\s*\(\s*[^;()"']{1,200},/ ascii wide
+    $unsafe1 = "\"unsafe\"" nocase ascii wide
+    $unsafe2 = "'unsafe'" nocase ascii wide
+    $unsafe3 = "afe\"" nocase ascii wide
+    $unsafe4 = "\"u\"+\"n" nocase ascii wide
+    $b64 = /FromBase64String\s*\(/ nocase ascii wide
+    $req = /\bRequest\b/ nocase ascii wide
+  condition:
+    (filesize < 1MB and $jscript and $eval2 and (any of ($unsafe*) or $b64 or $req))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* XSLT with an embedded script (msxsl:script) that runs commands or
+ * evaluates request input: the stylesheet carries the shell, the page only
+ * transforms (zcgonvh's xslt shells, ASP and ASPX). */
+rule spoor_webshell_xslt_script_exec
+{
+  meta:
+    author = "spoor"
+    description = "page that runs an XSLT stylesheet whose msxsl:script starts commands or evaluates request input"
+    level = "critical"
+    mitre_attack = "T1505.003,T1220"
+  strings:
+    $msxsl = /<msxsl:script\b/ nocase ascii wide
+    $sink1 = /ActiveXObject\s*\(\s*["']{1,2}wscript\.shell/ nocase ascii wide
+    $sink2 = /\beval\s*\(\s*Request\b/ nocase ascii wide
+    $sink3 = /(Process\s*\.\s*Start|ProcessStartInfo)\b/ nocase ascii wide
+    $sink4 = /\.\s*Exec\s*\(/ nocase ascii wide
+    $transform = /(TransformNode|XslCompiledTransform|XslTransform|\.\s*Transform\s*\()/ nocase ascii wide
+  condition:
+    (filesize < 1MB and $msxsl and $transform and any of ($sink*))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* Classic ASP droppers and writers: fetch a file over HTTP and save it as a
+ * page or script (XMLHTTP + ADODB.Stream SaveToFile), write a .vbs/.bat
+ * that is then run, or write request content into a file. */
+rule spoor_webshell_asp_dropper
+{
+  meta:
+    author = "spoor"
+    description = "classic ASP page that downloads or writes an executable script or page on the server"
+    level = "high"
+    mitre_attack = "T1505.003,T1105"
+  strings:
+    $http = /(Microsoft|Msxml2)\s*\.\s*(Server)?XMLHTTP/ nocase ascii wide
+    $body = /\.\s*responseBody\b/ nocase ascii wide
+    $save_script = /SaveToFile\s*[\(\s]\s*["'][^"'\r\n]{1,260}\.(asp|aspx|asa|cer|cdx|ashx|asmx|vbs|bat|cmd|exe|js)["']/ nocase ascii wide
+    $create_script = /CreateTextFile\s*\(\s*["'][^"'\r\n]{1,260}\.(vbs|bat|cmd|js|ps1|asp|aspx|asa)["']/ nocase ascii wide
+    $wsh = /WScript\s*\.\s*Shell/ nocase ascii wide
+    /* FSO writes request text: thisfile.Write(Request.Form("x")) */
+    $fso = /Scripting\s*\.\s*FileSystemObject/ nocase ascii wide
+    $write_req = /\.\s*Write(Line)?\s*[\(\s]\s*\(?[^\r\n]{0,40}\bRequest\s*(\.\s*(Form|QueryString|Item)\s*)?\(/ nocase ascii wide
+    $create = /\.\s*CreateTextFile\s*\(/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_classic_asp and
+     (($http and $body and $save_script) or
+      ($create_script and ($wsh or $http)) or
+      ($fso and $create and $write_req and spoor_fam_request)))
+    and not spoor_rule_source and not spoor_known_shell
+}
+
+/* Classic ASP file writers: FileSystemObject opens a file at a path taken
+ * from the request (often through Server.MapPath) and writes request text
+ * into it: the "small horse" that plants the big shell. Reported at medium:
+ * a content editor does the same, so a review decides. */
+rule spoor_webshell_asp_file_writer
+{
+  meta:
+    author = "spoor"
+    description = "classic ASP page that writes a file at a request-chosen path with FileSystemObject"
+    level = "medium"
+    mitre_attack = "T1505.003,T1105"
+  strings:
+    $open_var = /\.\s*(CreateTextFile|OpenTextFile)\s*\(\s*(Server\s*\.\s*MapPath\s*\(\s*)?[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\),&]/ nocase ascii wide
+    $write = /\.\s*Write(Line)?\s*[\(\s]\s*\(?\s*[A-Za-z_"]/ nocase ascii wide
+    $path_req = /\b[A-Za-z_][A-Za-z0-9_]{0,40}\s*=\s*(Trim\s*\(\s*|Replace\s*\(\s*)?Request\s*(\.\s*(Form|QueryString|Item)\s*)?\(/ nocase ascii wide
+  condition:
+    (filesize < 2MB and spoor_fam_classic_asp and $open_var and $write and $path_req)
+    and not spoor_rule_source and not spoor_known_shell
+    and not spoor_webshell_asp_file_manager
+    and not spoor_webshell_asp_dropper
+}
+
+/* ASPX uploaders that write the posted file beside the page itself (the
+ * directory of Request.PhysicalPath, or MapPath(".")) under the name the
+ * client chose: whatever is uploaded becomes a page. A handler that saves
+ * into a fixed uploads folder does not match. */
+rule spoor_webshell_aspx_upload_beside_page
+{
+  meta:
+    author = "spoor"
+    description = "ASP.NET page that saves an uploaded file, under the client's file name, in the page's own directory"
+    level = "high"
+    mitre_attack = "T1505.003,T1105"
+  strings:
+    $files = /\bRequest\s*\.\s*Files\b/ nocase ascii wide
+    $posted = "HttpPostedFile" nocase ascii wide
+    $here1 = /Request\s*\.\s*PhysicalPath\b/ nocase ascii wide
+    $here2 = /MapPath\s*\(\s*["'](\.|~|\/|~\/|\.\/)["']\s*\)/ nocase ascii wide
+    $name = /Path\s*\.\s*GetFileName\s*\(\s*[A-Za-z_][A-Za-z0-9_.]{0,60}\.\s*FileName\s*\)/ nocase ascii wide
+    $write = /(\.\s*SaveAs\s*\(|new\s+(System\s*\.\s*IO\s*\.\s*)?FileStream\s*\()/ nocase ascii wide
+  condition:
+    (filesize < 1MB and spoor_fam_aspnet and ($files or $posted) and
+     ($here1 or $here2) and $name and $write)
+    and not spoor_rule_source and not spoor_known_shell
 }
