@@ -26,6 +26,8 @@
   X(PASSWORD_SPRAY, "spoor.auth.password_spray")                              \
   X(SUCCESS_AFTER_FAIL, "spoor.auth.success_after_failures")                  \
   X(BRUTE_FORCE, "spoor.auth.brute_force")                                    \
+  X(FORMS_SPRAY, "spoor.auth.forms_spray")                                    \
+  X(FORMS_SUCCESS, "spoor.auth.forms_success_after_failures")                \
   X(STOCK_LOOKALIKE, "spoor.file.stock_lookalike")                            \
   X(FLAGGED_ACCESS, "spoor.iis.webshell.flagged_file_access")                \
   X(YARA_OAB_EXPORT, "yara.spoor_webshell_oab_vdir_export")                   \
