@@ -9,24 +9,31 @@
 extern const sp_detector_vt sp_det_proxylogon;
 extern const sp_detector_vt sp_det_webshell_access;
 extern const sp_detector_vt sp_det_spray;
+extern const sp_detector_vt sp_det_spray_forms;
 extern const sp_detector_vt sp_det_webshell_file;
 
+/* One detector per line (clang-format would pack them). */
+// clang-format off
 const sp_detector_vt *const sp_detectors[] = {
     &sp_det_proxylogon,
     &sp_det_webshell_access,
     &sp_det_spray,
+    &sp_det_spray_forms,
     &sp_det_webshell_file,
     NULL,
 };
+// clang-format on
 
 extern const sp_rule *const sp_proxylogon_rules[];
 extern const sp_rule *const sp_webshell_rules[];
 extern const sp_rule *const sp_spray_rules[];
+extern const sp_rule *const sp_spray_forms_rules[];
 
 const sp_rule *const *const sp_builtin_rule_lists[] = {
     sp_proxylogon_rules,
     sp_webshell_rules,
     sp_spray_rules,
+    sp_spray_forms_rules,
     NULL,
 };
 

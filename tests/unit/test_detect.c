@@ -621,9 +621,62 @@ static void test_limits(void **state) {
   sp_fset_destroy(b);
 }
 
+/* One IIS request of a forms logon from 203.0.113.9, for spray_forms. */
+static void forms_event(const sp_detector_vt *vt, void *st, sp_fset *fs,
+                        int sec, const char *method, const char *path,
+                        const char *query, const char *user,
+                        const char *status) {
+  sp_event ev;
+  new_event(&ev, SP_SRC_IIS);
+  ev.ts += (int64_t)sec * 1000000000;
+  ev.line = (uint64_t)sec + 1;
+  set(&ev, SP_F_SOURCE_IP, "203.0.113.9");
+  set(&ev, SP_F_HTTP_METHOD, method);
+  set(&ev, SP_F_URL_PATH, path);
+  if (query)
+    set(&ev, SP_F_URL_QUERY, query);
+  if (user)
+    set(&ev, SP_F_USER_NAME, user);
+  set(&ev, SP_F_HTTP_STATUS, status);
+  vt->on_event(st, &ev, fs);
+}
+
+/* Without a share each instance keeps its own events and merge() folds
+ * them: POSTs seen by one instance pair with redirects seen by the other.
+ * A reason of 0 (the plain logon page) is not a failure. */
+static void test_forms_merge(void **state) {
+  (void)state;
+  const sp_detector_vt *vt = det("spray_forms");
+  sp_fset *fs;
+  assert_int_equal(sp_fset_create(&fs), SP_OK);
+  void *a = vt->create(NULL), *b = vt->create(NULL);
+  assert_non_null(a);
+  assert_non_null(b);
+  for (int i = 0; i < 25; i++) {
+    forms_event(vt, a, fs, i * 4, "POST", "/ECP/auth.owa", NULL, NULL, "302");
+    forms_event(vt, b, fs, i * 4 + 1, "GET", "/ecp/auth/logon.aspx",
+                "url=https%3a%2f%2fmail%2fecp%2f&reason=2", NULL, "200");
+  }
+  forms_event(vt, b, fs, 200, "POST", "/ecp/auth.owa", NULL, NULL, "302");
+  forms_event(vt, a, fs, 201, "GET", "/ecp/auth/logon.aspx",
+              "url=https%3a%2f%2fmail%2fecp%2f&reason=0", NULL, "200");
+  forms_event(vt, a, fs, 202, "GET", "/ecp/", NULL, "CORP\\admin", "200");
+  vt->merge(a, b);
+  vt->destroy(b);
+  vt->on_end(a, fs);
+  vt->destroy(a);
+  seen s = {0};
+  sp_fset_foreach(fs, collect, &s);
+  assert_int_equal(s.n, 2);
+  assert_true(has(&s, "spoor.auth.forms_spray"));
+  assert_true(has(&s, "spoor.auth.forms_success_after_failures"));
+  sp_fset_destroy(fs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_26857),
+      cmocka_unit_test(test_forms_merge),
       cmocka_unit_test(test_cookie_and_anchor),
       cmocka_unit_test(test_oab_paths),
       cmocka_unit_test(test_ecp_set_without_script),

@@ -597,6 +597,123 @@ static void test_spray_behind_benign(void **state) {
   free(dir);
 }
 
+/* One forms-based logon from 203.0.113.77 at second sec of 2021-03-04
+ * 05:00: the POST to auth.owa in one text, what follows it in the other
+ * (behind a load balancer the two may reach different servers). */
+static void forms_logon(text *post, text *then, int sec, const char *user) {
+  put(post,
+      "2021-03-04 05:%02d:%02d 10.0.0.5 POST /owa/auth.owa - 443 - "
+      "203.0.113.77 Mozilla/5.0 302\r\n",
+      sec / 60, sec % 60);
+  sec++;
+  if (user)
+    put(then,
+        "2021-03-04 05:%02d:%02d 10.0.0.5 GET /owa/ - 443 %s 203.0.113.77 "
+        "Mozilla/5.0 200\r\n",
+        sec / 60, sec % 60, user);
+  else
+    put(then,
+        "2021-03-04 05:%02d:%02d 10.0.0.5 GET /owa/auth/logon.aspx "
+        "url=https%%3a%%2f%%2fmail%%2fowa%%2f&reason=2 443 - 203.0.113.77 "
+        "Mozilla/5.0 200\r\n",
+        sec / 60, sec % 60);
+}
+
+/* Forms-based spraying against OWA: no account name and no 401 in IIS,
+ * only POSTs to auth.owa redirected back to logon.aspx with reason=2.
+ * The POSTs and the redirects are in different files; the same findings
+ * at any -j and with the files swapped. */
+static void test_spray_forms(void **state) {
+  (void)state;
+  enum { FAILS = 40 };
+  char *dir = tmpdir();
+  text a = {malloc(1 << 16), 0, 1 << 16}, b = {malloc(1 << 16), 0, 1 << 16};
+  char *out[4];
+  for (int swap = 0; swap < 2; swap++) {
+    put(&a, "%s", IIS_HDR);
+    put(&b, "%s", IIS_HDR);
+    for (int i = 0; i < FAILS; i++)
+      forms_logon(swap ? &b : &a, swap ? &a : &b, i * 3, NULL);
+    forms_logon(swap ? &b : &a, swap ? &a : &b, FAILS * 3 + 30, "CORP\\Victim");
+    /* The victim's session, and a benign user's ordinary logon. */
+    put(&b, "2021-03-04 05:03:00 10.0.0.5 POST /owa/service.svc "
+            "action=GetItem 443 CORP\\Victim 203.0.113.77 Mozilla/5.0 200\r\n"
+            "2021-03-04 06:00:00 10.0.0.5 POST /owa/auth.owa - 443 - "
+            "10.1.2.3 Mozilla/5.0 302\r\n"
+            "2021-03-04 06:00:01 10.0.0.5 GET /owa/ - 443 CORP\\alice "
+            "10.1.2.3 Mozilla/5.0 200\r\n");
+    put_file(dir, "u_ex210304_a.log", &a);
+    put_file(dir, "u_ex210304_b.log", &b);
+    for (int j = 0; j < 2; j++) {
+      sp_result *r = hunt(dir, j + 1);
+      const sp_finding *s = find_rule(r, "spoor.auth.forms_spray", 0);
+      assert_non_null(s);
+      assert_string_equal(entity(s, "source.ip"), "203.0.113.77");
+      assert_int_equal(s->count, FAILS);
+      assert_non_null(strstr(s->reason, "40 failed forms-based logons"));
+      assert_null(find_rule(r, "spoor.auth.forms_spray", 1));
+      const sp_finding *ok =
+          find_rule(r, "spoor.auth.forms_success_after_failures", 0);
+      assert_non_null(ok);
+      assert_string_equal(entity(ok, "source.ip"), "203.0.113.77");
+      assert_string_equal(entity(ok, "user.name"), "corp\\victim");
+      assert_int_equal(ok->count, 1);
+      assert_null(find_rule(r, "spoor.auth.forms_success_after_failures", 1));
+      assert_int_equal(sp_result_limit_count(r), 0);
+      out[swap * 2 + j] = out_of(r, SP_FORMAT_JSONL);
+      sp_result_destroy(r);
+    }
+    assert_string_equal(out[swap * 2], out[swap * 2 + 1]);
+  }
+  for (int k = 0; k < 4; k++)
+    free(out[k]);
+  free(a.p);
+  free(b.p);
+  rm_rf(dir);
+  free(dir);
+}
+
+/* A user who mistypes three times, then logs on, users who just log on,
+ * and failure pages not paired with a POST within the window: no forms
+ * spraying, no success after failures. */
+static void test_spray_forms_benign(void **state) {
+  (void)state;
+  char *dir = tmpdir();
+  text t = {malloc(1 << 16), 0, 1 << 16};
+  put(&t, "%s", IIS_HDR);
+  for (int i = 0; i < 3; i++)
+    forms_logon(&t, &t, i * 10, NULL);
+  forms_logon(&t, &t, 40, "CORP\\bob");
+  for (int u = 0; u < 30; u++)
+    put(&t,
+        "2021-03-04 07:00:%02d 10.0.0.5 POST /owa/auth.owa - 443 - "
+        "10.1.2.%d Mozilla/5.0 302\r\n"
+        "2021-03-04 07:00:%02d 10.0.0.5 GET /owa/ - 443 CORP\\user%d "
+        "10.1.2.%d Mozilla/5.0 200\r\n",
+        u, u, u + 1, u, u);
+  /* Someone reloading the failure page 25 times (no POST), and 25 POSTs
+     whose redirect comes two minutes later: not paired, not failures. */
+  for (int i = 0; i < 25; i++)
+    put(&t,
+        "2021-03-04 08:%02d:00 10.0.0.5 GET /owa/auth/logon.aspx reason=2 "
+        "443 - 10.9.9.9 Mozilla/5.0 200\r\n"
+        "2021-03-04 09:%02d:00 10.0.0.5 POST /owa/auth.owa - 443 - "
+        "10.9.9.10 Mozilla/5.0 302\r\n"
+        "2021-03-04 09:%02d:00 10.0.0.5 GET /owa/auth/logon.aspx reason=2 "
+        "443 - 10.9.9.10 Mozilla/5.0 200\r\n",
+        i, i * 2, i * 2 + 2);
+  put_file(dir, "u_ex210304.log", &t);
+  sp_result *r = hunt(dir, 2);
+  assert_null(find_rule(r, "spoor.auth.forms_spray", 0));
+  assert_null(find_rule(r, "spoor.auth.forms_success_after_failures", 0));
+  assert_null(find_rule(r, "spoor.auth.password_spray", 0));
+  assert_null(find_rule(r, "spoor.auth.success_after_failures", 0));
+  sp_result_destroy(r);
+  free(t.p);
+  rm_rf(dir);
+  free(dir);
+}
+
 /* One source spraying 5,000 accounts: past 4,096 accounts per source the
  * rest are counted but not named, the same ones for any -j, and the limit
  * says how many failures that was. Then 100 of the accounts log on: 64 are
@@ -968,6 +1085,8 @@ int main(void) {
       cmocka_unit_test(test_spray_two_logs),
       cmocka_unit_test(test_spray_behind_benign),
       cmocka_unit_test(test_spray_account_budget),
+      cmocka_unit_test(test_spray_forms),
+      cmocka_unit_test(test_spray_forms_benign),
       cmocka_unit_test(test_finding_overflow),
       cmocka_unit_test(test_flood_findings),
       cmocka_unit_test(test_webshell_httpproxy_only),

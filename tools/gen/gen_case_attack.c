@@ -1,7 +1,7 @@
 /* gen_case_attack.c - the attack scenario of `spoor-gen case`: ProxyLogon
  * (CVE-2021-26855) SSRF, the OAB virtual directory web shell drop
  * (CVE-2021-27065 / CVE-2021-26858), web shell use and probing, a password
- * spray and a brute force, plus the web root files.
+ * spray, a brute force and a forms-based OWA spray, plus the web root files.
  *
  * This file is the single place that decides which spoor rules each attack
  * line must trigger: every emitter call below carries its GEN_R_* mask, and
@@ -15,6 +15,7 @@
  *   2021-03-04 14:54              104.140.114.110: second SSRF (gz file)
  *   2021-03-05 03:06-03:21        web shell use (after the IIS restart)
  *   2021-03-05 09:12              203.0.113.150: brute force of exadmin
+ *   2021-03-06 02:15-02:17        198.51.100.61: forms-based OWA spray
  *   2021-03-06 10:36 and 17:27    localhost SSRF scan, shell-name probing */
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #define ATK2 "104.140.114.110"
 #define SPRAY_IP "198.51.100.200"
 #define BRUTE_IP "203.0.113.150"
+#define FORMS_IP "198.51.100.61"
 #define LOCALSCAN_IP "198.51.100.23"
 #define PROBE_IP "198.51.100.9"
 #define LOOKALIKE_IP "198.51.100.77"
@@ -410,6 +412,30 @@ static void brute_force(gen_case *c) {
   }
 }
 
+/* Forms-based spraying of OWA: IIS logs no account name and no 401, only
+ * POSTs to auth.owa answered 302 and the redirects back to logon.aspx with
+ * reason=2 (the failure, evidence of the spray). The last guess works: the
+ * browser lands on /owa/ as the user. Runs last, so the random draws of
+ * the rest of the scenario stay as they were. */
+static void forms_spray(gen_case *c) {
+  int64_t t = T(6, 2, 15, 0, 0);
+  for (int i = 0; i < 25; i++) {
+    fe(c, t, "POST", "/owa/auth.owa", cafe(c, NULL), NULL, FORMS_IP,
+       UA_CHROME87, 302, 0, 0, 0, NULL);
+    fe(c, t + 180, "GET", "/owa/auth/logon.aspx",
+       cafe(c, "url=https%3a%2f%2fmail.corp.example%2fowa%2f&reason=2"), NULL,
+       FORMS_IP, UA_CHROME87, 200, 0, 0, GEN_R_FORMS_SPRAY,
+       "forms-based spray, logon.aspx reason=2");
+    t += 3000 + gen_rng_below(&c->rng, 2000);
+  }
+  const char *upn = gen_case_fmt(c, "%s@" GEN_DOMAIN, gen_case_user_sam(5));
+  fe(c, t, "POST", "/owa/auth.owa", cafe(c, NULL), NULL, FORMS_IP, UA_CHROME87,
+     302, 0, 0, 0, NULL);
+  fe(c, t + 200, "GET", "/owa/", cafe(c, NULL), upn, FORMS_IP, UA_CHROME87, 200,
+     0, 0, GEN_R_FORMS_SUCCESS,
+     gen_case_fmt(c, "forms spray success for %s", upn));
+}
+
 /* ---- web root
  * ------------------------------------------------------------------ */
 
@@ -615,4 +641,5 @@ void gen_case_attack(gen_case *c) {
   spray(c);
   brute_force(c);
   webroot(c, &a);
+  forms_spray(c);
 }
