@@ -3,7 +3,7 @@
  * formats its results. The only place that prints or exits.
  *
  *   spoor hunt [options] PATH...
- *   spoor rules          list the built-in rules
+ *   spoor rules [opts]   list the rules (built-in, then YARA)
  *   spoor readers        list the readers and detectors
  *   spoor version
  */
@@ -24,7 +24,7 @@ int spoor_cmd_readers(int argc, char **argv);
 static void usage(FILE *out) {
   fputs(
       "usage: spoor hunt [options] PATH...\n"
-      "       spoor rules\n"
+      "       spoor rules [--builtin] [-y PATH]... [--no-builtin-yara]\n"
       "       spoor readers\n"
       "       spoor version\n"
       "\n"

@@ -216,6 +216,15 @@ typedef struct sp_rule_info {
 size_t sp_rule_count(void);
 sp_err sp_rule_get(size_t i, sp_rule_info *out);
 
+/* Every rule an engine can report: the built-in rules (as sp_rule_get, same
+ * order), then one per compiled YARA rule that is not private, in compile
+ * order (spoor's embedded rules unless no_builtin_yara, then the yara_paths
+ * files), with the id, level, CVE, techniques and name its findings carry
+ * ("yara.<rule>"). Strings live as long as the engine. sp_engine_rule_get
+ * returns SP_EINVAL past the end. */
+size_t sp_engine_rule_count(const sp_engine *eng);
+sp_err sp_engine_rule_get(const sp_engine *eng, size_t i, sp_rule_info *out);
+
 /* ---- output ------------------------------------------------------------ */
 
 typedef enum sp_format {

@@ -174,6 +174,30 @@ const char *sp_engine_detector_name(const sp_engine *e, size_t i) {
   return e && i < e->n_detectors ? e->detectors[i]->name : NULL;
 }
 
+size_t sp_engine_rule_count(const sp_engine *e) {
+  return sp_rule_count() + (e ? sp_filescan_yara_rule_count(e->fs) : 0);
+}
+
+sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
+  if (!out)
+    return SP_EINVAL;
+  size_t nb = sp_rule_count();
+  if (i < nb)
+    return sp_rule_get(i, out);
+  const sp_rule *r = e ? sp_filescan_yara_rule_at(e->fs, i - nb) : NULL;
+  if (!r)
+    return SP_EINVAL;
+  *out = (sp_rule_info){.id = r->id,
+                        .name = r->name,
+                        .ruleset = r->ruleset,
+                        .author = r->author,
+                        .description = r->description,
+                        .techniques = r->techniques,
+                        .vulnerability = r->cve,
+                        .level = r->level};
+  return SP_OK;
+}
+
 typedef struct hunt hunt;
 
 typedef struct worker {

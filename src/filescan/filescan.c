@@ -449,8 +449,10 @@ static sp_err build_rules(sp_filescan *fs, const ns_list *ns, sp_diag *diag) {
   fs->yrules = calloc(n, sizeof *fs->yrules);
   fs->yrule_keys = calloc(n, sizeof *fs->yrule_keys);
   fs->yrule_order = calloc(n, sizeof *fs->yrule_order);
+  fs->yrule_listed = calloc(n, sizeof *fs->yrule_listed);
   key_ix *sorted = calloc(n, sizeof *sorted);
-  sp_err e = fs->yrules && fs->yrule_keys && fs->yrule_order && sorted
+  sp_err e = fs->yrules && fs->yrule_keys && fs->yrule_order &&
+                     fs->yrule_listed && sorted
                  ? SP_OK
                  : SP_ENOMEM;
   size_t i = 0;
@@ -466,6 +468,8 @@ static sp_err build_rules(sp_filescan *fs, const ns_list *ns, sp_diag *diag) {
       e = SP_ENOMEM;
     if (!e)
       sorted[i] = (key_ix){fs->yrule_keys[i], i};
+    if (!e && !RULE_IS_PRIVATE(r))
+      fs->yrule_listed[fs->n_listed++] = i;
     i++;
   }
   if (!e) {
@@ -498,6 +502,14 @@ const sp_rule *sp_filescan_yara_rule(const sp_filescan *fs, sp_str name) {
       hi = mid;
   }
   return NULL;
+}
+
+size_t sp_filescan_yara_rule_count(const sp_filescan *fs) {
+  return fs ? fs->n_listed : 0;
+}
+
+const sp_rule *sp_filescan_yara_rule_at(const sp_filescan *fs, size_t i) {
+  return fs && i < fs->n_listed ? &fs->yrules[fs->yrule_listed[i]] : NULL;
 }
 
 static sp_err compile_rules(sp_filescan *fs, const sp_opts *opts,
@@ -611,6 +623,7 @@ void sp_filescan_destroy(sp_filescan *fs) {
   free(fs->yrules);
   free(fs->yrule_keys);
   free(fs->yrule_order);
+  free(fs->yrule_listed);
   sp_strset_destroy(fs->good_hashes);
   sp_strset_destroy(fs->stock_paths);
   sp_strset_destroy(fs->stock_urls);

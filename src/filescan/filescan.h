@@ -34,7 +34,10 @@
  *                       "ecp/auth", "aspnet_client" or "ecp" (see
  *                       sp_fs_page_folder): that folder,
  *   yara.rule      one value per matched rule: "<namespace>:<rule>", the
- *                  namespace being the rule file's name,
+ *                  namespace being the rule file's name; none on a
+ *                  detection-rule file (YARA or Sigma rule syntax in a .yar,
+ *                  .yara, .yml, .yaml, .rules or .txt file), whichever rule
+ *                  set matched: a note counts the matches left out,
  *   yara.strings   per matched rule, its matched strings in rule order (at
  *                  most SP_FS_EVENT_STRINGS, plus the one matched earliest
  *                  when it is not among them), one value each:
@@ -90,6 +93,12 @@ const sp_rule *sp_filescan_builtin_rule(size_t i);
 /* The rule built from a YARA rule's metadata, by the yara.rule value
  * "<namespace>:<rule>"; NULL when no such rule is loaded. */
 const sp_rule *sp_filescan_yara_rule(const sp_filescan *fs, sp_str name);
+
+/* The rules built from YARA rules that can make findings (private helper
+ * rules left out), in the order they were compiled: spoor's embedded rules,
+ * then the --yara files. NULL when i is past the end. */
+size_t sp_filescan_yara_rule_count(const sp_filescan *fs);
+const sp_rule *sp_filescan_yara_rule_at(const sp_filescan *fs, size_t i);
 
 /* True for names a web server executes (.aspx, .ashx, .asmx, .asax, .ascx,
  * .svc, .cshtml, .master, .asp, .config, .php, .jsp, .jspx): such files are

@@ -50,6 +50,8 @@ struct sp_filescan {
   const char **yrule_keys; /* "<namespace>:<rule>" per rule (pool) */
   size_t *yrule_order;     /* rule indices sorted by key, for lookup */
   size_t n_yrules;
+  size_t *yrule_listed; /* indices of the rules that are not private */
+  size_t n_listed;
   sp_fs_pool pool;
 
   sp_strset *good_hashes; /* lower-case hex SHA-256 of baseline files */

@@ -9,7 +9,8 @@
  * status (a baseline's hash, a modified stock page, a look-alike name, a
  * page of no stock name in a folder attackers favour), runs
  * the thread's YARA scanner with the THOR-style external variables (not on
- * stock files), and emits one file event. It makes no findings.
+ * stock files; on a detection-rule file its matches are counted in a note,
+ * not reported), and emits one file event. It makes no findings.
  *
  * Owns the sp_filescan_worker: its YR_SCANNER, EVP digests and contexts,
  * read buffer (freed after a file when larger than SP_FS_KEEP_BUF), the hex
@@ -54,7 +55,9 @@ struct sp_filescan_worker {
   int f_rule, f_strings;
   /* the file being read */
   sp_rctx *rc;
-  bool flooded;  /* yara.match_flood counted for this file */
+  bool flooded;   /* yara.match_flood counted for this file */
+  bool rule_file; /* detection-rule source: YARA matches are not reported */
+  uint64_t rule_file_matches; /* matches left out because of rule_file */
   char err[256]; /* "; "-separated reasons the file was not read whole */
 };
 
@@ -267,6 +270,72 @@ static bool set_var(sp_filescan_worker *w, const char *name, sp_str v) {
          ERROR_SUCCESS;
 }
 
+/* ---- detection-rule files ----------------------------------------------- */
+
+static bool word_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool space_char(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+         c == '\f';
+}
+
+/* Does d hold the keyword kw at a word start, followed by what `after`
+ * asks: 'i' whitespace and an identifier (YARA's "rule name"), ':' optional
+ * whitespace and a colon ("condition:", "detection:")? Case-sensitive, as
+ * the rule languages are. */
+static bool has_keyword(const uint8_t *d, size_t n, const char *kw,
+                        char after) {
+  size_t k = strlen(kw);
+  for (size_t i = 0; i + k <= n; i++) {
+    const uint8_t *p = memchr(d + i, kw[0], n - i);
+    if (!p)
+      return false;
+    i = (size_t)(p - d);
+    if (i + k > n)
+      return false;
+    if (memcmp(p, kw, k) != 0 || (i > 0 && word_char(d[i - 1])))
+      continue;
+    size_t j = i + k;
+    if (after == 'i') {
+      size_t s0 = j;
+      while (j < n && space_char(d[j]))
+        j++;
+      if (j > s0 && j < n && word_char(d[j]) && !(d[j] >= '0' && d[j] <= '9'))
+        return true;
+    } else {
+      while (j < n && space_char(d[j]))
+        j++;
+      if (j < n && d[j] == ':')
+        return true;
+    }
+  }
+  return false;
+}
+
+/* A detection-rule file: an extension no web server executes (.yar, .yara,
+ * .yml, .yaml, .rules, .txt) and YARA ("rule NAME" ... "condition:") or
+ * Sigma ("detection:" and "logsource:") syntax in its content. Such files
+ * quote the very strings the rules look for, whichever rule set they come
+ * from; a page cannot pass as one (its extension is executable), and a
+ * file with a rule file's name but other content is scanned as usual. The
+ * same test as spoor's private YARA rule spoor_rule_source. */
+static bool detection_rule_file(sp_str ext, const uint8_t *d, size_t n) {
+  static const char *const exts[] = {"yar",  "yara",  "yml",
+                                     "yaml", "rules", "txt"};
+  bool want = false;
+  for (size_t i = 0; i < sizeof exts / sizeof exts[0] && !want; i++)
+    want = sp_str_ieq(ext, exts[i]);
+  if (!want || !d)
+    return false;
+  return (has_keyword(d, n, "rule", 'i') &&
+          has_keyword(d, n, "condition", ':')) ||
+         (has_keyword(d, n, "detection", ':') &&
+          has_keyword(d, n, "logsource", ':'));
+}
+
 /* ---- YARA ---------------------------------------------------------------- */
 
 /* Lowest offset among the first SP_FS_MATCH_WALK matches of a string.
@@ -310,6 +379,10 @@ static void on_rule_match(sp_filescan_worker *w, YR_SCAN_CONTEXT *context,
   ptrdiff_t idx = rule - fs->rules->rules_table;
   if (idx < 0 || (size_t)idx >= fs->n_yrules)
     return;
+  if (w->rule_file) {
+    w->rule_file_matches++;
+    return;
+  }
   const char *key = fs->yrule_keys[idx];
   add(w->rc, w->f_rule, sp_str_make(key, strlen(key)));
   if (w->f_strings < 0)
@@ -386,8 +459,17 @@ static void run_yara(sp_filescan_worker *w, sp_str path, const uint8_t *data,
     return;
   }
   yr_scanner_set_callback(w->scanner, yara_callback, w);
+  w->rule_file = detection_rule_file(ext, data, len);
+  w->rule_file_matches = 0;
   static const uint8_t empty[1] = {0};
   int rc = yr_scanner_scan_mem(w->scanner, len ? data : empty, len);
+  if (w->rule_file_matches)
+    limit_note(w,
+               "%llu YARA match%s on a detection-rule file not reported "
+               "(YARA or Sigma rule syntax in a .%.*s file)",
+               (unsigned long long)w->rule_file_matches,
+               w->rule_file_matches == 1 ? "" : "es", (int)ext.n, ext.p);
+  w->rule_file = false;
   switch (rc) {
   case ERROR_SUCCESS:
     break;

@@ -53,6 +53,61 @@ check "without it there are IIS findings" grep -q '/iis/' "$T/withiis.csv"
 check "--disable of an unknown name exits 1" test $rc -eq 1
 check "... naming it" grep -q "nosuch: no reader or detector" "$T/err"
 
+# `spoor rules` lists the built-in rules, then every YARA rule the engine
+# compiled (spoor's own, then --yara files) by the id findings carry;
+# --builtin keeps the built-in ones only, as run.json counts them.
+cat > "$T/extra.yar" <<'YAR'
+rule cli_test_marker
+{
+  meta:
+    description = "cli test marker"
+    score = 70
+    cve = "CVE-2099-0001"
+    mitre_attack = "T1505.003"
+  strings:
+    $m = "spoor-cli-test-marker"
+  condition:
+    $m
+}
+YAR
+"$SPOOR" rules > "$T/rules.tsv"; rc=$?
+check "rules exits 0" test $rc -eq 0
+check "rules lists spoor's own YARA rules" grep -q   "^yara.spoor_webshell_chopper_oneliner	critical	-	T1505.003	China Chopper" "$T/rules.tsv"
+check "rules leaves out private YARA helpers" bash -c "! grep -q '^yara.spoor_rule_source' '$T/rules.tsv'"
+check "rules --builtin lists the built-in rules first" bash -c   "'$SPOOR' rules --builtin | cmp -s - <(head -n \$('$SPOOR' rules --builtin | wc -l) '$T/rules.tsv')"
+check "rules --builtin has no YARA rule" bash -c "! '$SPOOR' rules --builtin | grep -q '^yara\.'"
+"$SPOOR" rules -y "$T/extra.yar" > "$T/rules2.tsv"; rc=$?
+check "rules -y exits 0" test $rc -eq 0
+check "rules -y lists the rule of the --yara file" grep -q   "^yara.cli_test_marker	high	CVE-2099-0001	T1505.003	cli test marker\$" "$T/rules2.tsv"
+check "rules -y adds exactly its rule" test \
+  "$(wc -l < "$T/rules2.tsv")" -eq $(($(wc -l < "$T/rules.tsv") + 1))
+"$SPOOR" rules --no-builtin-yara --yara "$T/extra.yar" > "$T/rules3.tsv"; rc=$?
+check "rules --no-builtin-yara exits 0" test $rc -eq 0
+check "... leaves out spoor's YARA rules" bash -c "! grep -q '^yara.spoor_' '$T/rules3.tsv' && grep -q '^yara.cli_test_marker' '$T/rules3.tsv'"
+"$SPOOR" rules -y "$T/nope.yar" > /dev/null 2> "$T/err"; rc=$?
+check "rules with a missing --yara file exits 1" test $rc -eq 1
+"$SPOOR" rules --builtin -y "$T/extra.yar" > /dev/null 2>&1; rc=$?
+check "rules --builtin with -y is a usage error" test $rc -eq 2
+
+# A detection-rule file in the evidence (YARA syntax in a .yar file) quotes
+# what rules look for: no rule set reports it, a note counts the matches
+# left out. A web page with the same string is still reported, and so is a
+# .yar file that holds no rule syntax.
+mkdir -p "$T/rulefiles"
+cp "$T/extra.yar" "$T/rulefiles/theirs.yar"
+printf '<%%@ Page Language="C#" %%>\n<%%-- spoor-cli-test-marker --%%>\n' > "$T/rulefiles/shell.aspx"
+printf 'spoor-cli-test-marker\n' > "$T/rulefiles/plain.yar"
+"$SPOOR" hunt -q -f csv -y "$T/extra.yar" -o "$T/rfcase" "$T/rulefiles" > "$T/rf.csv"; rc=$?
+check "hunt over rule files exits 0" test $rc -eq 0
+check "the rule file in the evidence is not reported" bash -c "! grep -q 'theirs.yar' '$T/rf.csv'"
+check "the page with the same string is" grep -q 'shell.aspx.*yara.cli_test_marker\|yara.cli_test_marker.*shell.aspx' "$T/rf.csv"
+check "a .yar file without rule syntax is" grep -q 'plain.yar' "$T/rf.csv"
+check "coverage notes the matches left out" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+notes = [f["note"] for f in c["files"] if f["path"].endswith("theirs.yar")]
+sys.exit(0 if notes and notes[0] and "1 YARA match on a detection-rule file not reported" in notes[0] else 1)' "$T/rfcase/coverage.json"
+
 # A missing or empty evidence path is an error naming the path, never
 # "0 findings"; errno's text appears once.
 "$SPOOR" hunt -f jsonl "$T/nope" > "$T/out" 2> "$T/err"; rc=$?
@@ -91,7 +146,7 @@ d = sys.argv[1]
 n = sum(1 for l in open(d + "/findings.jsonl") if json.loads(l))
 c = json.load(open(d + "/coverage.json"))
 sys.exit(0 if n == 15 and c["findings"] == 15 else 1)' "$T/case"
-nrules=$("$SPOOR" rules | wc -l)
+nrules=$("$SPOOR" rules --builtin | wc -l)
 version=$("$SPOOR" version | cut -d' ' -f2)
 check "run.json records version, argv, times, host, rules, evidence" python3 -c '
 import json, os, re, sys, socket

@@ -7,6 +7,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -210,6 +211,164 @@ static void test_gzip_padding(void **state) {
 
 /* A file too big for YARA is hashed whole, scanned in part and noted, and
  * that is not damage. */
+/* sp_engine_rule_*: the built-in rules (as sp_rule_get), then one entry per
+ * YARA rule that is not private, spoor's own first, then the --yara files,
+ * with the id, level and CVE their findings carry. */
+static const char k_extra_yar[] =
+    "private rule test_helper { strings: $h = \"helper\" condition: $h }\n"
+    "rule test_marker\n"
+    "{\n"
+    "  meta:\n"
+    "    description = \"test marker\"\n"
+    "    score = 85\n"
+    "    cve = \"CVE-2099-0002\"\n"
+    "  strings:\n"
+    "    $m = \"spoor-unit-test-marker\"\n"
+    "  condition:\n"
+    "    $m\n"
+    "}\n";
+
+static size_t engine_rules(const sp_opts *o, sp_engine **out) {
+  sp_diag d = {0};
+  assert_int_equal(sp_engine_create(o, out, &d), SP_OK);
+  return sp_engine_rule_count(*out);
+}
+
+static void test_engine_rule_listing(void **state) {
+  (void)state;
+  size_t nb = sp_rule_count();
+  assert_true(nb > 0);
+  assert_int_equal(sp_engine_rule_count(NULL), nb);
+
+  sp_engine *e;
+  sp_opts none = {.no_builtin_yara = 1};
+  assert_int_equal(engine_rules(&none, &e), nb);
+  sp_rule_info a, b;
+  for (size_t i = 0; i < nb; i++) {
+    assert_int_equal(sp_engine_rule_get(e, i, &a), SP_OK);
+    assert_int_equal(sp_rule_get(i, &b), SP_OK);
+    assert_string_equal(a.id, b.id);
+    assert_int_equal(a.level, b.level);
+  }
+  assert_int_equal(sp_engine_rule_get(e, nb, &a), SP_EINVAL);
+  assert_int_equal(sp_engine_rule_get(e, 0, NULL), SP_EINVAL);
+  sp_engine_destroy(e);
+
+  /* spoor's own YARA rules: private helpers are not listed. */
+  sp_opts own = {0};
+  size_t n_own = engine_rules(&own, &e);
+  assert_true(n_own > nb);
+  bool chopper = false;
+  for (size_t i = nb; i < n_own; i++) {
+    assert_int_equal(sp_engine_rule_get(e, i, &a), SP_OK);
+    assert_true(strncmp(a.id, "yara.spoor_", 11) == 0);
+    assert_null(strstr(a.id, "spoor_rule_source"));
+    assert_null(strstr(a.id, "spoor_aspnet_markup"));
+    if (strcmp(a.id, "yara.spoor_webshell_chopper_oneliner") == 0) {
+      chopper = true;
+      assert_int_equal(a.level, SP_LEVEL_CRITICAL);
+      assert_string_equal(a.author, "spoor");
+      assert_string_equal(a.techniques, "T1505.003");
+    }
+  }
+  assert_true(chopper);
+  assert_int_equal(sp_engine_rule_get(e, n_own, &a), SP_EINVAL);
+  sp_engine_destroy(e);
+
+  /* Plus a --yara file: its one public rule, last. */
+  char *dir = tmpdir();
+  write_file(dir, "extra.yar", k_extra_yar, sizeof k_extra_yar - 1);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/extra.yar", dir);
+  const char *paths[] = {path};
+  sp_opts with = {.yara_paths = paths, .n_yara = 1};
+  assert_int_equal(engine_rules(&with, &e), n_own + 1);
+  assert_int_equal(sp_engine_rule_get(e, n_own, &a), SP_OK);
+  assert_string_equal(a.id, "yara.test_marker");
+  assert_string_equal(a.name, "test marker");
+  assert_string_equal(a.ruleset, "extra.yar");
+  assert_string_equal(a.vulnerability, "CVE-2099-0002");
+  assert_int_equal(a.level, SP_LEVEL_CRITICAL);
+  sp_engine_destroy(e);
+  with.no_builtin_yara = 1;
+  assert_int_equal(engine_rules(&with, &e), nb + 1);
+  sp_engine_destroy(e);
+  rm_rf(dir);
+  free(dir);
+}
+
+/* A detection-rule file in the evidence (YARA or Sigma syntax in a file a
+ * web server never executes) is reported by no rule set, a --yara file's
+ * no more than spoor's own; a note counts what was left out. The same
+ * string in a page, or in a .yar file without rule syntax, is reported. */
+static void test_rule_file_evidence(void **state) {
+  (void)state;
+  char *rules = tmpdir(), *ev = tmpdir();
+  write_file(rules, "extra.yar", k_extra_yar, sizeof k_extra_yar - 1);
+  write_file(ev, "theirs.yar", k_extra_yar, sizeof k_extra_yar - 1);
+  static const char sigma[] =
+      "title: marker\nlogsource:\n  product: windows\ndetection:\n"
+      "  sel:\n    CommandLine|contains: 'spoor-unit-test-marker'\n"
+      "  condition: sel\n";
+  write_file(ev, "sigma.yml", sigma, sizeof sigma - 1);
+  static const char page[] =
+      "<%@ Page Language=\"C#\" %>\n<%-- spoor-unit-test-marker --%>\n";
+  write_file(ev, "page.aspx", page, sizeof page - 1);
+  /* rule syntax in a page: still a page */
+  static const char fake[] = "<%-- rule x condition: --%>\n"
+                             "<%-- spoor-unit-test-marker --%>\n";
+  write_file(ev, "fake.aspx", fake, sizeof fake - 1);
+  static const char plain[] = "spoor-unit-test-marker\n";
+  write_file(ev, "plain.yar", plain, sizeof plain - 1);
+  /* "rules" in prose and "condition" without a colon are no rule syntax */
+  static const char prose[] = "these rules x; condition met\n"
+                              "spoor-unit-test-marker\n";
+  write_file(ev, "prose.txt", prose, sizeof prose - 1);
+
+  char path[1024];
+  snprintf(path, sizeof path, "%s/extra.yar", rules);
+  const char *yp[] = {path};
+  sp_opts o = {.yara_paths = yp, .n_yara = 1, .jobs = 1};
+  sp_engine *e;
+  sp_diag d = {0};
+  assert_int_equal(sp_engine_create(&o, &e, &d), SP_OK);
+  sp_result *r;
+  const char *paths[] = {ev};
+  assert_int_equal(sp_engine_hunt(e, paths, 1, &r, &d), SP_OK);
+  sp_engine_destroy(e);
+
+  size_t n = 0;
+  const sp_finding *f;
+  bool seen_page = false, seen_fake = false, seen_plain = false,
+       seen_prose = false;
+  while ((f = find_rule(r, "yara.test_marker", n++)) != NULL) {
+    const char *p = entity(f, "file.path");
+    assert_non_null(p);
+    assert_null(strstr(p, "theirs.yar"));
+    assert_null(strstr(p, "sigma.yml"));
+    seen_page |= strstr(p, "page.aspx") != NULL;
+    seen_fake |= strstr(p, "fake.aspx") != NULL;
+    seen_plain |= strstr(p, "plain.yar") != NULL;
+    seen_prose |= strstr(p, "prose.txt") != NULL;
+  }
+  assert_true(seen_page && seen_fake && seen_plain && seen_prose);
+  const char *rf[] = {"theirs.yar", "sigma.yml"};
+  for (size_t i = 0; i < 2; i++) {
+    const sp_file_cov *c = cov_of(r, rf[i]);
+    assert_non_null(c);
+    assert_non_null(c->note);
+    assert_non_null(
+        strstr(c->note, "1 YARA match on a detection-rule file not reported"));
+  }
+  assert_null(cov_of(r, "page.aspx")->note);
+  assert_int_equal(sp_result_problems(r), 0);
+  sp_result_destroy(r);
+  rm_rf(rules);
+  rm_rf(ev);
+  free(rules);
+  free(ev);
+}
+
 static void test_big_file_note(void **state) {
   (void)state;
   char *dir = tmpdir();
@@ -1076,6 +1235,8 @@ int main(void) {
       cmocka_unit_test(test_gzip),
       cmocka_unit_test(test_truncated_gzip),
       cmocka_unit_test(test_gzip_padding),
+      cmocka_unit_test(test_engine_rule_listing),
+      cmocka_unit_test(test_rule_file_evidence),
       cmocka_unit_test(test_big_file_note),
       cmocka_unit_test(test_shell_with_log_header),
       cmocka_unit_test(test_symlinks),
