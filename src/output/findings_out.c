@@ -234,6 +234,7 @@ static void write_jsonl(FILE *out, const sp_finding *f) {
   put_str(&ps, "rule.ruleset", f->ruleset);
   put_str(&ps, "rule.author", f->rule_author);
   put_str(&ps, "rule.description", f->rule_description);
+  put_str(&ps, "rule.reference", f->reference);
   if (f->techniques[0])
     put_raw(&ps, "threat.technique.id", V_TECH, NULL);
   put_str(&ps, "vulnerability.id", f->vulnerability);
