@@ -258,12 +258,15 @@ static void emit(sp_fset *out, const sp_rule *rule, const sp_event *ev,
 
 #define GLOB(pat, s) sp_glob_imatch(pat, sizeof(pat) - 1, (s).p, (s).n)
 
-/* "localhost" or "127.0.0.1", with an optional ":port" and nothing else: an
- * authority with userinfo ("localhost]@exch01:444") targets the real server. */
+/* "localhost", with an optional ":port" and nothing else: an authority with
+ * userinfo ("localhost]@exch01:444") targets the real server. Test-ProxyLogon
+ * leaves out only anchors that start ServerInfo~localhost;
+ * "127.0.0.1:444/ecp/..." is one of its hits, and here the SSRF itself
+ * (anchor_mailbox). */
 static bool loopback_host(sp_str h) {
   const char *colon = memchr(h.p, ':', h.n);
   sp_str name = sp_str_make(h.p, colon ? (size_t)(colon - h.p) : h.n);
-  if (!sp_str_ieq(name, "localhost") && !sp_str_eq(name, "127.0.0.1"))
+  if (!sp_str_ieq(name, "localhost"))
     return false;
   for (size_t i = name.n + (colon ? 1 : 0); i < h.n; i++)
     if (h.p[i] < '0' || h.p[i] > '9')

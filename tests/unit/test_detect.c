@@ -126,6 +126,14 @@ static void test_cookie_and_anchor(void **state) {
   run1("proxylogon", &ev, NULL, &s);
   assert_true(has(&s, "spoor.exchange.cve_2021_26855.localhost_scan"));
   assert_false(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
+  /* 127.0.0.1 is no scanner form: Test-ProxyLogon reports it, and so the
+     SSRF rule does. */
+  set(&ev, SP_F_EXCH_ANCHOR,
+      "ServerInfo~127.0.0.1:444/ecp/DDI/DDIService.svc/"
+      "GetObject?schema=OABVirtualDirectory#");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
+  assert_false(has(&s, "spoor.exchange.cve_2021_26855.localhost_scan"));
   set(&ev, SP_F_EXCH_ANCHOR,
       "ServerInfo~a]@e:444/autodiscover/../ecp/proxyLogon.ecp#");
   run1("proxylogon", &ev, NULL, &s);
