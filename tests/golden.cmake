@@ -9,6 +9,10 @@ add_test(NAME golden.exchange_basic
   COMMAND golden_runner --exact ${CMAKE_CURRENT_SOURCE_DIR}/golden/exchange_basic
           ${CMAKE_CURRENT_SOURCE_DIR}/golden/exchange_basic.expected.tsv)
 set_tests_properties(golden.exchange_basic PROPERTIES LABELS threads)
+add_test(NAME golden.public_requests
+  COMMAND golden_runner --exact ${CMAKE_CURRENT_SOURCE_DIR}/golden/public_requests
+          ${CMAKE_CURRENT_SOURCE_DIR}/golden/public_requests.expected.tsv)
+set_tests_properties(golden.public_requests PROPERTIES LABELS threads)
 
 add_test(NAME integration.shared_exchange_logs
   COMMAND golden_runner --truth --shared-data

@@ -156,6 +156,9 @@ typedef struct sp_finding {
   uint64_t flood_distinct; /* distinct findings it stands for */
   uint64_t flood_keys;     /* rule scope: distinct sources (flood keys) */
   int flood_estimated;     /* 1: counts estimated from a hash sample */
+  /* Added in issue 6: URL of the public source of the rule's pattern, or
+   * "" (docs/SCHEMA.md, rule.reference). */
+  const char *reference;
 } sp_finding;
 
 size_t sp_result_finding_count(const sp_result *res);
@@ -210,6 +213,7 @@ typedef struct sp_rule_info {
   const char *id, *name, *ruleset, *author, *description, *techniques,
       *vulnerability;
   sp_level level;
+  const char *reference; /* URL of the public source, or "" */
 } sp_rule_info;
 
 /* The built-in (non-YARA) rules, for listing and documentation. */

@@ -8,7 +8,10 @@
  * the BackEndCookie form Server~(host)/(path)~(n), ECP lines whose URL carries
  * the SSRF artefact, and the IIS frontend/backend sides of the chain.
  * Lower-confidence forms (autodiscover-only, localhost scanners) are kept at
- * a lower level rather than dropped.
+ * a lower level rather than dropped. Also ProxyShell (CVE-2021-34473/34523/
+ * 31207, August 2021): the autodiscover.json path confusion in IIS logs and
+ * New-MailboxExportRequest to a script file. Each rule's reference is the
+ * public source of its pattern.
  */
 #include "detect/detector.h"
 
@@ -29,7 +32,9 @@ static const sp_rule r_anchor = {
     "CVE-2021-26855.",
     T_EXPLOIT,
     "CVE-2021-26855",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_cookie = {
     "spoor.exchange.cve_2021_26855.backend_cookie",
     "ProxyLogon SSRF: HttpProxy BackEndCookie Server~*/*~*",
@@ -40,7 +45,9 @@ static const sp_rule r_cookie = {
     "not check.",
     T_EXPLOIT,
     "CVE-2021-26855",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_241 = {
     "spoor.exchange.cve_2021_26855.proxylogon_ecp",
     "ProxyLogon: status 241 on proxyLogon.ecp",
@@ -51,7 +58,8 @@ static const sp_rule r_241 = {
     "successful CVE-2021-26855 exploitation.",
     T_EXPLOIT,
     "CVE-2021-26855",
-    SP_LEVEL_CRITICAL};
+    SP_LEVEL_CRITICAL,
+    "https://www.praetorian.com/blog/reproducing-proxylogon-exploit/"};
 static const sp_rule r_autod = {
     "spoor.exchange.cve_2021_26855.autodiscover",
     "ProxyLogon SSRF probe via autodiscover",
@@ -61,7 +69,9 @@ static const sp_rule r_autod = {
     "information-gathering step of the exploit, or a scanner.",
     T_EXPLOIT,
     "CVE-2021-26855",
-    SP_LEVEL_LOW};
+    SP_LEVEL_LOW,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_localhost = {
     "spoor.exchange.cve_2021_26855.localhost_scan",
     "ProxyLogon scanner (ServerInfo~localhost)",
@@ -71,7 +81,9 @@ static const sp_rule r_localhost = {
     "for CVE-2021-26855.",
     T_EXPLOIT,
     "CVE-2021-26855",
-    SP_LEVEL_LOW};
+    SP_LEVEL_LOW,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_reset = {
     "spoor.exchange.cve_2021_27065.reset_vdir",
     "ProxyLogon: Reset*VirtualDirectory through the SSRF",
@@ -82,7 +94,9 @@ static const sp_rule r_reset = {
     "the virtual directory settings, with a webshell, to a file.",
     T_EXPLOIT "," T_SHELL,
     "CVE-2021-27065",
-    SP_LEVEL_CRITICAL};
+    SP_LEVEL_CRITICAL,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_ecp_script = {
     "spoor.exchange.cve_2021_27065.ecp_set_vdir_script",
     "Set-*VirtualDirectory with a script in a URL parameter",
@@ -92,7 +106,9 @@ static const sp_rule r_ecp_script = {
     "hold a script or tag, the CVE-2021-27065 webshell plant.",
     T_EXPLOIT "," T_SHELL,
     "CVE-2021-27065",
-    SP_LEVEL_CRITICAL};
+    SP_LEVEL_CRITICAL,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_ecp_ssrf = {
     "spoor.exchange.cve_2021_27065.ecp_ssrf_request",
     "ECP request carrying the ProxyLogon SSRF artefact",
@@ -103,7 +119,9 @@ static const sp_rule r_ecp_ssrf = {
     "the webshell plant).",
     T_EXPLOIT,
     "CVE-2021-27065",
-    SP_LEVEL_MEDIUM};
+    SP_LEVEL_MEDIUM,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_oab = {
     "spoor.exchange.cve_2021_26858.oab_temp_file",
     "OABGenerator temporary file outside ClientAccess\\OAB",
@@ -114,7 +132,9 @@ static const sp_rule r_oab = {
     "of CVE-2021-26858.",
     T_EXPLOIT "," T_SHELL,
     "CVE-2021-26858",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_um = {
     "spoor.exchange.cve_2021_26857.um_deserialization",
     "Unified Messaging InvalidCastException (CVE-2021-26857)",
@@ -125,7 +145,9 @@ static const sp_rule r_um = {
     "CVE-2021-26857.",
     T_EXPLOIT,
     "CVE-2021-26857",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://www.microsoft.com/security/blog/2021/03/02/"
+    "hafnium-targeting-exchange-servers/"};
 static const sp_rule r_ecp_js = {
     "spoor.iis.cve_2021_26855.ecp_js_post",
     "Anonymous POST to /ecp/<name>.js",
@@ -135,7 +157,8 @@ static const sp_rule r_ecp_js = {
     "/ecp/ (or /owa/auth/), the request that carries the ProxyLogon SSRF.",
     T_EXPLOIT,
     "CVE-2021-26855",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1190/"};
 static const sp_rule r_machine = {
     "spoor.iis.cve_2021_26855.backend_machine_account",
     "ECP backend request as the Exchange computer account",
@@ -145,7 +168,8 @@ static const sp_rule r_machine = {
     "(name ending in $), as the ProxyLogon SSRF produces.",
     T_EXPLOIT,
     "CVE-2021-26855",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1190/"};
 static const sp_rule r_ddi = {
     "spoor.iis.cve_2021_27065.ddi_oab_vdir",
     "DDIService.svc call on an OAB virtual directory schema",
@@ -156,12 +180,70 @@ static const sp_rule r_ddi = {
     "directory for CVE-2021-27065.",
     T_EXPLOIT "," T_SHELL,
     "CVE-2021-27065",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1505/003/"};
+
+#define PRAETORIAN                                                             \
+  "https://www.praetorian.com/blog/reproducing-proxylogon-exploit/"
+#define SOPHOS_PS                                                              \
+  "https://community.sophos.com/b/security-blog/posts/proxyshell"
+static const sp_rule r_iis_cookie = {
+    "spoor.iis.cve_2021_26855.beresource_cookie",
+    "ProxyLogon SSRF: X-BEResource cookie naming a backend URL",
+    RS,
+    AU,
+    "IIS (with cs(Cookie) logged): a request whose X-BEResource cookie names "
+    "a backend URL ending in ~<build>: the cookie that carries the "
+    "CVE-2021-26855 server-side request forgery.",
+    T_EXPLOIT,
+    "CVE-2021-26855",
+    SP_LEVEL_HIGH,
+    PRAETORIAN};
+static const sp_rule r_ps_ssrf = {
+    "spoor.exchange.cve_2021_34473.autodiscover_json_ssrf",
+    "ProxyShell SSRF through autodiscover.json",
+    RS,
+    AU,
+    "IIS: a request to /autodiscover/autodiscover.json whose query names "
+    "autodiscover.json again (Email=autodiscover/autodiscover.json) or a "
+    "backend path such as /mapi/nspi or /EWS/: the path confusion of "
+    "CVE-2021-34473 (ProxyShell).",
+    T_EXPLOIT,
+    "CVE-2021-34473",
+    SP_LEVEL_HIGH,
+    SOPHOS_PS};
+static const sp_rule r_ps_rps = {
+    "spoor.exchange.cve_2021_34523.powershell_ssrf",
+    "ProxyShell: Exchange PowerShell reached through autodiscover.json",
+    RS,
+    AU,
+    "IIS: a request to /autodiscover/autodiscover.json whose query reaches "
+    "/powershell: remote PowerShell on the backend through the ProxyShell "
+    "SSRF, with the privilege elevation of CVE-2021-34523.",
+    T_EXPLOIT,
+    "CVE-2021-34523",
+    SP_LEVEL_CRITICAL,
+    "https://research.splunk.com/endpoint/exchange_powershell_abuse_via_ssrf/"};
+static const sp_rule r_ps_export = {
+    "spoor.exchange.cve_2021_31207.mailbox_export_webshell",
+    "ProxyShell: New-MailboxExportRequest to a script file",
+    RS,
+    AU,
+    "A logged New-MailboxExportRequest (ECP cmdlet or an event log message) "
+    "whose file path ends in .aspx, .ashx, .asmx or .asp: the mailbox export "
+    "that writes a webshell for CVE-2021-31207 (ProxyShell).",
+    T_EXPLOIT "," T_SHELL,
+    "CVE-2021-31207",
+    SP_LEVEL_CRITICAL,
+    "https://microsoft.com/en-us/wdsi/threats/"
+    "malware-encyclopedia-description?Name=Exploit%3AWin32%2FCVE-2021-"
+    "31207.A&threatId=-2147173487"};
 
 const sp_rule *const sp_proxylogon_rules[] = {
-    &r_anchor, &r_cookie,     &r_241,      &r_autod, &r_localhost,
-    &r_reset,  &r_ecp_script, &r_ecp_ssrf, &r_oab,   &r_um,
-    &r_ecp_js, &r_machine,    &r_ddi,      NULL};
+    &r_anchor, &r_cookie,     &r_241,      &r_autod,      &r_localhost,
+    &r_reset,  &r_ecp_script, &r_ecp_ssrf, &r_oab,        &r_um,
+    &r_ecp_js, &r_machine,    &r_ddi,      &r_iis_cookie, &r_ps_ssrf,
+    &r_ps_rps, &r_ps_export,  NULL};
 
 static void emit(sp_fset *out, const sp_rule *rule, const sp_event *ev,
                  sp_str reason, sp_field e1, sp_field e2, sp_field e3) {
@@ -176,17 +258,36 @@ static void emit(sp_fset *out, const sp_rule *rule, const sp_event *ev,
 
 #define GLOB(pat, s) sp_glob_imatch(pat, sizeof(pat) - 1, (s).p, (s).n)
 
-/* "localhost" or "127.0.0.1", with an optional ":port" and nothing else: an
- * authority with userinfo ("localhost]@exch01:444") targets the real server. */
+/* "localhost", with an optional ":port" and nothing else: an authority with
+ * userinfo ("localhost]@exch01:444") targets the real server. Test-ProxyLogon
+ * leaves out only anchors that start ServerInfo~localhost;
+ * "127.0.0.1:444/ecp/..." is one of its hits, and here the SSRF itself
+ * (anchor_mailbox). */
 static bool loopback_host(sp_str h) {
   const char *colon = memchr(h.p, ':', h.n);
   sp_str name = sp_str_make(h.p, colon ? (size_t)(colon - h.p) : h.n);
-  if (!sp_str_ieq(name, "localhost") && !sp_str_eq(name, "127.0.0.1"))
+  if (!sp_str_ieq(name, "localhost"))
     return false;
   for (size_t i = name.n + (colon ? 1 : 0); i < h.n; i++)
     if (h.p[i] < '0' || h.p[i] > '9')
       return false;
   return true;
+}
+
+/* The value of an X-BEResource cookie when it names a backend URL with a
+ * ~<build> suffix ("a]@exch:444/ecp/DDI/...&a=~1942062522"): the form the
+ * SSRF uses. Empty when absent or benign. */
+static sp_str beresource_ssrf(sp_str c) {
+  long at = sp_str_ifind(c, "X-BEResource=");
+  if (at < 0)
+    return sp_str_make(c.p, 0);
+  sp_str v = sp_str_make(c.p + at + 13, c.n - (size_t)at - 13);
+  const char *semi = memchr(v.p, ';', v.n);
+  if (semi)
+    v.n = (size_t)(semi - v.p);
+  if (!GLOB("*/*~*", v))
+    return sp_str_make(c.p, 0);
+  return v;
 }
 
 static void on_httpproxy(const sp_event *ev, sp_fset *out) {
@@ -215,7 +316,8 @@ static void on_httpproxy(const sp_event *ev, sp_fset *out) {
            SP_F_EXCH_PROTOCOL);
   }
   sp_str c = sp_event_get(ev, SP_F_EXCH_BECOOKIE);
-  if (c.n > 7 && sp_str_istarts(c, "Server~") && GLOB("Server~*/*~*", c))
+  if ((c.n > 7 && sp_str_istarts(c, "Server~") && GLOB("Server~*/*~*", c)) ||
+      beresource_ssrf(c).n)
     emit(out, &r_cookie, ev, c, SP_F_SOURCE_IP, SP_F_HOST_NAME,
          SP_F_EXCH_PROTOCOL);
 }
@@ -228,6 +330,23 @@ static bool holds_script(sp_str s) {
 
 static bool ssrf_artifact(sp_str url) {
   return sp_str_ifind(url, "%5D:444/") >= 0 || sp_str_ifind(url, "]:444/") >= 0;
+}
+
+/* New-MailboxExportRequest with a -FilePath (or FilePath=) naming a
+ * server-side script: the ProxyShell webshell write. */
+static bool export_to_script(sp_str s) {
+  long at = sp_str_ifind(s, "New-MailboxExportRequest");
+  if (at < 0)
+    return false;
+  sp_str rest = sp_str_make(s.p + at, s.n - (size_t)at);
+  long fp = sp_str_ifind(rest, "FilePath");
+  if (fp < 0)
+    return false;
+  rest = sp_str_make(rest.p + fp, rest.n - (size_t)fp);
+  return sp_str_ifind(rest, ".aspx") >= 0 || sp_str_ifind(rest, ".ashx") >= 0 ||
+         sp_str_ifind(rest, ".asmx") >= 0 ||
+         sp_str_ifind(rest, ".asp\"") >= 0 ||
+         sp_str_ifind(rest, ".asp'") >= 0 || sp_str_iends(rest, ".asp");
 }
 
 static void on_ecp(const sp_event *ev, sp_fset *out) {
@@ -243,6 +362,11 @@ static void on_ecp(const sp_event *ev, sp_fset *out) {
            SP_F__COUNT);
       return;
     }
+  }
+  if (cmd.n && export_to_script(cmd)) {
+    emit(out, &r_ps_export, ev, cmd, SP_F_HOST_NAME, SP_F_EXCH_ECP_CMD,
+         SP_F__COUNT);
+    return;
   }
   if (url.n && ssrf_artifact(url))
     emit(out, &r_ecp_ssrf, ev, cmd.n ? cmd : url, SP_F_HOST_NAME, SP_F_URL_PATH,
@@ -274,6 +398,12 @@ static void on_oabgen(const sp_event *ev, sp_fset *out) {
 
 static void on_evtx(const sp_event *ev, sp_fset *out) {
   sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
+  sp_str msg = sp_event_get(ev, SP_F_MESSAGE);
+  if (msg.n && export_to_script(msg)) {
+    emit(out, &r_ps_export, ev, msg, SP_F_HOST_NAME, SP_F_EVENT_CODE,
+         SP_F__COUNT);
+    return;
+  }
   if (!prov.n || sp_str_ifind(prov, "MSExchange Unified Messaging") < 0)
     return;
   sp_str lvl = sp_event_get(ev, SP_F_LOG_LEVEL);
@@ -309,8 +439,40 @@ static bool schema_is_oab_vdir(sp_str q) {
   return sp_str_iends(v, "OABVirtualDirectory");
 }
 
+/* /autodiscover/autodiscover.json reaching a backend path: ProxyShell. */
+static void on_iis_autodiscover_json(const sp_event *ev, sp_str path,
+                                     sp_fset *out) {
+  static const char stem[] = "/autodiscover/autodiscover.json";
+  if (!sp_str_istarts(path, stem))
+    return;
+  sp_str q = sp_event_get(ev, SP_F_URL_QUERY);
+  /* What follows the stem in the path counts too: some logs keep the '@'
+     part ("autodiscover.json@x/mapi/nspi/") in cs-uri-stem. */
+  sp_str tail = sp_str_make(path.p + sizeof stem - 1, path.n - sizeof stem + 1);
+  bool ps = sp_str_ifind(q, "/powershell") >= 0 ||
+            sp_str_ifind(tail, "/powershell") >= 0;
+  bool other =
+      sp_str_ifind(q, "autodiscover.json") >= 0 ||
+      sp_str_ifind(q, "/mapi/") >= 0 || sp_str_ifind(q, "/ews/") >= 0 ||
+      sp_str_ifind(tail, "/mapi/") >= 0 || sp_str_ifind(tail, "/ews/") >= 0;
+  sp_str why = q.n ? q : path;
+  if (ps)
+    emit(out, &r_ps_rps, ev, why, SP_F_SOURCE_IP, SP_F_HOST_NAME, SP_F__COUNT);
+  else if (other)
+    emit(out, &r_ps_ssrf, ev, why, SP_F_SOURCE_IP, SP_F_HOST_NAME, SP_F__COUNT);
+}
+
 static void on_iis(const sp_event *ev, sp_fset *out) {
   sp_str path = sp_event_get(ev, SP_F_URL_PATH);
+  sp_str cookie = sp_event_get(ev, SP_F_HTTP_COOKIE);
+  if (cookie.n) {
+    sp_str v = beresource_ssrf(cookie);
+    if (v.n)
+      emit(out, &r_iis_cookie, ev, v, SP_F_SOURCE_IP, SP_F_HOST_NAME,
+           SP_F__COUNT);
+  }
+  if (path.n > 14 && (path.p[1] == 'a' || path.p[1] == 'A'))
+    on_iis_autodiscover_json(ev, path, out);
   if (path.n < 5 || (path.p[1] != 'e' && path.p[1] != 'E' && path.p[1] != 'o' &&
                      path.p[1] != 'O'))
     return; /* only /ecp/ and /owa/ matter here: cheap early exit */

@@ -98,7 +98,9 @@ sp_err sp_rule_get(size_t k, sp_rule_info *out) {
   const sp_rule *r = builtin_rule(k);
   if (!r)
     return SP_EINVAL;
-  *out = (sp_rule_info){r->id,          r->name,       r->ruleset, r->author,
-                        r->description, r->techniques, r->cve,     r->level};
+  *out = (sp_rule_info){
+      r->id,     r->name,        r->ruleset,
+      r->author, r->description, r->techniques,
+      r->cve,    r->level,       r->reference ? r->reference : ""};
   return SP_OK;
 }

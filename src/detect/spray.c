@@ -102,7 +102,8 @@ static const sp_rule r_spray = {
     "EWS, ActiveSync or autodiscover.",
     "T1110.003",
     "",
-    SP_LEVEL_MEDIUM};
+    SP_LEVEL_MEDIUM,
+    "https://attack.mitre.org/techniques/T1110/003/"};
 static const sp_rule r_brute = {
     "spoor.auth.brute_force",
     "Brute force of one Exchange account",
@@ -111,7 +112,8 @@ static const sp_rule r_brute = {
     "One source failed to authenticate as the same account many times.",
     "T1110.001",
     "",
-    SP_LEVEL_MEDIUM};
+    SP_LEVEL_MEDIUM,
+    "https://attack.mitre.org/techniques/T1110/001/"};
 static const sp_rule r_success = {
     "spoor.auth.success_after_failures",
     "Successful logon after password spraying or brute force",
@@ -121,7 +123,8 @@ static const sp_rule r_success = {
     "the named account is likely compromised.",
     "T1110,T1078",
     "",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1110/"};
 
 const sp_rule *const sp_spray_rules[] = {&r_spray, &r_brute, &r_success, NULL};
 

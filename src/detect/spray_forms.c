@@ -68,7 +68,8 @@ static const sp_rule r_forms = {
     "does not log the account names tried.",
     "T1110.003,T1110.001",
     "",
-    SP_LEVEL_MEDIUM};
+    SP_LEVEL_MEDIUM,
+    "https://attack.mitre.org/techniques/T1110/003/"};
 static const sp_rule r_forms_ok = {
     "spoor.auth.forms_success_after_failures",
     "Successful forms logon after OWA/ECP logon failures",
@@ -78,7 +79,8 @@ static const sp_rule r_forms_ok = {
     "on: the named account is likely compromised.",
     "T1110,T1078",
     "",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1110/"};
 
 const sp_rule *const sp_spray_forms_rules[] = {&r_forms, &r_forms_ok, NULL};
 

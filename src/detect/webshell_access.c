@@ -33,7 +33,8 @@ static const sp_rule r_access = {
     "/owa/auth/ or /ecp/auth/ that stock Exchange does not ship: webshell use.",
     "T1505.003",
     "",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 static const sp_rule r_flagged = {
     "spoor.iis.webshell.flagged_file_access",
     "Request to a file the file scan flagged",
@@ -43,7 +44,8 @@ static const sp_rule r_flagged = {
     "file scan of the same run.",
     "T1505.003",
     "",
-    SP_LEVEL_CRITICAL};
+    SP_LEVEL_CRITICAL,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 static const sp_rule r_probe = {
     "spoor.iis.webshell.probe",
     "Probe for a non-stock script in an Exchange web folder",
@@ -54,7 +56,8 @@ static const sp_rule r_probe = {
     "looking for known shells.",
     "T1505.003,T1595.003",
     "",
-    SP_LEVEL_LOW};
+    SP_LEVEL_LOW,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 
 static const sp_rule r_hp_access = {
     "spoor.httpproxy.webshell.access",
@@ -67,7 +70,8 @@ static const sp_rule r_hp_access = {
     "logs are gone).",
     "T1505.003",
     "",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 static const sp_rule r_hp_flagged = {
     "spoor.httpproxy.webshell.flagged_file_access",
     "HttpProxy: request to a file the file scan flagged",
@@ -77,7 +81,8 @@ static const sp_rule r_hp_flagged = {
     "matched a webshell rule in the file scan of the same run.",
     "T1505.003",
     "",
-    SP_LEVEL_CRITICAL};
+    SP_LEVEL_CRITICAL,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 static const sp_rule r_hp_probe = {
     "spoor.httpproxy.webshell.probe",
     "HttpProxy: probe for a non-stock script in an Exchange web folder",
@@ -89,7 +94,8 @@ static const sp_rule r_hp_probe = {
     "source; the count is its probe requests.",
     "T1505.003,T1595.003",
     "",
-    SP_LEVEL_LOW};
+    SP_LEVEL_LOW,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 
 const sp_rule *const sp_webshell_rules[] = {
     &r_access,     &r_flagged,  &r_probe, &r_hp_access,

@@ -83,7 +83,8 @@ static void *keep_aligned(sp_result *r, size_t n) {
 /* Rule strings, copied once per rule. */
 typedef struct rule_copy {
   const sp_rule *rule;
-  const char *id, *name, *ruleset, *author, *description, *techniques, *cve;
+  const char *id, *name, *ruleset, *author, *description, *techniques, *cve,
+      *reference;
 } rule_copy;
 
 typedef struct fill_ctx {
@@ -128,9 +129,10 @@ static const rule_copy *rule_strings(fill_ctx *c, const sp_rule *rule) {
                  keep(r, rule->author),
                  keep(r, rule->description ? rule->description : ""),
                  keep(r, rule->techniques ? rule->techniques : ""),
-                 keep(r, rule->cve ? rule->cve : "")};
+                 keep(r, rule->cve ? rule->cve : ""),
+                 keep(r, rule->reference ? rule->reference : "")};
   if (!n.id || !n.name || !n.ruleset || !n.author || !n.description ||
-      !n.techniques || !n.cve)
+      !n.techniques || !n.cve || !n.reference)
     return NULL;
   *rc = n;
   c->n_rules++;
@@ -230,6 +232,7 @@ static void fill_cb(const sp_agg *a, void *u) {
   f->rule_description = rc->description;
   f->techniques = rc->techniques;
   f->vulnerability = rc->cve;
+  f->reference = rc->reference;
   f->level = a->rule->level;
   f->first_ns = a->first;
   f->last_ns = a->last;
@@ -251,8 +254,8 @@ static void fill_cb(const sp_agg *a, void *u) {
   }
   size_t bytes = a->n_ent * sizeof(sp_entity) + ident.n * sizeof(sp_entity) +
                  a->n_refs * sizeof(sp_evidence_ref) +
-                 (a->reason && !flood ? strlen(a->reason) + 1 : 1) +
-                 ident.len + sizeof ident.id;
+                 (a->reason && !flood ? strlen(a->reason) + 1 : 1) + ident.len +
+                 sizeof ident.id;
   for (size_t i = 0; i < a->n_ent; i++)
     bytes += strlen(a->ent_value[i]) + 1;
   sp_entity *ents = malloc(bytes);
@@ -409,8 +412,8 @@ static sp_err fold_group(sp_result *r, size_t g, size_t e) {
   }
   qsort(all, k, sizeof *all, cmp_ref_q);
   /* The earliest SP_MAX_EVIDENCE, each once, into the arena. */
-  sp_evidence_ref *kept = (sp_evidence_ref *)keep_aligned(
-      r, SP_MAX_EVIDENCE * sizeof *kept);
+  sp_evidence_ref *kept =
+      (sp_evidence_ref *)keep_aligned(r, SP_MAX_EVIDENCE * sizeof *kept);
   if (!kept) {
     free(all);
     return SP_ENOMEM;

@@ -70,7 +70,8 @@
   X(SP_F_FILE_MTIME, "file.mtime", SP_T_TIME)                                  \
   X(SP_F_FILE_MD5, "file.hash.md5", SP_T_STR)                                  \
   X(SP_F_FILE_SHA1, "file.hash.sha1", SP_T_STR)                                \
-  X(SP_F_FILE_SHA256, "file.hash.sha256", SP_T_STR)
+  X(SP_F_FILE_SHA256, "file.hash.sha256", SP_T_STR)                            \
+  X(SP_F_HTTP_COOKIE, "http.request.cookie", SP_T_STR)
 
 typedef enum sp_field {
 #define SP_X_FIELD(id, name, type) id,

@@ -37,7 +37,8 @@ static const sp_rule k_rule_modified = {
     "to carry a web shell",
     "T1505.003",
     "",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 
 static const sp_rule k_rule_lookalike = {
     "spoor.file.stock_lookalike",
@@ -51,7 +52,8 @@ static const sp_rule k_rule_lookalike = {
     "at one same-length edit only): web shells hide behind such names",
     "T1036.005,T1505.003",
     "",
-    SP_LEVEL_HIGH};
+    SP_LEVEL_HIGH,
+    "https://attack.mitre.org/techniques/T1036/005/"};
 
 static const sp_rule k_rule_unknown_page = {
     "spoor.file.unknown_page",
@@ -64,7 +66,8 @@ static const sp_rule k_rule_unknown_page = {
     "dropped there in 2021",
     "T1505.003",
     "",
-    SP_LEVEL_MEDIUM};
+    SP_LEVEL_MEDIUM,
+    "https://attack.mitre.org/techniques/T1505/003/"};
 
 const sp_rule *sp_filescan_builtin_rule(size_t i) {
   static const sp_rule *const rules[] = {
@@ -370,6 +373,7 @@ static sp_err build_rule(sp_filescan *fs, const ns_list *ns, const YR_RULE *yr,
   const char *ns_name = yr->ns && yr->ns->name ? yr->ns->name : "default";
   bool builtin = ns_is_builtin(ns, ns_name);
   const char *desc = NULL, *author = NULL, *mitre = NULL, *cve = NULL;
+  const char *reference = NULL;
   const char *level_name = NULL;
   bool have_score = false;
   int64_t score = 0;
@@ -387,6 +391,8 @@ static sp_err build_rule(sp_filescan *fs, const ns_list *ns, const YR_RULE *yr,
       mitre = sval;
     else if (strcmp(key, "cve") == 0 && sval && *sval)
       cve = sval;
+    else if (strcmp(key, "reference") == 0 && sval && *sval)
+      reference = sval;
     else if (strcmp(key, "level") == 0 && sval)
       level_name = sval;
     else if (strcmp(key, "score") == 0) {
@@ -423,8 +429,12 @@ static sp_err build_rule(sp_filescan *fs, const ns_list *ns, const YR_RULE *yr,
   out->techniques = pool_str(fs, mitre ? mitre : "T1505.003");
   out->cve = pool_str(fs, cve ? cve : "");
   out->level = level;
+  /* Built-in rules without a reference meta cite the technique they find. */
+  if (!reference && builtin)
+    reference = "https://attack.mitre.org/techniques/T1505/003/";
+  out->reference = pool_str(fs, reference ? reference : "");
   if (!out->id || !out->name || !out->ruleset || !out->author ||
-      !out->description || !out->techniques || !out->cve)
+      !out->description || !out->techniques || !out->cve || !out->reference)
     return SP_ENOMEM;
   return SP_OK;
 }

@@ -65,6 +65,7 @@ typedef struct sp_rule {
   const char *techniques; /* "T1190,T1505.003" */
   const char *cve;        /* "CVE-2021-26855" or "" */
   sp_level level;
+  const char *reference; /* URL of the public source of the pattern, or "" */
 } sp_rule;
 
 typedef struct sp_hit {

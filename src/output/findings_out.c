@@ -234,6 +234,7 @@ static void write_jsonl(FILE *out, const sp_finding *f) {
   put_str(&ps, "rule.ruleset", f->ruleset);
   put_str(&ps, "rule.author", f->rule_author);
   put_str(&ps, "rule.description", f->rule_description);
+  put_str(&ps, "rule.reference", f->reference);
   if (f->techniques[0])
     put_raw(&ps, "threat.technique.id", V_TECH, NULL);
   put_str(&ps, "vulnerability.id", f->vulnerability);
@@ -335,6 +336,8 @@ static void write_csv_row(FILE *out, const sp_finding *f) {
   csv_str(out, f->reason);
   fputc(',', out);
   csv_str(out, f->id ? f->id : "");
+  fputc(',', out);
+  csv_str(out, f->reference ? f->reference : "");
   fputc('\n', out);
 }
 
@@ -374,7 +377,7 @@ static void write_table_row(FILE *out, const sp_finding *f) {
 sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out) {
   if (fmt == SP_FORMAT_CSV)
     fputs("first_seen,last_seen,level,severity,rule_id,rule_name,count,"
-          "vulnerability,techniques,entities,evidence,reason,id\n",
+          "vulnerability,techniques,entities,evidence,reason,id,reference\n",
           out);
   for (size_t i = 0; i < res->n_findings; i++) {
     const sp_finding *f = &res->findings[i];

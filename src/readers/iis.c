@@ -67,6 +67,7 @@ static const struct {
     {"c-port", SP_F_SOURCE_PORT},
     {"cs(user-agent)", SP_F_USER_AGENT | COL_PLUS},
     {"cs(referer)", SP_F_HTTP_REFERRER | COL_PLUS},
+    {"cs(cookie)", SP_F_HTTP_COOKIE | COL_PLUS},
     {"sc-status", SP_F_HTTP_STATUS},
     {"s-computername", SP_F_HOST_NAME},
     {"cs-host", SP_F_URL_DOMAIN},

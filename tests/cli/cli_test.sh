@@ -130,13 +130,13 @@ for f in findings.jsonl findings.csv coverage.json run.json; do
   check "case dir has $f" test -s "$T/case/$f"
 done
 check "csv header" bash -c "head -1 '$T/out.csv' | grep -q '^first_seen,last_seen,level'"
-check "csv header ends with id" bash -c "head -1 '$T/out.csv' | grep -q ',reason,id\$'"
+check "csv header ends with id,reference" bash -c "head -1 '$T/out.csv' | grep -q ',reason,id,reference\$'"
 check "every jsonl finding has an event.id" test \
   "$(grep -c '"event":{[^}]*"id":"[0-9a-f]\{32\}"' "$T/out.jsonl")" -eq 15
 check "event.id is unique" test \
   "$(grep -o '"event":{[^}]*"id":"[0-9a-f]*"' "$T/out.jsonl" | sort -u | wc -l)" -eq 15
 check "csv and jsonl ids agree" bash -c \
-  "diff <(grep -o '\"[0-9a-f]\{32\}\"\$' '$T/out.csv' | tr -d '\"' | sort) \
+  "diff <(grep -o '\"[0-9a-f]\{32\}\",[^,]*\$' '$T/out.csv' | cut -d, -f1 | tr -d '\"' | sort) \
         <(grep -o '\"event\":{[^}]*\"id\":\"[0-9a-f]*' '$T/out.jsonl' | sed 's/.*\"//' | sort)"
 check "case dir holds exactly the four files" \
   test "$(ls -A "$T/case" | tr '\n' ' ')" = "coverage.json findings.csv findings.jsonl run.json "

@@ -126,6 +126,14 @@ static void test_cookie_and_anchor(void **state) {
   run1("proxylogon", &ev, NULL, &s);
   assert_true(has(&s, "spoor.exchange.cve_2021_26855.localhost_scan"));
   assert_false(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
+  /* 127.0.0.1 is no scanner form: Test-ProxyLogon reports it, and so the
+     SSRF rule does. */
+  set(&ev, SP_F_EXCH_ANCHOR,
+      "ServerInfo~127.0.0.1:444/ecp/DDI/DDIService.svc/"
+      "GetObject?schema=OABVirtualDirectory#");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_26855.anchor_mailbox"));
+  assert_false(has(&s, "spoor.exchange.cve_2021_26855.localhost_scan"));
   set(&ev, SP_F_EXCH_ANCHOR,
       "ServerInfo~a]@e:444/autodiscover/../ecp/proxyLogon.ecp#");
   run1("proxylogon", &ev, NULL, &s);
@@ -148,6 +156,86 @@ static void test_cookie_and_anchor(void **state) {
   set(&ev, SP_F_HTTP_STATUS, "200");
   run1("proxylogon", &ev, NULL, &s);
   assert_true(has(&s, "spoor.exchange.cve_2021_27065.reset_vdir"));
+}
+
+/* ProxyShell's webshell write (CVE-2021-31207): New-MailboxExportRequest to
+ * a script path, as the MSExchange Management log's cmdlet event or an ECP
+ * Server log cmdlet records it. */
+static void test_proxyshell_export(void **state) {
+  (void)state;
+  sp_event ev;
+  seen s;
+  new_event(&ev, SP_SRC_EVTX);
+  set(&ev, SP_F_EVENT_PROVIDER, "MSExchange CmdletLogs");
+  set(&ev, SP_F_EVENT_CODE, "1");
+  set(&ev, SP_F_MESSAGE,
+      "Cmdlet succeeded. Cmdlet Name: New-MailboxExportRequest. Parameters: "
+      "-Mailbox \"a@corp.example\" -FilePath "
+      "\"\\\\127.0.0.1\\C$\\inetpub\\wwwroot\\aspnet_client\\x.aspx\"");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_31207.mailbox_export_webshell"));
+  /* An export to a .pst is ordinary administration. */
+  set(&ev, SP_F_MESSAGE,
+      "Cmdlet succeeded. Cmdlet Name: New-MailboxExportRequest. Parameters: "
+      "-Mailbox \"a@corp.example\" -FilePath \"\\\\fs01\\pst\\a.pst\"");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_int_equal(s.n, 0);
+  new_event(&ev, SP_SRC_EXCH_ECP);
+  set(&ev, SP_F_EXCH_ECP_CMD,
+      "New-MailboxExportRequest.Mailbox=''a@corp.example''.FilePath="
+      "''\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\y.ashx''");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_31207.mailbox_export_webshell"));
+}
+
+/* ProxyShell in IIS: the autodiscover.json path confusion, and PowerShell
+ * through it; a normal Autodiscover v2 request is nothing. */
+static void test_proxyshell_iis(void **state) {
+  (void)state;
+  sp_event ev;
+  seen s;
+  new_event(&ev, SP_SRC_IIS);
+  set(&ev, SP_F_HTTP_METHOD, "GET");
+  set(&ev, SP_F_URL_PATH,
+      "/autodiscover/autodiscover.json/v1.0/a@corp.example");
+  set(&ev, SP_F_URL_QUERY, "Protocol=Rest");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_int_equal(s.n, 0);
+  set(&ev, SP_F_URL_PATH, "/autodiscover/autodiscover.json");
+  set(&ev, SP_F_URL_QUERY,
+      "@foo.com/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@foo.com");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_34473.autodiscover_json_ssrf"));
+  set(&ev, SP_F_URL_QUERY, "@foo.com/powershell/?X-Rps-CAT=VgEA");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.exchange.cve_2021_34523.powershell_ssrf"));
+  assert_false(has(&s, "spoor.exchange.cve_2021_34473.autodiscover_json_ssrf"));
+  /* The X-BEResource cookie, when IIS logs cs(Cookie). */
+  new_event(&ev, SP_SRC_IIS);
+  set(&ev, SP_F_HTTP_METHOD, "GET");
+  set(&ev, SP_F_URL_PATH, "/owa/");
+  set(&ev, SP_F_HTTP_COOKIE, "X-BEResource=EXCH1~1942062522; a=b");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_int_equal(s.n, 0);
+  set(&ev, SP_F_HTTP_COOKIE,
+      "a=b; X-BEResource=x]@EXCH1:444/ecp/DDI/DDIService.svc/"
+      "GetObject?schema=OABVirtualDirectory&a=~1942062522");
+  run1("proxylogon", &ev, NULL, &s);
+  assert_true(has(&s, "spoor.iis.cve_2021_26855.beresource_cookie"));
+}
+
+/* Every built-in rule cites the public source of its pattern. */
+static void test_rule_references(void **state) {
+  (void)state;
+  size_t n = sp_rule_count();
+  assert_true(n > 20);
+  for (size_t i = 0; i < n; i++) {
+    sp_rule_info r;
+    assert_int_equal(sp_rule_get(i, &r), SP_OK);
+    assert_non_null(r.reference);
+    if (strncmp(r.reference, "https://", 8) != 0)
+      fail_msg("rule %s has no reference", r.id);
+  }
 }
 
 static void test_oab_paths(void **state) {
@@ -337,8 +425,8 @@ static void test_webshell_httpproxy(void **state) {
 
 static void test_fset_aggregation(void **state) {
   (void)state;
-  static const sp_rule r = {"t.rule", "n",  "rs", "a",
-                            "d",      "T1", "",   SP_LEVEL_LOW};
+  static const sp_rule r = {"t.rule", "n", "rs",         "a", "d",
+                            "T1",     "",  SP_LEVEL_LOW, ""};
   sp_fset *a, *b;
   assert_int_equal(sp_fset_create(&a), SP_OK);
   assert_int_equal(sp_fset_create(&b), SP_OK);
@@ -417,7 +505,8 @@ static void test_fset_overflow(void **state) {
         "d",
         "",
         "",
-        r < 2 ? SP_LEVEL_CRITICAL : r % 2 ? SP_LEVEL_LOW : SP_LEVEL_MEDIUM};
+        r < 2 ? SP_LEVEL_CRITICAL : r % 2 ? SP_LEVEL_LOW : SP_LEVEL_MEDIUM,
+        ""};
   }
   sp_fset *up, *down, *even, *odd;
   assert_int_equal(sp_fset_create(&up), SP_OK);
@@ -502,10 +591,10 @@ static void hit_path(sp_fset *s, const sp_rule *r, const char *ip, int path,
  * than SP_FSET_RULE_FLOOD becomes one. */
 static void test_fset_floods(void **state) {
   (void)state;
-  static const sp_rule r = {"t.access", "n", "rs", "a",
-                            "d",        "",  "",   SP_LEVEL_HIGH};
-  static const sp_rule wide = {"t.wide", "n", "rs", "a",
-                               "d",      "",  "",   SP_LEVEL_HIGH};
+  static const sp_rule r = {"t.access", "n", "rs",          "a", "d",
+                            "",         "",  SP_LEVEL_HIGH, ""};
+  static const sp_rule wide = {"t.wide", "n", "rs",          "a", "d",
+                               "",       "",  SP_LEVEL_HIGH, ""};
   sp_fset *one, *a, *b;
   assert_int_equal(sp_fset_create(&one), SP_OK);
   assert_int_equal(sp_fset_create(&a), SP_OK);
@@ -584,7 +673,8 @@ static void test_fset_floods(void **state) {
  * one; past the table's size counts go to limits.other, none is lost. */
 static void test_limits(void **state) {
   (void)state;
-  static const sp_rule r = {"t.cut", "n", "rs", "a", "d", "", "", SP_LEVEL_LOW};
+  static const sp_rule r = {"t.cut", "n", "rs",         "a", "d",
+                            "",      "",  SP_LEVEL_LOW, ""};
   sp_fset *a, *b;
   assert_int_equal(sp_fset_create(&a), SP_OK);
   assert_int_equal(sp_fset_create(&b), SP_OK);
@@ -679,6 +769,9 @@ int main(void) {
       cmocka_unit_test(test_forms_merge),
       cmocka_unit_test(test_cookie_and_anchor),
       cmocka_unit_test(test_oab_paths),
+      cmocka_unit_test(test_proxyshell_export),
+      cmocka_unit_test(test_proxyshell_iis),
+      cmocka_unit_test(test_rule_references),
       cmocka_unit_test(test_ecp_set_without_script),
       cmocka_unit_test(test_webshell_flagged),
       cmocka_unit_test(test_webshell_httpproxy),

@@ -1155,6 +1155,10 @@ static void test_json_contract(void **state) {
       strstr(json, "\"vulnerability\":{\"id\":\"CVE-2021-26855\"}"));
   assert_non_null(
       strstr(json, "\"threat\":{\"technique\":{\"id\":[\"T1190\"]}}"));
+  /* ECS rule.reference: the public source of the rule's pattern. */
+  assert_non_null(strstr(json, "\"reference\":\"https://www.microsoft.com/"
+                               "security/blog/2021/03/02/"
+                               "hafnium-targeting-exchange-servers/\""));
   assert_non_null(strstr(json, "\"evidence\":[{\"path\":\""));
   assert_non_null(strstr(json, "\"line\":7}"));
   free(json);
