@@ -194,7 +194,8 @@ sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
                         .description = r->description,
                         .techniques = r->techniques,
                         .vulnerability = r->cve,
-                        .level = r->level};
+                        .level = r->level,
+                        .reference = r->reference};
   return SP_OK;
 }
 
