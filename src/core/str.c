@@ -81,3 +81,23 @@ bool sp_glob_imatch(const char *pat, size_t pn, const char *s, size_t sn) {
     pi++;
   return pi == pn;
 }
+
+/* ASCII lower-casing copy, eight bytes at a time (SWAR): for each byte
+ * below 0x80, 0x20 is set when it lies in 'A'..'Z'; other bytes are
+ * copied as they are. */
+void sp_lower_copy(char *d, const char *p, size_t n) {
+  const uint64_t ones = UINT64_C(0x0101010101010101);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    memcpy(&x, p + i, 8);
+    uint64_t low7 = x & (ones * 0x7f);
+    uint64_t above_z = low7 + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
+    uint64_t from_a = low7 + ones * (0x80 - 'A');  /* high bit: >= 'A' */
+    uint64_t upper = (from_a & ~above_z) & ~x & (ones * 0x80);
+    x |= upper >> 2;
+    memcpy(d + i, &x, 8);
+  }
+  for (; i < n; i++)
+    d[i] = (char)sp_lower((unsigned char)p[i]);
+}

@@ -59,6 +59,8 @@ static inline bool sp_str_iends(sp_str s, const char *lit) {
 long sp_str_ifind(sp_str hay, const char *needle);
 /* Parse a non-negative decimal integer; false if empty, non-digit or > max. */
 bool sp_str_to_u64(sp_str s, uint64_t max, uint64_t *out);
+/* Copy n bytes with ASCII A-Z lower-cased (eight bytes at a time). */
+void sp_lower_copy(char *d, const char *p, size_t n);
 /* Trim ASCII spaces, tabs and CR from both ends. */
 sp_str sp_str_trim(sp_str s);
 /* Last path component after '/' or '\\'. */

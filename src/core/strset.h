@@ -29,4 +29,21 @@ sp_str sp_strset_slot(const sp_strset *set, size_t i);
 /* FNV-1a, optionally ASCII case-folded. */
 uint64_t sp_hash_bytes(const char *p, size_t n, bool fold);
 
+/* A 64-bit finaliser (splitmix64's): spreads a hash's bits, for table
+ * positions and for the fixed ranks that bounded sets keep by. */
+static inline uint64_t sp_mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= UINT64_C(0xbf58476d1ce4e5b9);
+  x ^= x >> 27;
+  x *= UINT64_C(0x94d049bb133111eb);
+  x ^= x >> 31;
+  return x;
+}
+
+/* The fixed sequence a rank budget walks down when it is over: an eighth
+ * less each step, reaching 0. */
+static inline uint64_t sp_rank_lower(uint64_t limit) {
+  return limit ? limit - (limit >> 3) - 1 : 0;
+}
+
 #endif

@@ -238,23 +238,9 @@ typedef struct spray_inst {
 /* ---- small helpers ---------------------------------------------------------
  */
 
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= UINT64_C(0xbf58476d1ce4e5b9);
-  x ^= x >> 27;
-  x *= UINT64_C(0x94d049bb133111eb);
-  x ^= x >> 31;
-  return x;
-}
-
 /* Table position of a hash: FNV's low bits alone cluster. */
 static size_t home(uint64_t h, size_t cap) {
-  return (size_t)mix64(h) & (cap - 1);
-}
-
-/* The fixed sequence budgets walk down: an eighth less each step. */
-static uint64_t lower(uint64_t limit) {
-  return limit ? limit - (limit >> 3) - 1 : 0;
+  return (size_t)sp_mix64(h) & (cap - 1);
 }
 
 static char *dup_str(sp_str v) {
@@ -348,7 +334,7 @@ static void t_evict(spray_state *s, table *t, uint64_t limit,
   for (size_t k = 0; k < t->cap; k++) {
     if (!t->v[k].p)
       continue;
-    if (mix64(t->v[k].hash) > limit) {
+    if (sp_mix64(t->v[k].hash) > limit) {
       drop(s, t->v[k].p);
       t->n--;
       continue;
@@ -480,7 +466,7 @@ static void acct_evict(spray_state *s, source *src) {
   size_t kept = 0;
   for (size_t i = 0; i < src->n_users; i++) {
     account *a = &src->users[i];
-    if (mix64(a->hash) > src->acct_limit) {
+    if (sp_mix64(a->hash) > src->acct_limit) {
       src->overflow_by[0] += a->fails_by[0];
       src->overflow_by[1] += a->fails_by[1];
       s->acct_over += a->fails_by[0] + a->fails_by[1];
@@ -497,12 +483,12 @@ static void acct_evict(spray_state *s, source *src) {
 
 static void fail_budgets(spray_state *s, source *src) {
   while (src->n_users > MAX_USERS_PER_SRC && src->acct_limit && !s->err) {
-    src->acct_limit = lower(src->acct_limit);
+    src->acct_limit = sp_rank_lower(src->acct_limit);
     acct_evict(s, src);
   }
   while ((s->src.n > MAX_SOURCES || s->n_pairs > MAX_PAIRS) && s->src_limit &&
          !s->err) {
-    s->src_limit = lower(s->src_limit);
+    s->src_limit = sp_rank_lower(s->src_limit);
     t_evict(s, &s->src, s->src_limit, source_drop);
   }
 }
@@ -511,7 +497,7 @@ static void fail_budgets(spray_state *s, source *src) {
  * earliest references. */
 static void add_failures(spray_state *s, source *src, sp_str u, uint64_t h,
                          const uint64_t by[2], const ref *refs, size_t n) {
-  if (mix64(h) > src->acct_limit) {
+  if (sp_mix64(h) > src->acct_limit) {
     src->overflow_by[0] += by[0];
     src->overflow_by[1] += by[1];
     s->acct_over += by[0] + by[1];
@@ -623,7 +609,7 @@ static void oksrc_drop(spray_state *s, void *p) {
 static void ok_budgets(spray_state *s) {
   while ((s->ok.n > MAX_OK_SOURCES || s->n_ok > MAX_SUCCESSES) && s->ok_limit &&
          !s->err) {
-    s->ok_limit = lower(s->ok_limit);
+    s->ok_limit = sp_rank_lower(s->ok_limit);
     t_evict(s, &s->ok, s->ok_limit, oksrc_drop);
   }
 }
@@ -631,7 +617,7 @@ static void ok_budgets(spray_state *s) {
 /* Remember `events` successes of u (hash uh) from ip, the latest at r. */
 static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
                         uint64_t uh, const ref *r, uint64_t events) {
-  if (s->ok_limit != RANK_ALL && mix64(ih) > s->ok_limit) {
+  if (s->ok_limit != RANK_ALL && sp_mix64(ih) > s->ok_limit) {
     s->dropped_ok += events;
     return;
   }
@@ -655,7 +641,7 @@ static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
   }
   /* Full, and ranked above every account kept: not kept. */
   /* The rank matters only once the source is full. */
-  uint64_t rank = o->n == MAX_OK_PER_SRC ? mix64(uh) : 0;
+  uint64_t rank = o->n == MAX_OK_PER_SRC ? sp_mix64(uh) : 0;
   if (o->n == MAX_OK_PER_SRC && rank > o->top) {
     o->dropped += events;
     return;
@@ -716,7 +702,7 @@ static void add_success(spray_state *s, sp_str ip, uint64_t ih, sp_str u,
   }
   o->uh[at] = uh;
   o->acct[at] =
-      (okacct){name, (uint32_t)u.n, events, *r, rank ? rank : mix64(uh)};
+      (okacct){name, (uint32_t)u.n, events, *r, rank ? rank : sp_mix64(uh)};
   if (at == o->n) {
     o->n++;
     s->n_ok++;
@@ -792,7 +778,7 @@ static void state_fold(spray_state *d, const spray_state *src) {
     const source *from = src->src.v[k].p;
     if (!from)
       continue;
-    if (mix64(from->hash) > d->src_limit) {
+    if (sp_mix64(from->hash) > d->src_limit) {
       d->dropped_fail += source_events(from);
       continue;
     }
@@ -823,7 +809,7 @@ static void state_fold(spray_state *d, const spray_state *src) {
       add_success(d, ip, o->hash, sp_str_make(o->acct[i].name, o->acct[i].len),
                   o->uh[i], &o->acct[i].last, o->acct[i].events);
     /* Logons of accounts src could not keep count here too. */
-    if (mix64(o->hash) > d->ok_limit) {
+    if (sp_mix64(o->hash) > d->ok_limit) {
       d->dropped_ok += o->dropped;
     } else if (o->dropped) {
       oksrc *to = d->ok.v[t_find(&d->ok, o->hash, ip)].p;
@@ -847,7 +833,7 @@ static void apply(spray_state *g, const logon *e, const char *text) {
     ok_budgets(g);
     return;
   }
-  if (mix64(e->ip_hash) > g->src_limit) {
+  if (sp_mix64(e->ip_hash) > g->src_limit) {
     g->dropped_fail++;
     return;
   }
@@ -918,26 +904,6 @@ static bool auth_path(sp_str p) {
   return false;
 }
 
-/* ASCII lower-casing copy, eight bytes at a time (SWAR): for each byte
- * below 0x80, 0x20 is set when it lies in 'A'..'Z'; other bytes are
- * copied as they are. */
-static void fold_copy(char *d, const char *p, size_t n) {
-  const uint64_t ones = UINT64_C(0x0101010101010101);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t x;
-    memcpy(&x, p + i, 8);
-    uint64_t low7 = x & (ones * 0x7f);
-    uint64_t above_z = low7 + ones * (0x7f - 'Z'); /* high bit: > 'Z' */
-    uint64_t from_a = low7 + ones * (0x80 - 'A');  /* high bit: >= 'A' */
-    uint64_t upper = (from_a & ~above_z) & ~x & (ones * 0x80);
-    x |= upper >> 2;
-    memcpy(d + i, &x, 8);
-  }
-  for (; i < n; i++)
-    d[i] = (char)sp_lower((unsigned char)p[i]);
-}
-
 static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
   spray_inst *in = st;
   if (ev->kind != SP_SRC_IIS && ev->kind != SP_SRC_EXCH_HTTPPROXY)
@@ -966,8 +932,8 @@ static void spray_on_event(void *st, const sp_event *ev, sp_fset *out) {
   logon *e = &in->batch[in->n_batch++];
   /* Lower-cased once here: the state compares with memcmp. */
   char *t = in->text + in->n_text;
-  fold_copy(t, ip.p, ip.n);
-  fold_copy(t + ip.n, user.p, user.n);
+  sp_lower_copy(t, ip.p, ip.n);
+  sp_lower_copy(t + ip.n, user.p, user.n);
   e->ip_hash = sp_hash_bytes(t, ip.n, false);
   e->user_hash = sp_hash_bytes(t + ip.n, user.n, false);
   e->r = (ref){.ts = ev->ts,

@@ -139,21 +139,8 @@ typedef struct forms_inst {
   char text[BATCH_BYTES];
 } forms_inst;
 
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= UINT64_C(0xbf58476d1ce4e5b9);
-  x ^= x >> 27;
-  x *= UINT64_C(0x94d049bb133111eb);
-  x ^= x >> 31;
-  return x;
-}
-
 static size_t home(uint64_t h, size_t cap) {
-  return (size_t)mix64(h) & (cap - 1);
-}
-
-static uint64_t lower(uint64_t limit) {
-  return limit ? limit - (limit >> 3) - 1 : 0;
+  return (size_t)sp_mix64(h) & (cap - 1);
 }
 
 static void note(fstate *s, sp_err e) {
@@ -225,7 +212,7 @@ static void evict(fstate *s) {
     fsrc *p = s->v[k].p;
     if (!p)
       continue;
-    if (mix64(p->hash) > s->limit) {
+    if (sp_mix64(p->hash) > s->limit) {
       s->dropped += p->n;
       s->bytes -= p->cost;
       s->n--;
@@ -240,7 +227,7 @@ static void evict(fstate *s) {
 
 static void budget(fstate *s) {
   while (s->bytes > FORMS_MAX_BYTES && !s->err) {
-    s->limit = lower(s->limit);
+    s->limit = sp_rank_lower(s->limit);
     evict(s);
   }
 }
@@ -288,7 +275,7 @@ static void add_event(fstate *s, sp_str ip, uint64_t h, uint8_t type,
                       const ref *r, sp_str user) {
   if (s->err)
     return;
-  if (mix64(h) > s->limit) {
+  if (sp_mix64(h) > s->limit) {
     s->dropped++;
     return;
   }
@@ -469,10 +456,8 @@ static void forms_on_event(void *st, const sp_event *ev, sp_fset *out) {
     flush(in);
   qev *e = &in->batch[in->n_batch++];
   char *t = in->text + in->n_text;
-  for (size_t i = 0; i < ip.n; i++)
-    t[i] = (char)sp_lower((unsigned char)ip.p[i]);
-  for (size_t i = 0; i < user.n; i++)
-    t[ip.n + i] = (char)sp_lower((unsigned char)user.p[i]);
+  sp_lower_copy(t, ip.p, ip.n);
+  sp_lower_copy(t + ip.n, user.p, user.n);
   e->ip_hash = sp_hash_bytes(t, ip.n, false);
   e->r = (ref){.ts = ev->ts,
                .where = ev->line,

@@ -306,8 +306,7 @@ static sp_err add_lookalike(sp_filescan *fs, sp_str name) {
     fs->cap_lookalike = ncap;
   }
   char lower[SP_FS_MAX_NAME + 1], skel[SP_FS_MAX_NAME + 1];
-  for (size_t i = 0; i < name.n; i++)
-    lower[i] = (char)sp_lower((unsigned char)name.p[i]);
+  sp_lower_copy(lower, name.p, name.n);
   size_t skel_n = sp_fs_skeleton(sp_str_make(name.p, stem), skel, sizeof skel);
   sp_fs_stock_name *t = &fs->lookalike[fs->n_lookalike];
   t->name = sp_fs_pool_dup(&fs->pool, name.p, name.n);

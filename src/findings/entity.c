@@ -97,9 +97,9 @@ static sp_str name_core(sp_str s) {
 
 /* Copy s lower-cased (ASCII) into out (cap > 0); returns the full length. */
 static size_t lower_copy(sp_str s, char *out, size_t cap) {
-  for (size_t i = 0; i < s.n && i + 1 < cap; i++)
-    out[i] = (char)sp_lower((unsigned char)s.p[i]);
-  out[s.n < cap ? s.n : cap - 1] = 0;
+  size_t n = s.n < cap ? s.n : cap - 1;
+  sp_lower_copy(out, s.p, n);
+  out[n] = 0;
   return s.n;
 }
 

@@ -64,12 +64,9 @@ typedef struct kset {
   unsigned shift;
 } kset;
 
+/* sp_mix64, never 0 (0 marks an empty slot of a key set). */
 static uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= UINT64_C(0xbf58476d1ce4e5b9);
-  x ^= x >> 27;
-  x *= UINT64_C(0x94d049bb133111eb);
-  x ^= x >> 31;
+  x = sp_mix64(x);
   return x ? x : 1;
 }
 
@@ -368,7 +365,7 @@ static uint64_t rank_of(const sp_rule *rule) {
 static uint64_t lower_limit(uint64_t limit) {
   uint64_t lv = limit >> 61, hs = limit & RANK_HASH_MASK;
   if (hs)
-    return (lv << 61) | (hs - (hs >> 3) - 1);
+    return (lv << 61) | sp_rank_lower(hs);
   return lv ? ((lv - 1) << 61) | RANK_HASH_MASK : 0;
 }
 

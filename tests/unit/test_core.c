@@ -187,12 +187,32 @@ static void test_event_fields(void **state) {
   assert_string_equal(sp_source_kind_name(SP_SRC_EXCH_ECP), "exchange_ecp");
 }
 
+/* The eight-bytes-at-a-time lower-casing copy agrees with the byte-wise
+ * ASCII rule (A-Z only; bytes >= 0x80 untouched) for every byte value at
+ * every position and length. */
+static void test_lower_copy(void **state) {
+  (void)state;
+  char in[64], out[64];
+  for (int c = 0; c < 256; c++)
+    for (size_t n = 0; n <= 19; n++)
+      for (size_t at = 0; at < n; at++) {
+        for (size_t i = 0; i < n; i++)
+          in[i] = (char)('A' + (i * 7) % 26);
+        in[at] = (char)c;
+        sp_lower_copy(out, in, n);
+        for (size_t i = 0; i < n; i++)
+          assert_int_equal((unsigned char)out[i],
+                           (unsigned char)sp_lower((unsigned char)in[i]));
+      }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_iso8601),     cmocka_unit_test(test_date_time),
       cmocka_unit_test(test_format_time), cmocka_unit_test(test_glob),
       cmocka_unit_test(test_str),         cmocka_unit_test(test_strset),
       cmocka_unit_test(test_errors),      cmocka_unit_test(test_event_fields),
+      cmocka_unit_test(test_lower_copy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
