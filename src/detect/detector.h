@@ -52,11 +52,22 @@ void *sp_dshare_get(sp_dshare *sh, const char *key, void *(*make)(void),
 void sp_dshare_lock(sp_dshare *sh);
 void sp_dshare_unlock(sp_dshare *sh);
 
+struct sp_dctx;
+/* A detector instance's run-wide state: the hunt's shared object under key
+ * when ctx has a share (*share set), else a private one from make() that
+ * merge() folds (*share NULL). NULL when out of memory. */
+void *sp_dshare_attach(const struct sp_dctx *ctx, const char *key,
+                       void *(*make)(void), void (*destroy)(void *),
+                       sp_dshare **share);
+/* The counterpart: destroys a private state; a shared one dies with the
+ * share. */
+void sp_dshare_detach(sp_dshare *share, void *obj, void (*destroy)(void *));
+
 typedef struct sp_dctx {
   const sp_input *inputs; /* the engine's inputs */
   size_t n_inputs;
-  sp_names *names; /* the engine's interned field and kind names */
-  int workers;     /* instances that will be merged: divide memory budgets */
+  sp_names *names;  /* the engine's interned field and kind names */
+  int workers;      /* instances that will be merged: divide memory budgets */
   sp_dshare *share; /* run-wide shared state, or NULL: each instance then
                        keeps its own and merge() folds them */
 } sp_dctx;

@@ -62,3 +62,14 @@ void *sp_dshare_get(sp_dshare *sh, const char *key, void *(*make)(void),
 
 void sp_dshare_lock(sp_dshare *sh) { pthread_mutex_lock(&sh->lock); }
 void sp_dshare_unlock(sp_dshare *sh) { pthread_mutex_unlock(&sh->lock); }
+
+void *sp_dshare_attach(const sp_dctx *ctx, const char *key, void *(*make)(void),
+                       void (*destroy)(void *), sp_dshare **share) {
+  *share = ctx ? ctx->share : NULL;
+  return *share ? sp_dshare_get(*share, key, make, destroy) : make();
+}
+
+void sp_dshare_detach(sp_dshare *share, void *obj, void (*destroy)(void *)) {
+  if (!share && obj)
+    destroy(obj);
+}

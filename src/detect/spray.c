@@ -871,12 +871,7 @@ static void *spray_create(const sp_dctx *ctx) {
   spray_inst *in = calloc(1, sizeof *in);
   if (!in)
     return NULL;
-  if (ctx && ctx->share) {
-    in->share = ctx->share;
-    in->run = sp_dshare_get(ctx->share, SHARE_KEY, state_new, state_free);
-  } else {
-    in->run = state_new();
-  }
+  in->run = sp_dshare_attach(ctx, SHARE_KEY, state_new, state_free, &in->share);
   if (!in->run) {
     free(in);
     return NULL;
@@ -888,8 +883,7 @@ static void spray_destroy(void *st) {
   spray_inst *in = st;
   if (!in)
     return;
-  if (!in->share)
-    state_free(in->run);
+  sp_dshare_detach(in->share, in->run, state_free);
   free(in);
 }
 
