@@ -35,72 +35,10 @@
 #include "testutil.h"
 
 #include "readers/lines.h"
+#include "readtest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-#define MAX_EV 16
-
-typedef struct got {
-  size_t n;
-  uint64_t line[MAX_EV];
-  int64_t ts[MAX_EV];
-  sp_source_kind kind[MAX_EV];
-  char field[MAX_EV][SP_F__COUNT][320];
-  size_t n_bad;
-  uint64_t bad_line[MAX_EV];
-  size_t n_notes;
-  char note[512];
-} got;
-
-static void on_event(void *u, const sp_event *ev) {
-  got *g = u;
-  if (g->n >= MAX_EV)
-    return;
-  g->line[g->n] = ev->line;
-  g->ts[g->n] = ev->ts;
-  g->kind[g->n] = ev->kind;
-  for (int f = 0; f < SP_F__COUNT; f++) {
-    sp_str v = sp_event_get(ev, (sp_field)f);
-    snprintf(g->field[g->n][f], sizeof g->field[0][0], "%.*s", (int)v.n,
-             v.p ? v.p : "");
-  }
-  g->n++;
-}
-
-static void on_bad(void *u, uint64_t line, const char *reason) {
-  got *g = u;
-  (void)reason;
-  if (g->n_bad < MAX_EV)
-    g->bad_line[g->n_bad] = line;
-  g->n_bad++;
-}
-
-static void on_note(void *u, const char *note) {
-  got *g = u;
-  g->n_notes++;
-  snprintf(g->note, sizeof g->note, "%s", note);
-}
-
-static got *run(const char *buf) {
-  got *g = calloc(1, sizeof *g);
-  assert_non_null(g);
-  sp_rctx rc;
-  assert_true(sp_rctx_init(&rc, 3, on_event, on_bad, g));
-  rc.on_note = on_note;
-  const sp_reader_vt *vt = sp_reader_by_name("exchange_csv");
-  assert_non_null(vt);
-  assert_int_equal(sp_reader_run_buffer(vt, &rc, buf, strlen(buf)), SP_OK);
-  sp_rctx_free(&rc);
-  return g;
-}
-
-static const char *sniffed(const char *buf) {
-  const sp_reader_vt *vt = sp_reader_sniff(buf, strlen(buf));
-  return vt ? vt->name : NULL;
-}
-
-#define F(g, i, id) ((g)->field[i][id])
 
 #define HP_HEADER                                                              \
   "\"DateTime\",\"RequestId\",\"ClientIpAddress\",\"UrlHost\",\"UrlStem\","    \
@@ -128,7 +66,7 @@ static const char hp_export[] =
 static void test_httpproxy_export(void **state) {
   (void)state;
   assert_string_equal(sniffed(hp_export), "exchange_csv");
-  got *g = run(hp_export);
+  got *g = rt_run("exchange_csv", hp_export, strlen(hp_export));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n_notes, 0);
   assert_int_equal(g->n, 3);
@@ -160,7 +98,7 @@ static void test_export_without_type_line(void **state) {
       "\"/ecp/\",\"200\",\"2021-03-03T07:00:01.000Z\",\"198.51.100.7\",\"a\","
       "\"b\"\r\n";
   assert_string_equal(sniffed(log), "exchange_csv");
-  got *g = run(log);
+  got *g = rt_run("exchange_csv", log, strlen(log));
   assert_int_equal(g->n, 1);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_HTTPPROXY);
   assert_string_equal(F(g, 0, SP_F_URL_PATH), "/owa/auth/x.js");
@@ -182,7 +120,7 @@ static void test_ecp_export(void **state) {
       "\"2021-03-03T06:59:14.518Z\",\"EXCH01\",\"ECP.Request\","
       "\"S:TIME=60;S:CMD=Get-OabVirtualDirectory;S:BLD=15.1.2176.2\"\r\n";
   assert_string_equal(sniffed(log), "exchange_csv");
-  got *g = run(log);
+  got *g = rt_run("exchange_csv", log, strlen(log));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 1);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_ECP);
@@ -225,7 +163,8 @@ static void test_other_exports_not_claimed(void **state) {
 
 static void test_ecp_advisory_line_lenient(void **state) {
   (void)state;
-  got *g = run(ECP_GET_LINE ECP_SET_ADVISORY);
+  got *g = rt_run("exchange_csv", ECP_GET_LINE ECP_SET_ADVISORY,
+                  strlen(ECP_GET_LINE ECP_SET_ADVISORY));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 2);
   assert_int_equal(g->kind[1], SP_SRC_EXCH_ECP);
@@ -258,7 +197,7 @@ static void test_lenient_note_counts(void **state) {
       "#Log-type: ECP Server Log\r\n"
       "#Fields: TimeStamp,ServerName,EventId,EventData\r\n" ECP_SET_ADVISORY
           ECP_GET_LINE ECP_SET_ADVISORY ECP_SET_ADVISORY ECP_SET_ADVISORY;
-  got *g = run(log);
+  got *g = rt_run("exchange_csv", log, strlen(log));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 5);
   assert_int_equal(g->n_notes, 1);
@@ -270,7 +209,7 @@ static void test_lenient_note_counts(void **state) {
                     "HttpStatus\r\n"
                     "2021-03-03T07:00:00.000Z,198.51.100.7,\"python,"
                     "ServerInfo~a]@exch01:444/ecp/x.ecp?#,200\r\n";
-  g = run(hp);
+  g = rt_run("exchange_csv", hp, strlen(hp));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 1);
   assert_string_equal(F(g, 0, SP_F_USER_AGENT), "\"python");

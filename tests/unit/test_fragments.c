@@ -34,66 +34,7 @@
 
 #include "readers/lines.h"
 #include "readers/shape.h"
-
-#define MAX_EV 16
-
-typedef struct got {
-  size_t n;
-  uint64_t line[MAX_EV];
-  int64_t ts[MAX_EV];
-  sp_source_kind kind[MAX_EV];
-  char field[MAX_EV][SP_F__COUNT][512];
-  size_t n_bad;
-  uint64_t bad_line[MAX_EV];
-  char bad_reason[MAX_EV][128];
-} got;
-
-static void on_event(void *u, const sp_event *ev) {
-  got *g = u;
-  if (g->n >= MAX_EV)
-    return;
-  g->line[g->n] = ev->line;
-  g->ts[g->n] = ev->ts;
-  g->kind[g->n] = ev->kind;
-  for (int f = 0; f < SP_F__COUNT; f++) {
-    sp_str v = sp_event_get(ev, (sp_field)f);
-    snprintf(g->field[g->n][f], 512, "%.*s", (int)v.n, v.p ? v.p : "");
-  }
-  g->n++;
-}
-
-static void on_bad(void *u, uint64_t line, const char *reason) {
-  got *g = u;
-  if (g->n_bad < MAX_EV) {
-    g->bad_line[g->n_bad] = line;
-    snprintf(g->bad_reason[g->n_bad], 128, "%s", reason);
-  }
-  g->n_bad++;
-}
-
-static got *run(const char *reader, const char *buf) {
-  got *g = calloc(1, sizeof *g);
-  assert_non_null(g);
-  sp_rctx rc;
-  assert_true(sp_rctx_init(&rc, 3, on_event, on_bad, g));
-  const sp_reader_vt *vt = sp_reader_by_name(reader);
-  assert_non_null(vt);
-  sp_reader_run_buffer(vt, &rc, buf, strlen(buf));
-  sp_rctx_free(&rc);
-  return g;
-}
-
-static const char *sniffed(const char *buf) {
-  const sp_reader_vt *vt = sp_reader_sniff(buf, strlen(buf));
-  return vt ? vt->name : NULL;
-}
-
-static const char *looks_like(const char *buf) {
-  const sp_reader_vt *vt = sp_reader_looks_like(buf, strlen(buf));
-  return vt ? vt->name : NULL;
-}
-
-#define F(g, i, id) ((g)->field[i][id])
+#include "readtest.h"
 
 /* IIS 8.0+ default layout (15 fields), no header. */
 static const char iis15[] =
@@ -109,7 +50,7 @@ static const char iis15[] =
 static void test_iis_default_layout(void **state) {
   (void)state;
   assert_string_equal(sniffed(iis15), "iis");
-  got *g = run("iis", iis15);
+  got *g = rt_run("iis", iis15, strlen(iis15));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 3);
   assert_int_equal(g->kind[0], SP_SRC_IIS);
@@ -153,7 +94,7 @@ static void test_iis_older_layout_then_fields(void **state) {
       "2021-03-03 07:00:04 10.1.2.10 GET /owa/ - 443 - 198.51.100.1 x 200 0 "
       "0 1\r\n";
   assert_string_equal(sniffed(log), "iis");
-  got *g = run("iis", log);
+  got *g = rt_run("iis", log, strlen(log));
   assert_int_equal(g->n, 3);
   assert_string_equal(F(g, 0, SP_F_HTTP_STATUS), "302");
   assert_string_equal(F(g, 0, SP_F_EVENT_DURATION_MS), "15");
@@ -178,7 +119,7 @@ static void test_iis_layouts_mixed(void **state) {
       "15\n"
       "2021-03-03 07:00:02 fe80::1%12 GET /owa/ - 443 - 10.0.0.7 UA - 200 "
       "0 0 7\n";
-  got *g = run("iis", log);
+  got *g = rt_run("iis", log, strlen(log));
   assert_int_equal(g->n, 2);
   assert_int_equal(g->n_bad, 0);
   assert_string_equal(F(g, 0, SP_F_SOURCE_IP), "::1");
@@ -206,7 +147,7 @@ static const char ecp_frag[] =
 static void test_ecp_fragment(void **state) {
   (void)state;
   assert_string_equal(sniffed(ecp_frag), "exchange_csv");
-  got *g = run("exchange_csv", ecp_frag);
+  got *g = rt_run("exchange_csv", ecp_frag, strlen(ecp_frag));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 2);
   assert_int_equal(g->kind[1], SP_SRC_EXCH_ECP);
@@ -230,7 +171,7 @@ static void test_log_type_without_fields(void **state) {
   (void)state;
   char buf[2048];
   snprintf(buf, sizeof buf, "#Log-type: ECP Server Log\r\n%s", ecp_frag);
-  got *g = run("exchange_csv", buf);
+  got *g = rt_run("exchange_csv", buf, strlen(buf));
   assert_int_equal(g->n, 2);
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_ECP);
@@ -238,7 +179,7 @@ static void test_log_type_without_fields(void **state) {
   free(g);
   /* Another log type without #Fields still cannot be read. */
   snprintf(buf, sizeof buf, "#Log-type: Rpc Client Access Log\r\n%s", ecp_frag);
-  g = run("exchange_csv", buf);
+  g = rt_run("exchange_csv", buf, strlen(buf));
   assert_int_equal(g->n, 0);
   assert_int_equal(g->n_bad, 2);
   free(g);
@@ -255,7 +196,7 @@ static const char oab_frag[] =
 static void test_oab_fragment(void **state) {
   (void)state;
   assert_string_equal(sniffed(oab_frag), "exchange_csv");
-  got *g = run("exchange_csv", oab_frag);
+  got *g = rt_run("exchange_csv", oab_frag, strlen(oab_frag));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 2);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_OABGEN);
@@ -340,7 +281,7 @@ static void test_httpproxy_fragment(void **state) {
                                     "not-a-query"};
   hp_row(log + o, sizeof log - o, 64, v13, at, sizeof at / sizeof at[0]);
   assert_string_equal(sniffed(log), "exchange_csv");
-  got *g = run("exchange_csv", log);
+  got *g = rt_run("exchange_csv", log, strlen(log));
   assert_int_equal(g->n_bad, 0);
   assert_int_equal(g->n, 3);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_HTTPPROXY);
@@ -435,7 +376,7 @@ static void test_looks_like(void **state) {
       "0 1200 700 95\n";
   assert_null(sniffed(w3c));
   assert_string_equal(looks_like(w3c), "iis");
-  got *g = run("iis", w3c);
+  got *g = rt_run("iis", w3c, strlen(w3c));
   assert_int_equal(g->n, 0);
   assert_int_equal(g->n_bad, 2);
   free(g);

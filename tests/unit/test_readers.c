@@ -17,55 +17,7 @@
 #include "core/timeutil.h"
 #include "readers/csv.h"
 #include "readers/lines.h"
-
-#define MAX_EV 64
-
-typedef struct got {
-  size_t n;
-  uint64_t line[MAX_EV];
-  int64_t ts[MAX_EV];
-  sp_source_kind kind[MAX_EV];
-  char field[MAX_EV][SP_F__COUNT][256];
-  size_t n_bad;
-  uint64_t bad_line[MAX_EV];
-  char bad_reason[MAX_EV][128];
-} got;
-
-static void on_event(void *u, const sp_event *ev) {
-  got *g = u;
-  if (g->n >= MAX_EV)
-    return;
-  g->line[g->n] = ev->line;
-  g->ts[g->n] = ev->ts;
-  g->kind[g->n] = ev->kind;
-  for (int f = 0; f < SP_F__COUNT; f++) {
-    sp_str v = sp_event_get(ev, (sp_field)f);
-    snprintf(g->field[g->n][f], 256, "%.*s", (int)v.n, v.p ? v.p : "");
-  }
-  g->n++;
-}
-
-static void on_bad(void *u, uint64_t line, const char *reason) {
-  got *g = u;
-  if (g->n_bad < MAX_EV) {
-    g->bad_line[g->n_bad] = line;
-    snprintf(g->bad_reason[g->n_bad], 128, "%s", reason);
-  }
-  g->n_bad++;
-}
-
-static got *run(const char *reader, const char *buf, size_t len) {
-  got *g = calloc(1, sizeof *g);
-  sp_rctx rc;
-  assert_true(sp_rctx_init(&rc, 7, on_event, on_bad, g));
-  const sp_reader_vt *vt = sp_reader_by_name(reader);
-  assert_non_null(vt);
-  assert_int_equal(sp_reader_run_buffer(vt, &rc, buf, len), SP_OK);
-  sp_rctx_free(&rc);
-  return g;
-}
-
-#define F(g, i, id) ((g)->field[i][id])
+#include "readtest.h"
 
 static const char iis_log[] =
     "#Software: Microsoft Internet Information Services 10.0\r\n"
@@ -81,7 +33,7 @@ static const char iis_log[] =
 
 static void test_iis(void **state) {
   (void)state;
-  got *g = run("iis", iis_log, sizeof iis_log - 1);
+  got *g = rt_run("iis", iis_log, sizeof iis_log - 1);
   assert_int_equal(g->n, 2);
   assert_int_equal(g->line[0], 3);
   assert_int_equal(g->kind[0], SP_SRC_IIS);
@@ -111,7 +63,7 @@ static void test_iis(void **state) {
 static void test_iis_no_fields(void **state) {
   (void)state;
   const char log[] = "2021-03-03 06:59:10 10.1.2.10 POST /x 200\n";
-  got *g = run("iis", log, sizeof log - 1);
+  got *g = rt_run("iis", log, sizeof log - 1);
   assert_int_equal(g->n, 0);
   assert_int_equal(g->n_bad, 1);
   assert_string_equal(g->bad_reason[0],
@@ -133,7 +85,7 @@ static const char proxy_log[] =
 
 static void test_httpproxy(void **state) {
   (void)state;
-  got *g = run("exchange_csv", proxy_log, sizeof proxy_log - 1);
+  got *g = rt_run("exchange_csv", proxy_log, sizeof proxy_log - 1);
   assert_int_equal(g->n, 2);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_HTTPPROXY);
   assert_int_equal(g->line[0], 5);
@@ -162,7 +114,7 @@ static const char ecp_log[] =
 
 static void test_ecp(void **state) {
   (void)state;
-  got *g = run("exchange_csv", ecp_log, sizeof ecp_log - 1);
+  got *g = rt_run("exchange_csv", ecp_log, sizeof ecp_log - 1);
   assert_int_equal(g->n, 1);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_ECP);
   assert_string_equal(F(g, 0, SP_F_HOST_NAME), "EXCH01");
@@ -187,7 +139,7 @@ static void test_oabgen(void **state) {
                      "2021-03-03T06:59:21.000Z,EXCH01,Download failed and "
                      "temporary file 'C:\\x\\s.aspx' needs to be removed\r\n"
                      "notatime,EXCH01,msg\r\n";
-  got *g = run("exchange_csv", log, sizeof log - 1);
+  got *g = rt_run("exchange_csv", log, sizeof log - 1);
   assert_int_equal(g->n, 1);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_OABGEN);
   assert_string_equal(F(g, 0, SP_F_HOST_NAME), "EXCH01");
@@ -207,7 +159,7 @@ static void test_oabgen_fields(void **state) {
       "#Fields: DateTime,ServerName,Component,Data\r\n"
       "2021-03-03T06:59:21.000Z,EXCH01,Gen,\"Download failed "
       "and temporary file 'C:\\x.aspx' needs to be removed\"\r\n";
-  got *g = run("exchange_csv", log, sizeof log - 1);
+  got *g = rt_run("exchange_csv", log, sizeof log - 1);
   assert_int_equal(g->n, 1);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_OABGEN);
   assert_string_equal(F(g, 0, SP_F_HOST_NAME), "EXCH01");
@@ -303,7 +255,7 @@ static void test_bom(void **state) {
   (void)state;
   const char log[] = "\xEF\xBB\xBF#Fields: date time c-ip\r\n"
                      "2021-03-03 00:00:01 1.2.3.4\r\n";
-  got *g = run("iis", log, sizeof log - 1);
+  got *g = rt_run("iis", log, sizeof log - 1);
   assert_int_equal(g->n, 1);
   assert_int_equal(g->n_bad, 0);
   assert_string_equal(F(g, 0, SP_F_SOURCE_IP), "1.2.3.4");
@@ -311,7 +263,7 @@ static void test_bom(void **state) {
   const char csv[] = "\xEF\xBB\xBF"
                      "DateTime,AnchorMailbox\r\n"
                      "2021-03-03T00:00:01Z,ServerInfo~a/b\r\n";
-  g = run("exchange_csv", csv, sizeof csv - 1);
+  g = rt_run("exchange_csv", csv, sizeof csv - 1);
   assert_int_equal(g->n, 1);
   assert_int_equal(g->kind[0], SP_SRC_EXCH_HTTPPROXY);
   free(g);
