@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "output/escape.h"
+#include "testutil.h"
 #include "spoor/spoor.h"
 
 static const char IIS_HDR[] =
@@ -28,65 +29,10 @@ static const char IIS_HDR[] =
     "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port "
     "cs-username c-ip cs(User-Agent) sc-status\r\n";
 
-static char *tmpdir(void) {
-  char tmpl[] = "/tmp/spoor-test-XXXXXX";
-  char *d = mkdtemp(tmpl);
-  assert_non_null(d);
-  return strdup(d);
-}
-
-static void write_file(const char *dir, const char *name, const char *data,
-                       size_t len) {
-  char p[1024];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
-  FILE *f = fopen(p, "wb");
-  assert_non_null(f);
-  assert_int_equal(fwrite(data, 1, len, f), len);
-  fclose(f);
-}
-
-static void rm_rf(const char *dir) {
-  char cmd[1100];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  assert_int_equal(system(cmd), 0);
-}
-
-static sp_result *hunt(const char *dir, int jobs) {
-  sp_opts o = {.jobs = jobs};
-  sp_engine *e;
-  sp_diag d = {0};
-  assert_int_equal(sp_engine_create(&o, &e, &d), SP_OK);
-  sp_result *r;
-  const char *paths[] = {dir};
-  assert_int_equal(sp_engine_hunt(e, paths, 1, &r, &d), SP_OK);
-  sp_engine_destroy(e); /* results keep only their own strings */
-  return r;
-}
-
-static const sp_finding *find_rule(const sp_result *r, const char *rule,
-                                   size_t nth) {
-  for (size_t i = 0; i < sp_result_finding_count(r); i++) {
-    const sp_finding *f = sp_result_finding(r, i);
-    if (strcmp(f->rule_id, rule) == 0 && nth-- == 0)
-      return f;
-  }
-  return NULL;
-}
-
 static const char *entity(const sp_finding *f, const char *field) {
   for (size_t i = 0; i < f->n_entities; i++)
     if (strcmp(f->entities[i].field, field) == 0)
       return f->entities[i].value;
-  return NULL;
-}
-
-static const sp_file_cov *cov_of(const sp_result *r, const char *suffix) {
-  for (size_t i = 0; i < sp_result_file_count(r); i++) {
-    const sp_file_cov *f = sp_result_file(r, i);
-    size_t n = strlen(f->path), m = strlen(suffix);
-    if (n >= m && strcmp(f->path + n - m, suffix) == 0)
-      return f;
-  }
   return NULL;
 }
 
@@ -97,16 +43,6 @@ static char *out_of(const sp_result *r, sp_format fmt) {
   assert_int_equal(sp_write_findings(r, fmt, f), SP_OK);
   fclose(f);
   return buf;
-}
-
-static void write_gz(const char *dir, const char *name, const char *data,
-                     size_t len) {
-  char p[1024];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
-  gzFile g = gzopen(p, "wb");
-  assert_non_null(g);
-  assert_int_equal(gzwrite(g, data, (unsigned)len), (int)len);
-  gzclose(g);
 }
 
 static char *iis_log_with_attack(size_t benign_lines, size_t *len) {
@@ -127,20 +63,20 @@ static char *iis_log_with_attack(size_t benign_lines, size_t *len) {
 
 static void test_gzip(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   size_t len;
   char *log = iis_log_with_attack(1000, &len);
-  write_gz(dir, "u_ex210303.log.gz", log, len);
+  tu_write_gz(dir, "u_ex210303.log.gz", log, len);
   /* The reader is chosen by content: a misleading name does not matter. */
-  write_gz(dir, "notes.txt", log, len);
-  sp_result *r = hunt(dir, 2);
+  tu_write_gz(dir, "notes.txt", log, len);
+  sp_result *r = tu_hunt(dir, 2);
   const sp_finding *f =
-      find_rule(r, "spoor.exchange.cve_2021_26855.proxylogon_ecp", 0);
+      tu_find(r, "spoor.exchange.cve_2021_26855.proxylogon_ecp", 0);
   assert_non_null(f);
   assert_int_equal(f->count, 2);
   assert_int_equal(f->n_evidence, 2);
   assert_int_equal(f->evidence[0].where, 1003);
-  const sp_file_cov *c = cov_of(r, "u_ex210303.log.gz");
+  const sp_file_cov *c = tu_cov(r, "u_ex210303.log.gz");
   assert_non_null(c);
   assert_string_equal(c->source, "iis");
   assert_int_equal(c->events, 1001);
@@ -148,38 +84,38 @@ static void test_gzip(void **state) {
   assert_int_equal(sp_result_problems(r), 0);
   sp_result_destroy(r);
   free(log);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
 static void test_truncated_gzip(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   size_t len;
   char *log = iis_log_with_attack(20000, &len);
-  write_gz(dir, "a.log.gz", log, len);
+  tu_write_gz(dir, "a.log.gz", log, len);
   char p[1024];
   snprintf(p, sizeof p, "%s/a.log.gz", dir);
   struct stat st;
   assert_int_equal(stat(p, &st), 0);
   assert_int_equal(truncate(p, st.st_size / 2), 0);
-  write_file(dir, "b.log", log, len); /* the other file is still read */
-  sp_result *r = hunt(dir, 1);
-  const sp_file_cov *a = cov_of(r, "a.log.gz");
+  tu_write(dir, "b.log", log, len); /* the other file is still read */
+  sp_result *r = tu_hunt(dir, 1);
+  const sp_file_cov *a = tu_cov(r, "a.log.gz");
   assert_non_null(a->error);
   assert_non_null(strstr(a->error, "truncated gzip"));
   assert_true(a->events > 1000 && a->events < 20001);
   /* The line cut in half is reported, not read as an event. */
   assert_int_equal(a->malformed, 1);
   assert_non_null(strstr(a->samples[0], "incomplete last line"));
-  const sp_file_cov *b = cov_of(r, "b.log");
+  const sp_file_cov *b = tu_cov(r, "b.log");
   assert_null(b->error);
   assert_int_equal(b->events, 20001);
   assert_true(sp_result_problems(r) >= 1);
-  assert_non_null(find_rule(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0));
+  assert_non_null(tu_find(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0));
   sp_result_destroy(r);
   free(log);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -187,10 +123,10 @@ static void test_truncated_gzip(void **state) {
  * loses nothing and is not damage. */
 static void test_gzip_padding(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   size_t len;
   char *log = iis_log_with_attack(100, &len);
-  write_gz(dir, "p.log.gz", log, len);
+  tu_write_gz(dir, "p.log.gz", log, len);
   char p[1024];
   snprintf(p, sizeof p, "%s/p.log.gz", dir);
   FILE *f = fopen(p, "ab");
@@ -198,14 +134,14 @@ static void test_gzip_padding(void **state) {
   static const char zeros[4096];
   assert_int_equal(fwrite(zeros, 1, sizeof zeros, f), sizeof zeros);
   fclose(f);
-  sp_result *r = hunt(dir, 1);
-  const sp_file_cov *c = cov_of(r, "p.log.gz");
+  sp_result *r = tu_hunt(dir, 1);
+  const sp_file_cov *c = tu_cov(r, "p.log.gz");
   assert_null(c->error);
   assert_int_equal(c->events, 101);
   assert_int_equal(sp_result_problems(r), 0);
   sp_result_destroy(r);
   free(log);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -276,8 +212,8 @@ static void test_engine_rule_listing(void **state) {
   sp_engine_destroy(e);
 
   /* Plus a --yara file: its one public rule, last. */
-  char *dir = tmpdir();
-  write_file(dir, "extra.yar", k_extra_yar, sizeof k_extra_yar - 1);
+  char *dir = tu_tmpdir();
+  tu_write(dir, "extra.yar", k_extra_yar, sizeof k_extra_yar - 1);
   char path[1024];
   snprintf(path, sizeof path, "%s/extra.yar", dir);
   const char *paths[] = {path};
@@ -293,7 +229,7 @@ static void test_engine_rule_listing(void **state) {
   with.no_builtin_yara = 1;
   assert_int_equal(engine_rules(&with, &e), nb + 1);
   sp_engine_destroy(e);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -303,27 +239,27 @@ static void test_engine_rule_listing(void **state) {
  * string in a page, or in a .yar file without rule syntax, is reported. */
 static void test_rule_file_evidence(void **state) {
   (void)state;
-  char *rules = tmpdir(), *ev = tmpdir();
-  write_file(rules, "extra.yar", k_extra_yar, sizeof k_extra_yar - 1);
-  write_file(ev, "theirs.yar", k_extra_yar, sizeof k_extra_yar - 1);
+  char *rules = tu_tmpdir(), *ev = tu_tmpdir();
+  tu_write(rules, "extra.yar", k_extra_yar, sizeof k_extra_yar - 1);
+  tu_write(ev, "theirs.yar", k_extra_yar, sizeof k_extra_yar - 1);
   static const char sigma[] =
       "title: marker\nlogsource:\n  product: windows\ndetection:\n"
       "  sel:\n    CommandLine|contains: 'spoor-unit-test-marker'\n"
       "  condition: sel\n";
-  write_file(ev, "sigma.yml", sigma, sizeof sigma - 1);
+  tu_write(ev, "sigma.yml", sigma, sizeof sigma - 1);
   static const char page[] =
       "<%@ Page Language=\"C#\" %>\n<%-- spoor-unit-test-marker --%>\n";
-  write_file(ev, "page.aspx", page, sizeof page - 1);
+  tu_write(ev, "page.aspx", page, sizeof page - 1);
   /* rule syntax in a page: still a page */
   static const char fake[] = "<%-- rule x condition: --%>\n"
                              "<%-- spoor-unit-test-marker --%>\n";
-  write_file(ev, "fake.aspx", fake, sizeof fake - 1);
+  tu_write(ev, "fake.aspx", fake, sizeof fake - 1);
   static const char plain[] = "spoor-unit-test-marker\n";
-  write_file(ev, "plain.yar", plain, sizeof plain - 1);
+  tu_write(ev, "plain.yar", plain, sizeof plain - 1);
   /* "rules" in prose and "condition" without a colon are no rule syntax */
   static const char prose[] = "these rules x; condition met\n"
                               "spoor-unit-test-marker\n";
-  write_file(ev, "prose.txt", prose, sizeof prose - 1);
+  tu_write(ev, "prose.txt", prose, sizeof prose - 1);
 
   char path[1024];
   snprintf(path, sizeof path, "%s/extra.yar", rules);
@@ -341,7 +277,7 @@ static void test_rule_file_evidence(void **state) {
   const sp_finding *f;
   bool seen_page = false, seen_fake = false, seen_plain = false,
        seen_prose = false;
-  while ((f = find_rule(r, "yara.test_marker", n++)) != NULL) {
+  while ((f = tu_find(r, "yara.test_marker", n++)) != NULL) {
     const char *p = entity(f, "file.path");
     assert_non_null(p);
     assert_null(strstr(p, "theirs.yar"));
@@ -354,39 +290,39 @@ static void test_rule_file_evidence(void **state) {
   assert_true(seen_page && seen_fake && seen_plain && seen_prose);
   const char *rf[] = {"theirs.yar", "sigma.yml"};
   for (size_t i = 0; i < 2; i++) {
-    const sp_file_cov *c = cov_of(r, rf[i]);
+    const sp_file_cov *c = tu_cov(r, rf[i]);
     assert_non_null(c);
     assert_non_null(c->note);
     assert_non_null(
         strstr(c->note, "1 YARA match on a detection-rule file not reported"));
   }
-  assert_null(cov_of(r, "page.aspx")->note);
+  assert_null(tu_cov(r, "page.aspx")->note);
   assert_int_equal(sp_result_problems(r), 0);
   sp_result_destroy(r);
-  rm_rf(rules);
-  rm_rf(ev);
+  tu_rm_rf(rules);
+  tu_rm_rf(ev);
   free(rules);
   free(ev);
 }
 
 static void test_big_file_note(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   char p[1024];
   snprintf(p, sizeof p, "%s/disk.img", dir);
   FILE *f = fopen(p, "wb");
   assert_non_null(f);
   fclose(f);
   assert_int_equal(truncate(p, (off_t)65 << 20), 0); /* sparse: fast */
-  sp_result *r = hunt(dir, 1);
-  const sp_file_cov *c = cov_of(r, "disk.img");
+  sp_result *r = tu_hunt(dir, 1);
+  const sp_file_cov *c = tu_cov(r, "disk.img");
   assert_string_equal(c->source, "file");
   assert_null(c->error);
   assert_non_null(c->note);
   assert_non_null(strstr(c->note, "only the first 64 MiB scanned"));
   assert_int_equal(sp_result_problems(r), 0);
   sp_result_destroy(r);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -394,31 +330,31 @@ static void test_big_file_note(void **state) {
  * because IIS would execute it. */
 static void test_shell_with_log_header(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   static const char page[] =
       "#Software: Microsoft Internet Information Services 10.0\r\n"
       "#Fields: date time c-ip\r\n"
       "<%@ Page Language=\"Jscript\"%><%eval(Request.Item[\"q\"],"
       "\"unsafe\");%>\r\n";
-  write_file(dir, "errorEE.aspx", page, sizeof page - 1);
-  write_file(dir, "u_ex.log", page, sizeof page - 1); /* a log stays a log */
-  sp_result *r = hunt(dir, 1);
-  const sp_finding *f = find_rule(r, "yara.spoor_webshell_chopper_oneliner", 0);
+  tu_write(dir, "errorEE.aspx", page, sizeof page - 1);
+  tu_write(dir, "u_ex.log", page, sizeof page - 1); /* a log stays a log */
+  sp_result *r = tu_hunt(dir, 1);
+  const sp_finding *f = tu_find(r, "yara.spoor_webshell_chopper_oneliner", 0);
   assert_non_null(f);
   assert_non_null(strstr(f->evidence[0].path, "errorEE.aspx"));
-  assert_null(find_rule(r, "yara.spoor_webshell_chopper_oneliner", 1));
+  assert_null(tu_find(r, "yara.spoor_webshell_chopper_oneliner", 1));
   sp_result_destroy(r);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
 static void test_symlinks(void **state) {
   (void)state;
-  char *root = tmpdir(), *outside = tmpdir();
+  char *root = tu_tmpdir(), *outside = tu_tmpdir();
   size_t len;
   char *log = iis_log_with_attack(1, &len);
-  write_file(outside, "secret.log", log, len);
-  write_file(root, "in.log", log, len);
+  tu_write(outside, "secret.log", log, len);
+  tu_write(root, "in.log", log, len);
   char a[1024], b[1024];
   snprintf(a, sizeof a, "%s/secret.log", outside);
   snprintf(b, sizeof b, "%s/escape.log", root);
@@ -428,8 +364,8 @@ static void test_symlinks(void **state) {
   assert_int_equal(symlink(a, b), 0);
   snprintf(b, sizeof b, "%s/loop", root);
   assert_int_equal(symlink(root, b), 0);
-  sp_result *r = hunt(root, 2);
-  const sp_file_cov *esc = cov_of(r, "escape.log");
+  sp_result *r = tu_hunt(root, 2);
+  const sp_file_cov *esc = tu_cov(r, "escape.log");
   assert_non_null(esc);
   assert_int_equal(esc->events, 0);
   assert_non_null(strstr(esc->error, "outside"));
@@ -438,20 +374,20 @@ static void test_symlinks(void **state) {
   for (size_t i = 0; i < sp_result_file_count(r); i++)
     read += sp_result_file(r, i)->events > 0;
   assert_int_equal(read, 1);
-  const sp_finding *f = find_rule(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0);
+  const sp_finding *f = tu_find(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0);
   assert_non_null(f);
   assert_int_equal(f->count, 1);
   sp_result_destroy(r);
   free(log);
-  rm_rf(root);
-  rm_rf(outside);
+  tu_rm_rf(root);
+  tu_rm_rf(outside);
   free(root);
   free(outside);
 }
 
 static void test_garbage(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   char buf[8192];
   size_t n = (size_t)snprintf(buf, sizeof buf, "%s", IIS_HDR);
   for (int i = 0; i < 300; i++)
@@ -459,13 +395,13 @@ static void test_garbage(void **state) {
   n += (size_t)snprintf(buf + n, sizeof buf - n,
                         "\n2021-03-03 06:59:13 10.0.0.5 POST /ecp/y.js - 443 - "
                         "203.0.113.66 \xff\xfe\x1b[31m 200\r\n");
-  write_file(dir, "u_ex.log", buf, n);
-  sp_result *r = hunt(dir, 1);
-  const sp_file_cov *c = cov_of(r, "u_ex.log");
+  tu_write(dir, "u_ex.log", buf, n);
+  sp_result *r = tu_hunt(dir, 1);
+  const sp_file_cov *c = tu_cov(r, "u_ex.log");
   assert_true(c->malformed >= 1);
   assert_true(c->n_samples >= 1);
   assert_non_null(strstr(c->samples[0], "u_ex.log:"));
-  const sp_finding *f = find_rule(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0);
+  const sp_finding *f = tu_find(r, "spoor.iis.cve_2021_26855.ecp_js_post", 0);
   assert_non_null(f); /* the valid line after the garbage is still read */
   char *table = out_of(r, SP_FORMAT_TABLE);
   assert_null(strchr(table, 0x1b));
@@ -474,13 +410,13 @@ static void test_garbage(void **state) {
   free(table);
   free(json);
   sp_result_destroy(r);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
 static void test_spray(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   size_t cap = 1 << 20, n = 0;
   char *b = malloc(cap);
   n += (size_t)snprintf(b + n, cap - n, "%s", IIS_HDR);
@@ -517,30 +453,30 @@ static void test_spray(void **state) {
       half = i + 1;
       break;
     }
-  write_file(dir, "a.log", b, half);
+  tu_write(dir, "a.log", b, half);
   char *second = malloc(n - half + sizeof IIS_HDR);
   size_t m = (size_t)snprintf(second, n - half + sizeof IIS_HDR, "%s%.*s",
                               IIS_HDR, (int)(n - half), b + half);
-  write_file(dir, "b.log", second, m);
-  sp_result *r = hunt(dir, 2);
-  const sp_finding *s = find_rule(r, "spoor.auth.password_spray", 0);
+  tu_write(dir, "b.log", second, m);
+  sp_result *r = tu_hunt(dir, 2);
+  const sp_finding *s = tu_find(r, "spoor.auth.password_spray", 0);
   assert_non_null(s);
   assert_string_equal(entity(s, "source.ip"), "198.51.100.200");
   assert_int_equal(s->count, 12);
-  assert_null(find_rule(r, "spoor.auth.password_spray", 1));
-  const sp_finding *ok = find_rule(r, "spoor.auth.success_after_failures", 0);
+  assert_null(tu_find(r, "spoor.auth.password_spray", 1));
+  const sp_finding *ok = tu_find(r, "spoor.auth.success_after_failures", 0);
   assert_non_null(ok);
   assert_string_equal(entity(ok, "user.name"), "corp\\user7");
-  assert_null(find_rule(r, "spoor.auth.success_after_failures", 1));
-  const sp_finding *br = find_rule(r, "spoor.auth.brute_force", 0);
+  assert_null(tu_find(r, "spoor.auth.success_after_failures", 1));
+  const sp_finding *br = tu_find(r, "spoor.auth.brute_force", 0);
   assert_non_null(br);
   assert_string_equal(entity(br, "source.ip"), "198.51.100.201");
   assert_int_equal(br->count, 25);
-  assert_null(find_rule(r, "spoor.auth.brute_force", 1));
+  assert_null(tu_find(r, "spoor.auth.brute_force", 1));
   sp_result_destroy(r);
   free(b);
   free(second);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -548,7 +484,7 @@ static void test_spray(void **state) {
  * spray in others. Every -j must report the same exact counts. */
 static void test_spray_any_order(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   size_t cap = 1 << 20;
   char *b = malloc(cap);
   for (int f = 0; f < 6; f++) {
@@ -570,27 +506,27 @@ static void test_spray_any_order(void **state) {
                             f + 1, i, f * 100 + i);
     char name[32];
     snprintf(name, sizeof name, "u_ex%d.log", f);
-    write_file(dir, name, b, n);
+    tu_write(dir, name, b, n);
   }
-  sp_result *r1 = hunt(dir, 1), *r4 = hunt(dir, 4);
+  sp_result *r1 = tu_hunt(dir, 1), *r4 = tu_hunt(dir, 4);
   char *a = out_of(r1, SP_FORMAT_JSONL), *c = out_of(r4, SP_FORMAT_JSONL);
   assert_string_equal(a, c);
-  const sp_finding *s = find_rule(r4, "spoor.auth.password_spray", 0);
+  const sp_finding *s = tu_find(r4, "spoor.auth.password_spray", 0);
   assert_non_null(s);
   assert_int_equal(s->count, 2 * 3000 + 4 * 30);
   assert_non_null(strstr(s->reason, "62 distinct accounts"));
   assert_int_equal(s->n_evidence, 32);
-  const sp_finding *br = find_rule(r4, "spoor.auth.brute_force", 0);
+  const sp_finding *br = tu_find(r4, "spoor.auth.brute_force", 0);
   assert_non_null(br);
   assert_int_equal(br->count, 3000);
-  assert_non_null(find_rule(r4, "spoor.auth.success_after_failures", 47));
-  assert_null(find_rule(r4, "spoor.auth.success_after_failures", 48));
+  assert_non_null(tu_find(r4, "spoor.auth.success_after_failures", 47));
+  assert_null(tu_find(r4, "spoor.auth.success_after_failures", 48));
   free(a);
   free(c);
   sp_result_destroy(r1);
   sp_result_destroy(r4);
   free(b);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -615,7 +551,7 @@ static void add_attempts(char *iis, size_t *ni, char *hp, size_t *nh,
  * counts must not double. */
 static void test_spray_two_logs(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   size_t cap = 1 << 16;
   char *iis = malloc(cap), *hp = malloc(cap);
   size_t ni = (size_t)snprintf(iis, cap, "%s", IIS_HDR);
@@ -625,25 +561,25 @@ static void test_spray_two_logs(void **state) {
       "#Fields: DateTime,Protocol,UrlStem,AuthenticatedUser,ClientIpAddress,"
       "HttpStatus,AnchorMailbox\r\n");
   add_attempts(iis, &ni, hp, &nh, cap, 0, 15);
-  write_file(dir, "u_ex.log", iis, ni);
-  write_file(dir, "HttpProxy.LOG", hp, nh);
-  sp_result *r = hunt(dir, 2);
+  tu_write(dir, "u_ex.log", iis, ni);
+  tu_write(dir, "HttpProxy.LOG", hp, nh);
+  sp_result *r = tu_hunt(dir, 2);
   /* 15 attempts, not 30: below the brute-force threshold of 20. */
-  assert_null(find_rule(r, "spoor.auth.brute_force", 0));
+  assert_null(tu_find(r, "spoor.auth.brute_force", 0));
   sp_result_destroy(r);
   /* 25 attempts in each log are 25, not 50. */
   add_attempts(iis, &ni, hp, &nh, cap, 15, 25);
-  write_file(dir, "u_ex.log", iis, ni);
-  write_file(dir, "HttpProxy.LOG", hp, nh);
-  r = hunt(dir, 2);
-  const sp_finding *b = find_rule(r, "spoor.auth.brute_force", 0);
+  tu_write(dir, "u_ex.log", iis, ni);
+  tu_write(dir, "HttpProxy.LOG", hp, nh);
+  r = tu_hunt(dir, 2);
+  const sp_finding *b = tu_find(r, "spoor.auth.brute_force", 0);
   assert_non_null(b);
   assert_int_equal(b->count, 25);
   assert_non_null(strstr(b->reason, "25 failed logons"));
   sp_result_destroy(r);
   free(iis);
   free(hp);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -673,7 +609,7 @@ static void put(text *t, const char *fmt, ...) {
 }
 
 static void put_file(const char *dir, const char *name, text *t) {
-  write_file(dir, name, t->p, t->n);
+  tu_write(dir, name, t->p, t->n);
   t->n = 0;
 }
 
@@ -690,7 +626,7 @@ static const sp_limit *limit_of(const sp_result *r, const char *name) {
 static void test_spray_behind_benign(void **state) {
   (void)state;
   enum { BENIGN = 80000, FILES = 8, ACCOUNTS = 40 };
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   text t = {malloc(1 << 20), 0, 1 << 20};
   for (int f = 0; f < FILES; f++) {
     put(&t, "%s", IIS_HDR);
@@ -730,19 +666,19 @@ static void test_spray_behind_benign(void **state) {
   char *out[3];
   const int jobs[3] = {1, 2, 4};
   for (int j = 0; j < 3; j++) {
-    sp_result *r = hunt(dir, jobs[j]);
-    const sp_finding *s = find_rule(r, "spoor.auth.password_spray", 0);
+    sp_result *r = tu_hunt(dir, jobs[j]);
+    const sp_finding *s = tu_find(r, "spoor.auth.password_spray", 0);
     assert_non_null(s);
     assert_string_equal(entity(s, "source.ip"), "198.51.100.23");
     assert_int_equal(s->count, ACCOUNTS);
     assert_non_null(strstr(s->reason, "40 distinct accounts"));
-    assert_null(find_rule(r, "spoor.auth.password_spray", 1));
-    const sp_finding *ok = find_rule(r, "spoor.auth.success_after_failures", 0);
+    assert_null(tu_find(r, "spoor.auth.password_spray", 1));
+    const sp_finding *ok = tu_find(r, "spoor.auth.success_after_failures", 0);
     assert_non_null(ok);
     assert_string_equal(entity(ok, "source.ip"), "198.51.100.23");
     assert_string_equal(entity(ok, "user.name"), "corp\\user17");
-    assert_null(find_rule(r, "spoor.auth.success_after_failures", 1));
-    assert_null(find_rule(r, "spoor.auth.brute_force", 0));
+    assert_null(tu_find(r, "spoor.auth.success_after_failures", 1));
+    assert_null(tu_find(r, "spoor.auth.brute_force", 0));
     assert_int_equal(sp_result_limit_count(r), 0);
     out[j] = out_of(r, SP_FORMAT_JSONL);
     sp_result_destroy(r);
@@ -752,7 +688,7 @@ static void test_spray_behind_benign(void **state) {
   for (int j = 0; j < 3; j++)
     free(out[j]);
   free(t.p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -785,7 +721,7 @@ static void forms_logon(text *post, text *then, int sec, const char *user) {
 static void test_spray_forms(void **state) {
   (void)state;
   enum { FAILS = 40 };
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   text a = {malloc(1 << 16), 0, 1 << 16}, b = {malloc(1 << 16), 0, 1 << 16};
   char *out[4];
   for (int swap = 0; swap < 2; swap++) {
@@ -804,20 +740,20 @@ static void test_spray_forms(void **state) {
     put_file(dir, "u_ex210304_a.log", &a);
     put_file(dir, "u_ex210304_b.log", &b);
     for (int j = 0; j < 2; j++) {
-      sp_result *r = hunt(dir, j + 1);
-      const sp_finding *s = find_rule(r, "spoor.auth.forms_spray", 0);
+      sp_result *r = tu_hunt(dir, j + 1);
+      const sp_finding *s = tu_find(r, "spoor.auth.forms_spray", 0);
       assert_non_null(s);
       assert_string_equal(entity(s, "source.ip"), "203.0.113.77");
       assert_int_equal(s->count, FAILS);
       assert_non_null(strstr(s->reason, "40 failed forms-based logons"));
-      assert_null(find_rule(r, "spoor.auth.forms_spray", 1));
+      assert_null(tu_find(r, "spoor.auth.forms_spray", 1));
       const sp_finding *ok =
-          find_rule(r, "spoor.auth.forms_success_after_failures", 0);
+          tu_find(r, "spoor.auth.forms_success_after_failures", 0);
       assert_non_null(ok);
       assert_string_equal(entity(ok, "source.ip"), "203.0.113.77");
       assert_string_equal(entity(ok, "user.name"), "corp\\victim");
       assert_int_equal(ok->count, 1);
-      assert_null(find_rule(r, "spoor.auth.forms_success_after_failures", 1));
+      assert_null(tu_find(r, "spoor.auth.forms_success_after_failures", 1));
       assert_int_equal(sp_result_limit_count(r), 0);
       out[swap * 2 + j] = out_of(r, SP_FORMAT_JSONL);
       sp_result_destroy(r);
@@ -828,7 +764,7 @@ static void test_spray_forms(void **state) {
     free(out[k]);
   free(a.p);
   free(b.p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -837,7 +773,7 @@ static void test_spray_forms(void **state) {
  * spraying, no success after failures. */
 static void test_spray_forms_benign(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   text t = {malloc(1 << 16), 0, 1 << 16};
   put(&t, "%s", IIS_HDR);
   for (int i = 0; i < 3; i++)
@@ -862,14 +798,14 @@ static void test_spray_forms_benign(void **state) {
         "443 - 10.9.9.10 Mozilla/5.0 200\r\n",
         i, i * 2, i * 2 + 2);
   put_file(dir, "u_ex210304.log", &t);
-  sp_result *r = hunt(dir, 2);
-  assert_null(find_rule(r, "spoor.auth.forms_spray", 0));
-  assert_null(find_rule(r, "spoor.auth.forms_success_after_failures", 0));
-  assert_null(find_rule(r, "spoor.auth.password_spray", 0));
-  assert_null(find_rule(r, "spoor.auth.success_after_failures", 0));
+  sp_result *r = tu_hunt(dir, 2);
+  assert_null(tu_find(r, "spoor.auth.forms_spray", 0));
+  assert_null(tu_find(r, "spoor.auth.forms_success_after_failures", 0));
+  assert_null(tu_find(r, "spoor.auth.password_spray", 0));
+  assert_null(tu_find(r, "spoor.auth.success_after_failures", 0));
   sp_result_destroy(r);
   free(t.p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -880,7 +816,7 @@ static void test_spray_forms_benign(void **state) {
 static void test_spray_account_budget(void **state) {
   (void)state;
   enum { ACCOUNTS = 5000 };
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   text t = {malloc(1 << 20), 0, 1 << 20};
   for (int f = 0; f < 4; f++) {
     put(&t, "%s", IIS_HDR);
@@ -898,10 +834,10 @@ static void test_spray_account_budget(void **state) {
     snprintf(name, sizeof name, "u_ex%d.log", f);
     put_file(dir, name, &t);
   }
-  sp_result *r1 = hunt(dir, 1), *r4 = hunt(dir, 4);
+  sp_result *r1 = tu_hunt(dir, 1), *r4 = tu_hunt(dir, 4);
   char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r4, SP_FORMAT_JSONL);
   assert_string_equal(a, b);
-  const sp_finding *s = find_rule(r1, "spoor.auth.password_spray", 0);
+  const sp_finding *s = tu_find(r1, "spoor.auth.password_spray", 0);
   assert_non_null(s);
   assert_int_equal(s->count, ACCOUNTS); /* every failure still counts */
   assert_non_null(strstr(s->reason, "more than "));
@@ -913,8 +849,8 @@ static void test_spray_account_budget(void **state) {
   assert_true(l1->count < ACCOUNTS);
   assert_int_equal(l1->count, l4->count);
   const char *ok = "spoor.auth.success_after_failures";
-  assert_non_null(find_rule(r1, ok, 63));
-  assert_null(find_rule(r1, ok, 64));
+  assert_non_null(tu_find(r1, ok, 63));
+  assert_null(tu_find(r1, ok, 64));
   l1 = limit_of(r1, "spray.successes_per_source");
   l4 = limit_of(r4, "spray.successes_per_source");
   assert_non_null(l1);
@@ -925,7 +861,7 @@ static void test_spray_account_budget(void **state) {
   sp_result_destroy(r1);
   sp_result_destroy(r4);
   free(t.p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -935,7 +871,7 @@ static void test_spray_account_budget(void **state) {
 static void test_finding_overflow(void **state) {
   (void)state;
   enum { N = 9500 };
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   text t = {malloc(1 << 20), 0, 1 << 20};
   put(&t, "%s", IIS_HDR);
   for (int i = 0; i < N; i++) {
@@ -972,7 +908,7 @@ static void test_finding_overflow(void **state) {
         ip);
   }
   put_file(dir, "HttpProxy.LOG", &t);
-  sp_result *r1 = hunt(dir, 1), *r4 = hunt(dir, 4);
+  sp_result *r1 = tu_hunt(dir, 1), *r4 = tu_hunt(dir, 4);
   char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r4, SP_FORMAT_JSONL);
   assert_string_equal(a, b);
   const sp_limit *l1 = limit_of(r1, "findings.overflow"),
@@ -985,19 +921,19 @@ static void test_finding_overflow(void **state) {
   assert_int_equal(sp_result_finding_count(r1), 10 * N);
   /* Exactly one of the two low-level rules is gone. */
   int autod =
-      find_rule(r1, "spoor.exchange.cve_2021_26855.autodiscover", 0) != NULL;
+      tu_find(r1, "spoor.exchange.cve_2021_26855.autodiscover", 0) != NULL;
   int local =
-      find_rule(r1, "spoor.exchange.cve_2021_26855.localhost_scan", 0) != NULL;
+      tu_find(r1, "spoor.exchange.cve_2021_26855.localhost_scan", 0) != NULL;
   assert_true(autod != local);
   /* The critical ones are all there. */
   assert_non_null(
-      find_rule(r1, "spoor.exchange.cve_2021_27065.reset_vdir", N - 1));
+      tu_find(r1, "spoor.exchange.cve_2021_27065.reset_vdir", N - 1));
   free(a);
   free(b);
   sp_result_destroy(r1);
   sp_result_destroy(r4);
   free(t.p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -1005,7 +941,7 @@ static void test_finding_overflow(void **state) {
  * says so; 12,000 addresses sending one SSRF each are one finding too. */
 static void test_flood_findings(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   text t = {malloc(1 << 20), 0, 1 << 20};
   put(&t, "%s", IIS_HDR);
   for (int i = 0; i < 1000; i++)
@@ -1028,14 +964,14 @@ static void test_flood_findings(void **state) {
         "default.flt?#,100.64.%d.%d,EXCH01,500\r\n",
         i / 60 % 60, i % 60, i, i >> 8, i & 255);
   put_file(dir, "HttpProxy.LOG", &t);
-  sp_result *r1 = hunt(dir, 1), *r2 = hunt(dir, 2);
+  sp_result *r1 = tu_hunt(dir, 1), *r2 = tu_hunt(dir, 2);
   char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r2, SP_FORMAT_JSONL);
   assert_string_equal(a, b);
   const char *access = "spoor.iis.webshell.access";
   const sp_finding *fl = NULL;
-  for (size_t i = 0; find_rule(r1, access, i); i++)
-    if (find_rule(r1, access, i)->flood_scope)
-      fl = find_rule(r1, access, i);
+  for (size_t i = 0; tu_find(r1, access, i); i++)
+    if (tu_find(r1, access, i)->flood_scope)
+      fl = tu_find(r1, access, i);
   assert_non_null(fl);
   assert_string_equal(fl->flood_scope, "source");
   assert_int_equal(fl->flood_distinct, 1000);
@@ -1044,12 +980,12 @@ static void test_flood_findings(void **state) {
   assert_int_equal(fl->n_evidence, 32);
   assert_string_equal(entity(fl, "source.ip"), "203.0.113.50");
   assert_non_null(strstr(fl->reason, "1,000 distinct findings"));
-  assert_non_null(find_rule(r1, access, 2));
-  assert_null(find_rule(r1, access, 3));
+  assert_non_null(tu_find(r1, access, 2));
+  assert_null(tu_find(r1, access, 3));
   const sp_finding *w =
-      find_rule(r1, "spoor.exchange.cve_2021_26855.anchor_mailbox", 0);
+      tu_find(r1, "spoor.exchange.cve_2021_26855.anchor_mailbox", 0);
   assert_non_null(w);
-  assert_null(find_rule(r1, "spoor.exchange.cve_2021_26855.anchor_mailbox", 1));
+  assert_null(tu_find(r1, "spoor.exchange.cve_2021_26855.anchor_mailbox", 1));
   assert_string_equal(w->flood_scope, "rule");
   assert_int_equal(w->flood_distinct, 12000);
   assert_int_equal(w->flood_keys, 12000);
@@ -1063,7 +999,7 @@ static void test_flood_findings(void **state) {
   sp_result_destroy(r1);
   sp_result_destroy(r2);
   free(t.p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
@@ -1072,7 +1008,7 @@ static void test_flood_findings(void **state) {
  * address are one probe finding, the stock logon page is nothing. */
 static void test_webshell_httpproxy_only(void **state) {
   (void)state;
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   text t = {malloc(1 << 16), 0, 1 << 16};
   put(&t, "#Software: Microsoft Exchange Server\r\n#Version: "
           "15.01.2176.002\r\n#Log-type: HttpProxy Logs\r\n#Date: "
@@ -1095,38 +1031,38 @@ static void test_webshell_httpproxy_only(void **state) {
   put(&t, "2021-03-03T03:00:00.000Z,s1,Owa,/owa/auth/errorFS.aspx,,"
           "antSword/v2.1,203.0.113.9,EXCH01,200,POST\r\n");
   put_file(dir, "HttpProxy_2021030300-1.LOG", &t);
-  sp_result *r1 = hunt(dir, 1), *r2 = hunt(dir, 2);
+  sp_result *r1 = tu_hunt(dir, 1), *r2 = tu_hunt(dir, 2);
   char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r2, SP_FORMAT_JSONL);
   assert_string_equal(a, b);
   assert_int_equal(sp_result_finding_count(r1), 2);
-  const sp_finding *f = find_rule(r1, "spoor.httpproxy.webshell.access", 0);
+  const sp_finding *f = tu_find(r1, "spoor.httpproxy.webshell.access", 0);
   assert_non_null(f);
   assert_int_equal(f->level, SP_LEVEL_HIGH);
   assert_int_equal(f->count, 1);
   assert_string_equal(entity(f, "source.ip"), "203.0.113.9");
   assert_string_equal(entity(f, "url.path"), "/owa/auth/errorFS.aspx");
   assert_int_equal(f->evidence[0].where, 37);
-  const sp_finding *p = find_rule(r1, "spoor.httpproxy.webshell.probe", 0);
+  const sp_finding *p = tu_find(r1, "spoor.httpproxy.webshell.probe", 0);
   assert_non_null(p);
-  assert_null(find_rule(r1, "spoor.httpproxy.webshell.probe", 1));
+  assert_null(tu_find(r1, "spoor.httpproxy.webshell.probe", 1));
   assert_int_equal(p->count, 30);
   assert_string_equal(entity(p, "source.ip"), "198.51.100.77");
   assert_string_equal(p->reason, first);
   assert_int_equal(p->evidence[0].where, 7);
-  assert_null(find_rule(r1, "spoor.iis.webshell.access", 0));
+  assert_null(tu_find(r1, "spoor.iis.webshell.access", 0));
   free(a);
   free(b);
   sp_result_destroy(r1);
   sp_result_destroy(r2);
   free(t.p);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
 static void test_deterministic(void **state) {
   (void)state;
   const char *golden = SPOOR_SOURCE_DIR "/tests/golden/exchange_basic";
-  sp_result *r1 = hunt(golden, 1), *r4 = hunt(golden, 4);
+  sp_result *r1 = tu_hunt(golden, 1), *r4 = tu_hunt(golden, 4);
   char *a = out_of(r1, SP_FORMAT_JSONL), *b = out_of(r4, SP_FORMAT_JSONL);
   assert_true(strlen(a) > 1000);
   assert_string_equal(a, b);
@@ -1138,7 +1074,7 @@ static void test_deterministic(void **state) {
 
 static void test_json_contract(void **state) {
   (void)state;
-  sp_result *r = hunt(SPOOR_SOURCE_DIR "/tests/golden/exchange_basic", 2);
+  sp_result *r = tu_hunt(SPOOR_SOURCE_DIR "/tests/golden/exchange_basic", 2);
   char *json = out_of(r, SP_FORMAT_JSONL);
   /* One object per finding, one per line. */
   size_t lines = 0;
@@ -1162,7 +1098,7 @@ static void test_json_contract(void **state) {
   assert_non_null(strstr(json, "\"evidence\":[{\"path\":\""));
   assert_non_null(strstr(json, "\"line\":7}"));
   free(json);
-  char *dir = tmpdir();
+  char *dir = tu_tmpdir();
   assert_int_equal(sp_write_case_dir(r, dir, NULL), SP_OK);
   char p[1100];
   struct stat st;
@@ -1180,7 +1116,7 @@ static void test_json_contract(void **state) {
   assert_non_null(strstr(cov, "u_ex210303.log:8: "));
   assert_non_null(strstr(cov, "HttpProxy_2021030300-1.LOG:13: "));
   sp_result_destroy(r);
-  rm_rf(dir);
+  tu_rm_rf(dir);
   free(dir);
 }
 
