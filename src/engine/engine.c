@@ -226,6 +226,8 @@ struct hunt {
   size_t n_det;
   const sp_detector_vt **det; /* the engine's detectors */
   unsigned phase_bit;         /* SP_PHASE_* of the running phase */
+  size_t *active;             /* detectors that want the running phase */
+  size_t n_active;
   worker *workers;
   int n_workers;
 };
@@ -282,10 +284,9 @@ static void on_event(void *user, const sp_event *ev) {
     on_malformed(w, ev->line,
                  "more values than an event holds (1024): "
                  "the rest of this record was dropped");
-  for (size_t i = 0; i < h->n_det; i++) {
-    unsigned want = h->det[i]->phases ? h->det[i]->phases : SP_PHASE_LOGS;
-    if (want & h->phase_bit)
-      h->det[i]->on_event(w->det[i], ev, w->out);
+  for (size_t k = 0; k < h->n_active; k++) {
+    size_t i = h->active[k];
+    h->det[i]->on_event(w->det[i], ev, w->out);
   }
 }
 
@@ -512,6 +513,12 @@ static void *worker_main(void *arg) {
 static sp_err run_phase(hunt *h, int phase) {
   h->phase = phase;
   h->phase_bit = phase == 0 ? SP_PHASE_FILES : SP_PHASE_LOGS;
+  h->n_active = 0; /* decided once per phase, not per event */
+  for (size_t i = 0; i < h->n_det; i++) {
+    unsigned want = h->det[i]->phases ? h->det[i]->phases : SP_PHASE_LOGS;
+    if (want & h->phase_bit)
+      h->active[h->n_active++] = i;
+  }
   atomic_store(&h->next, 0);
   pthread_t tids[256];
   int started = 0;
@@ -622,7 +629,8 @@ static sp_err hunt_inputs(hunt *h) {
   h->dctx.names = eng->names;
   h->det = eng->detectors;
   h->n_det = eng->n_detectors;
-  return SP_OK;
+  h->active = calloc(h->n_det ? h->n_det : 1, sizeof *h->active);
+  return h->active ? SP_OK : SP_ENOMEM;
 }
 
 static sp_err setup_files(sp_result *res, const char *const *paths,
@@ -677,6 +685,7 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   if (e) {
     sp_strset_destroy(h.flagged);
     free(h.inputs);
+    free(h.active);
     sp_result_destroy(res);
     return e;
   }
@@ -688,6 +697,7 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   if (!h.workers) {
     sp_strset_destroy(h.flagged);
     free(h.inputs);
+    free(h.active);
     sp_result_destroy(res);
     return SP_ENOMEM;
   }
@@ -724,6 +734,7 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   sp_dshare_destroy(h.dctx.share);
   sp_strset_destroy(h.flagged);
   free(h.inputs);
+  free(h.active);
   if (e) {
     if (diag) {
       diag->code = e;
