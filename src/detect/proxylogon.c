@@ -14,6 +14,7 @@
  * public source of its pattern.
  */
 #include "detect/detector.h"
+#include "exchange/cmdlet.h"
 
 #include <stdlib.h>
 
@@ -332,23 +333,6 @@ static bool ssrf_artifact(sp_str url) {
   return sp_str_ifind(url, "%5D:444/") >= 0 || sp_str_ifind(url, "]:444/") >= 0;
 }
 
-/* New-MailboxExportRequest with a -FilePath (or FilePath=) naming a
- * server-side script: the ProxyShell webshell write. */
-static bool export_to_script(sp_str s) {
-  long at = sp_str_ifind(s, "New-MailboxExportRequest");
-  if (at < 0)
-    return false;
-  sp_str rest = sp_str_make(s.p + at, s.n - (size_t)at);
-  long fp = sp_str_ifind(rest, "FilePath");
-  if (fp < 0)
-    return false;
-  rest = sp_str_make(rest.p + fp, rest.n - (size_t)fp);
-  return sp_str_ifind(rest, ".aspx") >= 0 || sp_str_ifind(rest, ".ashx") >= 0 ||
-         sp_str_ifind(rest, ".asmx") >= 0 ||
-         sp_str_ifind(rest, ".asp\"") >= 0 ||
-         sp_str_ifind(rest, ".asp'") >= 0 || sp_str_iends(rest, ".asp");
-}
-
 static void on_ecp(const sp_event *ev, sp_fset *out) {
   sp_str cmd = sp_event_get(ev, SP_F_EXCH_ECP_CMD);
   sp_str url = sp_event_get(ev, SP_F_URL_ORIGINAL);
@@ -363,7 +347,7 @@ static void on_ecp(const sp_event *ev, sp_fset *out) {
       return;
     }
   }
-  if (cmd.n && export_to_script(cmd)) {
+  if (cmd.n && sp_exch_export_to_script(cmd)) {
     emit(out, &r_ps_export, ev, cmd, SP_F_HOST_NAME, SP_F_EXCH_ECP_CMD,
          SP_F__COUNT);
     return;
@@ -399,7 +383,7 @@ static void on_oabgen(const sp_event *ev, sp_fset *out) {
 static void on_evtx(const sp_event *ev, sp_fset *out) {
   sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
   sp_str msg = sp_event_get(ev, SP_F_MESSAGE);
-  if (msg.n && export_to_script(msg)) {
+  if (msg.n && sp_exch_export_to_script(msg)) {
     emit(out, &r_ps_export, ev, msg, SP_F_HOST_NAME, SP_F_EVENT_CODE,
          SP_F__COUNT);
     return;

@@ -30,7 +30,7 @@ check "version" bash -c "'$SPOOR' version > '$T/version' && grep -q '^spoor ' '$
 check "hunt exits 0 with damaged lines" test $rc -eq 0
 "$SPOOR" hunt -q --strict -f jsonl "$GOLD" >/dev/null; rc=$?
 check "--strict exits 3 with damaged lines" test $rc -eq 3
-check "jsonl has one finding per line" test "$(wc -l < "$T/out.jsonl")" -eq 15
+check "jsonl has one finding per line" test "$(wc -l < "$T/out.jsonl")" -eq 17
 check "jsonl is parseable line by line" bash -c \
   "while IFS= read -r l; do case \$l in '{'*'}') ;; *) exit 1;; esac; done < '$T/out.jsonl'"
 
@@ -132,9 +132,9 @@ done
 check "csv header" bash -c "head -1 '$T/out.csv' | grep -q '^first_seen,last_seen,level'"
 check "csv header ends with id,reference" bash -c "head -1 '$T/out.csv' | grep -q ',reason,id,reference\$'"
 check "every jsonl finding has an event.id" test \
-  "$(grep -c '"event":{[^}]*"id":"[0-9a-f]\{32\}"' "$T/out.jsonl")" -eq 15
+  "$(grep -c '"event":{[^}]*"id":"[0-9a-f]\{32\}"' "$T/out.jsonl")" -eq 17
 check "event.id is unique" test \
-  "$(grep -o '"event":{[^}]*"id":"[0-9a-f]*"' "$T/out.jsonl" | sort -u | wc -l)" -eq 15
+  "$(grep -o '"event":{[^}]*"id":"[0-9a-f]*"' "$T/out.jsonl" | sort -u | wc -l)" -eq 17
 check "csv and jsonl ids agree" bash -c \
   "diff <(grep -o '\"[0-9a-f]\{32\}\",[^,]*\$' '$T/out.csv' | cut -d, -f1 | tr -d '\"' | sort) \
         <(grep -o '\"event\":{[^}]*\"id\":\"[0-9a-f]*' '$T/out.jsonl' | sed 's/.*\"//' | sort)"
@@ -145,7 +145,7 @@ import json, sys
 d = sys.argv[1]
 n = sum(1 for l in open(d + "/findings.jsonl") if json.loads(l))
 c = json.load(open(d + "/coverage.json"))
-sys.exit(0 if n == 15 and c["findings"] == 15 else 1)' "$T/case"
+sys.exit(0 if n == 17 and c["findings"] == 17 else 1)' "$T/case"
 nrules=$("$SPOOR" rules --builtin | wc -l)
 version=$("$SPOOR" version | cut -d' ' -f2)
 check "run.json records version, argv, times, host, rules, evidence" python3 -c '
@@ -242,7 +242,7 @@ cp -r "$GOLD" "$T/ev"
 ln -s "$T/ev" "$T/evlink"
 "$SPOOR" hunt -q -f jsonl -o "$T/evlink/case" "$T/ev" > "$T/ev.jsonl"; rc=$?
 check "case dir inside evidence: exit 0" test $rc -eq 0
-check "... findings unchanged" test "$(wc -l < "$T/ev.jsonl")" -eq 15
+check "... findings unchanged" test "$(wc -l < "$T/ev.jsonl")" -eq 17
 check "... listed as excluded, none of its files read" python3 -c '
 import json, sys
 ev = sys.argv[1]
