@@ -2,9 +2,10 @@
  * exchange_admin.c - what an intruder does with Exchange administration once
  * in: cmdlets that open mailboxes to an account, copy or forward mail, or
  * export mailboxes, as the ECP Server log records them (CMD= item, the
- * cmdlet name then ".Param=value" pairs) and as any event carries them in
- * exchange.ecp.cmd (readers of the MSExchange Management event log set it
- * too).
+ * cmdlet name then ".Param=value" pairs, in exchange.ecp.cmd) and as the
+ * "MSExchange Management" event log records every cmdlet run (provider
+ * MSExchange CmdletLogs: the cmdlet, its parameters and the caller in its
+ * first three unnamed <Data> values).
  *
  * Rules (each cites the public description of the technique):
  *  - ApplicationImpersonation granted (New-ManagementRoleAssignment): one
@@ -21,10 +22,12 @@
  *    medium; one to a web script is ProxyShell's and reported by
  *    proxylogon.c, not here; removing export requests (covering tracks),
  *    low.
- * Stateless.
+ * Stateless but for the id of the field "Data".
  */
 #include "detect/detector.h"
 #include "exchange/cmdlet.h"
+
+#include <stdlib.h>
 
 #define RS "spoor-exchange"
 #define AU "spoor"
@@ -154,14 +157,25 @@ static const sp_rule *judge(sp_str cmd) {
   return NULL;
 }
 
+typedef struct adm_state {
+  int f_data; /* "Data": the unnamed values of event log records */
+} adm_state;
+
 static void *adm_create(const sp_dctx *ctx) {
-  (void)ctx;
-  return (void *)&r_export; /* stateless: any non-NULL token */
+  adm_state *s = calloc(1, sizeof *s);
+  if (s)
+    s->f_data = sp_dctx_field(ctx, "Data");
+  return s;
 }
 
 static void adm_on_event(void *st, const sp_event *ev, sp_fset *out) {
-  (void)st;
-  sp_str cmd = sp_event_get(ev, SP_F_EXCH_ECP_CMD);
+  adm_state *s = st;
+  sp_str cmd = sp_event_get(ev, SP_F_EXCH_ECP_CMD), user = {0};
+  char buf[4096];
+  if (ev->kind == SP_SRC_EVTX) {
+    size_t n = sp_exch_cmdlet_of_event(ev, s->f_data, buf, sizeof buf, &user);
+    cmd = sp_str_make(buf, n);
+  }
   if (cmd.n < 8)
     return;
   const sp_rule *r = judge(cmd);
@@ -170,13 +184,16 @@ static void adm_on_event(void *st, const sp_event *ev, sp_fset *out) {
   sp_hit h;
   sp_hit_from_event(&h, r, ev);
   sp_hit_field(&h, ev, SP_F_HOST_NAME);
-  sp_hit_field(&h, ev, SP_F_USER_NAME);
+  if (user.n)
+    sp_hit_entity(&h, "user.name", user);
+  else
+    sp_hit_field(&h, ev, SP_F_USER_NAME);
   sp_hit_field(&h, ev, SP_F_SOURCE_IP);
   h.reason = cmd;
   sp_fset_add(out, &h);
 }
 
-static void adm_destroy(void *st) { (void)st; }
+static void adm_destroy(void *st) { free(st); }
 
 const sp_detector_vt sp_det_exchange_admin = {
     .name = "exchange_admin",

@@ -3,7 +3,8 @@
  * (ProxyLogon, CVE-2021-26855/26857/26858/27065) on Exchange HttpProxy, ECP
  * Server, OABGenerator and IIS logs, and on the Application event log.
  *
- * Stateless: every event is judged on its own, so there is no merge/on_end.
+ * Stateless: every event is judged on its own, so there is no merge/on_end
+ * (the state holds only field ids).
  * Patterns follow Microsoft's Test-ProxyLogon checks, plus what it misses:
  * the BackEndCookie form Server~(host)/(path)~(n), ECP lines whose URL carries
  * the SSRF artefact, and the IIS frontend/backend sides of the chain.
@@ -380,9 +381,33 @@ static void on_oabgen(const sp_event *ev, sp_fset *out) {
   sp_fset_add(out, &h);
 }
 
-static void on_evtx(const sp_event *ev, sp_fset *out) {
+typedef struct pl_state {
+  int f_data;  /* "Data": unnamed event log values */
+  int f_level; /* "Level": the event log record's level */
+} pl_state;
+
+/* The first unnamed <Data> value holding needle, or an empty slice. */
+static sp_str data_with(const sp_event *ev, int f_data, const char *needle) {
+  for (const sp_fval *f = f_data >= 0 ? sp_event_find(ev, f_data) : NULL; f;
+       f = sp_event_next(ev, f))
+    if (sp_str_ifind(f->s, needle) >= 0)
+      return f->s;
+  return sp_str_make(NULL, 0);
+}
+
+/* Event log records, as the EVTX reader gives them (Provider_Name in
+ * event.provider, Level, unnamed Data values) or as exported text (message,
+ * log.level). */
+static void on_evtx(const pl_state *s, const sp_event *ev, sp_fset *out) {
   sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
-  sp_str msg = sp_event_get(ev, SP_F_MESSAGE);
+  sp_str msg = sp_event_get(ev, SP_F_MESSAGE), user;
+  char buf[4096];
+  size_t n = sp_exch_cmdlet_of_event(ev, s->f_data, buf, sizeof buf, &user);
+  if (n && sp_exch_export_to_script(sp_str_make(buf, n))) {
+    emit(out, &r_ps_export, ev, sp_str_make(buf, n), SP_F_HOST_NAME,
+         SP_F_EVENT_CODE, SP_F__COUNT);
+    return;
+  }
   if (msg.n && sp_exch_export_to_script(msg)) {
     emit(out, &r_ps_export, ev, msg, SP_F_HOST_NAME, SP_F_EVENT_CODE,
          SP_F__COUNT);
@@ -391,10 +416,14 @@ static void on_evtx(const sp_event *ev, sp_fset *out) {
   if (!prov.n || sp_str_ifind(prov, "MSExchange Unified Messaging") < 0)
     return;
   sp_str lvl = sp_event_get(ev, SP_F_LOG_LEVEL);
+  if (!lvl.n && s->f_level >= 0)
+    lvl = sp_event_get(ev, s->f_level);
   if (lvl.n && !sp_str_ieq(lvl, "error") && !sp_str_eq(lvl, "2"))
     return;
-  sp_str m = sp_event_get(ev, SP_F_MESSAGE);
-  if (sp_str_ifind(m, "System.InvalidCastException") < 0)
+  sp_str m = sp_str_ifind(msg, "System.InvalidCastException") >= 0
+                 ? msg
+                 : data_with(ev, s->f_data, "System.InvalidCastException");
+  if (!m.n)
     return;
   emit(out, &r_um, ev, m, SP_F_HOST_NAME, SP_F_EVENT_CODE, SP_F__COUNT);
 }
@@ -488,12 +517,15 @@ static void on_iis(const sp_event *ev, sp_fset *out) {
 }
 
 static void *pl_create(const sp_dctx *ctx) {
-  (void)ctx;
-  return (void *)&r_anchor; /* stateless: any non-NULL token */
+  pl_state *s = calloc(1, sizeof *s);
+  if (s) {
+    s->f_data = sp_dctx_field(ctx, "Data");
+    s->f_level = sp_dctx_field(ctx, "Level");
+  }
+  return s;
 }
 
 static void pl_on_event(void *st, const sp_event *ev, sp_fset *out) {
-  (void)st;
   switch (ev->kind) {
   case SP_SRC_EXCH_HTTPPROXY:
     on_httpproxy(ev, out);
@@ -508,14 +540,14 @@ static void pl_on_event(void *st, const sp_event *ev, sp_fset *out) {
     on_iis(ev, out);
     break;
   case SP_SRC_EVTX:
-    on_evtx(ev, out);
+    on_evtx(st, ev, out);
     break;
   default:
     break;
   }
 }
 
-static void pl_destroy(void *st) { (void)st; }
+static void pl_destroy(void *st) { free(st); }
 
 const sp_detector_vt sp_det_proxylogon = {
     .name = "proxylogon",

@@ -2,6 +2,7 @@
  * cmdlet.c - reading cmdlet lines (see cmdlet.h). Owns nothing.
  */
 #include "exchange/cmdlet.h"
+#include "event/event.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -110,4 +111,31 @@ bool sp_exch_export_to_script(sp_str s) {
          sp_str_ifind(rest, ".asmx") >= 0 ||
          sp_str_ifind(rest, ".asp\"") >= 0 ||
          sp_str_ifind(rest, ".asp'") >= 0 || sp_str_iends(rest, ".asp");
+}
+
+size_t sp_exch_cmdlet_of_event(const sp_event *ev, int f_data, char *buf,
+                               size_t cap, sp_str *user) {
+  *user = sp_str_make(NULL, 0);
+  if (f_data < 0 || cap < 2)
+    return 0;
+  sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
+  if (!sp_str_ieq(prov, "MSExchange CmdletLogs"))
+    return 0;
+  const sp_fval *d0 = sp_event_find(ev, f_data);
+  const sp_fval *d1 = d0 ? sp_event_next(ev, d0) : NULL;
+  if (!d0 || !d0->s.n)
+    return 0;
+  const sp_fval *d2 = d1 ? sp_event_next(ev, d1) : NULL;
+  if (d2)
+    *user = d2->s;
+  size_t n = d0->s.n < cap - 1 ? d0->s.n : cap - 1;
+  memcpy(buf, d0->s.p, n);
+  if (d1 && d1->s.n && n + 1 < cap - 1) {
+    buf[n++] = ' ';
+    size_t m = d1->s.n < cap - 1 - n ? d1->s.n : cap - 1 - n;
+    memcpy(buf + n, d1->s.p, m);
+    n += m;
+  }
+  buf[n] = '\0';
+  return n;
 }

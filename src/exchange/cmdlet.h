@@ -23,4 +23,14 @@ sp_str sp_cmdlet_param(sp_str params, const char *param);
  * .asmx, .asp): the ProxyShell webshell write (CVE-2021-31207). */
 bool sp_exch_export_to_script(sp_str s);
 
+struct sp_event;
+/* The cmdlet line of an "MSExchange Management" event log record (provider
+ * MSExchange CmdletLogs): its first two unnamed <Data> values, the cmdlet
+ * and its parameters ("Set-Mailbox -Identity ..."), joined with a space into
+ * buf (cut at cap - 1). f_data is the engine's id of the field "Data". The
+ * length, or 0 when ev is not such a record. *user gets the third value
+ * (the caller's account), or an empty slice. */
+size_t sp_exch_cmdlet_of_event(const struct sp_event *ev, int f_data, char *buf,
+                               size_t cap, sp_str *user);
+
 #endif
