@@ -206,7 +206,8 @@ static const sp_rule r_ps_ssrf = {
     "ProxyShell SSRF through autodiscover.json",
     RS,
     AU,
-    "IIS: a request to /autodiscover/autodiscover.json whose query names "
+    "IIS or HttpProxy: a request to /autodiscover/autodiscover.json whose "
+    "query names "
     "autodiscover.json again (Email=autodiscover/autodiscover.json) or a "
     "backend path such as /mapi/nspi or /EWS/: the path confusion of "
     "CVE-2021-34473 (ProxyShell).",
@@ -219,7 +220,8 @@ static const sp_rule r_ps_rps = {
     "ProxyShell: Exchange PowerShell reached through autodiscover.json",
     RS,
     AU,
-    "IIS: a request to /autodiscover/autodiscover.json whose query reaches "
+    "IIS or HttpProxy: a request to /autodiscover/autodiscover.json whose "
+    "query reaches "
     "/powershell: remote PowerShell on the backend through the ProxyShell "
     "SSRF, with the privilege elevation of CVE-2021-34523.",
     T_EXPLOIT,
@@ -292,7 +294,13 @@ static sp_str beresource_ssrf(sp_str c) {
   return v;
 }
 
+static void on_iis_autodiscover_json(const sp_event *ev, sp_str path,
+                                     sp_fset *out);
+
 static void on_httpproxy(const sp_event *ev, sp_fset *out) {
+  sp_str up = sp_event_get(ev, SP_F_URL_PATH);
+  if (up.n > 14 && (up.p[1] == 'a' || up.p[1] == 'A'))
+    on_iis_autodiscover_json(ev, up, out); /* ProxyShell, HttpProxy side */
   sp_str a = sp_event_get(ev, SP_F_EXCH_ANCHOR);
   int status = sp_event_status(ev);
   if (a.n > 11 && sp_str_istarts(a, "ServerInfo~") &&

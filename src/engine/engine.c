@@ -459,14 +459,18 @@ static uint64_t run_reader(worker *w, sp_file_state *f, uint32_t id,
   return bytes;
 }
 
+/* A file is flagged by a high or critical finding, or by being a page of no
+ * stock name in an Exchange web folder (medium on its own): a request for
+ * it in the logs is then webshell use. */
 static void flag_cb(const sp_agg *a, void *user) {
-  if (a->rule->level >= SP_LEVEL_HIGH)
+  if (a->rule->level >= SP_LEVEL_HIGH ||
+      a->rule == sp_filescan_builtin_rule(SP_FS_RULE_UNKNOWN_PAGE))
     *(bool *)user = true;
 }
 
 /* The files phase for one file: the file reader's event goes to the
  * SP_PHASE_FILES detectors, whose findings are collected apart so the file
- * is known to be flagged (a high or critical finding) before the logs are
+ * is known to be flagged (see flag_cb) before the logs are
  * read; then they join the worker's set. */
 static void phase_file(worker *w, sp_file_state *f, uint32_t id) {
   const sp_reader_vt *vt = w->h->eng->file_reader;

@@ -268,6 +268,80 @@ static void test_many_mailboxes(void **state) {
   free(dir);
 }
 
+/* A page of no stock name directly in Exchange's ecp folder is an unknown
+ * page (medium); the IIS log shows it was requested (200): webshell use,
+ * although /ecp/ itself is no folder the access rule watches. */
+static void test_unknown_page_requested(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  char sub[1100];
+  snprintf(sub, sizeof sub, "%s/ClientAccess/ecp", dir);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s'", sub);
+  assert_int_equal(system(cmd), 0);
+  const char page[] = "<%@ Page Language=\"C#\" %>\n<html><body>hello"
+                      "</body></html>\n";
+  tu_write(sub, "zz.aspx", page, strlen(page));
+  const char iis[] =
+      "#Software: Microsoft Internet Information Services 10.0\r\n"
+      "#Version: 1.0\r\n#Date: 2021-03-05 00:00:00\r\n"
+      "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port "
+      "cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus "
+      "sc-win32-status time-taken\r\n"
+      "2021-03-05 01:00:00 10.0.0.2 POST /ecp/zz.aspx - 443 - 203.0.113.9 "
+      "python-requests/2.25 - 200 0 0 15\r\n";
+  tu_write(dir, "u_ex210305.log", iis, strlen(iis));
+  sp_result *r = tu_hunt(dir, 2);
+  const sp_finding *f = tu_find(r, "spoor.file.unknown_page", 0);
+  assert_non_null(f);
+  assert_int_equal(f->level, SP_LEVEL_MEDIUM);
+  f = tu_find(r, "spoor.iis.webshell.flagged_file_access", 0);
+  assert_non_null(f);
+  assert_int_equal(f->evidence[0].where, 5);
+  sp_result_destroy(r);
+  tu_rm_rf(dir);
+  free(dir);
+}
+
+/* ProxyShell seen only in an HttpProxy log (Autodiscover protocol folder):
+ * the request Orange Tsai published for CVE-2021-34473 ("GET /autodiscover/
+ * autodiscover.json?@foo.com/mapi/nspi/?&Email=autodiscover/autodiscover.
+ * json%3F@foo.com") and its /powershell form (CVE-2021-34523). */
+static void test_proxyshell_httpproxy(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir();
+  const char log[] =
+      "#Software: Microsoft Exchange Server\r\n"
+      "#Version: 15.01.2308.008\r\n"
+      "#Log-type: HttpProxy Logs\r\n"
+      "#Fields: DateTime,RequestId,Protocol,UrlStem,UrlQuery,ClientIpAddress,"
+      "ServerHostName,HttpStatus,Method\r\n"
+      "2021-08-09T01:00:00.000Z,r1,Autodiscover,/autodiscover/"
+      "autodiscover.json,?@foo.com/mapi/nspi/?&Email=autodiscover/"
+      "autodiscover.json%3F@foo.com,198.51.100.3,EXCH1,200,GET\r\n"
+      "2021-08-09T01:00:05.000Z,r2,Autodiscover,/autodiscover/"
+      "autodiscover.json,?@foo.com/powershell/?X-Rps-CAT=VgEAVAdXaW5kb3dzQw"
+      "&Email=autodiscover/autodiscover.json%3F@foo.com,198.51.100.3,EXCH1,"
+      "200,POST\r\n"
+      "2021-08-09T01:00:09.000Z,r3,Autodiscover,/autodiscover/"
+      "autodiscover.json,?Email=alice@corp.example&Protocol=ActiveSync,"
+      "10.0.0.8,EXCH1,200,GET\r\n";
+  tu_write(dir, "HttpProxy_2021080901-1.LOG", log, strlen(log));
+  sp_result *r = tu_hunt(dir, 1);
+  const sp_finding *f =
+      tu_find(r, "spoor.exchange.cve_2021_34473.autodiscover_json_ssrf", 0);
+  assert_non_null(f);
+  assert_int_equal(f->evidence[0].where, 5);
+  assert_null(
+      tu_find(r, "spoor.exchange.cve_2021_34473.autodiscover_json_ssrf", 1));
+  f = tu_find(r, "spoor.exchange.cve_2021_34523.powershell_ssrf", 0);
+  assert_non_null(f);
+  assert_int_equal(f->evidence[0].where, 6);
+  sp_result_destroy(r);
+  tu_rm_rf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_builds),
@@ -275,6 +349,8 @@ int main(void) {
       cmocka_unit_test(test_admin_cmdlets),
       cmocka_unit_test(test_exposure_window),
       cmocka_unit_test(test_many_mailboxes),
+      cmocka_unit_test(test_unknown_page_requested),
+      cmocka_unit_test(test_proxyshell_httpproxy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
