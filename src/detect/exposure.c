@@ -12,6 +12,9 @@
  * after it, or to the last evidence when no fixed build follows ("still
  * vulnerable when the evidence ends"). Medium when that period reaches the
  * wave's first exploitation in the wild, low when it ended before.
+ * Findings of the wave's vulnerabilities (rule cve) on a server that ran
+ * only fixed builds since before them are rated low (sp_agg.level_set):
+ * those attempts could not succeed; the exposure finding counts them.
  *
  * State: per worker, merged at the end; small (servers x builds).
  * Budget: MAX_HOSTS servers and MAX_BUILDS builds per server; what does not
@@ -78,8 +81,31 @@ static const sp_rule r_expo_low[SP_WAVE__COUNT] = {
      "build-numbers-and-release-dates"},
 };
 
+/* A server with only fixed builds whose logs still show the wave's
+ * exploitation: the attempts, rated low, and why. */
+static const sp_rule r_fixed[SP_WAVE__COUNT] = {
+    {"spoor.exchange.exposure.proxylogon_fixed",
+     "ProxyLogon attempts against a server that ran a fixed build",
+     "spoor-exchange", "spoor",
+     "Findings of ProxyLogon exploitation on a server whose logs show only "
+     "builds with the March 2021 security update at the time: the attempts "
+     "could not succeed and are rated low.",
+     "T1190", "", SP_LEVEL_INFO,
+     "https://learn.microsoft.com/en-us/exchange/new-features/"
+     "build-numbers-and-release-dates"},
+    {"spoor.exchange.exposure.proxyshell_fixed",
+     "ProxyShell attempts against a server that ran a fixed build",
+     "spoor-exchange", "spoor",
+     "Findings of ProxyShell exploitation on a server whose logs show only "
+     "builds with the May 2021 security update at the time: rated low.",
+     "T1190", "", SP_LEVEL_INFO,
+     "https://learn.microsoft.com/en-us/exchange/new-features/"
+     "build-numbers-and-release-dates"},
+};
+
 const sp_rule *const sp_exposure_rules[] = {
-    &r_expo[0], &r_expo[1], &r_expo_low[0], &r_expo_low[1], NULL};
+    &r_expo[0],  &r_expo[1], &r_expo_low[0], &r_expo_low[1], &r_fixed[0],
+    &r_fixed[1], NULL};
 
 typedef struct build_seen {
   sp_exch_build b;
@@ -208,8 +234,69 @@ static void fmt_build(const sp_exch_build *b, char *out, size_t cap) {
   snprintf(out, cap, "%u.%u.%u.%u", b->v[0], b->v[1], b->v[2], b->v[3]);
 }
 
+/* When a server has run only fixed builds since some time: the first
+ * evidence of the fixed build that closed its last vulnerable window (or of
+ * its first build, when no vulnerable build was seen); INT64_MAX when it
+ * ran a vulnerable build to the end of the evidence or no build is known. */
+static int64_t fixed_since(const host_builds *h, sp_exch_wave w) {
+  int64_t since = INT64_MAX;
+  for (uint32_t i = 0; i < h->n; i++) {
+    sp_exch_exposure e = sp_exch_exposure_of(&h->builds[i].b, w, NULL, 0);
+    if (e == SP_EXPO_VULNERABLE || e == SP_EXPO_UNKNOWN)
+      since = INT64_MAX;
+    else if (since == INT64_MAX)
+      since = h->builds[i].first;
+  }
+  return since;
+}
+
+typedef struct relevel_ctx {
+  expo_state *s;
+  int64_t since[SP_WAVE__COUNT][MAX_HOSTS]; /* fixed_since per host */
+  uint32_t lowered[SP_WAVE__COUNT][MAX_HOSTS];
+} relevel_ctx;
+
+/* The wave a finding's vulnerability belongs to, or -1. */
+static int wave_of(const sp_rule *r) {
+  if (!r->cve || !r->cve[0])
+    return -1;
+  for (int w = 0; w < SP_WAVE__COUNT; w++)
+    if (strstr(sp_exch_wave_get((sp_exch_wave)w)->cves, r->cve))
+      return w;
+  return -1;
+}
+
+/* An exploitation finding on a server that was running a fixed build at
+ * the time could not have succeeded: rated low. The server is the
+ * finding's host.name, or the only server known when it names none. */
+static void relevel(sp_agg *a, void *user) {
+  relevel_ctx *c = user;
+  int w = wave_of(a->rule);
+  if (w < 0 || a->rule == &r_expo[w] || a->rule == &r_expo_low[w] ||
+      a->rule == &r_fixed[w] || sp_agg_level(a) <= SP_LEVEL_LOW ||
+      a->first == SP_TIME_NONE)
+    return;
+  int host = -1;
+  for (uint8_t k = 0; k < a->n_ent; k++) {
+    if (strcmp(a->ent_field[k], "host.name") != 0)
+      continue;
+    for (uint32_t i = 0; i < c->s->n_hosts; i++)
+      if (strcasecmp(c->s->hosts[i].name, a->ent_value[k]) == 0)
+        host = (int)i;
+    if (host < 0)
+      return; /* a server whose build is unknown */
+  }
+  if (host < 0 && c->s->n_hosts == 1)
+    host = 0;
+  if (host < 0 || a->first < c->since[w][host])
+    return;
+  a->level_set = SP_LEVEL_LOW + 1;
+  c->lowered[w][host]++;
+}
+
 /* One server, one wave: the vulnerable window, if any. */
-static void judge(const host_builds *h, sp_exch_wave w, sp_fset *out) {
+static void judge(const host_builds *h, sp_exch_wave w, uint32_t lowered,
+                  sp_fset *out) {
   const sp_exch_wave_info *wi = sp_exch_wave_get(w);
   const build_seen *vfirst = NULL, *vlast = NULL, *fixed_after = NULL;
   char fix[32] = "";
@@ -229,8 +316,26 @@ static void judge(const host_builds *h, sp_exch_wave w, sp_fset *out) {
       fixed_after = x;
     }
   }
-  if (!vfirst)
+  if (!vfirst) {
+    if (lowered && h->n) {
+      const build_seen *b0 = &h->builds[0];
+      char b[32], t0[32], reason[512];
+      fmt_build(&b0->b, b, sizeof b);
+      snprintf(reason, sizeof reason,
+               "%s ran %s, fixed for %s, from %s (first evidence); %u "
+               "exploitation finding%s after that rated low",
+               h->name, b, wi->name, sp_time_minutes(b0->first, t0, sizeof t0),
+               lowered, lowered == 1 ? "" : "s");
+      sp_hit hit;
+      sp_hit_init(&hit, &r_fixed[w], b0->first, b0->file_id, b0->where,
+                  b0->kind);
+      sp_hit_entity(&hit, "host.name", sp_str_make(h->name, strlen(h->name)));
+      sp_hit_entity(&hit, "exchange.build", sp_str_make(b, strlen(b)));
+      hit.reason = sp_str_make(reason, strlen(reason));
+      sp_fset_add(out, &hit);
+    }
     return;
+  }
   int64_t end = fixed_after ? fixed_after->first : vlast->last;
   bool reached = end >= wi->exploited_ns;
   sp_hit hit;
@@ -256,6 +361,12 @@ static void judge(const host_builds *h, sp_exch_wave w, sp_fset *out) {
              fix[0] ? ", build " : " in a later cumulative update",
              fix[0] ? fix : "");
   }
+  if (lowered) {
+    size_t k = strlen(reason);
+    snprintf(reason + k, sizeof reason - k,
+             "; %u exploitation finding%s after the fix rated low", lowered,
+             lowered == 1 ? "" : "s");
+  }
   hit.reason = sp_str_make(reason, strlen(reason));
   sp_fset_add(out, &hit);
 }
@@ -264,12 +375,24 @@ static void expo_on_end(void *st, sp_fset *out) {
   expo_state *s = st;
   if (s->oom)
     sp_fset_fail(out, SP_ENOMEM);
+  relevel_ctx *c = calloc(1, sizeof *c);
+  if (!c) {
+    sp_fset_fail(out, SP_ENOMEM);
+    return;
+  }
+  c->s = s;
   for (uint32_t i = 0; i < s->n_hosts; i++) {
     host_builds *h = &s->hosts[i];
     qsort(h->builds, h->n, sizeof h->builds[0], by_first);
     for (int w = 0; w < SP_WAVE__COUNT; w++)
-      judge(h, (sp_exch_wave)w, out);
+      c->since[w][i] = fixed_since(h, (sp_exch_wave)w);
   }
+  if (s->n_hosts)
+    sp_fset_foreach_mut(out, relevel, c);
+  for (uint32_t i = 0; i < s->n_hosts; i++)
+    for (int w = 0; w < SP_WAVE__COUNT; w++)
+      judge(&s->hosts[i], (sp_exch_wave)w, c->lowered[w][i], out);
+  free(c);
   sp_limits_add(sp_fset_limits(out), LIM_BUILDS, LIM_BUILDS_DETAIL, s->over);
 }
 

@@ -233,7 +233,7 @@ static void fill_cb(const sp_agg *a, void *u) {
   f->techniques = rc->techniques;
   f->vulnerability = rc->cve;
   f->reference = rc->reference;
-  f->level = a->rule->level;
+  f->level = sp_agg_level(a);
   f->first_ns = a->first;
   f->last_ns = a->last;
   f->count = a->count;

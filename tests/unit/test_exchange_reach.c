@@ -196,7 +196,14 @@ static void test_exposure_window(void **state) {
            "2021-03-05T02:00:00.000Z,r3,15,1,2176,9,Owa,/owa/,"
            "Smtp~a@corp.example,10.0.0.5,EXCH1,200,GET,CORP\\a\r\n"
            "2021-03-05T03:00:00.000Z,r4,15,1,2176,9,Owa,/owa/,"
-           "Smtp~a@corp.example,10.0.0.5,EXCH2,200,GET,CORP\\a\r\n",
+           "Smtp~a@corp.example,10.0.0.5,EXCH2,200,GET,CORP\\a\r\n"
+           /* the SSRF against each: EXCH1 still open, EXCH2 fixed */
+           "2021-03-04T22:00:00.000Z,r5,15,1,2176,2,Ecp,/ecp/y.js,"
+           "ServerInfo~a]@EXCH1:444/ecp/proxyLogon.ecp#,203.0.113.9,EXCH1,"
+           "241,POST,\r\n"
+           "2021-03-05T04:00:00.000Z,r6,15,1,2176,9,Ecp,/ecp/y.js,"
+           "ServerInfo~a]@EXCH2:444/ecp/proxyLogon.ecp#,203.0.113.9,EXCH2,"
+           "241,POST,\r\n",
            hp_head);
   tu_write(dir, "HttpProxy_2021030500-1.LOG", log, strlen(log));
   sp_result *r = tu_hunt(dir, 2);
@@ -208,6 +215,28 @@ static void test_exposure_window(void **state) {
   assert_non_null(strstr(f->reason, "until 2021-03-05 02:00 UTC"));
   assert_non_null(strstr(f->reason, "15.1.2176.9"));
   assert_int_equal(f->evidence[0].where, 5);
+  /* The SSRF against EXCH1 (vulnerable) keeps its level; against EXCH2,
+     which ran the March update, it could not succeed: low, and said. */
+  int n_high = 0, n_low = 0;
+  for (size_t i = 0; i < sp_result_finding_count(r); i++) {
+    const sp_finding *x = sp_result_finding(r, i);
+    if (strcmp(x->rule_id, "spoor.exchange.cve_2021_26855.anchor_mailbox"))
+      continue;
+    const char *host = "";
+    for (size_t k = 0; k < x->n_entities; k++)
+      if (!strcmp(x->entities[k].field, "host.name"))
+        host = x->entities[k].value;
+    if (!strcmp(host, "EXCH1") && x->level == SP_LEVEL_HIGH)
+      n_high++;
+    if (!strcmp(host, "EXCH2") && x->level == SP_LEVEL_LOW)
+      n_low++;
+  }
+  assert_int_equal(n_high, 1);
+  assert_int_equal(n_low, 1);
+  f = tu_find(r, "spoor.exchange.exposure.proxylogon_fixed", 0);
+  assert_non_null(f);
+  assert_non_null(strstr(f->reason, "EXCH2 ran 15.1.2176.9"));
+  assert_non_null(strstr(f->reason, "2 exploitation findings"));
   /* ProxyShell: both servers open (no May 2021 update yet), but the
      evidence ends months before it was exploited (August 2021): low. */
   assert_null(tu_find(r, "spoor.exchange.exposure.proxyshell", 0));
