@@ -113,6 +113,8 @@ typedef struct build_seen {
   uint32_t file_id; /* evidence of the first sighting */
   uint64_t where;
   sp_ref_kind kind;
+  uint32_t last_file_id; /* and of the last */
+  uint64_t last_where;
 } build_seen;
 
 typedef struct host_builds {
@@ -180,8 +182,13 @@ static void note_build(expo_state *s, const char *host, size_t hn,
       x->where = bs->where;
       x->kind = bs->kind;
     }
-    if (bs->last > x->last)
+    sp_agg_ref la = {x->last, x->last_where, x->last_file_id, x->kind};
+    sp_agg_ref lb = {bs->last, bs->last_where, bs->last_file_id, bs->kind};
+    if (sp_agg_ref_cmp(&lb, &la) > 0) {
       x->last = bs->last;
+      x->last_file_id = bs->last_file_id;
+      x->last_where = bs->last_where;
+    }
     return;
   }
   if (h->n >= MAX_BUILDS) {
@@ -202,7 +209,9 @@ static void expo_on_event(void *st, const sp_event *ev, sp_fset *out) {
                    .last = ev->ts,
                    .file_id = ev->file_id,
                    .where = ev->line,
-                   .kind = (sp_ref_kind)ev->ref};
+                   .kind = (sp_ref_kind)ev->ref,
+                   .last_file_id = ev->file_id,
+                   .last_where = ev->line};
   if (!sp_exch_build_parse(sp_str_trim(b), &bs.b))
     return;
   sp_str host = sp_event_get(ev, SP_F_HOST_NAME);
@@ -369,6 +378,21 @@ static void judge(const host_builds *h, sp_exch_wave w, uint32_t lowered,
   }
   hit.reason = sp_str_make(reason, strlen(reason));
   sp_fset_add(out, &hit);
+  /* The window's end is evidence too: the fixed build's first record, or
+     the vulnerable build's last. The finding then spans the window. */
+  sp_hit e2 = hit;
+  if (fixed_after)
+    sp_hit_init(&e2, hit.rule, fixed_after->first, fixed_after->file_id,
+                fixed_after->where, fixed_after->kind);
+  else
+    sp_hit_init(&e2, hit.rule, vlast->last, vlast->last_file_id,
+                vlast->last_where, vlast->kind);
+  memcpy(e2.ent_field, hit.ent_field, sizeof hit.ent_field);
+  memcpy(e2.ent_value, hit.ent_value, sizeof hit.ent_value);
+  e2.n_ent = hit.n_ent;
+  e2.reason = hit.reason;
+  if (e2.ts != hit.ts || e2.where != hit.where || e2.file_id != hit.file_id)
+    sp_fset_add(out, &e2);
 }
 
 static void expo_on_end(void *st, sp_fset *out) {

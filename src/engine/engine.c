@@ -94,6 +94,7 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
   if (!e)
     return SP_ENOMEM;
   e->jobs = opts->jobs;
+  e->detected_ns = opts->detected_ns;
   if (e->jobs <= 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     e->jobs = n > 0 ? (int)n : 1;
@@ -730,8 +731,10 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
         h.det[d]->on_end(w0->det[d], w0->fset);
     e = sp_fset_error(w0->fset);
   }
-  if (!e)
+  if (!e) {
+    res->detected_ns = eng->detected_ns;
     e = sp_result_finalize(res, w0->fset);
+  }
   for (int i = 0; i < h.n_workers; i++)
     worker_free(&h, &h.workers[i]);
   free(h.workers);

@@ -463,16 +463,21 @@ static int write_file(gen_case *c, const gen_file *f, const gen_rec *lo,
  * record opens the exposure window spoor reports (ProxyLogon, medium; and
  * ProxyShell, low: the case ends before August 2021). */
 static void mark_exposure(gen_case *c) {
-  size_t best = SIZE_MAX;
+  size_t best = SIZE_MAX, last = SIZE_MAX;
   for (size_t i = 0; i < c->nrecs; i++) {
     int k = c->files[c->recs[i].file].kind;
     if (k != GEN_F_HP && k != GEN_F_ECP)
       continue;
     if (best == SIZE_MAX || c->recs[i].t_ms < c->recs[best].t_ms)
       best = i;
+    if (last == SIZE_MAX || c->recs[i].t_ms >= c->recs[last].t_ms)
+      last = i;
   }
-  if (best != SIZE_MAX)
+  /* ... and the latest closes it (no fixed build ever appears). */
+  if (best != SIZE_MAX) {
     c->recs[best].rules |= GEN_R_EXPOSURE_PL | GEN_R_EXPOSURE_PS_BEFORE;
+    c->recs[last].rules |= GEN_R_EXPOSURE_PL | GEN_R_EXPOSURE_PS_BEFORE;
+  }
 }
 
 static int write_logs(gen_case *c) {
