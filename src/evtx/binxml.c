@@ -642,7 +642,12 @@ static tpl *get_template(sp_evtx_cache *c, const sp_evtx_chunk *ch,
         return NULL;
       }
       uint32_t dsz = rd32(ch->p + def + 20);
-      tpl *t = compile(c, ch, def + 24, dsz, true, err);
+      tpl *t = NULL;
+      if (dsz < 4 || dsz > ch->len - def - 24 ||
+          (ch->p[def + 24] != 0x0f && (ch->p[def + 24] & 0x0f) != 0x01))
+        *err = "no template definition at the referenced offset";
+      else
+        t = compile(c, ch, def + 24, dsz, true, err);
       c->compiled++;
       if (!t)
         return NULL; /* not remembered: a later record may report it too */
@@ -662,7 +667,13 @@ static tpl *get_template(sp_evtx_cache *c, const sp_evtx_chunk *ch,
     return NULL;
   }
   c->compiled++;
-  return compile(c, ch, def + 24, rd32(ch->p + def + 20), true, err);
+  uint32_t dsz = rd32(ch->p + def + 20);
+  if (dsz < 4 || dsz > ch->len - def - 24 ||
+      (ch->p[def + 24] != 0x0f && (ch->p[def + 24] & 0x0f) != 0x01)) {
+    *err = "no template definition at the referenced offset";
+    return NULL;
+  }
+  return compile(c, ch, def + 24, dsz, true, err);
 }
 
 /* ---- rendering ------------------------------------------------------- */

@@ -15,8 +15,12 @@
  * header, a wrong checksum): checksums are reported, never used to reject.
  * Records are read up to the free-space offset; when the header cannot be
  * trusted (bad checksum or offset out of range) the walk goes on for as
- * long as sound records follow. A damaged record is reported and the walk
- * resynchronises on the next record magic (records are 8-byte aligned).
+ * long as sound records follow. Zeros where a record would begin end the
+ * walk quietly, as they do for the peer tools. A record whose trailing size copy is wrong
+ * is still read (writers leave it zero in a record cut short, and peers read
+ * it), but only a record with a sound copy extends the walk past the
+ * header's end. A record with a bad magic or size is reported and the walk
+ * resynchronises on the next sound record (records are 8-byte aligned).
  * Owns nothing.
  */
 #include "evtx/evtx.h"
@@ -113,6 +117,12 @@ size_t sp_evtx_chunk_records(const sp_evtx_chunk *ch,
   uint32_t limit = free_ok ? ci->free_off : len;
   bool trusted = free_ok && ci->header_crc_ok && ci->magic_ok;
   uint32_t off = SP_EVTX_CHUNK_HEADER;
+  if (!ci->magic_ok) {
+    /* A wiped header: records are found by their magic, gaps skipped. */
+    off = resync(ch, off, len);
+    if (!off)
+      return 0;
+  }
   while (len - off >= 24) {
     if (off >= limit) {
       /* Past the header's end: only an untrusted header lets sound
@@ -121,8 +131,16 @@ size_t sp_evtx_chunk_records(const sp_evtx_chunk *ch,
         break;
     }
     if (!is_magic(ch->p + off)) {
-      if (off >= limit)
-        break;
+      /* Zeros where a record would start: the unused end of the chunk
+       * (its header may say otherwise). */
+      static const uint8_t zero[24];
+      if (off >= limit || memcmp(ch->p + off, zero, sizeof zero) == 0) {
+        uint32_t nx = ci->magic_ok ? 0 : resync(ch, off + 8, len);
+        if (!nx)
+          break;
+        off = nx;
+        continue;
+      }
       on_bad(u, off, "bad record magic");
       uint32_t nx = resync(ch, off + 8, limit);
       if (!nx)
@@ -136,8 +154,6 @@ size_t sp_evtx_chunk_records(const sp_evtx_chunk *ch,
       why = "record size smaller than 28";
     else if (size > len - off)
       why = "record runs past the chunk";
-    else if (rd32(ch->p + off + size - 4) != size)
-      why = "record size copy differs";
     if (why) {
       on_bad(u, off, why);
       uint32_t nx = resync(ch, off + 8, limit);

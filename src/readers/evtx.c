@@ -381,6 +381,16 @@ static void s_close(void *u) {
              : l->pieces == 1 ? sp_str_make(l->first.s, l->first.n)
                               : sp_str_make(f->buf.p + l->tstart,
                                             f->buf.used - l->tstart);
+  /* Element text is trimmed, as evtx-rs renders it (a command line often
+   * ends with a space in the record). */
+  while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' ||
+                 s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n'))
+    s.n--;
+  while (s.n && (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' ||
+                 s.p[0] == '\n')) {
+    s.p++;
+    s.n--;
+  }
   sp_event *ev = &f->rc->ev;
   switch (l->cls) {
   case C_SYSLEAF: {
@@ -596,20 +606,23 @@ static int evtx_next(void *st, sp_rctx *rc) {
   sp_evtx_chunk_info ci;
   sp_evtx_chunk_info_get(&f->ch, &ci);
   if (!ci.magic_ok) {
-    /* Unused space (all zero) after the last chunk is normal. */
+    /* Unused space (all zero) after the last chunk is normal. A chunk
+     * whose header was wiped is damage, reported; its records are still
+     * read when they start where records start. */
     bool zero = true;
-    for (size_t i = 0; i < SP_EVTX_CHUNK_HEADER && zero; i++)
+    for (size_t i = 0; i < got && zero; i++)
       zero = f->chunk[i] == 0;
-    if (!zero) {
-      char msg[96];
-      snprintf(msg, sizeof msg, "chunk at byte offset %llu: bad chunk magic",
-               (unsigned long long)at);
-      f->bad_chunks++;
-      sp_rctx_malformed(rc, at, msg);
-    }
-    return f->eof ? 0 : 1;
+    if (zero)
+      return f->eof ? 0 : 1;
+    char msg[96];
+    snprintf(msg, sizeof msg, "chunk at byte offset %llu: bad chunk magic",
+             (unsigned long long)at);
+    f->bad_chunks++;
+    sp_rctx_malformed(rc, at, msg);
+    ci.free_off = 0; /* nothing in the header is believed */
+    ci.header_crc_ok = false;
   }
-  if (!ci.header_crc_ok)
+  if (ci.magic_ok && !ci.header_crc_ok)
     f->crc_bad++;
   if (!sp_rctx_reserve(rc, SP_EVTX_CHUNK)) {
     snprintf(rc->errmsg, sizeof rc->errmsg, "evtx reader: out of memory");
