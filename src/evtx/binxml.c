@@ -456,7 +456,10 @@ static bool compile_tokens(cctx *x) {
       const char *s = x->c->str + n->off;
       static const struct {
         const char *name, *val;
-      } ents[] = {{"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""},
+      } ents[] = {{"amp", "&"},
+                  {"lt", "<"},
+                  {"gt", ">"},
+                  {"quot", "\""},
                   {"apos", "'"}};
       const char *val = NULL;
       for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
@@ -613,7 +616,10 @@ static tpl *finish(cctx *x) {
 
 static tpl *compile(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t start,
                     uint32_t len, bool in_template, const char **err) {
-  cctx x = {.c = c, .ch = ch, .pos = start, .end = start + len,
+  cctx x = {.c = c,
+            .ch = ch,
+            .pos = start,
+            .end = start + len,
             .in_template = in_template};
   if (start > ch->len || ch->len - start < len) {
     *err = "binxml outside the chunk";
@@ -784,8 +790,8 @@ static const char *render_instance(rctx *r, uint32_t def, uint32_t desc,
       r->sk->close(r->sk->user);
       break;
     case OP_TEXT: {
-      sp_evtx_val v = {.s = o->p, .n = o->n, .type = SP_EVTX_T_STRING,
-                       .slot = &o->slot};
+      sp_evtx_val v = {
+          .s = o->p, .n = o->n, .type = SP_EVTX_T_STRING, .slot = &o->slot};
       if (a.name) {
         if (attr_more(r, &a))
           buf_put(r->out, o->p, o->n);

@@ -16,9 +16,9 @@
  * Records are read up to the free-space offset; when the header cannot be
  * trusted (bad checksum or offset out of range) the walk goes on for as
  * long as sound records follow. Zeros where a record would begin end the
- * walk quietly, as they do for the peer tools. A record whose trailing size copy is wrong
- * is still read (writers leave it zero in a record cut short, and peers read
- * it), but only a record with a sound copy extends the walk past the
+ * walk quietly, as they do for the peer tools. A record whose trailing size
+ * copy is wrong is still read (writers leave it zero in a record cut short, and
+ * peers read it), but only a record with a sound copy extends the walk past the
  * header's end. A record with a bad magic or size is reported and the walk
  * resynchronises on the next sound record (records are 8-byte aligned).
  * Owns nothing.
@@ -70,8 +70,8 @@ void sp_evtx_chunk_info_get(const sp_evtx_chunk *ch, sp_evtx_chunk_info *ci) {
   c = crc32(c, p + 128, SP_EVTX_CHUNK_HEADER - 128);
   ci->header_crc_ok = (uint32_t)c == rd32(p + 124);
   if (ci->free_off >= SP_EVTX_CHUNK_HEADER && ci->free_off <= ch->len) {
-    uLong d = crc32(0, p + SP_EVTX_CHUNK_HEADER,
-                    ci->free_off - SP_EVTX_CHUNK_HEADER);
+    uLong d =
+        crc32(0, p + SP_EVTX_CHUNK_HEADER, ci->free_off - SP_EVTX_CHUNK_HEADER);
     ci->data_crc_ok = (uint32_t)d == rd32(p + 52);
   }
 }
@@ -99,13 +99,11 @@ static uint32_t resync(const sp_evtx_chunk *ch, uint32_t from, uint32_t limit) {
   return 0;
 }
 
-size_t sp_evtx_chunk_records(const sp_evtx_chunk *ch,
-                             const sp_evtx_chunk_info *ci,
-                             void (*on_record)(void *u,
-                                               const sp_evtx_record *r),
-                             void (*on_bad)(void *u, uint32_t off,
-                                            const char *reason),
-                             void *u, uint64_t *cut) {
+size_t
+sp_evtx_chunk_records(const sp_evtx_chunk *ch, const sp_evtx_chunk_info *ci,
+                      void (*on_record)(void *u, const sp_evtx_record *r),
+                      void (*on_bad)(void *u, uint32_t off, const char *reason),
+                      void *u, uint64_t *cut) {
   size_t n = 0;
   *cut = 0;
   if (ch->len <= SP_EVTX_CHUNK_HEADER)

@@ -191,12 +191,10 @@ typedef struct sp_evtx_record {
  * chunk); stops at the free-space offset, or when the header cannot be
  * trusted, where records stop. Returns the records found; *cut counts
  * records beyond SP_EVTX_MAX_RECORDS. */
-size_t sp_evtx_chunk_records(const sp_evtx_chunk *ch,
-                             const sp_evtx_chunk_info *ci,
-                             void (*on_record)(void *u,
-                                               const sp_evtx_record *r),
-                             void (*on_bad)(void *u, uint32_t off,
-                                            const char *reason),
-                             void *u, uint64_t *cut);
+size_t
+sp_evtx_chunk_records(const sp_evtx_chunk *ch, const sp_evtx_chunk_info *ci,
+                      void (*on_record)(void *u, const sp_evtx_record *r),
+                      void (*on_bad)(void *u, uint32_t off, const char *reason),
+                      void *u, uint64_t *cut);
 
 #endif

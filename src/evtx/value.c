@@ -253,8 +253,8 @@ static void d2(char *o, unsigned v) {
   o[1] = (char)('0' + v % 10);
 }
 
-static size_t iso_parts(char *o, int64_t y, unsigned mo, unsigned d,
-                        unsigned h, unsigned mi, unsigned s, unsigned us) {
+static size_t iso_parts(char *o, int64_t y, unsigned mo, unsigned d, unsigned h,
+                        unsigned mi, unsigned s, unsigned us) {
   if (y < 0 || y > 9999)
     y = y < 0 ? 0 : 9999;
   o[0] = (char)('0' + y / 1000);
@@ -313,9 +313,9 @@ static void put_filetime(sp_evtx_buf *out, uint64_t ft) {
   unsigned m, dd;
   civil((int64_t)days - 134774, &y, &m, &dd); /* 1601-01-01 -> 1970 */
   uint64_t s = rem / 1000000;
-  out->used += iso_parts(d, y, m, dd, (unsigned)(s / 3600),
-                         (unsigned)(s / 60 % 60), (unsigned)(s % 60),
-                         (unsigned)(rem % 1000000));
+  out->used +=
+      iso_parts(d, y, m, dd, (unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+                (unsigned)(s % 60), (unsigned)(rem % 1000000));
 }
 
 static bool put_systime(sp_evtx_buf *out, const uint8_t *p, int64_t *ns) {
@@ -323,10 +323,10 @@ static bool put_systime(sp_evtx_buf *out, const uint8_t *p, int64_t *ns) {
            mi = rd16(p + 10), s = rd16(p + 12), ms = rd16(p + 14);
   char *o = room(out, 27);
   if (o)
-    out->used += iso_parts(o, y, mo % 100, d % 100, h % 100, mi % 100,
-                           s % 100, (ms % 1000) * 1000);
-  if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 &&
-      s < 61 && y >= 1700 && y <= 2200) {
+    out->used += iso_parts(o, y, mo % 100, d % 100, h % 100, mi % 100, s % 100,
+                           (ms % 1000) * 1000);
+  if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 61 &&
+      y >= 1700 && y <= 2200) {
     /* days from civil */
     int64_t yy = (int64_t)y - (mo <= 2);
     int64_t era = (yy >= 0 ? yy : yy - 399) / 400;

@@ -97,9 +97,10 @@ enum {
   F__COUNT
 };
 static const char *const fixed_names[F__COUNT] = {
-    "Provider_Name", "Provider_Guid", "EventSourceName",   "TimeCreated",
-    "ProcessID",     "ThreadID",      "UserID",            "ActivityID",
-    "RelatedActivityID", "Qualifiers", "Data",             "Binary"};
+    "Provider_Name", "Provider_Guid", "EventSourceName",
+    "TimeCreated",   "ProcessID",     "ThreadID",
+    "UserID",        "ActivityID",    "RelatedActivityID",
+    "Qualifiers",    "Data",          "Binary"};
 
 /* Where an element sits. */
 enum {
@@ -377,10 +378,10 @@ static void s_close(void *u) {
     return;
   lvl *l = &f->stack[--f->depth];
   const sp_evtx_val *v = l->pieces == 1 ? &l->first : NULL;
-  sp_str s = l->pieces == 0   ? sp_str_make("", 0)
-             : l->pieces == 1 ? sp_str_make(l->first.s, l->first.n)
-                              : sp_str_make(f->buf.p + l->tstart,
-                                            f->buf.used - l->tstart);
+  sp_str s = l->pieces == 0 ? sp_str_make("", 0)
+             : l->pieces == 1
+                 ? sp_str_make(l->first.s, l->first.n)
+                 : sp_str_make(f->buf.p + l->tstart, f->buf.used - l->tstart);
   /* Element text is trimmed, as evtx-rs renders it (a command line often
    * ends with a space in the record). */
   while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' ||
@@ -550,15 +551,13 @@ static void on_record(void *u, const sp_evtx_record *r) {
   f->depth = 0;
   f->skip_depth = 0;
   f->ts = SP_TIME_NONE;
-  sp_event *ev =
-      sp_rctx_begin(rc, f->w->kind, r->id, f->ch.file_off + r->off);
-  static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text,
-                                       s_close};
+  sp_event *ev = sp_rctx_begin(rc, f->w->kind, r->id, f->ch.file_off + r->off);
+  static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text, s_close};
   sp_evtx_sink sk = sink_vt;
   sk.user = f;
-  const char *err = sp_evtx_render(f->w->cache, &f->ch, r->off + 24,
-                                   r->size - SP_EVTX_RECORD_MIN, &sk, &f->buf,
-                                   &f->rst);
+  const char *err =
+      sp_evtx_render(f->w->cache, &f->ch, r->off + 24,
+                     r->size - SP_EVTX_RECORD_MIN, &sk, &f->buf, &f->rst);
   if (err) {
     on_bad_record(f, r->off, err);
     return;

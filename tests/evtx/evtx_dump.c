@@ -154,8 +154,8 @@ int main(int argc, char **argv) {
              (unsigned long long)(d.bad - b0));
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  double secs = (double)(t1.tv_sec - t0.tv_sec) +
-                (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  double secs =
+      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   if (count)
     printf("bytes=%llu records=%llu malformed=%llu seconds=%.3f MBps=%.1f\n",
            (unsigned long long)bytes, (unsigned long long)d.events,
