@@ -175,7 +175,9 @@ def main():
             want = py.get(r["record"])
             if want is None:
                 continue
-            got = r["fields"]
+            # XML parsing turns CR LF into LF (XML 1.0 end-of-line rule).
+            got = {k: [x.replace("\r\n", "\n") for x in v]
+                   for k, v in r["fields"].items()}
             for k, vs in want.items():
                 values += len(vs)
                 g = got.get(k, [])

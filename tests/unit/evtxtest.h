@@ -37,6 +37,7 @@ typedef struct et_run {
   et_event *ev;
   uint64_t bad;
   char bad_reason[8][160];
+  uint64_t bad_chunks; /* reports naming a whole chunk */
   uint64_t limits;
 } et_run;
 
@@ -70,6 +71,8 @@ static inline void et_on_bad(void *u, uint64_t where, const char *reason) {
   if (r->bad < 8)
     snprintf(r->bad_reason[r->bad], sizeof r->bad_reason[0], "%s", reason);
   r->bad++;
+  if (strncmp(reason, "chunk at", 8) == 0)
+    r->bad_chunks++;
 }
 
 static inline void et_on_limit(void *u, const char *name, const char *detail,
