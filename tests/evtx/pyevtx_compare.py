@@ -59,14 +59,17 @@ def norm(v, is_time=False):
 
 
 def same(k, want, got):
-    """Equal, or (TimeCreated) at most two microseconds apart: python-evtx converts
-    FILETIME through a float (about 2 us of error at today's dates), evtx-rs
-    and spoor truncate exactly."""
-    if want == got:
+    """Equal as rendered, or equal once python-evtx's rendering is brought
+    to the contract (norm), or, for FILETIME values (TimeCreated and
+    EventData ones), at most two microseconds apart: python-evtx converts
+    FILETIME through a float (about 2 us of error at today's dates),
+    evtx-rs and spoor truncate exactly."""
+    if want == got or norm(want) == got:
         return True
-    if k == "TimeCreated" and got and want[:20] == got[:20]:
+    t = norm(want, True)
+    if got and t != want and t[:20] == got[:20]:
         try:
-            return abs(int(want[20:26]) - int(got[20:26])) <= 2
+            return abs(int(t[20:26]) - int(got[20:26])) <= 2
         except ValueError:
             return False
     return False
@@ -77,7 +80,7 @@ def py_fields(xml):
     root = ET.fromstring(xml)
 
     def add(k, v):
-        out.setdefault(k, []).append(norm(v, k == "TimeCreated"))
+        out.setdefault(k, []).append("" if v is None else v.strip())
 
     sysn = root.find(NS + "System")
     if sysn is not None:
@@ -150,6 +153,7 @@ def main():
     py_fail = 0
     diffs_shown = 0
     bad_files = []
+    by_field = {}
     for path in files:
         n_files += 1
         py = {}
@@ -187,11 +191,15 @@ def main():
                 for i, v in enumerate(vs):
                     if i < len(g) and same(k, v, g[i]):
                         agree += 1
-                    elif diffs_shown < 40:
+                    else:
+                        by_field[k] = by_field.get(k, 0) + 1
+                    if not (i < len(g) and same(k, v, g[i])) and diffs_shown < 40:
                         diffs_shown += 1
                         print("DIFF %s record %d %s: python-evtx %r spoor %r" %
                               (os.path.basename(path), r["record"], k, v,
                                g[i] if i < len(g) else None))
+    for k, n in sorted(by_field.items(), key=lambda x: -x[1])[:20]:
+        print("DISAGREE %s: %d values" % (k, n))
     print("SUMMARY files=%d same_record_count=%d records spoor=%d python-evtx=%d "
           "python_failures=%d values=%d agree=%d (%.3f%%)" %
           (n_files, same_count, sp_recs_total, py_recs_total, py_fail, values,
