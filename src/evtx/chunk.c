@@ -69,11 +69,6 @@ void sp_evtx_chunk_info_get(const sp_evtx_chunk *ch, sp_evtx_chunk_info *ci) {
   uLong c = crc32(0, p, 120);
   c = crc32(c, p + 128, SP_EVTX_CHUNK_HEADER - 128);
   ci->header_crc_ok = (uint32_t)c == rd32(p + 124);
-  if (ci->free_off >= SP_EVTX_CHUNK_HEADER && ci->free_off <= ch->len) {
-    uLong d =
-        crc32(0, p + SP_EVTX_CHUNK_HEADER, ci->free_off - SP_EVTX_CHUNK_HEADER);
-    ci->data_crc_ok = (uint32_t)d == rd32(p + 52);
-  }
 }
 
 static bool is_magic(const uint8_t *p) {

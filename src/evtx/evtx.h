@@ -148,7 +148,8 @@ void sp_evtx_cache_new_chunk(sp_evtx_cache *c);
 bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
                    sp_evtx_val *v);
 
-/* FILETIME (100 ns since 1601) -> ns since 1970, clamped to int64. */
+/* FILETIME (100 ns since 1601) -> ns since 1970; INT64_MIN (SP_TIME_NONE)
+ * outside what int64 ns can hold (1677..2262). */
 int64_t sp_evtx_filetime_ns(uint64_t ft);
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SS.ffffffZ" of ns since the epoch; returns the
  * length written (27) or 0 when cap is too small. */
@@ -170,7 +171,6 @@ bool sp_evtx_header_parse(const uint8_t *p, size_t n, sp_evtx_header *h);
 typedef struct sp_evtx_chunk_info {
   bool magic_ok;
   bool header_crc_ok;
-  bool data_crc_ok;
   uint64_t first_id, last_id;
   uint32_t free_off; /* next record offset as the header says */
   uint32_t flags;

@@ -59,8 +59,21 @@ static void put_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
   }
   char *o = d;
   size_t i = 0;
-  /* ASCII fast path. */
+  /* ASCII fast path: four code units at a time. */
   while (i < nu) {
+    if (nu - i >= 4) {
+      uint64_t x;
+      memcpy(&x, p + 2 * i, 8);
+      if (!(x & 0xff80ff80ff80ff80ULL)) {
+        o[0] = (char)x;
+        o[1] = (char)(x >> 16);
+        o[2] = (char)(x >> 32);
+        o[3] = (char)(x >> 48);
+        o += 4;
+        i += 4;
+        continue;
+      }
+    }
     uint32_t c = rd16(p + 2 * i);
     if (c < 0x80) {
       *o++ = (char)c;
@@ -222,15 +235,14 @@ static bool put_sid(sp_evtx_buf *out, const uint8_t *p, size_t n) {
 }
 
 int64_t sp_evtx_filetime_ns(uint64_t ft) {
-  /* 11644473600 s between 1601 and 1970. */
+  /* 11644473600 s between 1601 and 1970; outside int64 ns (1677..2262)
+   * the time is unknown. */
   const int64_t off = 116444736000000000LL;
   if (ft > (uint64_t)INT64_MAX)
-    return INT64_MAX;
+    return INT64_MIN;
   int64_t t = (int64_t)ft - off;
-  if (t > INT64_MAX / 100)
-    return INT64_MAX;
-  if (t < INT64_MIN / 100)
-    return INT64_MIN + 1;
+  if (t > INT64_MAX / 100 || t <= INT64_MIN / 100)
+    return INT64_MIN;
   return t * 100;
 }
 
@@ -512,8 +524,8 @@ static bool scalar(uint8_t t, const uint8_t *p, size_t n, sp_evtx_buf *out,
       return false;
     uint64_t ft = rd64(p);
     put_filetime(out, ft);
-    v->has_int = true;
     v->i = sp_evtx_filetime_ns(ft);
+    v->has_int = v->i != INT64_MIN;
     return true;
   }
   case SP_EVTX_T_SYSTIME: {

@@ -199,7 +199,7 @@ static int tag_of(sp_evtx_name *nm) {
   if (nm->tag < 0) {
     nm->tag = T_OTHER;
     for (int i = 1; i < T__COUNT; i++)
-      if (strlen(tag_names[i]) == nm->n &&
+      if (tag_names[i][0] == nm->s[0] && strlen(tag_names[i]) == nm->n &&
           memcmp(tag_names[i], nm->s, nm->n) == 0) {
         nm->tag = i;
         break;
