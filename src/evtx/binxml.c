@@ -65,6 +65,35 @@ typedef struct ablock {
   _Alignas(16) unsigned char data[];
 } ablock;
 
+/* A template kept across chunks (ptpl). A definition is the same bytes in
+ * every chunk except for its name references: each name is a 4-byte chunk
+ * offset, pointing just past itself when the name is written inline (then
+ * followed by a 4-byte link that also differs per chunk) or to where the
+ * name was first written in the chunk. A mark records each such field, so a
+ * definition in a new chunk matches a kept one when the bytes between the
+ * marks are equal, inline names are inline again and referenced names have
+ * the same text. */
+typedef struct mark {
+  uint32_t pos; /* of the offset field, from the start of the data */
+  uint32_t u16; /* referenced name: its UTF-16 in ptpl.u16, */
+  uint16_t n;   /* n code units */
+  bool inl;
+} mark;
+
+typedef struct ptpl {
+  struct ptpl *next;
+  uint8_t guid[16];
+  uint32_t size;
+  tpl *t;
+  const uint8_t *data; /* size bytes, as first seen */
+  const mark *marks;
+  uint32_t nmarks;
+  const uint8_t *u16;
+} ptpl;
+
+#define PT_SLOTS 1024
+#define MAX_MARKS 4096
+
 typedef struct name_tmp {
   uint32_t off; /* into str */
   uint32_t n;
@@ -85,7 +114,14 @@ struct sp_evtx_cache {
   uint32_t n_names_cap;
   char *str;
   size_t str_cap;
-  uint64_t compiled, hits;
+  uint64_t compiled, hits, reused;
+  /* name marks of the template being compiled (see ptpl) */
+  struct mark *marks;
+  uint32_t nmarks;
+  /* templates kept across chunks and files: by GUID and size */
+  struct ptpl *pt[PT_SLOTS];
+  size_t pt_count, pt_bytes;
+  bool pt_flush;
   /* substitution scratch: one frame per nesting level */
   struct sub {
     const uint8_t *p;
@@ -102,6 +138,18 @@ static inline uint32_t rd32(const uint8_t *p) {
          ((uint32_t)p[3] << 24);
 }
 
+static void pt_clear(sp_evtx_cache *c) {
+  for (size_t i = 0; i < PT_SLOTS; i++) {
+    for (ptpl *p = c->pt[i]; p;) {
+      ptpl *n = p->next;
+      free(p);
+      p = n;
+    }
+    c->pt[i] = NULL;
+  }
+  c->pt_count = c->pt_bytes = 0;
+}
+
 sp_evtx_cache *sp_evtx_cache_create(void) {
   sp_evtx_cache *c = calloc(1, sizeof *c);
   if (!c)
@@ -111,7 +159,8 @@ sp_evtx_cache *sp_evtx_cache_create(void) {
   c->names = malloc(c->n_names_cap * sizeof *c->names);
   c->str_cap = 4 * SP_EVTX_CHUNK;
   c->str = malloc(c->str_cap);
-  if (!c->ops || !c->names || !c->str) {
+  c->marks = malloc(MAX_MARKS * sizeof *c->marks);
+  if (!c->ops || !c->names || !c->str || !c->marks) {
     sp_evtx_cache_destroy(c);
     return NULL;
   }
@@ -127,6 +176,8 @@ void sp_evtx_cache_destroy(sp_evtx_cache *c) {
     free(b);
     b = n;
   }
+  pt_clear(c);
+  free(c->marks);
   free(c->ops);
   free(c->names);
   free(c->str);
@@ -136,10 +187,14 @@ void sp_evtx_cache_destroy(sp_evtx_cache *c) {
 void sp_evtx_cache_stats(const sp_evtx_cache *c, uint64_t *compiled,
                          uint64_t *hits) {
   *compiled = c->compiled;
-  *hits = c->hits;
+  *hits = c->hits + c->reused;
 }
 
 void sp_evtx_cache_new_chunk(sp_evtx_cache *c) {
+  if (c->pt_flush) {
+    pt_clear(c);
+    c->pt_flush = false;
+  }
   for (ablock *b = c->head; b; b = b->next)
     b->used = 0;
   c->cur = c->head;
@@ -182,6 +237,8 @@ typedef struct cctx {
   uint32_t nops, nnames;
   size_t nstr;
   bool in_template;
+  uint32_t data_start; /* template data start in the chunk (marks) */
+  uint32_t u16_bytes;  /* referenced-name text recorded by marks */
   const char *err;
 } cctx;
 
@@ -238,7 +295,21 @@ static int32_t read_name(cctx *x) {
     x->err = "name runs past the chunk";
     return -1;
   }
-  if (noff == x->pos) {
+  bool inl = noff == x->pos;
+  if (x->in_template) {
+    if (x->c->nmarks >= MAX_MARKS) {
+      x->err = "too many names in a template";
+      return -1;
+    }
+    mark *m = &x->c->marks[x->c->nmarks++];
+    m->pos = x->pos - 4 - x->data_start;
+    m->inl = inl;
+    m->n = (uint16_t)nu;
+    m->u16 = noff; /* chunk offset for now; copied in keep() */
+    if (!inl)
+      x->u16_bytes += 2 * nu;
+  }
+  if (inl) {
     uint32_t sz = 8 + 2 * nu + 2;
     if (!need(x, sz))
       return -1;
@@ -581,15 +652,14 @@ static bool compile_tokens(cctx *x) {
   return true;
 }
 
-/* Copy the compiled ops, names and strings into the arena. */
-static tpl *finish(cctx *x) {
-  size_t need_b = sizeof(tpl) + x->nops * sizeof(op) +
-                  x->nnames * sizeof(sp_evtx_name) + x->nstr + 16;
-  unsigned char *m = arena_alloc(x->c, need_b);
-  if (!m) {
-    x->err = "out of template memory";
-    return NULL;
-  }
+/* Bytes the compiled ops, names and strings take. */
+static size_t tpl_bytes(const cctx *x) {
+  return sizeof(tpl) + x->nops * sizeof(op) + x->nnames * sizeof(sp_evtx_name) +
+         x->nstr + 16;
+}
+
+/* Lay the compiled ops, names and strings out at m (tpl_bytes(x)). */
+static tpl *lay_out(cctx *x, unsigned char *m) {
   tpl *t = (tpl *)m;
   t->nops = x->nops;
   t->bad = false;
@@ -614,47 +684,160 @@ static tpl *finish(cctx *x) {
   return t;
 }
 
+static bool compile_run(cctx *x, const sp_evtx_chunk *ch, uint32_t start,
+                        uint32_t len, const char **err) {
+  if (start > ch->len || ch->len - start < len) {
+    *err = "binxml outside the chunk";
+    return false;
+  }
+  x->c->nmarks = 0;
+  if (!compile_tokens(x)) {
+    *err = x->err;
+    return false;
+  }
+  return true;
+}
+
+/* A fragment that is not a template: compiled into the chunk arena. */
 static tpl *compile(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t start,
-                    uint32_t len, bool in_template, const char **err) {
+                    uint32_t len, const char **err) {
+  cctx x = {.c = c, .ch = ch, .pos = start, .end = start + len};
+  if (!compile_run(&x, ch, start, len, err))
+    return NULL;
+  unsigned char *m = arena_alloc(c, tpl_bytes(&x));
+  if (!m) {
+    *err = "out of template memory";
+    return NULL;
+  }
+  return lay_out(&x, m);
+}
+
+static uint32_t pt_slot(const uint8_t *guid, uint32_t size) {
+  uint32_t h = rd32(guid) ^ rd32(guid + 4) ^ rd32(guid + 8) ^ rd32(guid + 12);
+  return ((h ^ size) * 2654435761u) >> 22; /* 10 bits */
+}
+
+/* Whether the definition data at chunk offset off (size bytes) is kept
+ * template e (see struct mark). */
+static bool pt_match(const ptpl *e, const sp_evtx_chunk *ch, uint32_t off) {
+  const uint8_t *d = ch->p + off;
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < e->nmarks; i++) {
+    const mark *m = &e->marks[i];
+    if (memcmp(d + prev, e->data + prev, m->pos - prev) != 0)
+      return false;
+    uint32_t noff = rd32(d + m->pos);
+    if (m->inl) {
+      if (noff != off + m->pos + 4)
+        return false;
+      prev = m->pos + 8; /* skip the chunk's link to the next name */
+    } else {
+      if (noff > ch->len || ch->len - noff < 8 ||
+          rd16(ch->p + noff + 6) != m->n || (ch->len - noff - 8) / 2 < m->n ||
+          memcmp(ch->p + noff + 8, e->u16 + m->u16, 2 * (size_t)m->n) != 0)
+        return false;
+      prev = m->pos + 4;
+    }
+  }
+  return memcmp(d + prev, e->data + prev, e->size - prev) == 0;
+}
+
+/* Compile a template definition and keep it across chunks. */
+static tpl *compile_keep(sp_evtx_cache *c, const sp_evtx_chunk *ch,
+                         uint32_t def, uint32_t dsz, const char **err) {
+  uint32_t start = def + 24;
   cctx x = {.c = c,
             .ch = ch,
             .pos = start,
-            .end = start + len,
-            .in_template = in_template};
-  if (start > ch->len || ch->len - start < len) {
-    *err = "binxml outside the chunk";
+            .end = start + dsz,
+            .in_template = true,
+            .data_start = start};
+  if (!compile_run(&x, ch, start, dsz, err))
     return NULL;
+  size_t tb = (tpl_bytes(&x) + 15) & ~(size_t)15;
+  size_t total =
+      sizeof(ptpl) + 16 + tb + c->nmarks * sizeof(mark) + dsz + x.u16_bytes;
+  unsigned char *m = NULL;
+  if (c->pt_count < SP_EVTX_CACHE_TPL &&
+      c->pt_bytes + total <= SP_EVTX_CACHE_BYTES)
+    m = malloc(total);
+  if (!m) {
+    /* Cache full (emptied before the next chunk) or no memory: this
+     * chunk's arena holds it. */
+    c->pt_flush = true;
+    unsigned char *a = arena_alloc(c, tpl_bytes(&x));
+    if (!a) {
+      *err = "out of template memory";
+      return NULL;
+    }
+    return lay_out(&x, a);
   }
-  if (!compile_tokens(&x)) {
-    *err = x.err;
-    return NULL;
+  ptpl *e = (ptpl *)m;
+  unsigned char *q = m + ((sizeof(ptpl) + 15) & ~(size_t)15);
+  e->t = lay_out(&x, q);
+  q += tb;
+  mark *mk = (mark *)q;
+  q += c->nmarks * sizeof(mark);
+  uint8_t *data = q;
+  memcpy(data, ch->p + start, dsz);
+  q += dsz;
+  uint8_t *u16 = q;
+  uint32_t u = 0;
+  for (uint32_t i = 0; i < c->nmarks; i++) {
+    mk[i] = c->marks[i];
+    if (!mk[i].inl) {
+      memcpy(u16 + u, ch->p + c->marks[i].u16 + 8, 2 * (size_t)mk[i].n);
+      mk[i].u16 = u;
+      u += 2 * mk[i].n;
+    }
   }
-  tpl *t = finish(&x);
-  if (!t)
-    *err = x.err;
-  return t;
+  memcpy(e->guid, ch->p + def + 4, 16);
+  e->size = dsz;
+  e->data = data;
+  e->marks = mk;
+  e->nmarks = c->nmarks;
+  e->u16 = u16;
+  uint32_t slot = pt_slot(e->guid, dsz);
+  e->next = c->pt[slot];
+  c->pt[slot] = e;
+  c->pt_count++;
+  c->pt_bytes += total;
+  return e->t;
 }
 
-/* The template defined at chunk offset def (compiled on first use). */
+/* The template defined at chunk offset def: kept from an earlier chunk when
+ * its definition matches, else compiled. */
+static tpl *find_template(sp_evtx_cache *c, const sp_evtx_chunk *ch,
+                          uint32_t def, const char **err) {
+  if (def > ch->len || ch->len - def < 24) {
+    *err = "template definition outside the chunk";
+    return NULL;
+  }
+  uint32_t dsz = rd32(ch->p + def + 20);
+  if (dsz < 4 || dsz > ch->len - def - 24 ||
+      (ch->p[def + 24] != 0x0f && (ch->p[def + 24] & 0x0f) != 0x01)) {
+    *err = "no template definition at the referenced offset";
+    return NULL;
+  }
+  const uint8_t *guid = ch->p + def + 4;
+  for (ptpl *e = c->pt[pt_slot(guid, dsz)]; e; e = e->next)
+    if (e->size == dsz && memcmp(e->guid, guid, 16) == 0 &&
+        pt_match(e, ch, def + 24)) {
+      c->reused++;
+      return e->t;
+    }
+  c->compiled++;
+  return compile_keep(c, ch, def, dsz, err);
+}
+
+/* The template defined at chunk offset def, found once per chunk. */
 static tpl *get_template(sp_evtx_cache *c, const sp_evtx_chunk *ch,
                          uint32_t def, const char **err) {
   uint32_t h = (def * 2654435761u) >> 23; /* 9 bits */
   for (uint32_t i = 0; i < CHUNK_TPLS; i++) {
     uint32_t k = (h + i) & (CHUNK_TPLS - 1);
     if (c->t_gen[k] != c->gen) {
-      /* Free slot: compile and remember. */
-      if (def > ch->len || ch->len - def < 24) {
-        *err = "template definition outside the chunk";
-        return NULL;
-      }
-      uint32_t dsz = rd32(ch->p + def + 20);
-      tpl *t = NULL;
-      if (dsz < 4 || dsz > ch->len - def - 24 ||
-          (ch->p[def + 24] != 0x0f && (ch->p[def + 24] & 0x0f) != 0x01))
-        *err = "no template definition at the referenced offset";
-      else
-        t = compile(c, ch, def + 24, dsz, true, err);
-      c->compiled++;
+      tpl *t = find_template(c, ch, def, err);
       if (!t)
         return NULL; /* not remembered: a later record may report it too */
       c->t_gen[k] = c->gen;
@@ -667,19 +850,7 @@ static tpl *get_template(sp_evtx_cache *c, const sp_evtx_chunk *ch,
       return c->t_ptr[k];
     }
   }
-  /* Table full: compile without remembering (bounded by the arena). */
-  if (def > ch->len || ch->len - def < 24) {
-    *err = "template definition outside the chunk";
-    return NULL;
-  }
-  c->compiled++;
-  uint32_t dsz = rd32(ch->p + def + 20);
-  if (dsz < 4 || dsz > ch->len - def - 24 ||
-      (ch->p[def + 24] != 0x0f && (ch->p[def + 24] & 0x0f) != 0x01)) {
-    *err = "no template definition at the referenced offset";
-    return NULL;
-  }
-  return compile(c, ch, def + 24, dsz, true, err);
+  return find_template(c, ch, def, err); /* table full */
 }
 
 /* ---- rendering ------------------------------------------------------- */
@@ -878,7 +1049,7 @@ static const char *render_fragment(rctx *r, uint32_t off, uint32_t len,
   }
   /* General case. */
   const char *err = NULL;
-  tpl *t = compile(r->c, r->ch, off, len, false, &err);
+  tpl *t = compile(r->c, r->ch, off, len, &err);
   if (!t)
     return err;
   /* Walk with no substitutions of its own; TPL ops render instances. */

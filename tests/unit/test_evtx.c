@@ -695,6 +695,68 @@ static void test_limits(void **state) {
   et_free(r);
 }
 
+/* Templates are kept across chunks by GUID and size and reused only when
+ * the definition matches: two templates with the same GUID and size but a
+ * different element name, in different chunks, render as themselves. */
+static void test_same_guid_other_template(void **state) {
+  (void)state;
+  static const ew_op a[] = {
+      {.k = EW_OPEN, .name = "Event"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_OPEN, .name = "UserData"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_OPEN, .name = "Root"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_OPEN, .name = "AAAA"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_SUB, .idx = 0, .type = 0x01},
+      {.k = EW_END},
+      {.k = EW_END},
+      {.k = EW_END},
+      {.k = EW_END},
+  };
+  ew_op b[sizeof a / sizeof a[0]];
+  memcpy(b, a, sizeof a);
+  b[6].name = "BBBB";
+  ew_tpl ta = {a, sizeof a / sizeof a[0], {1, 1, 1, 1, 2, 2}};
+  ew_tpl tb = {b, sizeof a / sizeof a[0], {1, 1, 1, 1, 2, 2}};
+  ew_file *w = ew_open();
+  vb v = {.n = 0};
+  ew_val s[1] = {mk_str(&v, "x")};
+  /* used[i]: the template of record i+1 (true: tb). */
+  static bool used[4096];
+  size_t n = 0;
+  /* Each chunk starts with its template, so both definitions have their
+   * names inline and the same size. */
+  for (int c = 0; c < 3; c++) {
+    if (c)
+      ew_new_chunk(w);
+    for (int i = 0; i < 3; i++) {
+      assert_int_equal(ew_record(w, c == 1 ? &tb : &ta, s, 1, FT_2019), 0);
+      used[n++] = c == 1;
+    }
+  }
+  assert_int_equal(ew_chunks(w), 3);
+  size_t len;
+  const uint8_t *buf = ew_finish(w, &len);
+  et_run *r = et_read(buf, len);
+  assert_int_equal(r->bad, 0);
+  assert_int_equal(r->n, n);
+  size_t c1 = 0, c2 = 0, c3 = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    size_t chunk = (r->ev[i].offset - 4096) / 65536;
+    bool isb = used[r->ev[i].line - 1];
+    et_assert_field(&r->ev[i], isb ? "BBBB" : "AAAA", "x");
+    assert_null(et_get(&r->ev[i], isb ? "AAAA" : "BBBB", 0));
+    c1 += chunk == 0 && !isb;
+    c2 += chunk == 1 && isb;
+    c3 += chunk == 2 && !isb;
+  }
+  assert_true(c1 > 0 && c2 > 0 && c3 > 0);
+  et_free(r);
+  ew_free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_value_types),
@@ -704,6 +766,7 @@ int main(void) {
       cmocka_unit_test(test_nested_binxml),
       cmocka_unit_test(test_damaged),
       cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_same_guid_other_template),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

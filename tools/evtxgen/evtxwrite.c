@@ -423,6 +423,8 @@ static int add(ew_file *w, const ew_tpl *t, const ew_val *subs, size_t nsubs,
   return try_record(w, t, subs, nsubs, ops, nops, ft) ? 0 : -1;
 }
 
+void ew_new_chunk(ew_file *w) { close_chunk(w); }
+
 int ew_record(ew_file *w, const ew_tpl *t, const ew_val *subs, size_t nsubs,
               uint64_t ft) {
   return add(w, t, subs, nsubs, NULL, 0, ft);

@@ -80,6 +80,8 @@ const uint8_t *ew_finish(ew_file *w, size_t *len);
 /* Chunks and records so far. */
 size_t ew_chunks(const ew_file *w);
 uint64_t ew_records(const ew_file *w);
+/* Close the current chunk: the next record starts a new one. */
+void ew_new_chunk(ew_file *w);
 /* Set the next record id (default 1). */
 void ew_set_next_id(ew_file *w, uint64_t id);
 
