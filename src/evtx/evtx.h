@@ -90,6 +90,7 @@ typedef struct sp_evtx_val {
   size_t n;
   uint8_t type;
   bool has_int;
+  bool array; /* an array: items separated by NUL bytes in s */
   int64_t i;
   int32_t *slot;
 } sp_evtx_val;

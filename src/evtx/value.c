@@ -3,7 +3,8 @@
  * and the Rust evtx crate render them (integers in decimal, hex integers as
  * "0x..", GUIDs upper case without braces, SIDs "S-1-5-18", FILETIME and
  * SYSTEMTIME as ISO 8601 with microseconds and 'Z', binary as upper-case
- * hex, booleans "true"/"false", arrays joined with ", ").
+ * hex, booleans "true"/"false"; the items of an array separated by NUL
+ * bytes, for the caller to split into a list).
  *
  * Writes into the caller's sp_evtx_buf only; owns nothing. Every read is
  * bounded by the value's size; a value that does not fit the buffer is cut
@@ -569,6 +570,7 @@ bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
   size_t start = out->used;
   v->type = t;
   v->has_int = false;
+  v->array = false;
   v->i = 0;
   v->slot = NULL;
   bool ok = true;
@@ -584,7 +586,7 @@ bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
         while (j + 1 < n && rd16(data + j))
           j += 2;
         if (k++)
-          put(out, ", ", 2);
+          put(out, "", 1);
         put_utf16(out, data + i, j - i);
         i = j + 2;
       }
@@ -595,7 +597,7 @@ bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
         while (j < n && data[j])
           j++;
         if (k++)
-          put(out, ", ", 2);
+          put(out, "", 1);
         put_ansi(out, data + i, j - i);
         i = j + 1;
       }
@@ -606,7 +608,7 @@ bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
         if (i + len > n)
           break;
         if (k++)
-          put(out, ", ", 2);
+          put(out, "", 1);
         put_sid(out, data + i, len);
         i += len;
       }
@@ -618,13 +620,14 @@ bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
         sp_evtx_val tmp;
         for (size_t i = 0, k = 0; i + es <= n; i += es) {
           if (k++)
-            put(out, ", ", 2);
+            put(out, "", 1);
           tmp.has_int = false;
           (void)scalar(et, data + i, es, out, &tmp);
         }
       }
     }
     v->has_int = false;
+    v->array = true;
   }
   v->s = out->p + start;
   v->n = out->used - start;

@@ -218,9 +218,25 @@ static int fid_of(evtx_file *f, sp_evtx_name *nm) {
 
 /* ---- the sink: elements to fields ------------------------------------- */
 
+static void put_field(evtx_file *f, int fid, sp_str s, const sp_evtx_val *v);
+
+/* An array value: each item is a value of the field (a list). */
+static void put_items(evtx_file *f, int fid, sp_str s) {
+  size_t a = 0;
+  for (size_t i = 0; i <= s.n; i++)
+    if (i == s.n || s.p[i] == 0) {
+      put_field(f, fid, sp_str_make(s.p + a, i - a), NULL);
+      a = i + 1;
+    }
+}
+
 static void put_field(evtx_file *f, int fid, sp_str s, const sp_evtx_val *v) {
   if (fid < 0)
     return;
+  if (v && v->array) {
+    put_items(f, fid, s);
+    return;
+  }
   sp_event *ev = &f->rc->ev;
   if (v && v->has_int && v->type != SP_EVTX_T_FILETIME &&
       v->type != SP_EVTX_T_SYSTIME)

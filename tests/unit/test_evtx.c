@@ -204,10 +204,16 @@ static void test_value_types(void **state) {
   et_assert_field(e, "THex32", "0x2a");
   et_assert_field(e, "THex64", "0x8000000000000000");
   et_assert_field(e, "THandle", "77");
-  et_assert_field(e, "TStrArr", "ab, cd");
-  et_assert_field(e, "TU16Arr", "1, 2, 65535");
+  /* Arrays: one value per item (a list). */
+  et_assert_field(e, "TStrArr", "ab");
+  assert_string_equal(et_get(e, "TStrArr", 1), "cd");
+  assert_null(et_get(e, "TStrArr", 2));
+  et_assert_field(e, "TU16Arr", "1");
+  assert_string_equal(et_get(e, "TU16Arr", 1), "2");
+  assert_string_equal(et_get(e, "TU16Arr", 2), "65535");
   et_assert_field(e, "TEvtXml", "3C00");
-  et_assert_field(e, "TSidArr", "S-1-5-18, S-1-5-19");
+  et_assert_field(e, "TSidArr", "S-1-5-18");
+  assert_string_equal(et_get(e, "TSidArr", 1), "S-1-5-19");
   /* BinXML value: its element is a UserData leaf in place. */
   et_assert_field(e, "Inner", "123");
   /* Typed integers keep their value. */
