@@ -919,15 +919,17 @@ static const char *render_instance(rctx *r, uint32_t def, uint32_t desc,
   tpl *t = get_template(r->c, r->ch, def, &err);
   if (!t)
     return err ? err : "bad template";
+  const uint8_t *cp = r->ch->p;
+  if (desc > r->ch->len || (r->ch->len - desc) / 4 < nsub)
+    return "substitution array outside the chunk";
+  /* Values start after all descriptors; past the limit they are not read
+   * (the template then finds them missing). */
+  uint32_t data = desc + 4 * nsub;
   if (nsub > SP_EVTX_MAX_SUBS) {
     r->st->limit_subs++;
     nsub = SP_EVTX_MAX_SUBS;
   }
-  const uint8_t *cp = r->ch->p;
-  if (desc > r->ch->len || (r->ch->len - desc) / 4 < nsub)
-    return "substitution array outside the chunk";
   struct sub *subs = r->c->subs[nest];
-  uint32_t data = desc + 4 * nsub;
   for (uint32_t i = 0; i < nsub; i++) {
     uint32_t sz = rd16(cp + desc + 4 * i);
     if (data > r->ch->len || r->ch->len - data < sz)

@@ -694,6 +694,46 @@ static void test_limits(void **state) {
   et_free(r);
   ew_free(w);
 
+  /* More substitutions than SP_EVTX_MAX_SUBS (1024): the record is read,
+   * values past the limit are missing, the limit is counted. */
+  static const ew_op many_ops[] = {
+      {.k = EW_OPEN, .name = "Event"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_OPEN, .name = "UserData"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_OPEN, .name = "R"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_OPEN, .name = "Low"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_SUB, .idx = 5, .type = 0x04},
+      {.k = EW_END},
+      {.k = EW_OPEN, .name = "High"},
+      {.k = EW_CLOSE_START},
+      {.k = EW_SUB, .idx = 1050, .type = 0x04},
+      {.k = EW_END},
+      {.k = EW_END},
+      {.k = EW_END},
+      {.k = EW_END},
+  };
+  ew_tpl many = {many_ops, sizeof many_ops / sizeof many_ops[0], {6, 6}};
+  static ew_val subs[1100];
+  static uint8_t bytes[1100];
+  for (int i = 0; i < 1100; i++) {
+    bytes[i] = (uint8_t)(i % 200);
+    subs[i] = (ew_val){.type = 0x04, .p = &bytes[i], .n = 1};
+  }
+  w = ew_open();
+  assert_int_equal(ew_record(w, &many, subs, 1100, FT_2019), 0);
+  buf = ew_finish(w, &len);
+  r = et_read(buf, len);
+  assert_int_equal(r->total, 1);
+  assert_int_equal(r->bad, 0);
+  assert_true(r->limits >= 1);
+  et_assert_field(&r->ev[0], "Low", "5");
+  et_assert_field(&r->ev[0], "High", "");
+  et_free(r);
+  ew_free(w);
+
   /* Not EVTX at all, or a header alone: no events, no crash. */
   r = et_read("ElfFile\0", 8);
   assert_int_equal(r->total, 0);
