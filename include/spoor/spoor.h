@@ -79,6 +79,14 @@ typedef struct sp_opts {
   size_t n_exclude;
   const char *const *disable; /* reader or detector names to turn off */
   size_t n_disable;
+  /* Added in issue 7: Sigma rule files or folders (--rules), the lowest
+   * level loaded (--min-level, NULL: all) and the statuses loaded
+   * (--rule-status, comma list; NULL: all but deprecated and
+   * unsupported). */
+  const char *const *sigma_paths;
+  size_t n_sigma;
+  const char *sigma_min_level;
+  const char *sigma_status;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
@@ -228,6 +236,19 @@ sp_err sp_rule_get(size_t i, sp_rule_info *out);
  * returns SP_EINVAL past the end. */
 size_t sp_engine_rule_count(const sp_engine *eng);
 sp_err sp_engine_rule_get(const sp_engine *eng, size_t i, sp_rule_info *out);
+
+/* The Sigma load report of an engine made with sigma_paths: one entry per
+ * rule document (`spoor rules check`). state: 0 loaded, 1 failed (reason
+ * says why), 2 left out by --min-level or --rule-status. Strings live as
+ * long as the engine; SP_EINVAL past the end. */
+typedef struct sp_sigma_status {
+  const char *path, *id, *title, *reason;
+  int state;
+  int correlation; /* 1: a correlation rule */
+} sp_sigma_status;
+size_t sp_engine_sigma_count(const sp_engine *eng);
+sp_err sp_engine_sigma_get(const sp_engine *eng, size_t i,
+                           sp_sigma_status *out);
 
 /* ---- output ------------------------------------------------------------ */
 

@@ -1,0 +1,339 @@
+/*
+ * sigma_corr.c - Sigma correlation rules (event_count, value_count,
+ * temporal, temporal_ordered) over the matches of their base rules.
+ *
+ * Each detector instance records the matches of correlated base rules
+ * (correlation, position of the base rule in `rules`, time, group-by key
+ * hash and text, value_count value hash, evidence reference) in a bounded
+ * array: at most `cap` records per instance; past it a match is not
+ * recorded and counted as the limit "sigma.correlation_events". Instances
+ * merge by concatenation; at the end each correlation's records are sorted
+ * by (group, time, file, line) and every group is scanned with a window of
+ * `timespan` starting at each record:
+ *   event_count       events in the window
+ *   value_count       distinct values of the condition's field
+ *   temporal          distinct base rules
+ *   temporal_ordered  the base rules seen in the order listed
+ * The first window of a group whose measure meets the condition gives one
+ * finding (entities: the group-by values; one hit per event of the window,
+ * so its count and evidence are the window's events).
+ */
+#include "sigma/sigma_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SG_GROUP_TEXT 256
+
+typedef struct crec {
+  uint32_t corr; /* rule index of the correlation */
+  uint32_t pos;  /* position of the base rule in its `rules` */
+  int64_t ts;
+  uint64_t group; /* hash of the group-by values */
+  uint64_t value; /* value_count: hash of the value */
+  uint32_t file_id;
+  uint64_t where;
+  uint8_t kind;
+  char *gtext; /* group-by values, "\x1f" separated */
+} crec;
+
+/* For base rule i: the correlations that refer to it. */
+typedef struct cref {
+  uint32_t corr, pos;
+} cref;
+
+struct sp_sigma_corr {
+  const sp_sigma *s;
+  size_t cap;
+  crec *v;
+  size_t n, alloc;
+  uint64_t dropped;
+  bool oom;
+  cref *refs;   /* grouped by base rule */
+  size_t *ridx; /* nrules + 1 offsets into refs */
+};
+
+static uint64_t mix(uint64_t h, const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)sp_lower((unsigned char)p[i])) * 1099511628211ULL;
+  return (h ^ 0x1f) * 1099511628211ULL;
+}
+
+sp_err sp_sigma_corr_create(const sp_sigma *s, size_t cap,
+                            sp_sigma_corr **out) {
+  *out = NULL;
+  sp_sigma_corr *c = calloc(1, sizeof *c);
+  if (!c)
+    return SP_ENOMEM;
+  c->s = s;
+  c->cap = cap;
+  size_t total = 0;
+  c->ridx = calloc(s->nrules + 1, sizeof *c->ridx);
+  if (!c->ridx) {
+    free(c);
+    return SP_ENOMEM;
+  }
+  for (size_t i = 0; i < s->nrules; i++)
+    if (s->rules[i].corr)
+      for (size_t k = 0; k < s->rules[i].corr->nref; k++)
+        c->ridx[s->rules[i].corr->ref_rules[k] + 1]++, total++;
+  for (size_t i = 0; i < s->nrules; i++)
+    c->ridx[i + 1] += c->ridx[i];
+  c->refs = calloc(total ? total : 1, sizeof *c->refs);
+  size_t *fill = calloc(s->nrules + 1, sizeof *fill);
+  if (!c->refs || !fill) {
+    free(fill);
+    sp_sigma_corr_destroy(c);
+    return SP_ENOMEM;
+  }
+  for (size_t i = 0; i < s->nrules; i++)
+    if (s->rules[i].corr)
+      for (size_t k = 0; k < s->rules[i].corr->nref; k++) {
+        uint32_t b = s->rules[i].corr->ref_rules[k];
+        c->refs[c->ridx[b] + fill[b]++] = (cref){(uint32_t)i, (uint32_t)k};
+      }
+  free(fill);
+  *out = c;
+  return SP_OK;
+}
+
+void sp_sigma_corr_destroy(sp_sigma_corr *c) {
+  if (!c)
+    return;
+  for (size_t i = 0; i < c->n; i++)
+    free(c->v[i].gtext);
+  free(c->v);
+  free(c->refs);
+  free(c->ridx);
+  free(c);
+}
+
+void sp_sigma_corr_add(sp_sigma_corr *c, const sp_sigma_match *m,
+                       const sp_event *ev) {
+  if (!c || m->rule_index >= c->s->nrules)
+    return;
+  for (size_t k = c->ridx[m->rule_index]; k < c->ridx[m->rule_index + 1]; k++) {
+    const cref *r = &c->refs[k];
+    const sg_corr *co = c->s->rules[r->corr].corr;
+    if (c->n >= c->cap) {
+      c->dropped++;
+      continue;
+    }
+    if (c->n == c->alloc) {
+      size_t na = c->alloc ? c->alloc * 2 : 256;
+      crec *nv = realloc(c->v, na * sizeof *nv);
+      if (!nv) {
+        c->oom = true;
+        return;
+      }
+      c->v = nv;
+      c->alloc = na;
+    }
+    char g[SG_GROUP_TEXT];
+    size_t gn = 0;
+    uint64_t gh = 1469598103934665603ULL;
+    for (size_t i = 0; i < co->ngroup; i++) {
+      const sp_fval *f = co->group_fields[i] >= 0
+                             ? sp_event_find(ev, co->group_fields[i])
+                             : NULL;
+      sp_str v = f ? f->s : sp_str_make("", 0);
+      gh = mix(gh, v.p, v.n);
+      if (i && gn < sizeof g - 1)
+        g[gn++] = '\x1f';
+      size_t take = v.n < sizeof g - 1 - gn ? v.n : sizeof g - 1 - gn;
+      if (take)
+        memcpy(g + gn, v.p, take);
+      gn += take;
+    }
+    g[gn] = 0;
+    uint64_t vh = 0;
+    if (co->type == SG_CORR_VALUE_COUNT) {
+      const sp_fval *f =
+          co->vfield_id >= 0 ? sp_event_find(ev, co->vfield_id) : NULL;
+      if (!f)
+        continue; /* no value to count */
+      vh = mix(1469598103934665603ULL, f->s.p, f->s.n);
+    }
+    crec *x = &c->v[c->n];
+    x->gtext = co->ngroup ? strdup(g) : NULL;
+    if (co->ngroup && !x->gtext) {
+      c->oom = true;
+      return;
+    }
+    x->corr = r->corr;
+    x->pos = r->pos;
+    x->ts = ev->ts;
+    x->group = gh;
+    x->value = vh;
+    x->file_id = ev->file_id;
+    x->where = ev->line;
+    x->kind = (uint8_t)ev->ref;
+    c->n++;
+  }
+}
+
+void sp_sigma_corr_merge(sp_sigma_corr *dst, sp_sigma_corr *src) {
+  if (!dst || !src)
+    return;
+  dst->dropped += src->dropped;
+  dst->oom |= src->oom;
+  if (!src->n)
+    return;
+  if (dst->n + src->n > dst->alloc) {
+    crec *nv = realloc(dst->v, (dst->n + src->n) * sizeof *nv);
+    if (!nv) {
+      dst->oom = true;
+      return;
+    }
+    dst->v = nv;
+    dst->alloc = dst->n + src->n;
+  }
+  memcpy(dst->v + dst->n, src->v, src->n * sizeof *src->v);
+  dst->n += src->n;
+  src->n = 0;
+}
+
+static int rec_cmp(const void *a, const void *b) {
+  const crec *x = a, *y = b;
+  if (x->corr != y->corr)
+    return x->corr < y->corr ? -1 : 1;
+  if (x->group != y->group)
+    return x->group < y->group ? -1 : 1;
+  if (x->ts != y->ts)
+    return x->ts < y->ts ? -1 : 1;
+  if (x->file_id != y->file_id)
+    return x->file_id < y->file_id ? -1 : 1;
+  if (x->where != y->where)
+    return x->where < y->where ? -1 : 1;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static bool cond_ok(const sg_corr *co, int64_t v) {
+  bool (*f)(int, int64_t, int64_t) = NULL;
+  (void)f;
+  int64_t th[2] = {co->lo, co->hi};
+  uint8_t cm[2] = {co->cmp_lo, co->cmp_hi};
+  for (int i = 0; i < (co->has_hi ? 2 : 1); i++) {
+    bool ok;
+    switch (cm[i]) {
+    case SG_CMP_GT:
+      ok = v > th[i];
+      break;
+    case SG_CMP_GTE:
+      ok = v >= th[i];
+      break;
+    case SG_CMP_LT:
+      ok = v < th[i];
+      break;
+    case SG_CMP_LTE:
+      ok = v <= th[i];
+      break;
+    default:
+      ok = v == th[i];
+    }
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+/* Distinct count of keys over recs[a..b). */
+static int64_t distinct(const crec *r, size_t a, size_t b, bool by_rule) {
+  int64_t n = 0;
+  for (size_t i = a; i < b; i++) {
+    bool seen = false;
+    for (size_t j = a; j < i && !seen; j++)
+      seen = by_rule ? r[j].pos == r[i].pos : r[j].value == r[i].value;
+    n += !seen;
+  }
+  return n;
+}
+
+static void emit(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
+                 size_t a, size_t b, int64_t measure, sp_fset *out) {
+  const sg_corr *co = cr->corr;
+  char reason[SP_MAX_REASON_LEN];
+  static const char *const tn[] = {"event_count", "value_count", "temporal",
+                                   "temporal_ordered"};
+  snprintf(reason, sizeof reason,
+           "Sigma correlation %s (%s): %lld within %llds", cr->meta.name,
+           tn[co->type], (long long)measure,
+           (long long)(co->timespan_ns / 1000000000LL));
+  for (size_t i = a; i < b; i++) {
+    sp_hit h;
+    sp_hit_init(&h, &cr->meta, r[i].ts, r[i].file_id, r[i].where,
+                (sp_ref_kind)r[i].kind);
+    const char *g = r[a].gtext;
+    for (size_t k = 0; g && k < co->ngroup; k++) {
+      const char *e = strchr(g, '\x1f');
+      size_t len = e ? (size_t)(e - g) : strlen(g);
+      sp_hit_entity(&h, co->group[k], sp_str_make(g, len));
+      g = e ? e + 1 : NULL;
+    }
+    h.reason = sp_str_make(reason, strlen(reason));
+    sp_fset_add(out, &h);
+  }
+  (void)c;
+}
+
+static void scan_group(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
+                       size_t n, sp_fset *out) {
+  const sg_corr *co = cr->corr;
+  size_t j = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (j < i)
+      j = i;
+    while (j < n && r[j].ts - r[i].ts <= co->timespan_ns)
+      j++;
+    int64_t m;
+    size_t end = j;
+    switch (co->type) {
+    case SG_CORR_EVENT_COUNT:
+      m = (int64_t)(j - i);
+      break;
+    case SG_CORR_VALUE_COUNT:
+      m = distinct(r, i, j, false);
+      break;
+    case SG_CORR_TEMPORAL:
+      m = distinct(r, i, j, true);
+      break;
+    default: { /* ordered: greedy subsequence of the listed rules */
+      uint32_t want = 0;
+      end = i;
+      for (size_t k = i; k < j && want < co->nref; k++)
+        if (r[k].pos == want) {
+          want++;
+          end = k + 1;
+        }
+      m = want;
+      if (want < co->nref)
+        end = j;
+    }
+    }
+    if (cond_ok(co, m)) {
+      emit(c, cr, r, i, end, m, out);
+      return;
+    }
+  }
+}
+
+void sp_sigma_corr_end(sp_sigma_corr *c, sp_fset *out) {
+  if (!c)
+    return;
+  if (c->oom)
+    sp_fset_fail(out, SP_ENOMEM);
+  sp_limits_add(sp_fset_limits(out), "sigma.correlation_events",
+                "base rule matches a correlation could not keep", c->dropped);
+  if (!c->n)
+    return;
+  qsort(c->v, c->n, sizeof *c->v, rec_cmp);
+  for (size_t i = 0; i < c->n;) {
+    size_t j = i;
+    while (j < c->n && c->v[j].corr == c->v[i].corr &&
+           c->v[j].group == c->v[i].group)
+      j++;
+    scan_group(c, &c->s->rules[c->v[i].corr], c->v + i, j - i, out);
+    i = j;
+  }
+}
