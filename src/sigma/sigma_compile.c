@@ -217,7 +217,10 @@ static bool compile_item(sp_sigma *s, yaml_document_t *d, yaml_node_t *k,
     m.cmp = -1;
     m.part = -1;
   }
-  if (fn == 0) {
+  if (fn == 0) { /* keywords: searched anywhere, as a list of values is */
+    if (!m.startswith && !m.endswith && !m.re && !m.cidr && m.cmp < 0 &&
+        m.part < 0)
+      m.contains = true;
     it->field = -1;
     it->fname = "";
   } else {

@@ -15,7 +15,7 @@
  *   temporal          distinct base rules
  *   temporal_ordered  the base rules seen in the order listed
  * The first window of a group whose measure meets the condition gives one
- * finding (entities: the group-by values; one hit per event of the window,
+ * finding (entities: "sigma.group" = "<field>=<value>" per group-by field; one hit per event of the window,
  * so its count and evidence are the window's events).
  */
 #include "sigma/sigma_int.h"
@@ -265,10 +265,18 @@ static void emit(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
     sp_hit_init(&h, &cr->meta, r[i].ts, r[i].file_id, r[i].where,
                 (sp_ref_kind)r[i].kind);
     const char *g = r[a].gtext;
-    for (size_t k = 0; g && k < co->ngroup; k++) {
+    char ent[SP_MAX_ENTITIES][SG_GROUP_TEXT + 64];
+    for (size_t k = 0; g && k < co->ngroup && k < SP_MAX_ENTITIES; k++) {
       const char *e = strchr(g, '\x1f');
       size_t len = e ? (size_t)(e - g) : strlen(g);
-      sp_hit_entity(&h, co->group[k], sp_str_make(g, len));
+      int w = snprintf(ent[k], sizeof ent[k], "%.60s=%.*s", co->group[k],
+                       (int)len, g);
+      if (w > 0) /* the field's name travels in the value: entity field
+                    names must be static (results outlive the engine) */
+        sp_hit_entity(&h, "sigma.group",
+                      sp_str_make(ent[k], (size_t)w < sizeof ent[k]
+                                              ? (size_t)w
+                                              : sizeof ent[k] - 1));
       g = e ? e + 1 : NULL;
     }
     h.reason = sp_str_make(reason, strlen(reason));
