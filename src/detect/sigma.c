@@ -8,7 +8,7 @@
  * techniques (ruleset "sigma"); entities: host.name (or the EVTX Computer),
  * user.name (or User, SubjectUserName, TargetUserName), process.executable
  * (Image) and source.ip where the event has them; reason "Sigma rule
- * <title>: <field>=<value>" naming the last item that matched; evidence is
+ * <title>: <field>=<value>" naming the first item that matched; evidence is
  * the event's file and record or line. Floods fold as for every detector
  * (the finding set).
  *

@@ -8,15 +8,20 @@
  * array: at most `cap` records per instance; past it a match is not
  * recorded and counted as the limit "sigma.correlation_events". Instances
  * merge by concatenation; at the end each correlation's records are sorted
- * by (group, time, file, line) and every group is scanned with a window of
- * `timespan` starting at each record:
+ * by (group, time, file, line) and every group is scanned with windows of
+ * `timespan`: a window starting at each record when the condition has only
+ * a lower bound (gt, gte: a burst is found wherever it starts), else fixed
+ * windows aligned to multiples of the timespan since the epoch (an upper
+ * bound on a sliding window would always hold at a group's last events).
+ * The measure:
  *   event_count       events in the window
  *   value_count       distinct values of the condition's field
  *   temporal          distinct base rules
  *   temporal_ordered  the base rules seen in the order listed
  * The first window of a group whose measure meets the condition gives one
- * finding (entities: "sigma.group" = "<field>=<value>" per group-by field; one hit per event of the window,
- * so its count and evidence are the window's events).
+ * finding (entities: "sigma.group" = "<field>=<value>" per group-by field; one
+ * hit per event of the window, so its count and evidence are the window's
+ * events).
  */
 #include "sigma/sigma_int.h"
 
@@ -288,12 +293,24 @@ static void emit(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
 static void scan_group(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
                        size_t n, sp_fset *out) {
   const sg_corr *co = cr->corr;
+  bool fixed = co->has_hi || co->cmp_lo == SG_CMP_LT ||
+               co->cmp_lo == SG_CMP_LTE || co->cmp_lo == SG_CMP_EQ;
+  int64_t span = co->timespan_ns;
   size_t j = 0;
   for (size_t i = 0; i < n; i++) {
-    if (j < i)
+    if (fixed) {
+      int64_t b0 = r[i].ts - ((r[i].ts % span) + span) % span;
+      if (i > 0 && r[i - 1].ts >= b0)
+        continue; /* not the first record of its window */
       j = i;
-    while (j < n && r[j].ts - r[i].ts <= co->timespan_ns)
-      j++;
+      while (j < n && r[j].ts < b0 + span)
+        j++;
+    } else {
+      if (j < i)
+        j = i;
+      while (j < n && r[j].ts - r[i].ts <= span)
+        j++;
+    }
     int64_t m;
     size_t end = j;
     switch (co->type) {

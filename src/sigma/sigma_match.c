@@ -35,7 +35,7 @@ struct sp_sigma_mctx {
   size_t nslots;
   uint32_t epoch;
   uint64_t regex_limits;
-  const char *mfield; /* the last item that matched */
+  const char *mfield; /* the first item that matched */
   sp_str mval;
 };
 
@@ -304,10 +304,12 @@ static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
     size_t iter = 0;
     for (const sp_fval *f; (f = sp_event_each(ev, &iter)) != NULL;)
       if (val_match(m, ev, v, f)) {
-        m->mfield = sp_names_field_name(m->s->names, f->id);
-        if ((unsigned)(f - ev->fast) < SP_F__COUNT)
-          m->mfield = sp_field_name((sp_field)(f - ev->fast));
-        m->mval = f->s;
+        if (!m->mfield) {
+          m->mfield = sp_names_field_name(m->s->names, f->id);
+          if (f >= ev->fast && f < ev->fast + SP_F__COUNT)
+            m->mfield = sp_field_name((sp_field)(f - ev->fast));
+          m->mval = f->s;
+        }
         return true;
       }
     return false;
@@ -315,8 +317,10 @@ static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
   for (const sp_fval *f = sp_event_find(ev, it->field); f;
        f = sp_event_next(ev, f))
     if (val_match(m, ev, v, f)) {
-      m->mfield = it->fname;
-      m->mval = f->s;
+      if (!m->mfield) {
+        m->mfield = it->fname;
+        m->mval = f->s;
+      }
       return true;
     }
   return false;

@@ -72,8 +72,7 @@ static inline void sfx_set(sfx *x, const char *name, const char *value) {
 static inline void sfx_hit(const sp_sigma_match *m, void *user) {
   sfx *x = user;
   size_t n = strlen(x->hits);
-  snprintf(x->hits + n, sizeof x->hits - n, "%s%s", n ? " " : "",
-           m->rule->id);
+  snprintf(x->hits + n, sizeof x->hits - n, "%s%s", n ? " " : "", m->rule->id);
 }
 
 /* Match the current event; the matched rule ids in x->hits. */

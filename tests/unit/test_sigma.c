@@ -46,7 +46,11 @@ static void test_wildcards(void **st) {
   (void)st;
   const char *q = "  sel:\n    CommandLine: 'a?c'\n  condition: sel\n";
   assert_int_equal(sfx_one(q, CL, "abc", NULL), 1);
-  assert_int_equal(sfx_one(q, CL, "a\xc3\xa9" "c", NULL), 1); /* one char */
+  assert_int_equal(sfx_one(q, CL,
+                           "a\xc3\xa9"
+                           "c",
+                           NULL),
+                   1); /* one char */
   assert_int_equal(sfx_one(q, CL, "ac", NULL), 0);
   assert_int_equal(sfx_one(q, CL, "abbc", NULL), 0);
   const char *s = "  sel:\n    CommandLine: 'a*c*e'\n  condition: sel\n";
@@ -125,8 +129,8 @@ static void test_re(void **st) {
   assert_int_equal(sfx_one(ns, CL, "a\nb", NULL), 0);
   /* a bad regex is a load failure */
   assert_int_equal(
-      sfx_one("  sel:\n    CommandLine|re: 'a(b'\n  condition: sel\n", CL,
-              "a", NULL),
+      sfx_one("  sel:\n    CommandLine|re: 'a(b'\n  condition: sel\n", CL, "a",
+              NULL),
       -1);
 }
 
@@ -190,14 +194,30 @@ static void test_windash(void **st) {
                   "  condition: sel\n";
   assert_int_equal(sfx_one(d, CL, "ps -exec", NULL), 1);
   assert_int_equal(sfx_one(d, CL, "ps /exec", NULL), 1);
-  assert_int_equal(sfx_one(d, CL, "ps \xe2\x80\x93" "exec", NULL), 1);
-  assert_int_equal(sfx_one(d, CL, "ps \xe2\x80\x94" "exec", NULL), 1);
-  assert_int_equal(sfx_one(d, CL, "ps \xe2\x80\x95" "exec", NULL), 1);
+  assert_int_equal(sfx_one(d, CL,
+                           "ps \xe2\x80\x93"
+                           "exec",
+                           NULL),
+                   1);
+  assert_int_equal(sfx_one(d, CL,
+                           "ps \xe2\x80\x94"
+                           "exec",
+                           NULL),
+                   1);
+  assert_int_equal(sfx_one(d, CL,
+                           "ps \xe2\x80\x95"
+                           "exec",
+                           NULL),
+                   1);
   assert_int_equal(sfx_one(d, CL, "ps +exec", NULL), 0);
   const char *two = "  sel:\n    CommandLine|windash|contains|all:\n"
                     "      - ' -a '\n      - ' -b'\n  condition: sel\n";
   assert_int_equal(sfx_one(two, CL, "x /a /b", NULL), 1);
-  assert_int_equal(sfx_one(two, CL, "x -a \xe2\x80\x93" "b", NULL), 1);
+  assert_int_equal(sfx_one(two, CL,
+                           "x -a \xe2\x80\x93"
+                           "b",
+                           NULL),
+                   1);
   /* a dash inside a word is not a switch */
   const char *in = "  sel:\n    CommandLine|windash: 'a-b'\n  condition: sel\n";
   assert_int_equal(sfx_one(in, CL, "a-b", NULL), 1);
@@ -246,17 +266,14 @@ static void test_fieldref(void **st) {
   (void)st;
   const char *d = "  sel:\n    TargetUserName|fieldref: SubjectUserName\n"
                   "  condition: sel\n";
-  assert_int_equal(sfx_one(d, "TargetUserName", "Bob", "SubjectUserName",
-                           "bob", NULL),
-                   1);
-  assert_int_equal(sfx_one(d, "TargetUserName", "Bob", "SubjectUserName",
-                           "alice", NULL),
-                   0);
+  assert_int_equal(
+      sfx_one(d, "TargetUserName", "Bob", "SubjectUserName", "bob", NULL), 1);
+  assert_int_equal(
+      sfx_one(d, "TargetUserName", "Bob", "SubjectUserName", "alice", NULL), 0);
   const char *c = "  sel:\n    CommandLine|fieldref|contains: Image\n"
                   "  condition: sel\n";
-  assert_int_equal(sfx_one(c, CL, "run c:\\a.exe now", "Image", "C:\\A.exe",
-                           NULL),
-                   1);
+  assert_int_equal(
+      sfx_one(c, CL, "run c:\\a.exe now", "Image", "C:\\A.exe", NULL), 1);
 }
 
 static void test_expand_unsupported(void **st) {
@@ -295,8 +312,7 @@ static void test_numbers_and_compare(void **st) {
   const char *hr = "  sel:\n    TimeCreated|hour: 4\n  condition: sel\n";
   assert_int_equal(sfx_one(hr, "TimeCreated", "2021-03-02T04:15:02.1Z", NULL),
                    1);
-  assert_int_equal(sfx_one(hr, "TimeCreated", "2021-03-02T05:15:02Z", NULL),
-                   0);
+  assert_int_equal(sfx_one(hr, "TimeCreated", "2021-03-02T05:15:02Z", NULL), 0);
 }
 
 static void test_keywords(void **st) {
@@ -390,9 +406,9 @@ static void test_filters(void **st) {
   struct {
     const char *lvl, *status;
     size_t loaded;
-  } cases[] = {{NULL, NULL, 2},      /* deprecated left out by default */
-               {"high", NULL, 1},    /* c */
-               {NULL, "stable", 1},  /* a */
+  } cases[] = {{NULL, NULL, 2},     /* deprecated left out by default */
+               {"high", NULL, 1},   /* c */
+               {NULL, "stable", 1}, /* a */
                {"low", "stable,test,deprecated", 3}};
   for (size_t i = 0; i < 4; i++) {
     sp_sigma_opts o = {cases[i].lvl, cases[i].status};
