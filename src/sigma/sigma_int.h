@@ -78,6 +78,7 @@ typedef struct sg_val {
   unsigned prefix;
   int ref;      /* SG_V_FIELDREF: field id */
   uint32_t grp; /* the written value it came from (|all counts groups) */
+  uint32_t pid; /* prefilter pattern id (sigma_prefilter.c), 0: none */
 } sg_val;
 
 /* One `field|modifiers: values` entry; field -1 for keywords (any field). */
@@ -88,6 +89,8 @@ typedef struct sg_item {
   bool all;          /* every value must match (|all), else any */
   sg_val *vals;
   size_t n;
+  uint32_t iid;     /* prefilter item id when every value has a pid, else 0 */
+  uint32_t ngroups; /* written values (|all needs each) */
 } sg_item;
 
 typedef struct sg_map { /* AND of items */
@@ -200,6 +203,16 @@ struct sp_sigma {
   int *kind_any; /* per kind id: has buckets (bit 0), has channel buckets */
   size_t nkinds;
   int f_channel, f_eventid;
+  /* Prefilter (sigma_prefilter.c): one Hyperscan database per field over
+   * the literal values of every rule testing it. */
+  struct hs_database **pf_db; /* by field id, NULL: none */
+  size_t pf_nslots;
+  uint32_t npids;
+  uint8_t *pf_kind;   /* by pid: SG_P_* */
+  uint32_t *pf_len;   /* by pid: the literal's length */
+  uint32_t *pf_item;  /* by pid: its item's iid, or 0 */
+  uint32_t *pf_gslot; /* by pid: slot of its (item, written value) */
+  uint32_t niids, ngslots;
   size_t max_sels;
   bool finished;
 };
@@ -216,6 +229,10 @@ enum {
 
 const sg_bucket *sg_bucket_find(const sp_sigma *s, int kind, const char *ch,
                                 size_t chn, int eid);
+
+/* Build / free the prefilter (after compilation, before matching). */
+sp_err sg_prefilter_build(sp_sigma *s);
+void sg_prefilter_free(sp_sigma *s);
 
 /* ---- compiler pieces -------------------------------------------------- */
 /* The error of a rule being compiled: first reason wins. */

@@ -94,6 +94,7 @@ sp_err sp_sigma_create(const sp_sigma_opts *o, sp_names *names, sp_sigma **out,
 void sp_sigma_destroy(sp_sigma *s) {
   if (!s)
     return;
+  sg_prefilter_free(s);
   for (size_t i = 0; i < s->ncodes; i++)
     pcre2_code_free(s->codes[i]);
   free(s->codes);
@@ -427,6 +428,9 @@ sp_err sp_sigma_finish(sp_sigma *s) {
     if (e)
       return e;
   }
+  sp_err pe = sg_prefilter_build(s);
+  if (pe)
+    return pe;
   s->finished = true;
   return SP_OK;
 }

@@ -16,6 +16,7 @@
 #include "core/timeutil.h"
 #include "sigma/sigma_int.h"
 
+#include <hs/hs.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,12 @@ struct sp_sigma_mctx {
   size_t nslots;
   uint32_t epoch;
   uint64_t regex_limits;
-  const char *mfield; /* the first item that matched */
+  hs_scratch_t *scratch; /* Hyperscan scratch for every field database */
+  uint32_t *hit;         /* by pid: the epoch of the event that matched */
+  size_t scan_len;       /* length of the value being scanned */
+  uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
+  uint32_t *gslot_epoch;           /* by (item, written value) slot */
+  const char *mfield;    /* the first item that matched */
   sp_str mval;
 };
 
@@ -57,6 +63,19 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
+  m->hit = calloc((size_t)s->npids + 1, sizeof *m->hit);
+  m->item_epoch = calloc((size_t)s->niids + 1, sizeof *m->item_epoch);
+  m->item_cnt = calloc((size_t)s->niids + 1, sizeof *m->item_cnt);
+  m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
+  if (!m->hit || !m->item_epoch || !m->item_cnt || !m->gslot_epoch) {
+    sp_sigma_mctx_destroy(m);
+    return SP_ENOMEM;
+  }
+  for (size_t i = 0; i < s->pf_nslots; i++)
+    if (s->pf_db[i] && hs_alloc_scratch(s->pf_db[i], &m->scratch)) {
+      sp_sigma_mctx_destroy(m);
+      return SP_ENOMEM;
+    }
   pcre2_set_match_limit(m->mc, SG_RE_MATCH_LIMIT);
   pcre2_set_depth_limit(m->mc, 10000);
   *out = m;
@@ -73,6 +92,11 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->lepoch);
   free(m->loff);
   free(m->llen);
+  free(m->hit);
+  free(m->item_epoch);
+  free(m->item_cnt);
+  free(m->gslot_epoch);
+  hs_free_scratch(m->scratch);
   free(m);
 }
 
@@ -314,6 +338,12 @@ static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
       }
     return false;
   }
+  if (v->pid) { /* the prefilter knows */
+    if (m->hit[v->pid] != m->epoch)
+      return false;
+    if (m->mfield)
+      return true;
+  }
   for (const sp_fval *f = sp_event_find(ev, it->field); f;
        f = sp_event_next(ev, f))
     if (val_match(m, ev, v, f)) {
@@ -328,6 +358,14 @@ static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
 
 static bool item_match(sp_sigma_mctx *m, const sp_event *ev,
                        const sg_item *it) {
+  if (it->iid) { /* decided by the prefilter's counts */
+    uint32_t hits =
+        m->item_epoch[it->iid] == m->epoch ? m->item_cnt[it->iid] : 0;
+    bool r = it->all ? hits == it->ngroups : hits > 0;
+    if (!r || m->mfield)
+      return r;
+    /* the first item that matched: find its value for the reason */
+  }
   if (it->n &&
       (it->vals[0].type == SG_V_EXISTS || it->vals[0].type == SG_V_NULL)) {
     const sp_fval *f = sp_event_find(ev, it->field);
@@ -428,6 +466,60 @@ static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
   return hits;
 }
 
+static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
+                 unsigned flags, void *ctx) {
+  (void)from;
+  (void)flags;
+  sp_sigma_mctx *m = ctx;
+  const sp_sigma *s = m->s;
+  switch (s->pf_kind[id]) {
+  case SG_P_PREFIX:
+    if (to != s->pf_len[id])
+      return 0;
+    break;
+  case SG_P_SUFFIX:
+    if (to != m->scan_len)
+      return 0;
+    break;
+  case SG_P_EXACT:
+    if (to != m->scan_len || to != s->pf_len[id])
+      return 0;
+    break;
+  default:
+    break;
+  }
+  if (m->hit[id] == m->epoch)
+    return 0;
+  m->hit[id] = m->epoch;
+  uint32_t item = s->pf_item[id], slot = s->pf_gslot[id];
+  if (item && m->gslot_epoch[slot] != m->epoch) {
+    m->gslot_epoch[slot] = m->epoch;
+    if (m->item_epoch[item] != m->epoch) {
+      m->item_epoch[item] = m->epoch;
+      m->item_cnt[item] = 0;
+    }
+    m->item_cnt[item]++;
+  }
+  return 0;
+}
+
+/* Scan every value of a field that has a database. */
+static void prefilter(const sp_sigma *s, sp_sigma_mctx *m,
+                      const sp_event *ev) {
+  if (!m->scratch)
+    return;
+  size_t it = 0;
+  for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
+    size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
+                    ? (size_t)(f - ev->fast)
+                    : f->id;
+    m->scan_len = f->s.n;
+    if (id < s->pf_nslots && s->pf_db[id] && f->s.n <= UINT32_MAX)
+      hs_scan(s->pf_db[id], f->s.n ? f->s.p : "", (unsigned)f->s.n, 0,
+              m->scratch, on_hs, m);
+  }
+}
+
 size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
                             const sp_event *ev,
                             void (*cb)(const sp_sigma_match *, void *),
@@ -436,9 +528,14 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
     return 0;
   if (++m->epoch == 0) { /* wrapped: forget every cached slot */
     memset(m->lepoch, 0, m->nslots * sizeof *m->lepoch);
+    memset(m->hit, 0, ((size_t)s->npids + 1) * sizeof *m->hit);
+    memset(m->item_epoch, 0, ((size_t)s->niids + 1) * sizeof *m->item_epoch);
+    memset(m->gslot_epoch, 0,
+           ((size_t)s->ngslots + 1) * sizeof *m->gslot_epoch);
     m->epoch = 1;
   }
   m->lused = 0;
+  prefilter(s, m, ev);
   size_t hits = 0;
   const sp_fval *ch = sp_event_find(ev, s->f_channel);
   if (ch && ch->s.n) {
