@@ -213,6 +213,11 @@ struct sp_sigma {
   uint32_t *pf_item;  /* by pid: its item's iid, or 0 */
   uint32_t *pf_gslot; /* by pid: slot of its (item, written value) */
   uint32_t niids, ngslots;
+  /* Variants that cannot match unless one of a few items is hit: by iid,
+   * the variants to wake (CSR: iid_var_off[iid]..iid_var_off[iid+1]). */
+  uint8_t *var_gated;    /* by variant: 1 when it has such a set */
+  uint32_t *iid_var_off; /* niids + 2 offsets */
+  uint32_t *iid_vars;
   size_t max_sels;
   bool finished;
 };

@@ -41,6 +41,7 @@ struct sp_sigma_mctx {
   size_t scan_len;       /* length of the value being scanned */
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
+  uint32_t *cand_epoch;            /* by variant: a gate item was hit */
   const char *mfield;    /* the first item that matched */
   sp_str mval;
 };
@@ -66,8 +67,10 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->hit = calloc((size_t)s->npids + 1, sizeof *m->hit);
   m->item_epoch = calloc((size_t)s->niids + 1, sizeof *m->item_epoch);
   m->item_cnt = calloc((size_t)s->niids + 1, sizeof *m->item_cnt);
+  m->cand_epoch = calloc(s->nvars + 1, sizeof *m->cand_epoch);
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
-  if (!m->hit || !m->item_epoch || !m->item_cnt || !m->gslot_epoch) {
+  if (!m->hit || !m->item_epoch || !m->item_cnt || !m->gslot_epoch ||
+      !m->cand_epoch) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
@@ -96,6 +99,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->item_epoch);
   free(m->item_cnt);
   free(m->gslot_epoch);
+  free(m->cand_epoch);
   hs_free_scratch(m->scratch);
   free(m);
 }
@@ -444,7 +448,10 @@ static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
                          void *user) {
   size_t hits = 0;
   for (size_t i = 0; b && i < b->n; i++) {
-    const sg_variant *v = &s->vars[b->vars[i]];
+    uint32_t vid = b->vars[i];
+    if (s->var_gated[vid] && m->cand_epoch[vid] != m->epoch)
+      continue; /* none of the items it needs was hit */
+    const sg_variant *v = &s->vars[vid];
     const sg_rule *r = &s->rules[v->rule];
     if (v->cond_field >= 0) {
       const sp_fval *f = sp_event_find(ev, v->cond_field);
@@ -497,6 +504,9 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
     if (m->item_epoch[item] != m->epoch) {
       m->item_epoch[item] = m->epoch;
       m->item_cnt[item] = 0;
+      for (uint32_t k = s->iid_var_off[item]; k < s->iid_var_off[item + 1];
+           k++)
+        m->cand_epoch[s->iid_vars[k]] = m->epoch; /* wake its variants */
     }
     m->item_cnt[item]++;
   }
@@ -532,6 +542,7 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
     memset(m->item_epoch, 0, ((size_t)s->niids + 1) * sizeof *m->item_epoch);
     memset(m->gslot_epoch, 0,
            ((size_t)s->ngslots + 1) * sizeof *m->gslot_epoch);
+    memset(m->cand_epoch, 0, (s->nvars + 1) * sizeof *m->cand_epoch);
     m->epoch = 1;
   }
   m->lused = 0;

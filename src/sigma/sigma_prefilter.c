@@ -84,6 +84,8 @@ static int pfe_cmp(const void *a, const void *b) {
   return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+static sp_err build_gates(sp_sigma *s);
+
 sp_err sg_prefilter_build(sp_sigma *s) {
   pfl l = {0};
   int maxf = -1;
@@ -180,6 +182,8 @@ sp_err sg_prefilter_build(sp_sigma *s) {
         }
       }
   }
+  if (!err)
+    err = build_gates(s);
   if (err) /* no prefilter at all: every value is tested directly */
     for (size_t i = 0; i < l.n; i++)
       l.v[i].val->pid = 0;
@@ -193,7 +197,83 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   return err;
 }
 
+/* The gate of a condition node: items one of which is hit whenever the
+ * node is true (out[0..*n)), or false when there is none to name. */
+#define SG_GATE_MAX 32
+static bool gate(const sg_variant *v, const sg_cond *c, int node,
+                 uint32_t *out, size_t *n, int depth) {
+  if (depth > 64)
+    return false;
+  const sg_cond *x = &c[node];
+  switch (x->op) {
+  case SG_C_SEL: {
+    const sg_sel *sel = &v->sels[x->a];
+    for (size_t k = 0; k < sel->n; k++) { /* every map must name one */
+      uint32_t pick = 0;
+      for (size_t q = 0; q < sel->maps[k].n && !pick; q++)
+        pick = sel->maps[k].items[q].iid;
+      if (!pick || *n >= SG_GATE_MAX)
+        return false;
+      out[(*n)++] = pick;
+    }
+    return sel->n > 0;
+  }
+  case SG_C_AND: {
+    size_t save = *n;
+    if (gate(v, c, x->a, out, n, depth + 1))
+      return true;
+    *n = save;
+    return gate(v, c, x->b, out, n, depth + 1);
+  }
+  case SG_C_OR:
+    return gate(v, c, x->a, out, n, depth + 1) &&
+           gate(v, c, x->b, out, n, depth + 1);
+  default:
+    return false;
+  }
+}
+
+static sp_err build_gates(sp_sigma *s) {
+  s->var_gated = calloc(s->nvars ? s->nvars : 1, 1);
+  s->iid_var_off = calloc((size_t)s->niids + 2, sizeof *s->iid_var_off);
+  if (!s->var_gated || !s->iid_var_off)
+    return SP_ENOMEM;
+  uint32_t g[SG_GATE_MAX];
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < s->nvars; i++) {
+      const sg_variant *v = &s->vars[i];
+      const sg_rule *r = &s->rules[v->rule];
+      size_t n = 0;
+      if (!gate(v, r->cond, r->root, g, &n, 0))
+        continue;
+      s->var_gated[i] = 1;
+      for (size_t k = 0; k < n; k++) {
+        if (pass == 0)
+          s->iid_var_off[g[k] + 1]++;
+        else
+          s->iid_vars[s->iid_var_off[g[k]]++] = (uint32_t)i;
+      }
+    }
+    if (pass == 0) {
+      for (size_t k = 1; k <= (size_t)s->niids + 1; k++)
+        s->iid_var_off[k] += s->iid_var_off[k - 1];
+      size_t total = s->iid_var_off[s->niids + 1];
+      s->iid_vars = malloc((total ? total : 1) * sizeof *s->iid_vars);
+      if (!s->iid_vars)
+        return SP_ENOMEM;
+    }
+  }
+  /* pass 1 advanced each start to the next one's: shift back */
+  for (size_t k = (size_t)s->niids + 1; k > 0; k--)
+    s->iid_var_off[k] = s->iid_var_off[k - 1];
+  s->iid_var_off[0] = 0;
+  return SP_OK;
+}
+
 void sg_prefilter_free(sp_sigma *s) {
+  free(s->var_gated);
+  free(s->iid_var_off);
+  free(s->iid_vars);
   for (size_t i = 0; s->pf_db && i < s->pf_nslots; i++)
     hs_free_database(s->pf_db[i]);
   free(s->pf_db);
