@@ -206,6 +206,7 @@ struct sp_sigma {
   /* Prefilter (sigma_prefilter.c): one Hyperscan database per field over
    * the literal values of every rule testing it. */
   struct hs_database **pf_db; /* by field id, NULL: none */
+  struct hs_database *pf_any; /* keyword values, or NULL */
   size_t pf_nslots;
   uint32_t npids;
   uint8_t *pf_kind;   /* by pid: SG_P_* */

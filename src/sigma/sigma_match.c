@@ -74,11 +74,13 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
-  for (size_t i = 0; i < s->pf_nslots; i++)
-    if (s->pf_db[i] && hs_alloc_scratch(s->pf_db[i], &m->scratch)) {
+  for (size_t i = 0; i <= s->pf_nslots; i++) {
+    struct hs_database *db = i < s->pf_nslots ? s->pf_db[i] : s->pf_any;
+    if (db && hs_alloc_scratch(db, &m->scratch)) {
       sp_sigma_mctx_destroy(m);
       return SP_ENOMEM;
     }
+  }
   pcre2_set_match_limit(m->mc, SG_RE_MATCH_LIMIT);
   pcre2_set_depth_limit(m->mc, 10000);
   *out = m;
@@ -328,6 +330,12 @@ static bool val_match(sp_sigma_mctx *m, const sp_event *ev, const sg_val *v,
 /* Does v match some value of the field (or of any field: keywords)? */
 static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
                     const sg_val *v) {
+  if (v->pid) { /* the prefilter knows */
+    if (m->hit[v->pid] != m->epoch)
+      return false;
+    if (m->mfield)
+      return true;
+  }
   if (it->field < 0) {
     size_t iter = 0;
     for (const sp_fval *f; (f = sp_event_each(ev, &iter)) != NULL;)
@@ -524,8 +532,13 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m,
                     ? (size_t)(f - ev->fast)
                     : f->id;
     m->scan_len = f->s.n;
-    if (id < s->pf_nslots && s->pf_db[id] && f->s.n <= UINT32_MAX)
+    if (f->s.n > UINT32_MAX)
+      continue;
+    if (id < s->pf_nslots && s->pf_db[id])
       hs_scan(s->pf_db[id], f->s.n ? f->s.p : "", (unsigned)f->s.n, 0,
+              m->scratch, on_hs, m);
+    if (s->pf_any)
+      hs_scan(s->pf_any, f->s.n ? f->s.p : "", (unsigned)f->s.n, 0,
               m->scratch, on_hs, m);
   }
 }

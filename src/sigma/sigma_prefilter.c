@@ -12,7 +12,8 @@
  * event the
  * matcher scans each field value once with its field's database and stamps
  * the pids that matched; a value with a pid is then a lookup
- * (sigma_match.c). Glob, regex, numeric, CIDR and other values are tested
+ * (sigma_match.c). Keyword values (no field) go into one more database
+ * that scans every value of the event. Glob, regex, numeric, CIDR and other values are tested
  * directly, as before.
  *
  * Owns the databases (freed by sg_prefilter_free). The scratch space is
@@ -49,7 +50,7 @@ static char *expr_of(const sg_pat *p) {
 
 static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
   if (v->pid || v->type != SG_V_STR || v->cmp == SG_CMP_NEQ ||
-      v->pat.kind == SG_P_GLOB || v->pat.n == 0 || field < 0)
+      v->pat.kind == SG_P_GLOB || v->pat.n == 0)
     return;
   if (l->n == l->cap) {
     size_t nc = l->cap ? l->cap * 2 : 1024;
@@ -106,8 +107,8 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   sp_err err = l.oom ? SP_ENOMEM : SP_OK;
   if (!err && l.n) {
     qsort(l.v, l.n, sizeof *l.v, pfe_cmp);
-    s->pf_nslots = (size_t)maxf + 1;
-    s->pf_db = calloc(s->pf_nslots, sizeof *s->pf_db);
+    s->pf_nslots = (size_t)maxf + 1; /* keywords (-1) have pf_any */
+    s->pf_db = calloc(s->pf_nslots ? s->pf_nslots : 1, sizeof *s->pf_db);
     if (!s->pf_db)
       err = SP_ENOMEM;
   }
@@ -146,7 +147,10 @@ sp_err sg_prefilter_build(sp_sigma *s) {
       for (size_t k = i; k < j; k++)
         l.v[k].val->pid = 0;
     } else {
-      s->pf_db[l.v[i].field] = db;
+      if (l.v[i].field < 0)
+        s->pf_any = db; /* keywords: scanned over every value */
+      else
+        s->pf_db[l.v[i].field] = db;
     }
     i = j;
   }
@@ -165,7 +169,7 @@ sp_err sg_prefilter_build(sp_sigma *s) {
         const sg_map *mp = &var->sels[j].maps[k];
         for (size_t q = 0; q < mp->n; q++) {
           sg_item *it = &mp->items[q];
-          if (it->iid || it->field < 0 || !it->n)
+          if (it->iid || !it->n)
             continue;
           bool all_pid = true;
           for (size_t z = 0; z < it->n; z++)
@@ -276,6 +280,8 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->iid_vars);
   for (size_t i = 0; s->pf_db && i < s->pf_nslots; i++)
     hs_free_database(s->pf_db[i]);
+  hs_free_database(s->pf_any);
+  s->pf_any = NULL;
   free(s->pf_db);
   free(s->pf_kind);
   free(s->pf_len);
