@@ -270,3 +270,4 @@ if command -v yara >/dev/null 2>&1; then
 else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
+bench/sigma.sh  # Sigma engine: per-event match cost, all rules vs 10
