@@ -61,10 +61,10 @@ static const char *const cmdlines[] = {
     "\"C:\\Users\\bob\\AppData\\Local\\Temp\\setup.exe\" /S /v/qn",
     "git.exe status --porcelain"};
 static const char *const users[] = {"CORP\\bob", "NT AUTHORITY\\SYSTEM",
-                                    "CORP\\alice", "NT AUTHORITY\\LOCAL SERVICE"};
+                                    "CORP\\alice",
+                                    "NT AUTHORITY\\LOCAL SERVICE"};
 static const char *const files[] = {
-    "C:\\Users\\bob\\Documents\\report.docx",
-    "C:\\Windows\\Temp\\~DF1234.tmp",
+    "C:\\Users\\bob\\Documents\\report.docx", "C:\\Windows\\Temp\\~DF1234.tmp",
     "C:\\Users\\bob\\AppData\\Local\\Temp\\chrome_installer.log",
     "C:\\ProgramData\\Microsoft\\Windows Defender\\Scans\\History\\x.bin"};
 static const char *const regkeys[] = {
@@ -80,9 +80,8 @@ static const char *const scripts[] = {
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
 
 typedef struct ids {
-  int channel, eid, image, cmd, parent, pcmd, user, target, tobj, details,
-      sbt, dip, dport, logon, tuser, ip, newp, parentp, computer, hashes, cwd,
-      integ;
+  int channel, eid, image, cmd, parent, pcmd, user, target, tobj, details, sbt,
+      dip, dport, logon, tuser, ip, newp, parentp, computer, hashes, cwd, integ;
 } ids;
 
 static int F(sp_names *nm, const char *n) {
@@ -180,23 +179,34 @@ int main(int argc, char **argv) {
   sp_sigma *s;
   sp_diag diag = {0};
   double t0 = now();
-  if (sp_sigma_load((const char *const *)argv + a, (size_t)(argc - a), NULL,
-                    nm, &s, &diag)) {
+  if (sp_sigma_load((const char *const *)argv + a, (size_t)(argc - a), NULL, nm,
+                    &s, &diag)) {
     fprintf(stderr, "sigma-bench: %s\n", diag.msg);
     return 1;
   }
   double load = now() - t0;
-  ids d = {F(nm, "Channel"),         F(nm, "EventID"),
-           F(nm, "Image"),           F(nm, "CommandLine"),
-           F(nm, "ParentImage"),     F(nm, "ParentCommandLine"),
-           F(nm, "User"),            F(nm, "TargetFilename"),
-           F(nm, "TargetObject"),    F(nm, "Details"),
-           F(nm, "ScriptBlockText"), F(nm, "DestinationIp"),
-           F(nm, "DestinationPort"), F(nm, "LogonType"),
-           F(nm, "TargetUserName"),  F(nm, "IpAddress"),
-           F(nm, "NewProcessName"),  F(nm, "ParentProcessName"),
-           F(nm, "Computer"),        F(nm, "Hashes"),
-           F(nm, "CurrentDirectory"), F(nm, "IntegrityLevel")};
+  ids d = {F(nm, "Channel"),
+           F(nm, "EventID"),
+           F(nm, "Image"),
+           F(nm, "CommandLine"),
+           F(nm, "ParentImage"),
+           F(nm, "ParentCommandLine"),
+           F(nm, "User"),
+           F(nm, "TargetFilename"),
+           F(nm, "TargetObject"),
+           F(nm, "Details"),
+           F(nm, "ScriptBlockText"),
+           F(nm, "DestinationIp"),
+           F(nm, "DestinationPort"),
+           F(nm, "LogonType"),
+           F(nm, "TargetUserName"),
+           F(nm, "IpAddress"),
+           F(nm, "NewProcessName"),
+           F(nm, "ParentProcessName"),
+           F(nm, "Computer"),
+           F(nm, "Hashes"),
+           F(nm, "CurrentDirectory"),
+           F(nm, "IntegrityLevel")};
   int kind = sp_names_kind(nm, "evtx");
   sp_sigma_mctx *m;
   if (sp_sigma_mctx_create(s, &m))

@@ -88,8 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       int id = sp_names_field(nm, names[i], strlen(names[i]));
       if (id >= 0)
         sp_event_set(&ev, id,
-                     sp_str_make((const char *)data + (size_t)i * part,
-                                 part));
+                     sp_str_make((const char *)data + (size_t)i * part, part));
     }
     fz f = {s, c, &ev, 0};
     size_t n = sp_sigma_match_event(s, m, &ev, on_match, &f);

@@ -42,7 +42,7 @@ struct sp_sigma_mctx {
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
-  const char *mfield;    /* the first item that matched */
+  const char *mfield;              /* the first item that matched */
   sp_str mval;
 };
 
@@ -512,8 +512,7 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
     if (m->item_epoch[item] != m->epoch) {
       m->item_epoch[item] = m->epoch;
       m->item_cnt[item] = 0;
-      for (uint32_t k = s->iid_var_off[item]; k < s->iid_var_off[item + 1];
-           k++)
+      for (uint32_t k = s->iid_var_off[item]; k < s->iid_var_off[item + 1]; k++)
         m->cand_epoch[s->iid_vars[k]] = m->epoch; /* wake its variants */
     }
     m->item_cnt[item]++;
@@ -522,8 +521,7 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
 }
 
 /* Scan every value of a field that has a database. */
-static void prefilter(const sp_sigma *s, sp_sigma_mctx *m,
-                      const sp_event *ev) {
+static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
   if (!m->scratch)
     return;
   size_t it = 0;
@@ -538,8 +536,8 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m,
       hs_scan(s->pf_db[id], f->s.n ? f->s.p : "", (unsigned)f->s.n, 0,
               m->scratch, on_hs, m);
     if (s->pf_any)
-      hs_scan(s->pf_any, f->s.n ? f->s.p : "", (unsigned)f->s.n, 0,
-              m->scratch, on_hs, m);
+      hs_scan(s->pf_any, f->s.n ? f->s.p : "", (unsigned)f->s.n, 0, m->scratch,
+              on_hs, m);
   }
 }
 

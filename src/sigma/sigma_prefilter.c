@@ -13,8 +13,8 @@
  * matcher scans each field value once with its field's database and stamps
  * the pids that matched; a value with a pid is then a lookup
  * (sigma_match.c). Keyword values (no field) go into one more database
- * that scans every value of the event. Glob, regex, numeric, CIDR and other values are tested
- * directly, as before.
+ * that scans every value of the event. Glob, regex, numeric, CIDR and other
+ * values are tested directly, as before.
  *
  * Owns the databases (freed by sg_prefilter_free). The scratch space is
  * per worker (sp_sigma_mctx).
@@ -74,8 +74,8 @@ static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
                         ? HS_FLAG_SINGLEMATCH
                         : 0u;
   l->v[l->n++] =
-      (pfe){field, v->pid, single | (v->pat.cased ? 0u : HS_FLAG_CASELESS), e,
-            v->pat.n, v};
+      (pfe){field, v->pid,   single | (v->pat.cased ? 0u : HS_FLAG_CASELESS),
+            e,     v->pat.n, v};
 }
 
 static int pfe_cmp(const void *a, const void *b) {
@@ -204,8 +204,8 @@ sp_err sg_prefilter_build(sp_sigma *s) {
 /* The gate of a condition node: items one of which is hit whenever the
  * node is true (out[0..*n)), or false when there is none to name. */
 #define SG_GATE_MAX 32
-static bool gate(const sg_variant *v, const sg_cond *c, int node,
-                 uint32_t *out, size_t *n, int depth) {
+static bool gate(const sg_variant *v, const sg_cond *c, int node, uint32_t *out,
+                 size_t *n, int depth) {
   if (depth > 64)
     return false;
   const sg_cond *x = &c[node];
