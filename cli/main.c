@@ -24,7 +24,8 @@ int spoor_cmd_readers(int argc, char **argv);
 static void usage(FILE *out) {
   fputs(
       "usage: spoor hunt [options] PATH...\n"
-      "       spoor rules [--builtin] [-y PATH]... [--no-builtin-yara]\n"
+      "       spoor rules [--builtin] [-y PATH]... [-r PATH]... "
+      "[--no-builtin-yara]\n"
       "       spoor rules check [--min-level L] [--rule-status S] PATH...\n"
       "       spoor readers\n"
       "       spoor version\n"

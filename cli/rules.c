@@ -39,12 +39,18 @@ static void put_rule(const sp_rule_info *r) {
 }
 
 static void rules_usage(FILE *out) {
-  fputs("usage: spoor rules [--builtin] [-y PATH]... [--no-builtin-yara]\n"
-        "  -y, --yara PATH      also list the rules of a YARA rule file or\n"
-        "                       folder (repeatable)\n"
-        "      --no-builtin-yara  leave out spoor's own YARA rules\n"
-        "      --builtin        the built-in (non-YARA) rules only\n",
-        out);
+  fputs(
+      "usage: spoor rules [--builtin] [-y PATH]... [--no-builtin-yara]\n"
+      "  -y, --yara PATH      also list the rules of a YARA rule file or\n"
+      "                       folder (repeatable)\n"
+      "      --no-builtin-yara  leave out spoor's own YARA rules\n"
+      "      --builtin        the built-in (non-YARA) rules only\n"
+      "  -r, --rules PATH     also list the Sigma rules loaded from a file or\n"
+      "                       folder (repeatable)\n"
+      "usage: spoor rules check [--min-level L] [--rule-status S] [-q] "
+      "PATH...\n"
+      "  the Sigma load report: every rule document, loaded or why not\n",
+      out);
 }
 
 /* A failure reason's kind: the text before the first quote, parenthesis or
@@ -177,13 +183,21 @@ int spoor_cmd_rules(int argc, char **argv) {
       {"yara", required_argument, NULL, 'y'},
       {"no-builtin-yara", no_argument, NULL, 1},
       {"builtin", no_argument, NULL, 2},
+      {"rules", required_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  const char *yara[64];
-  size_t n_yara = 0;
+  const char *yara[64], *sigma[64];
+  size_t n_yara = 0, n_sigma = 0;
   int builtin_only = 0, no_builtin_yara = 0, c;
-  while ((c = getopt_long(argc, argv, "y:h", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "y:r:h", longopts, NULL)) != -1) {
     switch (c) {
+    case 'r':
+      if (n_sigma >= 64) {
+        fprintf(stderr, "spoor: at most 64 --rules paths\n");
+        return 2;
+      }
+      sigma[n_sigma++] = optarg;
+      break;
     case 'y':
       if (n_yara >= 64) {
         fprintf(stderr, "spoor: at most 64 --yara paths\n");
@@ -205,7 +219,8 @@ int spoor_cmd_rules(int argc, char **argv) {
       return 2;
     }
   }
-  if (optind < argc || (builtin_only && (n_yara || no_builtin_yara))) {
+  if (optind < argc ||
+      (builtin_only && (n_yara || no_builtin_yara || n_sigma))) {
     rules_usage(stderr);
     return 2;
   }
@@ -218,8 +233,11 @@ int spoor_cmd_rules(int argc, char **argv) {
     }
     return 0;
   }
-  sp_opts opts = {
-      .yara_paths = yara, .n_yara = n_yara, .no_builtin_yara = no_builtin_yara};
+  sp_opts opts = {.yara_paths = yara,
+                  .n_yara = n_yara,
+                  .no_builtin_yara = no_builtin_yara,
+                  .sigma_paths = sigma,
+                  .n_sigma = n_sigma};
   sp_engine *eng;
   sp_diag diag = {0};
   sp_err e = sp_engine_create(&opts, &eng, &diag);

@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sp_sigma_mctx *m = NULL;
   sp_sigma_corr *c = NULL;
   sp_fset *out = NULL;
-  if (sp_sigma_mctx_create(s, &m) || sp_sigma_corr_create(s, 64, &c) ||
+  if (sp_sigma_mctx_create(s, &m) || sp_sigma_corr_create(s, 64, NULL, &c) ||
       sp_fset_create(&out))
     goto done;
   static const char *const names[] = {"CommandLine", "Image", "EventID",

@@ -232,7 +232,8 @@ sp_err sp_rule_get(size_t i, sp_rule_info *out);
  * order), then one per compiled YARA rule that is not private, in compile
  * order (spoor's embedded rules unless no_builtin_yara, then the yara_paths
  * files), with the id, level, CVE, techniques and name its findings carry
- * ("yara.<rule>"). Strings live as long as the engine. sp_engine_rule_get
+ * ("yara.<rule>"), then the loaded Sigma rules (sigma_paths; ruleset
+ * "sigma"). Strings live as long as the engine. sp_engine_rule_get
  * returns SP_EINVAL past the end. */
 size_t sp_engine_rule_count(const sp_engine *eng);
 sp_err sp_engine_rule_get(const sp_engine *eng, size_t i, sp_rule_info *out);

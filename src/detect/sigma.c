@@ -20,16 +20,19 @@
 #include "detect/detector.h"
 #include "sigma/sigma.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SG_CORR_RECORDS 1000000 /* correlation records per hunt */
+#define SG_CORR_RECORDS 1000000 /* correlation records per hunt (shared) */
 
 typedef struct sd_state {
   const sp_sigma *set; /* NULL: no Sigma rules loaded */
   sp_sigma_mctx *m;
   sp_sigma_corr *corr;
-  uint64_t regex_limits; /* merged in from other instances */
+  uint64_t regex_limits;  /* merged in from other instances */
+  _Atomic size_t *budget; /* correlation records kept in the hunt */
+  sp_dshare *share;
   int f_computer, f_user, f_subj, f_target, f_image;
   const sp_event *ev; /* the event being matched */
   sp_fset *out;
@@ -41,8 +44,12 @@ static void sd_destroy(void *st) {
     return;
   sp_sigma_mctx_destroy(s->m);
   sp_sigma_corr_destroy(s->corr);
+  if (s->budget)
+    sp_dshare_detach(s->share, s->budget, free);
   free(s);
 }
+
+static void *budget_new(void) { return calloc(1, sizeof(_Atomic size_t)); }
 
 static void *sd_create(const sp_dctx *ctx) {
   sd_state *s = calloc(1, sizeof *s);
@@ -51,10 +58,9 @@ static void *sd_create(const sp_dctx *ctx) {
   s->set = sp_dctx_input(ctx, "sigma");
   if (!s->set)
     return s;
-  int workers = ctx && ctx->workers > 0 ? ctx->workers : 1;
-  if (sp_sigma_mctx_create(s->set, &s->m) ||
-      sp_sigma_corr_create(s->set, SG_CORR_RECORDS / (size_t)workers,
-                           &s->corr)) {
+  s->budget = sp_dshare_attach(ctx, "sigma.corr", budget_new, free, &s->share);
+  if (!s->budget || sp_sigma_mctx_create(s->set, &s->m) ||
+      sp_sigma_corr_create(s->set, SG_CORR_RECORDS, s->budget, &s->corr)) {
     sd_destroy(s);
     return NULL;
   }

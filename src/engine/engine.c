@@ -197,7 +197,8 @@ const char *sp_engine_detector_name(const sp_engine *e, size_t i) {
 }
 
 size_t sp_engine_rule_count(const sp_engine *e) {
-  return sp_rule_count() + (e ? sp_filescan_yara_rule_count(e->fs) : 0);
+  return sp_rule_count() + (e ? sp_filescan_yara_rule_count(e->fs) : 0) +
+         (e ? sp_sigma_rule_count(e->sigma) : 0);
 }
 
 sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
@@ -206,7 +207,10 @@ sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
   size_t nb = sp_rule_count();
   if (i < nb)
     return sp_rule_get(i, out);
-  const sp_rule *r = e ? sp_filescan_yara_rule_at(e->fs, i - nb) : NULL;
+  size_t ny = e ? sp_filescan_yara_rule_count(e->fs) : 0;
+  const sp_rule *r = !e            ? NULL
+                     : i - nb < ny ? sp_filescan_yara_rule_at(e->fs, i - nb)
+                                   : sp_sigma_rule_at(e->sigma, i - nb - ny);
   if (!r)
     return SP_EINVAL;
   *out = (sp_rule_info){.id = r->id,

@@ -93,7 +93,10 @@ uint64_t sp_sigma_mctx_regex_limits(const sp_sigma_mctx *m);
 
 /* Correlation (sigma_corr.c): state per detector instance. */
 typedef struct sp_sigma_corr sp_sigma_corr;
-sp_err sp_sigma_corr_create(const sp_sigma *s, size_t cap, sp_sigma_corr **out);
+/* cap: records kept in all instances that share *used (a hunt-wide
+ * counter), or in this instance when used is NULL. */
+sp_err sp_sigma_corr_create(const sp_sigma *s, size_t cap, _Atomic size_t *used,
+                            sp_sigma_corr **out);
 void sp_sigma_corr_destroy(sp_sigma_corr *c);
 /* Record a base-rule match (no-op when no correlation refers to it). */
 void sp_sigma_corr_add(sp_sigma_corr *c, const sp_sigma_match *m,

@@ -5,8 +5,10 @@
  * Each detector instance records the matches of correlated base rules
  * (correlation, position of the base rule in `rules`, time, group-by key
  * hash and text, value_count value hash, evidence reference) in a bounded
- * array: at most `cap` records per instance; past it a match is not
- * recorded and counted as the limit "sigma.correlation_events". Instances
+ * array: at most `cap` records in the hunt (a counter the detector's
+ * instances share; which records are kept then depends on arrival, the
+ * count dropped does not); past it a match is not recorded and counted as
+ * the limit "sigma.correlation_events". Instances
  * merge by concatenation; at the end each correlation's records are sorted
  * by (group, time, file, line) and every group is scanned with windows of
  * `timespan`: a window starting at each record when the condition has only
@@ -25,6 +27,7 @@
  */
 #include "sigma/sigma_int.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,7 @@ typedef struct cref {
 struct sp_sigma_corr {
   const sp_sigma *s;
   size_t cap;
+  _Atomic size_t *used; /* hunt-wide count of kept records, or NULL */
   crec *v;
   size_t n, alloc;
   uint64_t dropped;
@@ -65,7 +69,7 @@ static uint64_t mix(uint64_t h, const char *p, size_t n) {
   return (h ^ 0x1f) * 1099511628211ULL;
 }
 
-sp_err sp_sigma_corr_create(const sp_sigma *s, size_t cap,
+sp_err sp_sigma_corr_create(const sp_sigma *s, size_t cap, _Atomic size_t *used,
                             sp_sigma_corr **out) {
   *out = NULL;
   sp_sigma_corr *c = calloc(1, sizeof *c);
@@ -73,6 +77,7 @@ sp_err sp_sigma_corr_create(const sp_sigma *s, size_t cap,
     return SP_ENOMEM;
   c->s = s;
   c->cap = cap;
+  c->used = used;
   size_t total = 0;
   c->ridx = calloc(s->nrules + 1, sizeof *c->ridx);
   if (!c->ridx) {
@@ -121,7 +126,7 @@ void sp_sigma_corr_add(sp_sigma_corr *c, const sp_sigma_match *m,
   for (size_t k = c->ridx[m->rule_index]; k < c->ridx[m->rule_index + 1]; k++) {
     const cref *r = &c->refs[k];
     const sg_corr *co = c->s->rules[r->corr].corr;
-    if (c->n >= c->cap) {
+    if (c->used ? atomic_fetch_add(c->used, 1) >= c->cap : c->n >= c->cap) {
       c->dropped++;
       continue;
     }

@@ -64,7 +64,7 @@ static corr_run start(const char *yaml) {
   r.x = sfx_new(yaml);
   if (sfx_failure(r.x))
     fail_msg("load: %s", sfx_failure(r.x));
-  assert_int_equal(sp_sigma_corr_create(r.x->s, 1000, &r.c), SP_OK);
+  assert_int_equal(sp_sigma_corr_create(r.x->s, 1000, NULL, &r.c), SP_OK);
   assert_int_equal(sp_fset_create(&r.out), SP_OK);
   return r;
 }
@@ -109,6 +109,30 @@ static void test_event_count(void **st) {
   assert_string_equal(q.ent, "TargetUserName=alice");
   /* generate defaults to false: the base rule gives no finding itself */
   assert_false(sp_sigma_rule_generates(r.x->s, 0));
+  stop(&r);
+}
+
+/* Records beyond the cap are counted as a limit, never silently lost. */
+static void test_record_cap(void **st) {
+  (void)st;
+  char y[4096];
+  snprintf(y, sizeof y,
+           "%s---\ntitle: Brute force\nid: corr-cap\ncorrelation:\n"
+           "  type: event_count\n  rules: failed_logon\n  timespan: 5m\n"
+           "  condition:\n    gte: 2\n",
+           BASE);
+  corr_run r = start(y);
+  sp_sigma_corr_destroy(r.c);
+  _Atomic size_t used = 0;
+  assert_int_equal(sp_sigma_corr_create(r.x->s, 2, &used, &r.c), SP_OK);
+  for (int i = 0; i < 5; i++)
+    logon(&r, 100 + i, "alice", "1.1.1.1");
+  finish(&r);
+  assert_int_equal(
+      sp_limits_get(sp_fset_limits(r.out), "sigma.correlation_events"), 3);
+  agg_q q = query(r.out, "corr-cap");
+  assert_int_equal(q.n, 1);
+  assert_int_equal(q.count, 2); /* the two kept */
   stop(&r);
 }
 
@@ -293,6 +317,7 @@ static void test_engine_hunt(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_event_count),
+      cmocka_unit_test(test_record_cap),
       cmocka_unit_test(test_value_count_and_range),
       cmocka_unit_test(test_temporal),
       cmocka_unit_test(test_temporal_ordered),
