@@ -87,6 +87,62 @@ static void test_threat_hunting(void **st) {
   check_dir("rules-threat-hunting", 120);
 }
 
+/* A real rule through the whole engine: SigmaHQ's "Enumerate All
+ * Information With Whoami.EXE" (c248c896-...): Image ends with \whoami.exe
+ * and the command line holds " -all" in any Windows dash form. From Sysmon
+ * 1 and, through the renames, from Security 4688. */
+static bool hit_of(sp_sigma *s, sp_sigma_mctx *m, sp_names *nm,
+                   const char *const *kv, const char *id) {
+  sp_fval vals[32];
+  sp_event ev;
+  sp_event_init(&ev, vals, 32);
+  ev.kind = sp_names_kind(nm, "evtx");
+  for (size_t i = 0; kv[i]; i += 2)
+    sp_event_set(&ev, sp_names_field(nm, kv[i], strlen(kv[i])),
+                 sp_str_make(kv[i + 1], strlen(kv[i + 1])));
+  sfx x = {0};
+  sp_sigma_match_event(s, m, &ev, sfx_hit, &x);
+  return strstr(x.hits, id) != NULL;
+}
+
+static void test_real_rule(void **st) {
+  (void)st;
+  sp_names *nm;
+  assert_int_equal(sp_names_create(&nm), SP_OK);
+  const char *paths[] = {SIGMA_DIR "/rules/windows/process_creation"};
+  sp_sigma *s;
+  assert_int_equal(sp_sigma_load(paths, 1, NULL, nm, &s, NULL), SP_OK);
+  sp_sigma_mctx *m;
+  assert_int_equal(sp_sigma_mctx_create(s, &m), SP_OK);
+  const char *id = "c248c896-e412-4279-8c15-1c558067b6fa";
+  const char *sysmon[] = {"Channel",     "Microsoft-Windows-Sysmon/Operational",
+                          "EventID",     "1",
+                          "Image",       "C:\\Windows\\System32\\whoami.exe",
+                          "CommandLine", "whoami.exe /all",
+                          NULL};
+  assert_true(hit_of(s, m, nm, sysmon, id));
+  const char *sec[] = {"Channel",
+                       "Security",
+                       "EventID",
+                       "4688",
+                       "NewProcessName",
+                       "C:\\Windows\\System32\\whoami.exe",
+                       "CommandLine",
+                       "whoami \xe2\x80\x93"
+                       "all",
+                       NULL};
+  assert_true(hit_of(s, m, nm, sec, id));
+  const char *plain[] = {"Channel",     "Microsoft-Windows-Sysmon/Operational",
+                         "EventID",     "1",
+                         "Image",       "C:\\Windows\\System32\\whoami.exe",
+                         "CommandLine", "whoami.exe /groups",
+                         NULL};
+  assert_false(hit_of(s, m, nm, plain, id));
+  sp_sigma_mctx_destroy(m);
+  sp_sigma_destroy(s);
+  sp_names_destroy(nm);
+}
+
 int main(void) {
   int rc = spoor_shared_or_skip(SIGMA_DIR "/rules/windows");
   if (rc != 0)
@@ -95,6 +151,7 @@ int main(void) {
       cmocka_unit_test(test_windows),
       cmocka_unit_test(test_emerging_threats),
       cmocka_unit_test(test_threat_hunting),
+      cmocka_unit_test(test_real_rule),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
