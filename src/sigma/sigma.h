@@ -11,7 +11,8 @@
  * Every rule that cannot be loaded is kept in the load report with its file
  * and reason; nothing is dropped silently. Limits: SG_MAX_FILE_BYTES per rule
  * file, SG_MAX_DEPTH of YAML nesting, SG_MAX_RULES rules per set,
- * SG_MAX_VALUES values per item after expansion.
+ * SG_MAX_VALUES values per item after expansion, SG_MAX_RULE_VALUES per
+ * rule (YAML aliases may repeat one list many times).
  */
 #ifndef SP_SIGMA_SIGMA_H
 #define SP_SIGMA_SIGMA_H
@@ -26,6 +27,7 @@
 #define SG_MAX_RULES 100000
 #define SG_MAX_VALUES 65536
 #define SG_MAX_SELS 256
+#define SG_MAX_RULE_VALUES 200000 /* values per rule, all items */
 
 typedef struct sp_sigma sp_sigma;
 typedef struct sp_sigma_mctx sp_sigma_mctx;

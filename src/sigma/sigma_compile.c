@@ -460,6 +460,7 @@ static void compile_correlation(sp_sigma *s, const char *path, const ydoc *doc,
 
 void sg_compile_doc(sp_sigma *s, const char *path, yaml_document_t *d,
                     yaml_document_t *global) {
+  s->rule_values = 0;
   ydoc doc = {d, yaml_document_get_root_node(d)};
   ydoc glob = {global, global ? yaml_document_get_root_node(global) : NULL};
   const ydoc *g = global ? &glob : NULL;

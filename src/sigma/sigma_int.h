@@ -220,6 +220,7 @@ struct sp_sigma {
   uint32_t *iid_var_off; /* niids + 2 offsets */
   uint32_t *iid_vars;
   size_t max_sels;
+  size_t rule_values; /* values compiled for the current document */
   bool finished;
 };
 

@@ -451,9 +451,10 @@ static size_t b64offset(sg_arena *a, const char *p, size_t n, bytes *out) {
 }
 
 /* ---- values ----------------------------------------------------------- */
-static sg_val *push(sg_arena *a, sg_val **vals, size_t *n, size_t *cap) {
-  if (*n >= SG_MAX_VALUES)
-    return NULL;
+static sg_val *push(sp_sigma *s, sg_val **vals, size_t *n, size_t *cap) {
+  sg_arena *a = &s->arena;
+  if (*n >= SG_MAX_VALUES || ++s->rule_values > SG_MAX_RULE_VALUES)
+    return NULL; /* YAML aliases can repeat a big list many times */
   if (*n == *cap) {
     size_t nc = *cap ? *cap * 2 : 4;
     sg_val *nv = sg_alloc(a, nc * sizeof *nv);
@@ -528,7 +529,7 @@ bool sg_value_compile(sp_sigma *s, const sg_mods *m, sg_scalar v, sg_val **vals,
   sg_val *x;
 #define PUSH()                                                                 \
   do {                                                                         \
-    if (!(x = push(a, vals, n, cap))) {                                        \
+    if (!(x = push(s, vals, n, cap))) {                                        \
       sg_fail(e, "too many values (or out of memory)");                        \
       return false;                                                            \
     }                                                                          \

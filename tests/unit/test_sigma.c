@@ -364,6 +364,27 @@ static void test_bad_rules_reported(void **st) {
   sfx_free(x);
 }
 
+/* YAML aliases repeating one big list: bounded per rule, reported. */
+static void test_alias_bomb(void **st) {
+  (void)st;
+  size_t cap = 1 << 16, n = 0;
+  char *y = malloc(cap);
+  assert_non_null(y);
+  n += (size_t)snprintf(y + n, cap - n,
+                        "title: t\nid: r1\nlogsource:\n  product: windows\n"
+                        "detection:\n  s:\n    - &m\n      A:\n");
+  for (int i = 0; i < 1000; i++)
+    n += (size_t)snprintf(y + n, cap - n, "        - v%d\n", i);
+  for (int i = 0; i < 300; i++)
+    n += (size_t)snprintf(y + n, cap - n, "    - *m\n");
+  snprintf(y + n, cap - n, "  condition: s\n");
+  sfx *x = sfx_new(y);
+  assert_non_null(sfx_failure(x));
+  assert_non_null(strstr(sfx_failure(x), "too many values"));
+  sfx_free(x);
+  free(y);
+}
+
 /* Rule metadata carried into findings. */
 static void test_metadata(void **st) {
   (void)st;
@@ -448,6 +469,7 @@ int main(void) {
       cmocka_unit_test(test_numbers_and_compare),
       cmocka_unit_test(test_keywords),
       cmocka_unit_test(test_bad_rules_reported),
+      cmocka_unit_test(test_alias_bomb),
       cmocka_unit_test(test_metadata),
       cmocka_unit_test(test_filters),
   };
