@@ -28,6 +28,7 @@
 #include "sigma/sigma_int.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,16 +249,47 @@ static bool cond_ok(const sg_corr *co, int64_t v) {
   return true;
 }
 
-/* Distinct count of keys over recs[a..b). */
-static int64_t distinct(const crec *r, size_t a, size_t b, bool by_rule) {
-  int64_t n = 0;
-  for (size_t i = a; i < b; i++) {
-    bool seen = false;
-    for (size_t j = a; j < i && !seen; j++)
-      seen = by_rule ? r[j].pos == r[i].pos : r[j].value == r[i].value;
-    n += !seen;
+/* Counts per key (value hashes, or base rule positions + 1) with the
+ * number of keys whose count is not zero: the distinct count of a window,
+ * kept as records enter and leave it. Open addressing, never shrinks. */
+typedef struct cmap {
+  uint64_t *key;
+  uint32_t *cnt;
+  size_t cap;
+  int64_t distinct;
+} cmap;
+
+static bool cmap_init(cmap *m, size_t n) {
+  m->cap = 16;
+  while (m->cap < 2 * n + 2)
+    m->cap *= 2;
+  m->key = calloc(m->cap, sizeof *m->key);
+  m->cnt = calloc(m->cap, sizeof *m->cnt);
+  m->distinct = 0;
+  return m->key && m->cnt;
+}
+
+static void cmap_free(cmap *m) {
+  free(m->key);
+  free(m->cnt);
+}
+
+static void cmap_add(cmap *m, uint64_t k, int d) {
+  k = k ? k : 1; /* 0 marks an empty slot */
+  size_t i = (size_t)(k * 0x9E3779B97F4A7C15ULL) & (m->cap - 1);
+  while (m->key[i] && m->key[i] != k)
+    i = (i + 1) & (m->cap - 1);
+  m->key[i] = k;
+  if (d > 0) {
+    if (m->cnt[i]++ == 0)
+      m->distinct++;
+  } else if (m->cnt[i] && --m->cnt[i] == 0) {
+    m->distinct--;
   }
-  return n;
+}
+
+static uint64_t rec_key(const sg_corr *co, const crec *x) {
+  return co->type == SG_CORR_VALUE_COUNT ? x->value : (uint64_t)x->pos + 1;
 }
 
 static void emit(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
@@ -295,11 +327,63 @@ static void emit(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
   (void)c;
 }
 
+/* temporal_ordered: the referenced rules in the order listed within the
+ * timespan. One pass: for each position, the latest start of a chain that
+ * reaches it (the latest start gives the shortest chain). */
+static void scan_ordered(const sp_sigma_corr *c, const sg_rule *cr,
+                         const crec *r, size_t n, sp_fset *out) {
+  const sg_corr *co = cr->corr;
+  int64_t *ls = malloc(co->nref * sizeof *ls);
+  size_t *lsi = malloc(co->nref * sizeof *lsi);
+  if (!ls || !lsi) {
+    free(ls);
+    free(lsi);
+    sp_fset_fail(out, SP_ENOMEM);
+    return;
+  }
+  for (size_t k = 0; k < co->nref; k++)
+    ls[k] = INT64_MIN;
+  for (size_t k = 0; k < n; k++) {
+    uint32_t p = r[k].pos;
+    if (p >= co->nref)
+      continue;
+    if (p == 0) {
+      ls[0] = r[k].ts;
+      lsi[0] = k;
+    } else if (ls[p - 1] != INT64_MIN && ls[p - 1] >= ls[p]) {
+      ls[p] = ls[p - 1];
+      lsi[p] = lsi[p - 1];
+    } else if (ls[p - 1] == INT64_MIN) {
+      continue;
+    }
+    size_t last = co->nref - 1;
+    if (p == last && ls[last] != INT64_MIN &&
+        r[k].ts - ls[last] <= co->timespan_ns &&
+        cond_ok(co, (int64_t)co->nref)) {
+      emit(c, cr, r, lsi[last], k + 1, (int64_t)co->nref, out);
+      break;
+    }
+  }
+  free(ls);
+  free(lsi);
+}
+
 static void scan_group(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
                        size_t n, sp_fset *out) {
   const sg_corr *co = cr->corr;
+  if (co->type == SG_CORR_TEMPORAL_ORDERED) {
+    scan_ordered(c, cr, r, n, out);
+    return;
+  }
   bool fixed = co->has_hi || co->cmp_lo == SG_CMP_LT ||
                co->cmp_lo == SG_CMP_LTE || co->cmp_lo == SG_CMP_EQ;
+  bool counting = co->type != SG_CORR_EVENT_COUNT;
+  cmap m = {0};
+  if (counting && !cmap_init(&m, n)) {
+    cmap_free(&m);
+    sp_fset_fail(out, SP_ENOMEM);
+    return;
+  }
   int64_t span = co->timespan_ns;
   size_t j = 0;
   for (size_t i = 0; i < n; i++) {
@@ -308,44 +392,31 @@ static void scan_group(const sp_sigma_corr *c, const sg_rule *cr, const crec *r,
       if (i > 0 && r[i - 1].ts >= b0)
         continue; /* not the first record of its window */
       j = i;
-      while (j < n && r[j].ts < b0 + span)
+      while (j < n && r[j].ts < b0 + span) {
+        if (counting)
+          cmap_add(&m, rec_key(co, &r[j]), 1);
         j++;
+      }
     } else {
       if (j < i)
         j = i;
-      while (j < n && r[j].ts - r[i].ts <= span)
+      while (j < n && r[j].ts - r[i].ts <= span) {
+        if (counting)
+          cmap_add(&m, rec_key(co, &r[j]), 1);
         j++;
+      }
     }
-    int64_t m;
-    size_t end = j;
-    switch (co->type) {
-    case SG_CORR_EVENT_COUNT:
-      m = (int64_t)(j - i);
+    int64_t meas = counting ? m.distinct : (int64_t)(j - i);
+    if (cond_ok(co, meas)) {
+      emit(c, cr, r, i, j, meas, out);
       break;
-    case SG_CORR_VALUE_COUNT:
-      m = distinct(r, i, j, false);
-      break;
-    case SG_CORR_TEMPORAL:
-      m = distinct(r, i, j, true);
-      break;
-    default: { /* ordered: greedy subsequence of the listed rules */
-      uint32_t want = 0;
-      end = i;
-      for (size_t k = i; k < j && want < co->nref; k++)
-        if (r[k].pos == want) {
-          want++;
-          end = k + 1;
-        }
-      m = want;
-      if (want < co->nref)
-        end = j;
     }
-    }
-    if (cond_ok(co, m)) {
-      emit(c, cr, r, i, end, m, out);
-      return;
+    if (counting) { /* leave: the record i (sliding) or the window (fixed) */
+      for (size_t k = i; k < (fixed ? j : i + 1); k++)
+        cmap_add(&m, rec_key(co, &r[k]), -1);
     }
   }
+  cmap_free(&m);
 }
 
 void sp_sigma_corr_end(sp_sigma_corr *c, sp_fset *out) {
