@@ -183,6 +183,8 @@ typedef struct sg_bucket {
   int eid;             /* -1: any */
   uint32_t *vars;
   size_t n, cap;
+  uint32_t *ungated; /* its variants the prefilter cannot gate */
+  size_t nung;
 } sg_bucket;
 
 struct sp_sigma {
@@ -219,6 +221,7 @@ struct sp_sigma {
   uint8_t *var_gated;    /* by variant: 1 when it has such a set */
   uint32_t *iid_var_off; /* niids + 2 offsets */
   uint32_t *iid_vars;
+  uint32_t *var_bucket; /* by variant: its bucket's index in buckets */
   size_t max_sels;
   size_t rule_values; /* values compiled for the current document */
   bool finished;

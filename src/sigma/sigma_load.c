@@ -101,8 +101,11 @@ void sp_sigma_destroy(sp_sigma *s) {
   free(s->rules);
   free(s->vars);
   free(s->report);
-  for (size_t i = 0; i < s->capbuckets; i++)
+  for (size_t i = 0; i < s->capbuckets; i++) {
     free(s->buckets[i].vars);
+    free(s->buckets[i].ungated);
+  }
+  free(s->var_bucket);
   free(s->buckets);
   sg_arena_free(&s->arena);
   free(s);
@@ -365,6 +368,7 @@ static sp_err index_add(sp_sigma *s, int kind, const char *ch, int eid,
     b->cap = nc;
   }
   b->vars[b->n++] = var;
+  s->var_bucket[var] = (uint32_t)(b - s->buckets);
   return SP_OK;
 }
 
@@ -415,7 +419,8 @@ sp_err sp_sigma_finish(sp_sigma *s) {
   while (cap < s->nvars * 2 + 64)
     cap *= 2;
   s->buckets = calloc(cap, sizeof *s->buckets);
-  if (!s->buckets)
+  s->var_bucket = calloc(s->nvars ? s->nvars : 1, sizeof *s->var_bucket);
+  if (!s->buckets || !s->var_bucket)
     return SP_ENOMEM;
   s->capbuckets = cap;
   for (size_t i = 0; i < s->nvars; i++) {
@@ -431,6 +436,19 @@ sp_err sp_sigma_finish(sp_sigma *s) {
   sp_err pe = sg_prefilter_build(s);
   if (pe)
     return pe;
+  /* Per bucket, the variants to test on every event (the others wait for
+   * the prefilter to wake them). */
+  for (size_t i = 0; i < s->capbuckets; i++) {
+    sg_bucket *b = &s->buckets[i];
+    if (!b->n)
+      continue;
+    b->ungated = malloc(b->n * sizeof *b->ungated);
+    if (!b->ungated)
+      return SP_ENOMEM;
+    for (size_t k = 0; k < b->n; k++)
+      if (!s->var_gated[b->vars[k]])
+        b->ungated[b->nung++] = b->vars[k];
+  }
   s->finished = true;
   return SP_OK;
 }

@@ -42,7 +42,9 @@ struct sp_sigma_mctx {
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
-  const char *mfield;              /* the first item that matched */
+  uint32_t *cands;                 /* the variants woken for this event */
+  size_t ncands;
+  const char *mfield; /* the first item that matched */
   sp_str mval;
 };
 
@@ -68,9 +70,10 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->item_epoch = calloc((size_t)s->niids + 1, sizeof *m->item_epoch);
   m->item_cnt = calloc((size_t)s->niids + 1, sizeof *m->item_cnt);
   m->cand_epoch = calloc(s->nvars + 1, sizeof *m->cand_epoch);
+  m->cands = calloc(s->nvars + 1, sizeof *m->cands);
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
   if (!m->hit || !m->item_epoch || !m->item_cnt || !m->gslot_epoch ||
-      !m->cand_epoch) {
+      !m->cand_epoch || !m->cands) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
@@ -102,6 +105,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->item_cnt);
   free(m->gslot_epoch);
   free(m->cand_epoch);
+  free(m->cands);
   hs_free_scratch(m->scratch);
   free(m);
 }
@@ -450,34 +454,45 @@ static bool eval(sp_sigma_mctx *m, const sp_event *ev, const sg_variant *v,
   }
 }
 
+/* Test one variant; 1 when it matched (cb called). */
+static size_t run_var(const sp_sigma *s, sp_sigma_mctx *m, uint32_t vid,
+                      const sp_event *ev,
+                      void (*cb)(const sp_sigma_match *, void *), void *user) {
+  const sg_variant *v = &s->vars[vid];
+  const sg_rule *r = &s->rules[v->rule];
+  if (v->cond_field >= 0) {
+    const sp_fval *f = sp_event_find(ev, v->cond_field);
+    if (!f || !str_match(m, ev, &v->cond_value, f))
+      return 0;
+  }
+  memset(m->memo, 0xff, v->nsel);
+  m->mfield = NULL;
+  m->mval = sp_str_make(NULL, 0);
+  if (!eval(m, ev, v, r->cond, r->root))
+    return 0;
+  if (cb) {
+    sp_sigma_match mt = {&r->meta, v->rule, m->mfield ? m->mfield : "",
+                         m->mval};
+    cb(&mt, user);
+  }
+  return 1;
+}
+
+/* The variants of a bucket: those the prefilter cannot gate, then those
+ * it woke for this event. */
 static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
                          const sg_bucket *b, const sp_event *ev,
                          void (*cb)(const sp_sigma_match *, void *),
                          void *user) {
+  if (!b)
+    return 0;
   size_t hits = 0;
-  for (size_t i = 0; b && i < b->n; i++) {
-    uint32_t vid = b->vars[i];
-    if (s->var_gated[vid] && m->cand_epoch[vid] != m->epoch)
-      continue; /* none of the items it needs was hit */
-    const sg_variant *v = &s->vars[vid];
-    const sg_rule *r = &s->rules[v->rule];
-    if (v->cond_field >= 0) {
-      const sp_fval *f = sp_event_find(ev, v->cond_field);
-      if (!f || !str_match(m, ev, &v->cond_value, f))
-        continue;
-    }
-    memset(m->memo, 0xff, v->nsel);
-    m->mfield = NULL;
-    m->mval = sp_str_make(NULL, 0);
-    if (!eval(m, ev, v, r->cond, r->root))
-      continue;
-    hits++;
-    if (cb) {
-      sp_sigma_match mt = {&r->meta, v->rule, m->mfield ? m->mfield : "",
-                           m->mval};
-      cb(&mt, user);
-    }
-  }
+  uint32_t bi = (uint32_t)(b - s->buckets);
+  for (size_t i = 0; i < b->nung; i++)
+    hits += run_var(s, m, b->ungated[i], ev, cb, user);
+  for (size_t i = 0; i < m->ncands; i++)
+    if (s->var_bucket[m->cands[i]] == bi)
+      hits += run_var(s, m, m->cands[i], ev, cb, user);
   return hits;
 }
 
@@ -513,7 +528,10 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
       m->item_epoch[item] = m->epoch;
       m->item_cnt[item] = 0;
       for (uint32_t k = s->iid_var_off[item]; k < s->iid_var_off[item + 1]; k++)
-        m->cand_epoch[s->iid_vars[k]] = m->epoch; /* wake its variants */
+        if (m->cand_epoch[s->iid_vars[k]] != m->epoch) { /* wake it */
+          m->cand_epoch[s->iid_vars[k]] = m->epoch;
+          m->cands[m->ncands++] = s->iid_vars[k];
+        }
     }
     m->item_cnt[item]++;
   }
@@ -557,6 +575,7 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
     m->epoch = 1;
   }
   m->lused = 0;
+  m->ncands = 0;
   prefilter(s, m, ev);
   size_t hits = 0;
   const sp_fval *ch = sp_event_find(ev, s->f_channel);
