@@ -264,8 +264,8 @@ static void header(zk_state *s, sp_rctx *rc, const char *p, size_t n,
 }
 
 /* Add one (element) value of column c. */
-static void add_value(sp_rctx *rc, sp_event *ev, const zk_col *c, sp_str v,
-                      bool escaped, bool first) {
+static inline void add_value(sp_rctx *rc, sp_event *ev, const zk_col *c,
+                             sp_str v, bool escaped, bool first) {
   if (escaped && memchr(v.p, '\\', v.n)) {
     char *d = sp_rctx_alloc(rc, v.n);
     if (d)
@@ -305,37 +305,45 @@ static void zk_line(void *st, sp_rctx *rc, const char *p, size_t n,
   const bool escaped = memchr(p, '\\', n) != NULL;
   const char sep = s->sep[0];
   const bool one = s->sep_n == 1;
+  const char un0 = s->unset[0], em0 = s->empty[0];
+  const char *q = p, *end = p + n;
   int k = 0;
-  size_t pos = 0;
-  while (pos <= n) {
-    const char *q = p + pos;
-    size_t rest = n - pos;
-    const char *e =
-        one ? memchr(q, sep, rest) : memmem(q, rest, s->sep, s->sep_n);
-    size_t len = e ? (size_t)(e - q) : rest;
-    pos = e ? pos + len + s->sep_n : n + 1;
-    if (k >= s->ncols) {
-      k++;
-      continue;
+  for (;;) {
+    const char *e;
+    if (one) {
+      e = q;
+      while (e < end && *e != sep)
+        e++;
+    } else {
+      e = memmem(q, (size_t)(end - q), s->sep, s->sep_n);
+      if (!e)
+        e = end;
     }
-    const zk_col *c = &s->col[k++];
-    if (len == s->unset_n && memcmp(q, s->unset, len) == 0)
-      continue;
-    bool empty = len == s->empty_n && memcmp(q, s->empty, len) == 0;
-    if (c->list) {
-      if (empty || len == 0)
-        continue;
-      size_t ep = 0;
-      sp_str el;
-      bool first = true;
-      while (split_next(q, len, s->setsep, s->setsep_n, &ep, &el)) {
-        add_value(rc, ev, c, el, escaped, first);
-        first = false;
+    size_t len = (size_t)(e - q);
+    if (k < s->ncols) {
+      const zk_col *c = &s->col[k];
+      bool unset = len && len == s->unset_n && q[0] == un0 &&
+                   (len == 1 || memcmp(q, s->unset, len) == 0);
+      bool empty = !unset && len == s->empty_n && len && q[0] == em0 &&
+                   memcmp(q, s->empty, len) == 0;
+      if (unset || (c->list && (empty || len == 0))) {
+        /* absent */
+      } else if (c->list) {
+        size_t ep = 0;
+        sp_str el;
+        bool first = true;
+        while (split_next(q, len, s->setsep, s->setsep_n, &ep, &el)) {
+          add_value(rc, ev, c, el, escaped, first);
+          first = false;
+        }
+      } else {
+        add_value(rc, ev, c, sp_str_make(q, empty ? 0 : len), escaped, true);
       }
-      continue;
     }
-    add_value(rc, ev, c, empty ? sp_str_make(q, 0) : sp_str_make(q, len),
-              escaped, true);
+    k++;
+    if (e >= end)
+      break;
+    q = e + s->sep_n;
   }
   if (k != s->ncols) {
     char msg[96];
