@@ -4,6 +4,8 @@
  */
 #include "readers/netfields.h"
 
+#include <stdlib.h>
+
 static const struct {
   const char *path; /* NULL: any log */
   const char *col;
@@ -38,7 +40,25 @@ int sp_net_ecs(sp_str path, sp_str col) {
   return -1;
 }
 
+/* "2.385616957e+09": Zeek's writers switch to exponent notation for
+ * large times (certificate validity far in the future). */
+static bool epoch_exp(sp_str s, int64_t *ns) {
+  char b[40];
+  if (s.n == 0 || s.n >= sizeof b)
+    return false;
+  memcpy(b, s.p, s.n);
+  b[s.n] = 0;
+  char *end;
+  double d = strtod(b, &end);
+  if (*end || !(d > -9.2e9 && d < 9.2e9))
+    return false;
+  *ns = (int64_t)(d * 1e9);
+  return true;
+}
+
 bool sp_net_epoch_ns(sp_str s, int64_t *ns) {
+  if (s.n && memchr(s.p, 'e', s.n))
+    return epoch_exp(s, ns);
   size_t i = 0;
   bool neg = false;
   if (i < s.n && s.p[i] == '-') {

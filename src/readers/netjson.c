@@ -150,16 +150,11 @@ static void leaf(void *user, const char *path, size_t path_n, sp_json_tok tok,
   bool have_t = false;
   if (sl->hint == NJ_TIME) {
     have_t = tok == SP_JSON_NUM ? sp_net_epoch_ns(v, &t) : parse_iso(v, &t);
-    if (!have_t && tok == SP_JSON_NUM && v.n < 40) { /* 1.7e9: rare */
-      char nb[40];
-      memcpy(nb, v.p, v.n);
-      nb[v.n] = 0;
-      double d = strtod(nb, NULL);
-      if (d > -9.2e9 && d < 9.2e9) {
-        t = (int64_t)(d * 1e9);
-        have_t = true;
-      }
-    }
+  } else if (s->iso_auto && sl->hint == NJ_ANY && tok == SP_JSON_STR &&
+             v.n >= 20 && v.n <= 40 && v.p[4] == '-' && v.p[10] == 'T' &&
+             v.p[v.n - 1] == 'Z' && sp_parse_iso8601(v, &t)) {
+    have_t = true; /* json-streaming-logs renders every time this way */
+    type = SP_T_TIME;
   }
   sp_fval *f = sp_event_add_typed(ev, sl->fid, v, type);
   if (f && have_t && f->type == SP_T_TIME) {

@@ -63,6 +63,7 @@ typedef struct nj_slot {
 
 typedef struct nj_state {
   const char *reader; /* for limit names */
+  bool iso_auto;      /* untyped strings shaped like ISO 8601 UTC are times */
   nj_map_fn map;
   nj_slot *slots;
   char *arena;

@@ -87,19 +87,26 @@ static int hexval(int c) {
   return -1;
 }
 
-/* Decode \xHH escapes of p[0..n) into d (cap >= n); returns the length. */
+/* Decode Zeek's ASCII writer's escaping of p[0..n) into d (cap >= n):
+ * doubled backslashes, and \xHH where it stands for a printable byte or a
+ * tab (escaped separators). Other bytes (NUL, controls, non-ASCII) stay
+ * "\xHH" text, as Zeek's JSON writer renders them too, so both log forms
+ * give the same value. Returns the length. */
 static size_t unescape(const char *p, size_t n, char *d) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x') {
       int h = hexval((unsigned char)p[i + 2]);
       int l = hexval((unsigned char)p[i + 3]);
-      if (h >= 0 && l >= 0) {
-        d[o++] = (char)(h * 16 + l);
+      int v = h * 16 + l;
+      if (h >= 0 && l >= 0 && ((v >= 0x20 && v < 0x7f) || v == '\t')) {
+        d[o++] = (char)v;
         i += 3;
         continue;
       }
     }
+    if (p[i] == '\\' && i + 1 < n && p[i + 1] == '\\')
+      i++; /* Zeek writes a backslash as two */
     d[o++] = p[i];
   }
   return o;

@@ -35,11 +35,25 @@ static bool name_in(sp_str s, const char *const *list, size_t n) {
 }
 
 static void zj_map(sp_str kind, sp_str path, nj_target *t) {
-  static const char *const addr[] = {
-      "id.orig_h",   "id.resp_h",      "src",           "dst",
-      "tx_hosts",    "rx_hosts",       "assigned_addr", "client_addr",
-      "server_addr", "requested_addr", "host_ip",       "x_originating_ip",
-      "mailfrom_h"};
+  static const char *const addr[] = {"id.orig_h",
+                                     "id.resp_h",
+                                     "id_orig_h",
+                                     "id_resp_h",
+                                     "src",
+                                     "dst",
+                                     "tx_hosts",
+                                     "rx_hosts",
+                                     "assigned_ip",
+                                     "assigned_addr",
+                                     "framed_addr",
+                                     "x_originating_ip",
+                                     "san.ip",
+                                     "data_channel.orig_h",
+                                     "data_channel.resp_h",
+                                     "client_addr",
+                                     "server_addr",
+                                     "requested_addr",
+                                     "host_ip"};
   static const char *const times[] = {"ts",
                                       "_write_ts",
                                       "certificate.not_valid_before",
@@ -59,7 +73,8 @@ static void zj_map(sp_str kind, sp_str path, nj_target *t) {
   } else if (name_in(path, addr, sizeof addr / sizeof addr[0]) ||
              ((sp_str_eq(kind, "known_hosts") || sp_str_eq(kind, "software") ||
                sp_str_eq(kind, "known_services")) &&
-              (sp_str_eq(path, "host") || sp_str_eq(path, "host_ip")))) {
+              sp_str_eq(path, "host")) ||
+             (sp_str_eq(kind, "smtp") && sp_str_eq(path, "path"))) {
     t->hint = NJ_IP;
   } else if (sp_str_eq(path, "id.orig_p") || sp_str_eq(path, "id.resp_p")) {
     t->hint = NJ_INT;
@@ -101,6 +116,7 @@ static void *zj_create(void) {
     free(s);
     return NULL;
   }
+  s->nj.iso_auto = true;
   s->kind_cache_id = -1;
   return s;
 }
