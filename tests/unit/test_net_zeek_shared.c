@@ -90,7 +90,7 @@ static void check_record(const nt_run *r, size_t ev, const char *fields_line,
       assert_int_equal(nt_count(r, ev, fc[i]), want);
       continue;
     }
-    if (strstr(dc[i - 1], "\\x"))
+    if (strchr(dc[i - 1], '\\')) /* escaped: decoded */
       continue;
     const char *got = nt_s(r, ev, fc[i]);
     if (!got || strcmp(got, dc[i - 1]) != 0)
