@@ -76,17 +76,17 @@ static void render_answer(const uint8_t *p, size_t n, size_t rd, uint16_t type,
   case 6:
   case 12:
   case 39:
-    (void)read_name(p, n, &off, out, cap, &tmp_n, false);
+    (void)read_name(p, n, &off, out, cap, &tmp_n, true);
     break;
   case 15:
     off = rd + 2;
     if (rdlen > 2)
-      (void)read_name(p, n, &off, out, cap, &tmp_n, false);
+      (void)read_name(p, n, &off, out, cap, &tmp_n, true);
     break;
   case 33:
     off = rd + 6;
     if (rdlen > 6)
-      (void)read_name(p, n, &off, out, cap, &tmp_n, false);
+      (void)read_name(p, n, &off, out, cap, &tmp_n, true);
     break;
   case 16: { /* TXT <len> <text> per string, space separated */
     size_t o = 0, q = rd, e = rd + rdlen;
@@ -105,6 +105,29 @@ static void render_answer(const uint8_t *p, size_t n, size_t rd, uint16_t type,
     }
     break;
   }
+  case 46: /* RRSIG <type covered> <signer> */
+    if (rdlen > 18) {
+      int w =
+          snprintf(out, cap, "RRSIG %u ", (unsigned)(p[rd] << 8 | p[rd + 1]));
+      off = rd + 18;
+      if (w > 0 && (size_t)w < cap)
+        (void)read_name(p, n, &off, out + w, cap - (size_t)w, &tmp_n, true);
+    }
+    break;
+  case 48: /* DNSKEY <algorithm> */
+    if (rdlen >= 4)
+      snprintf(out, cap, "DNSKEY %u", p[rd + 3]);
+    break;
+  case 43: /* DS <algorithm> <digest type> */
+    if (rdlen >= 4)
+      snprintf(out, cap, "DS %u %u", p[rd + 2], p[rd + 3]);
+    break;
+  case 51:
+    snprintf(out, cap, "NSEC3PARAM");
+    break;
+  case 65534: /* BIND's private record */
+    snprintf(out, cap, "BIND9 signing signal");
+    break;
   default:
     break;
   }
@@ -177,9 +200,9 @@ const char *sp_dns_type_name(uint16_t t) {
            {35, "NAPTR"}, {39, "DNAME"},      {41, "OPT"},   {43, "DS"},
            {44, "SSHFP"}, {46, "RRSIG"},      {47, "NSEC"},  {48, "DNSKEY"},
            {50, "NSEC3"}, {51, "NSEC3PARAM"}, {52, "TLSA"},  {64, "SVCB"},
-           {65, "HTTPS"}, {99, "SPF"},        {249, "TKEY"}, {250, "TSIG"},
-           {251, "IXFR"}, {252, "AXFR"},      {255, "*"},    {257, "CAA"},
-           {11, "WKS"},   {32769, "DLV"}};
+           {65, "HTTPS"}, {30, "NXT"},        {99, "SPF"},   {249, "TKEY"},
+           {250, "TSIG"}, {251, "IXFR"},      {252, "AXFR"}, {255, "*"},
+           {257, "CAA"},  {11, "WKS"},        {32769, "DLV"}};
   for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
     if (k[i].t == t)
       return k[i].n;

@@ -200,13 +200,14 @@ static void tcp_update(sp_flow *f, const sp_pkt *k, int d) {
   }
   if (fl & SP_TCP_RST) {
     add_hist(f, d, 'R');
-    *me = SP_TCPS_RESET;
+    if (!(*me == SP_TCPS_CLOSED && *peer == SP_TCPS_CLOSED))
+      *me = SP_TCPS_RESET; /* after a clean close a RST changes nothing */
   }
   if (k->payload_len > 0)
     add_hist(f, d, 'D');
   else if ((fl & SP_TCP_ACK) && !(fl & (SP_TCP_SYN | SP_TCP_FIN | SP_TCP_RST)))
     add_hist(f, d, 'A');
-  if (f->have_seq[d]) {
+  if (f->have_seq[d] && k->payload_len > 0) {
     int32_t rel = (int32_t)(k->seq - f->seq0[d]);
     if (fl & SP_TCP_SYN)
       rel += 1;
@@ -286,7 +287,13 @@ sp_flow *sp_flow_packet(sp_flowtab *t, const sp_pkt *k, int64_t ts,
     lru_push(t, f);
   }
   int d = *dir;
-  f->last_ts = ts;
+  /* A bare ACK after both sides closed does not extend the connection in
+   * Zeek's logs (its duration ends at the last FIN or data); counted, yes. */
+  bool done = f->proto == 6 && f->st[0] == SP_TCPS_CLOSED &&
+              f->st[1] == SP_TCPS_CLOSED && k->payload_len == 0 &&
+              !(k->tcp_flags & (SP_TCP_SYN | SP_TCP_FIN));
+  if (!done)
+    f->last_ts = ts;
   f->pkts[d]++;
   f->ip_bytes[d] += k->ip_len;
   if (k->proto == 6) {

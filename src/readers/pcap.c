@@ -305,11 +305,13 @@ static void emit_dns(pcap_state *s, sp_rctx *rc, const sp_flow *f,
     sp_str qs = keep(rc, m->query, m->query_n);
     put(s, ev, F_QUERY, qs);
     sp_event_set(ev, SP_F_URL_DOMAIN, qs);
-    put_int(s, rc, ev, F_QCLASS, m->qclass);
-    put_int(s, rc, ev, F_QTYPE, m->qtype);
-    const char *tn = sp_dns_type_name(m->qtype);
-    if (tn)
-      put(s, ev, F_QTYPEN, sp_str_make(tn, strlen(tn)));
+    if (q) { /* Zeek takes the question's class and type from the query */
+      put_int(s, rc, ev, F_QCLASS, m->qclass);
+      put_int(s, rc, ev, F_QTYPE, m->qtype);
+      const char *tn = sp_dns_type_name(m->qtype);
+      put(s, ev, F_QTYPEN,
+          tn ? sp_str_make(tn, strlen(tn)) : fmt(rc, "query-%u", m->qtype));
+    }
   }
   if (r) {
     put_int(s, rc, ev, F_RCODE, r->rcode);
@@ -318,10 +320,11 @@ static void emit_dns(pcap_state *s, sp_rctx *rc, const sp_flow *f,
       put(s, ev, F_RCODEN, sp_str_make(rn, strlen(rn)));
   }
   const sp_dns_msg *h = r ? r : q;
-  put(s, ev, F_AA, sp_str_make(h->aa && r ? "T" : "F", 1));
+  /* RD is the query's; AA, TC and RA the response's (Zeek's dns.log). */
+  put(s, ev, F_AA, sp_str_make(r && r->aa ? "T" : "F", 1));
   put(s, ev, F_TC, sp_str_make(h->tc ? "T" : "F", 1));
-  put(s, ev, F_RD, sp_str_make(h->rd ? "T" : "F", 1));
-  put(s, ev, F_RA, sp_str_make(h->ra && r ? "T" : "F", 1));
+  put(s, ev, F_RD, sp_str_make(q && q->rd ? "T" : "F", 1));
+  put(s, ev, F_RA, sp_str_make(r && r->ra ? "T" : "F", 1));
   put_int(s, rc, ev, F_Z, h->z);
   if (r)
     for (size_t i = 0; i < r->n_ans; i++) {
@@ -351,7 +354,9 @@ static void emit_http(pcap_state *s, sp_rctx *rc, const sp_flow *f,
     put(s, ev, F_REFERRER, v);
     sp_event_set(ev, SP_F_HTTP_REFERRER, v);
   }
-  if (a->version[0])
+  if (resp && resp->version.n) /* Zeek: the reply's version wins */
+    put(s, ev, F_VERSION, keep(rc, resp->version.p, resp->version.n));
+  else if (a->version[0])
     put(s, ev, F_VERSION, keep(rc, a->version, strlen(a->version)));
   if ((v = keep(rc, a->ua, strlen(a->ua))).n) {
     put(s, ev, F_UA, v);

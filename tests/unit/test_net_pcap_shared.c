@@ -142,6 +142,13 @@ static void test_zeek_btest(void **st) {
     trace[strcspn(trace, "\r\n")] = 0;
     if (strchr(trace, ' ') || strchr(trace, '\t'))
       continue; /* several traces */
+    if (strncmp(trace, "tunnels/", 8) == 0)
+      continue; /* Zeek decapsulates GRE, VXLAN, Teredo; spoor does not */
+    if (strstr(line, "filter") || strstr(line, "threshold") ||
+        strstr(line, "limit") || strstr(line, "skip_analyzer") ||
+        strstr(line, "frameworks.logging"))
+      continue; /* tests that change what Zeek logs (BPF filters, caps,
+                   bare mode without analyzers, renamed fields) */
     for (size_t si = 0; si < NSPEC; si++) {
       char base[1024], pcap[1024], key[160];
       snprintf(base, sizeof base, BT "/Baseline/%s/%s.log", line,
