@@ -270,3 +270,4 @@ if command -v yara >/dev/null 2>&1; then
 else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
+[[ -n ${NET_SIZE-1G} ]] && bench/net.sh "${NET_SIZE-1G}" "${NET_PCAP_SIZE-1G}"
