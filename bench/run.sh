@@ -270,4 +270,5 @@ if command -v yara >/dev/null 2>&1; then
 else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
-[[ -n ${NET_SIZE-1G} ]] && bench/net.sh "${NET_SIZE-1G}" "${NET_PCAP_SIZE-1G}"
+# Network readers (bench/net.sh): NET_SIZE= skips them.
+if [[ -n ${NET_SIZE-1G} ]]; then bench/net.sh "${NET_SIZE-1G}" "${NET_PCAP_SIZE-1G}"; fi

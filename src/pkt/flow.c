@@ -16,6 +16,7 @@ struct sp_flowtab {
   int32_t *bucket;
   uint32_t cap, nbucket, count;
   int32_t free_head, lru_head, lru_tail;
+  uint32_t fresh; /* pool[fresh..cap) never used yet (pages untouched) */
   uint64_t serial;
 };
 
@@ -34,9 +35,7 @@ sp_flowtab *sp_flowtab_create(uint32_t cap) {
     return NULL;
   }
   memset(t->bucket, 0xff, t->nbucket * sizeof *t->bucket);
-  for (uint32_t i = 0; i < cap; i++)
-    t->pool[i].hnext = i + 1 < cap ? (int32_t)(i + 1) : -1;
-  t->free_head = 0;
+  t->free_head = -1;
   t->lru_head = t->lru_tail = -1;
   return t;
 }
@@ -242,6 +241,10 @@ sp_flow *sp_flow_packet(sp_flowtab *t, const sp_pkt *k, int64_t ts,
   if (*evicted)
     return NULL; /* the caller emits and releases it, then calls again */
   if (!f) {
+    if (t->free_head < 0 && t->fresh < t->cap) {
+      t->pool[t->fresh].hnext = -1;
+      t->free_head = (int32_t)t->fresh++;
+    }
     if (t->free_head < 0) {
       *evicted = &t->pool[t->lru_head]; /* make room: the oldest */
       return NULL;

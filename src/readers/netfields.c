@@ -87,7 +87,7 @@ bool sp_net_epoch_ns(sp_str s, int64_t *ns) {
     for (size_t k = i - f0; k < 9; k++)
       frac *= 10;
   }
-  if (i != s.n)
+  if (i != s.n || sec > 9000000000ull) /* past year 2255: not a time */
     return false;
   int64_t v = (int64_t)sec * 1000000000LL + (int64_t)frac;
   *ns = neg ? -v : v;

@@ -205,6 +205,8 @@ static sp_str fmt(sp_rctx *rc, const char *f, ...) {
 }
 
 static sp_str keep(sp_rctx *rc, const char *s, size_t n) {
+  if (n == 0)
+    return sp_str_make("", 0);
   char *d = sp_rctx_alloc(rc, n ? n : 1);
   if (!d)
     return sp_str_make(s, n);
@@ -449,7 +451,8 @@ static app *app_of(sp_flow *f) {
 
 static void copy_str(char *d, size_t cap, sp_str v) {
   size_t n = v.n < cap - 1 ? v.n : cap - 1;
-  memcpy(d, v.p, n);
+  if (n)
+    memcpy(d, v.p, n);
   d[n] = 0;
 }
 

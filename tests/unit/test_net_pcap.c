@@ -16,6 +16,7 @@
 
 #include "nettest.h"
 #include "pkt/dns.h"
+#include "pkt/flow.h"
 #include "pkt/tls.h"
 
 #include <openssl/evp.h>
@@ -447,10 +448,53 @@ static void test_dns_pointer_loop(void **st) {
   assert_non_null(sp_tls_parse_hello(t, sizeof t, &h));
 }
 
+/* The table is bounded: with room for two flows, a third evicts the least
+ * recently seen; idle flows expire after their timeout. */
+static void test_flow_table_bounds(void **st) {
+  (void)st;
+  sp_flowtab *t = sp_flowtab_create(2);
+  assert_non_null(t);
+  sp_pkt k;
+  memset(&k, 0, sizeof k);
+  k.proto = 17;
+  k.ip_len = 28;
+  assert_true(sp_ip_parse(SP_STR_LIT("10.0.0.1"), &k.src));
+  assert_true(sp_ip_parse(SP_STR_LIT("10.0.0.2"), &k.dst));
+  int dir;
+  sp_flow *ev, *f;
+  for (uint16_t p = 1; p <= 2; p++) {
+    k.sport = p;
+    k.dport = 9999;
+    f = sp_flow_packet(t, &k, p * 1000000000LL, p, &dir, &ev);
+    assert_non_null(f);
+    assert_null(ev);
+  }
+  k.sport = 1; /* flow 1 seen again: flow 2 is now the oldest */
+  assert_non_null(sp_flow_packet(t, &k, 3000000000LL, 3, &dir, &ev));
+  k.sport = 3;
+  f = sp_flow_packet(t, &k, 4000000000LL, 4, &dir, &ev);
+  assert_null(f);
+  assert_non_null(ev);
+  assert_int_equal(ev->op, 2);
+  sp_flow_release(t, ev);
+  f = sp_flow_packet(t, &k, 4000000000LL, 4, &dir, &ev);
+  assert_non_null(f);
+  assert_int_equal(sp_flowtab_count(t), 2);
+  assert_null(sp_flow_expire(t, 30000000000LL));
+  f = sp_flow_expire(t, 65000000000LL); /* UDP: 60 s idle */
+  assert_non_null(f);
+  assert_int_equal(f->op, 1);
+  assert_string_equal(sp_flow_conn_state(f), "S0");
+  sp_flow_release(t, f);
+  assert_int_equal(sp_flowtab_count(t), 1);
+  sp_flowtab_destroy(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_capture),
       cmocka_unit_test(test_dns_pointer_loop),
+      cmocka_unit_test(test_flow_table_bounds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

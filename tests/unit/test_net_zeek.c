@@ -14,6 +14,7 @@
 
 #include "core/ip.h"
 #include "nettest.h"
+#include "readers/netfields.h"
 #include "testutil.h"
 
 static const char conn_log[] =
@@ -199,6 +200,27 @@ static void test_rotated_gzip(void **st) {
   tu_rm_rf(dir);
 }
 
+/* Epoch seconds as Zeek writes them, and what is not one. */
+static void test_epoch(void **st) {
+  (void)st;
+  int64_t ns = 0;
+  assert_true(sp_net_epoch_ns(SP_STR_LIT("1258531221.486539"), &ns));
+  assert_true(ns == 1258531221486539000LL);
+  assert_true(sp_net_epoch_ns(SP_STR_LIT("-1.5"), &ns) && ns == -1500000000LL);
+  assert_true(sp_net_epoch_ns(SP_STR_LIT("2.385616957e+09"), &ns));
+  assert_true(ns == 2385616957000000000LL);
+  assert_true(sp_net_epoch_ns(SP_STR_LIT("1.0000000019"), &ns) &&
+              ns == 1000000001LL); /* digits past ns are cut */
+  assert_false(sp_net_epoch_ns(SP_STR_LIT("17134848050.5"), &ns)); /* fuzz */
+  assert_false(sp_net_epoch_ns(SP_STR_LIT("1.2.3"), &ns));
+  assert_false(sp_net_epoch_ns(SP_STR_LIT(""), &ns));
+  assert_false(sp_net_epoch_ns(SP_STR_LIT("-"), &ns));
+  sp_str p = sp_net_path_from_file("/x/dns.2024-04-19-00-00-00.log.gz");
+  assert_int_equal(p.n, 3);
+  assert_memory_equal(p.p, "dns", 3);
+  assert_int_equal(sp_net_path_from_file("/x/dns.txt").n, 0);
+}
+
 static void test_sniff(void **st) {
   (void)st;
   const sp_reader_vt *vt = sp_reader_sniff(conn_log, sizeof conn_log - 1);
@@ -213,6 +235,7 @@ int main(void) {
       cmocka_unit_test(test_other_separator_and_layouts),
       cmocka_unit_test(test_bad_lines),
       cmocka_unit_test(test_rotated_gzip),
+      cmocka_unit_test(test_epoch),
       cmocka_unit_test(test_sniff),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
