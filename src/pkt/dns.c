@@ -18,6 +18,7 @@ static bool read_name(const uint8_t *p, size_t n, size_t *off, char *out,
   size_t o = 0, pos = *off;
   bool jumped = false;
   int jumps = 0;
+  out[0] = 0; /* terminated whatever happens below */
   for (;;) {
     if (pos >= n)
       return false;
@@ -45,6 +46,7 @@ static bool read_name(const uint8_t *p, size_t n, size_t *off, char *out,
       char c = (char)p[pos + i];
       out[o++] = lower && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
     }
+    out[o] = 0;
     pos += l;
   }
   if (!jumped)

@@ -443,6 +443,19 @@ static void test_dns_pointer_loop(void **st) {
   uint8_t m[] = {0, 1, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1};
   sp_dns_msg d;
   assert_non_null(sp_dns_parse(m, sizeof m, &d));
+  /* Found by fuzz_pcap_proto: an answer whose name breaks off left its text
+   * unterminated. Every kept answer must be a terminated string. */
+  static const uint8_t f1[] = {0x12, 0x2e, 0x81, 0x80, 0x00, 0x00, 0x00, 0x18,
+                               0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x27, 0x00,
+                               0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x03,
+                               0x03, 0x78, 0x61, 0x72, 0x00, 0x00, 0x3c, 0x00,
+                               0x04, 0x01, 0x02, 0x03, 0x04};
+  sp_dns_msg *dm = malloc(sizeof *dm);
+  memset(dm, 0x41, sizeof *dm);
+  assert_null(sp_dns_parse(f1, sizeof f1, dm));
+  for (size_t i = 0; i < dm->n_ans; i++)
+    assert_true(memchr(dm->ans[i], 0, SP_DNS_ANS_MAX) != NULL);
+  free(dm);
   sp_tls_hello h;
   uint8_t t[] = {22, 3, 1, 0, 4, 1, 0, 0, 0};
   assert_non_null(sp_tls_parse_hello(t, sizeof t, &h));
