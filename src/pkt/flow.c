@@ -16,7 +16,8 @@ struct sp_flowtab {
   int32_t *bucket;
   uint32_t cap, nbucket, count;
   int32_t free_head, lru_head, lru_tail;
-  uint32_t fresh; /* pool[fresh..cap) never used yet (pages untouched) */
+  uint32_t fresh; /* pool[fresh..alloc) never used yet */
+  uint32_t alloc; /* entries allocated: grows by doubling up to cap */
   uint64_t serial;
 };
 
@@ -28,7 +29,8 @@ sp_flowtab *sp_flowtab_create(uint32_t cap) {
   t->nbucket = 1;
   while (t->nbucket < cap * 2)
     t->nbucket <<= 1;
-  t->pool = calloc(cap, sizeof *t->pool);
+  t->alloc = cap < 1024 ? cap : 1024;
+  t->pool = calloc(t->alloc, sizeof *t->pool);
   t->bucket = malloc(t->nbucket * sizeof *t->bucket);
   if (!t->pool || !t->bucket) {
     sp_flowtab_destroy(t);
@@ -241,7 +243,17 @@ sp_flow *sp_flow_packet(sp_flowtab *t, const sp_pkt *k, int64_t ts,
   if (*evicted)
     return NULL; /* the caller emits and releases it, then calls again */
   if (!f) {
-    if (t->free_head < 0 && t->fresh < t->cap) {
+    if (t->free_head < 0 && t->fresh == t->alloc && t->alloc < t->cap) {
+      /* Grow the pool (no flow pointer is held across this call). */
+      uint32_t na = t->alloc * 2 < t->cap ? t->alloc * 2 : t->cap;
+      sp_flow *np = realloc(t->pool, na * sizeof *np);
+      if (np) {
+        memset(np + t->alloc, 0, (na - t->alloc) * sizeof *np);
+        t->pool = np;
+        t->alloc = na;
+      }
+    }
+    if (t->free_head < 0 && t->fresh < t->alloc) {
       t->pool[t->fresh].hnext = -1;
       t->free_head = (int32_t)t->fresh++;
     }

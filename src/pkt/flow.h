@@ -14,8 +14,9 @@
  * sp_flow_conn_state() gives Zeek's conn_state (S0 S1 SF REJ S2 S3 RSTO
  * RSTR RSTOS0 RSTRH SH SHR OTH).
  *
- * Memory: a fixed pool of `cap` flows and a bucket array, allocated at
- * create; flows are also on an LRU list by last packet time. When the pool
+ * Memory: a pool of at most `cap` flows (grown by doubling from 1,024 as
+ * flows open) and a bucket array sized for cap; flows are also on an LRU
+ * list by last packet time. When the pool
  * is full the least recently seen flow is evicted (the caller emits it and
  * counts the limit). sp_flow_expire() hands back flows idle past their
  * timeout (TCP 300 s, or 5 s once closed or reset; UDP and ICMP 60 s).
