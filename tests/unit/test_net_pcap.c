@@ -501,6 +501,22 @@ static void test_flow_table_bounds(void **st) {
   sp_flow_release(t, f);
   assert_int_equal(sp_flowtab_count(t), 1);
   sp_flowtab_destroy(t);
+  /* The pool grows past its first 1,024 flows up to the cap; every flow
+   * stays findable. */
+  t = sp_flowtab_create(3000);
+  for (uint32_t i = 0; i < 3000; i++) {
+    k.sport = (uint16_t)(i + 1);
+    assert_non_null(sp_flow_packet(t, &k, 1, i, &dir, &ev));
+    assert_null(ev);
+  }
+  for (uint32_t i = 0; i < 3000; i++) {
+    k.sport = (uint16_t)(i + 1);
+    f = sp_flow_packet(t, &k, 2, i, &dir, &ev);
+    assert_non_null(f);
+    assert_int_equal(f->pkts[0], 2);
+  }
+  assert_int_equal(sp_flowtab_count(t), 3000);
+  sp_flowtab_destroy(t);
 }
 
 int main(void) {
