@@ -513,7 +513,7 @@ static void test_flow_table_bounds(void **st) {
     k.sport = (uint16_t)(i + 1);
     f = sp_flow_packet(t, &k, 2, i, &dir, &ev);
     assert_non_null(f);
-    assert_int_equal(f->pkts[0], 2);
+    assert_int_equal(f->pkts[0] + f->pkts[1], 2); /* some flip: port 53 */
   }
   assert_int_equal(sp_flowtab_count(t), 3000);
   sp_flowtab_destroy(t);
