@@ -187,6 +187,7 @@ static void test_zeek_json_file_name(void **st) {
   assert_string_equal(c->source, "http");
   sp_result_destroy(res);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 static const char eve[] =

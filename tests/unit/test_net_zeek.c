@@ -198,6 +198,7 @@ static void test_rotated_gzip(void **st) {
   assert_int_equal(c->events, 2);
   sp_result_destroy(res);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 /* Epoch seconds as Zeek writes them, and what is not one. */
