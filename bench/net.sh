@@ -53,29 +53,33 @@ if [[ "$(cat "$D/marker" 2>/dev/null)" != "$WANT" ]]; then
 fi
 cat "$D/conn.log" "$D/conn.log.gz" "$D/bench.pcap" > /dev/null
 
-# measure NAME FILE CMD... : median wall seconds and peak RSS over RUNS.
+# measure NAME FILE CMD... : median CPU seconds (user + system, so a busy
+# shared machine does not count against a tool), wall seconds and peak RSS
+# over RUNS. MB/s per core = file bytes / CPU seconds.
 measure() {
   local name=$1 file=$2; shift 2
-  local ts=() rss=0 out
+  local cs=() ws=() rss=0 out
   for ((r = 0; r < RUNS; r++)); do
-    out=$({ $TIME -f '%e %M' "$@" > /dev/null; } 2>&1 | tail -1)
-    ts+=("${out% *}")
-    (( ${out#* } > rss )) && rss=${out#* }
+    out=$({ $TIME -f '%U %S %e %M' "$@" > /dev/null; } 2>&1 | tail -1)
+    read -r u s e m <<< "$out"
+    cs+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')")
+    ws+=("$e")
+    (( m > rss )) && rss=$m
   done
-  local med
-  med=$(printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  local sz
+  local cmed wmed sz
+  cmed=$(printf '%s\n' "${cs[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  wmed=$(printf '%s\n' "${ws[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   sz=$(stat -c %s "$file")
-  awk -v n="$name" -v t="$med" -v s="$sz" -v m="$rss" 'BEGIN {
-    if (t <= 0) t = 0.001
-    printf "| %s | %.2f | %.0f | %.0f |\n", n, t, s / 1e6 / t, m / 1024 }'
+  awk -v n="$name" -v t="$cmed" -v w="$wmed" -v s="$sz" -v m="$rss" 'BEGIN {
+    if (t <= 0) t = 0.01
+    printf "| %s | %.2f | %.2f | %.0f | %.0f |\n", n, t, w, s / 1e6 / t, m / 1024 }'
 }
 
 echo
 echo "conn.log: $(stat -c %s "$D/conn.log") bytes, $(grep -vc '^#' "$D/conn.log") records"
 echo
-echo "| tool (one core) | seconds | MB/s | peak RSS MiB |"
-echo "|---|---|---|---|"
+echo "| tool (one core) | CPU s | wall s | MB/s per core | peak RSS MiB |"
+echo "|---|---|---|---|---|"
 measure "spoor zeek reader (net_parse)" "$D/conn.log" "$TOOLS/net_parse" zeek "$D/conn.log"
 measure "spoor hunt -j1" "$D/conn.log" "$SPOOR" hunt -q -j1 --format jsonl "$D/conn.log"
 measure "cat" "$D/conn.log" cat "$D/conn.log"
@@ -89,8 +93,8 @@ echo "reader CPU time alone (net_parse):"
 echo
 echo "pcap: $(stat -c %s "$D/bench.pcap") bytes"
 echo
-echo "| tool (one core) | seconds | MB/s | peak RSS MiB |"
-echo "|---|---|---|---|"
+echo "| tool (one core) | CPU s | wall s | MB/s per core | peak RSS MiB |"
+echo "|---|---|---|---|---|"
 measure "spoor pcap reader (net_parse)" "$D/bench.pcap" "$TOOLS/net_parse" pcap "$D/bench.pcap"
 measure "cat" "$D/bench.pcap" cat "$D/bench.pcap"
 if command -v tshark > /dev/null; then
