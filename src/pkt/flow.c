@@ -322,6 +322,45 @@ sp_flow *sp_flow_packet(sp_flowtab *t, const sp_pkt *k, int64_t ts,
   return f;
 }
 
+void sp_flow_flip(sp_flow *f) {
+  sp_ip ip = f->oh;
+  f->oh = f->rh;
+  f->rh = ip;
+  uint16_t p = f->op;
+  f->op = f->rp;
+  f->rp = p;
+#define SWAP(a)                                                                \
+  do {                                                                         \
+    __typeof__(a[0]) t_ = a[0];                                                \
+    a[0] = a[1];                                                               \
+    a[1] = t_;                                                                 \
+  } while (0)
+  SWAP(f->st);
+  SWAP(f->have_seq);
+  SWAP(f->hist_seen);
+  SWAP(f->seq0);
+  SWAP(f->size);
+  SWAP(f->pkts);
+  SWAP(f->ip_bytes);
+#undef SWAP
+  char h[SP_FLOW_HIST + 1];
+  size_t n = 0, i = 0;
+  bool had = f->hist_n && f->hist[0] == '^';
+  if (!had)
+    h[n++] = '^';
+  else
+    i = 1;
+  for (; i < f->hist_n && n < SP_FLOW_HIST; i++) {
+    char c = f->hist[i];
+    h[n++] = c >= 'a' && c <= 'z'   ? (char)(c - 32)
+             : c >= 'A' && c <= 'Z' ? (char)(c + 32)
+                                    : c;
+  }
+  memcpy(f->hist, h, n);
+  f->hist[n] = 0;
+  f->hist_n = (uint8_t)n;
+}
+
 static int64_t timeout_of(const sp_flow *f) {
   const int64_t s = 1000000000LL;
   if (f->proto == 6)

@@ -85,6 +85,10 @@ sp_flow *sp_flow_any(sp_flowtab *t);
 /* Unlink and free a flow (its app state is the caller's to free first). */
 void sp_flow_release(sp_flowtab *t, sp_flow *f);
 
+/* Swap originator and responder (a protocol parser learned the first
+ * packet was an answer); history letters change case, '^' marks it. */
+void sp_flow_flip(sp_flow *f);
+
 /* Zeek's conn_state of a flow. */
 const char *sp_flow_conn_state(const sp_flow *f);
 /* Number of flows in the table. */

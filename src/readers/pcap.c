@@ -466,6 +466,10 @@ static void on_dns(pcap_state *s, sp_rctx *rc, sp_flow *f, const uint8_t *p,
   if (sp_dns_parse(p, n, m) || !m->have_q)
     return;
   f->service = SVC_DNS;
+  /* A flow that starts with an answer is turned around, as Zeek's DNS
+   * analyzer does: the answering side is the responder. */
+  if (m->qr && f->pkts[0] == 1 && f->pkts[1] == 0 && f->proto == 17)
+    sp_flow_flip(f);
   app *a = app_of(f);
   if (!a)
     return;

@@ -501,6 +501,22 @@ static void test_flow_table_bounds(void **st) {
   sp_flow_release(t, f);
   assert_int_equal(sp_flowtab_count(t), 1);
   sp_flowtab_destroy(t);
+  /* Turned around (a DNS answer came first): sides and letters swap. */
+  t = sp_flowtab_create(4);
+  k.sport = 5000;
+  k.dport = 6000;
+  k.payload_len = 10;
+  f = sp_flow_packet(t, &k, 1, 1, &dir, &ev);
+  assert_non_null(f);
+  assert_string_equal(f->hist, "D");
+  sp_flow_flip(f);
+  assert_string_equal(f->hist, "^d");
+  assert_int_equal(f->op, 6000);
+  assert_int_equal(f->pkts[1], 1);
+  assert_int_equal(f->size[1], 10);
+  assert_string_equal(sp_flow_conn_state(f), "SHR");
+  sp_flowtab_destroy(t);
+  k.payload_len = 0;
   /* The pool grows past its first 1,024 flows up to the cap; every flow
    * stays findable. */
   t = sp_flowtab_create(3000);
