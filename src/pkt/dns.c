@@ -43,8 +43,18 @@ static bool read_name(const uint8_t *p, size_t n, size_t *off, char *out,
     if (o && o + 1 < cap)
       out[o++] = '.';
     for (size_t i = 0; i < l && o + 1 < cap; i++) {
-      char c = (char)p[pos + i];
-      out[o++] = lower && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+      unsigned char c = p[pos + i];
+      if (c < 0x20 || c >= 0x7f) { /* binary label bytes: \xHH, as Zeek */
+        static const char hx[] = "0123456789abcdef";
+        if (o + 5 > cap)
+          break;
+        out[o++] = '\\';
+        out[o++] = 'x';
+        out[o++] = hx[c >> 4];
+        out[o++] = hx[c & 15];
+        continue;
+      }
+      out[o++] = (char)(lower && c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
     out[o] = 0;
     pos += l;

@@ -456,6 +456,16 @@ static void test_dns_pointer_loop(void **st) {
   for (size_t i = 0; i < dm->n_ans; i++)
     assert_true(memchr(dm->ans[i], 0, SP_DNS_ANS_MAX) != NULL);
   free(dm);
+  /* Found by fuzz_pcap_dns: label bytes that are not printable (a NUL)
+   * are written \xHH, so the query is a clean string of its length. */
+  static const uint8_t f2[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00,
+                               0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00,
+                               'A',  0x00, 0x00, 0x01, 0x00, 0x01};
+  dm = malloc(sizeof *dm);
+  assert_null(sp_dns_parse(f2, sizeof f2, dm));
+  assert_string_equal(dm->query, "\\x00a");
+  assert_int_equal(dm->query_n, 5);
+  free(dm);
   sp_tls_hello h;
   uint8_t t[] = {22, 3, 1, 0, 4, 1, 0, 0, 0};
   assert_non_null(sp_tls_parse_hello(t, sizeof t, &h));
