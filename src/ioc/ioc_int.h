@@ -64,11 +64,21 @@ void sp_ioc_skip_add(sp_ioc_set *s, sp_ioc_skip why);
 sp_err sp_ioc_add_ex(sp_ioc_set *s, const sp_ioc_meta *m, sp_ioc_type t,
                      sp_str value, sp_str fp);
 
+/* diag: "--ioc PATH[:LINE]: msg". */
+void sp_ioc_diag(sp_diag *d, sp_err e, const char *path, size_t line,
+                 const char *msg);
+
+/* True when value is a valid indicator of type t. */
+bool sp_ioc_valid(sp_ioc_type t, sp_str value);
+
 /* Format loaders over a whole file's text. */
 sp_err sp_ioc_load_json(sp_ioc_set *s, const char *name, const char *buf,
                         size_t n, sp_diag *diag);
 sp_err sp_ioc_load_yaml(sp_ioc_set *s, const char *name, const char *buf,
                         size_t n, sp_diag *diag);
+/* A value under a type name (composite MISP types split). */
+sp_err sp_ioc_add_named(sp_ioc_set *s, const sp_ioc_meta *m, sp_str tname,
+                        sp_str value);
 /* Map a type name (MISP, MSTIC, STIX object, generic) to a type. */
 bool sp_ioc_type_from_name(sp_str name, sp_ioc_type *out);
 

@@ -452,6 +452,15 @@ static size_t make_key(sp_ioc_type t, sp_str v, char *buf, size_t cap,
   }
 }
 
+bool sp_ioc_valid(sp_ioc_type t, sp_str value) {
+  char key[SP_IOC_MAX_VALUE + 64];
+  unsigned pfx;
+  if (t == SP_IOC_REGEX)
+    return value.n > 0 && value.n <= SP_IOC_MAX_VALUE;
+  return value.n <= SP_IOC_MAX_VALUE &&
+         make_key(t, value, key, sizeof key, &pfx) > 0;
+}
+
 void sp_ioc_skip_add(sp_ioc_set *s, sp_ioc_skip why) {
   if ((unsigned)why < SP_IOC_SKIP__COUNT)
     s->skipped[why]++;
