@@ -44,6 +44,8 @@ static void usage(FILE *out) {
       "      --no-builtin-yara  do not load spoor's own YARA rules\n"
       "      --disable NAME   turn off a reader or detector (repeatable; see\n"
       "                       `spoor readers`)\n"
+      "      --ioc PATH       indicator file or folder: STIX 2.1, MISP, CSV,\n"
+      "                       lists, signature-base, CHIRP (repeatable)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
       "  -q, --quiet          no coverage summary on stderr\n"
       "\n"
@@ -176,12 +178,13 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"strict", no_argument, NULL, 2},
       {"force", no_argument, NULL, 3},
       {"disable", required_argument, NULL, 4},
+      {"ioc", required_argument, NULL, 5},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64];
-  size_t n_yara = 0, n_disable = 0;
+  const char *yara[64], *disable[64], *ioc[64];
+  size_t n_yara = 0, n_disable = 0, n_ioc = 0;
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:qh", longopts, NULL)) != -1) {
@@ -237,6 +240,13 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       }
       disable[n_disable++] = optarg;
       break;
+    case 5:
+      if (n_ioc >= 64) {
+        fprintf(stderr, "spoor: at most 64 --ioc paths\n");
+        return 2;
+      }
+      ioc[n_ioc++] = optarg;
+      break;
     case 'q':
       quiet = 1;
       break;
@@ -256,6 +266,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_yara = n_yara;
   opts.disable = disable;
   opts.n_disable = n_disable;
+  opts.ioc_paths = ioc;
+  opts.n_ioc = n_ioc;
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
 

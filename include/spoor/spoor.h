@@ -79,6 +79,10 @@ typedef struct sp_opts {
   size_t n_exclude;
   const char *const *disable; /* reader or detector names to turn off */
   size_t n_disable;
+  /* Indicator files or folders (--ioc; docs/IOC.md), format detected by
+   * content; matched by the "ioc" detector. */
+  const char *const *ioc_paths;
+  size_t n_ioc;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;

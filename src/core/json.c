@@ -70,8 +70,8 @@ static bool arena_room(parser *ps, size_t more) {
 }
 
 static void skip_ws(parser *ps) {
-  while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-                             *ps->p == '\n' || *ps->p == '\r'))
+  while (ps->p < ps->end &&
+         (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
     ps->p++;
 }
 
@@ -148,14 +148,30 @@ static bool parse_string(parser *ps, uint32_t *off, uint32_t *len) {
     ps->p++;
     char e = *ps->p++;
     switch (e) {
-    case '"': d[k++] = '"'; break;
-    case '\\': d[k++] = '\\'; break;
-    case '/': d[k++] = '/'; break;
-    case 'b': d[k++] = '\b'; break;
-    case 'f': d[k++] = '\f'; break;
-    case 'n': d[k++] = '\n'; break;
-    case 'r': d[k++] = '\r'; break;
-    case 't': d[k++] = '\t'; break;
+    case '"':
+      d[k++] = '"';
+      break;
+    case '\\':
+      d[k++] = '\\';
+      break;
+    case '/':
+      d[k++] = '/';
+      break;
+    case 'b':
+      d[k++] = '\b';
+      break;
+    case 'f':
+      d[k++] = '\f';
+      break;
+    case 'n':
+      d[k++] = '\n';
+      break;
+    case 'r':
+      d[k++] = '\r';
+      break;
+    case 't':
+      d[k++] = '\t';
+      break;
     case 'u': {
       unsigned cp;
       if (!hex4(ps, &cp))
@@ -197,9 +213,9 @@ static bool parse_number(parser *ps, uint32_t *off, uint32_t *len) {
   if (ps->p < ps->end && *ps->p == '-')
     ps->p++;
   const char *digits = ps->p;
-  while (ps->p < ps->end && ((*ps->p >= '0' && *ps->p <= '9') ||
-                             *ps->p == '.' || *ps->p == 'e' || *ps->p == 'E' ||
-                             *ps->p == '+' || *ps->p == '-'))
+  while (ps->p < ps->end &&
+         ((*ps->p >= '0' && *ps->p <= '9') || *ps->p == '.' || *ps->p == 'e' ||
+          *ps->p == 'E' || *ps->p == '+' || *ps->p == '-'))
     ps->p++;
   if (ps->p == digits || (size_t)(ps->p - s) > 64)
     return false;
@@ -239,8 +255,7 @@ static uint32_t parse_container(parser *ps, int depth, bool obj) {
     uint32_t koff = 0, klen = 0;
     skip_ws(ps);
     if (obj) {
-      if (ps->p >= ps->end || *ps->p != '"' ||
-          !parse_string(ps, &koff, &klen))
+      if (ps->p >= ps->end || *ps->p != '"' || !parse_string(ps, &koff, &klen))
         return SP_JNONE;
       skip_ws(ps);
       if (ps->p >= ps->end || *ps->p != ':')
@@ -371,8 +386,7 @@ uint32_t sp_json_next(const sp_json *j, uint32_t node) {
 sp_str sp_json_key(const sp_json *j, uint32_t node) {
   if (node >= j->n || !j->arena)
     return sp_str_make("", 0);
-  return sp_str_make(j->arena + j->nodes[node].key_off,
-                     j->nodes[node].key_len);
+  return sp_str_make(j->arena + j->nodes[node].key_off, j->nodes[node].key_len);
 }
 
 uint32_t sp_json_get(const sp_json *j, uint32_t obj, const char *key) {

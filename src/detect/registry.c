@@ -11,6 +11,7 @@ extern const sp_detector_vt sp_det_webshell_access;
 extern const sp_detector_vt sp_det_spray;
 extern const sp_detector_vt sp_det_spray_forms;
 extern const sp_detector_vt sp_det_webshell_file;
+extern const sp_detector_vt sp_det_ioc;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -20,6 +21,7 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_spray,
     &sp_det_spray_forms,
     &sp_det_webshell_file,
+    &sp_det_ioc,
     NULL,
 };
 // clang-format on

@@ -19,6 +19,7 @@
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
+#include "ioc/ioc.h"
 #include "readers/lines.h"
 #include "readers/textenc.h"
 #include "walk/source.h"
@@ -145,6 +146,15 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
     err = sp_engine_add_input(e, "filescan", e->fs);
   if (!err)
     err = sp_engine_add_input(e, "stock_urls", sp_filescan_stock_urls(e->fs));
+  if (!err && opts->n_ioc) {
+    err = sp_ioc_set_create(&e->ioc);
+    for (size_t i = 0; !err && i < opts->n_ioc; i++)
+      err = sp_ioc_load_path(e->ioc, opts->ioc_paths[i], diag);
+    if (!err)
+      err = sp_ioc_set_finish(e->ioc, diag);
+    if (!err)
+      err = sp_engine_add_input(e, "ioc", e->ioc);
+  }
   if (err) {
     sp_engine_destroy(e);
     return err;
@@ -157,6 +167,7 @@ void sp_engine_destroy(sp_engine *e) {
   if (!e)
     return;
   sp_filescan_destroy(e->fs);
+  sp_ioc_set_destroy(e->ioc);
   sp_names_destroy(e->names);
   free(e->readers);
   free(e->log_readers);

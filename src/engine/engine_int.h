@@ -22,6 +22,7 @@ struct sp_engine {
   int jobs;
   sp_names *names;
   sp_filescan *fs;
+  struct sp_ioc_set *ioc; /* --ioc indicators, or NULL */
   const sp_reader_vt **readers;
   size_t n_readers;
   const sp_reader_vt **log_readers; /* those that compete by sniff score */

@@ -18,8 +18,7 @@
 static sp_str scalar(yaml_document_t *d, yaml_node_t *n) {
   if (!n || n->type != YAML_SCALAR_NODE)
     return sp_str_make("", 0);
-  return sp_str_make((const char *)n->data.scalar.value,
-                     n->data.scalar.length);
+  return sp_str_make((const char *)n->data.scalar.value, n->data.scalar.length);
 }
 
 static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *map,
@@ -75,8 +74,8 @@ static sp_err chirp_doc(sp_ioc_set *s, yaml_document_t *d, sp_ioc_meta m) {
   m.line = (uint32_t)(root->start_mark.line + 1);
   if (m.feed == UINT32_MAX || m.comment == UINT32_MAX)
     return SP_ENOMEM;
-  static const char *const keys[] = {"ips", "domains", "urls", "hashes",
-                                     "ip", "domain", "url", "hash", NULL};
+  static const char *const keys[] = {
+      "ips", "domains", "urls", "hashes", "ip", "domain", "url", "hash", NULL};
   sp_err e = SP_OK;
   for (const char *const *k = keys; *k && !e; k++) {
     yaml_node_t *v = map_get(d, ind, *k);
@@ -101,8 +100,8 @@ sp_err sp_ioc_load_yaml(sp_ioc_set *s, const char *name, const char *buf,
   sp_ioc_meta m = {.score = -1};
   m.source = sp_ioc_str_cached(s, &s->cache_source, name, strlen(name));
   m.format = sp_ioc_str(s, "chirp", 5);
-  sp_err e = m.source == UINT32_MAX || m.format == UINT32_MAX ? SP_ENOMEM
-                                                             : SP_OK;
+  sp_err e =
+      m.source == UINT32_MAX || m.format == UINT32_MAX ? SP_ENOMEM : SP_OK;
   for (int docs = 0; !e; docs++) {
     if (docs >= MAX_DOCS) {
       sp_ioc_skip_add(s, SP_IOC_SKIP_CUT);

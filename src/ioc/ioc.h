@@ -83,18 +83,21 @@ typedef struct sp_ioc_set sp_ioc_set;
  * set. */
 typedef struct sp_ioc_info {
   sp_ioc_type type;
-  const char *value;   /* normal form (for IP: as written, trimmed) */
-  const char *source;  /* the file it was loaded from */
-  const char *format;  /* "stix", "misp-json", "misp-csv", "csv", "list",
-                          "signature-base", "chirp" */
-  const char *feed;    /* provider / event / indicator name, or "" */
-  const char *comment; /* description or comment, or "" */
-  const char *reference; /* URL, or "" */
-  const char *pattern;   /* a STIX indicator's pattern, or "" */
-  uint32_t line;         /* line in the source (0 when unknown) */
-  int score;             /* 0..100, -1 when the source gives none */
-  int64_t valid_until;   /* ns; INT64_MAX when open */
+  const char *value;       /* normal form (for IP: as written, trimmed) */
+  const char *source;      /* the file it was loaded from */
+  const char *format;      /* "stix", "misp-json", "misp-csv", "csv", "list",
+                              "signature-base", "chirp" */
+  const char *feed;        /* provider / event / indicator name, or "" */
+  const char *comment;     /* description or comment, or "" */
+  const char *reference;   /* URL, or "" */
+  const char *pattern;     /* a STIX indicator's pattern, or "" */
+  uint32_t line;           /* line in the source (0 when unknown) */
+  int score;               /* 0..100, -1 when the source gives none */
+  int64_t valid_until;     /* ns; INT64_MAX when open */
   uint32_t group, group_n; /* first id and size of its AND term */
+  uint32_t canon; /* the first indicator (load order) of the same type and
+                     value: duplicates across feeds are one indicator */
+  uint32_t same;  /* entries sharing the value (canonical ones; else 0) */
 } sp_ioc_info;
 
 sp_err sp_ioc_set_create(sp_ioc_set **out);

@@ -14,6 +14,8 @@ typedef struct sp_ioc_ind {
   uint32_t value, key, key_len, fp; /* arena offsets (0: "") */
   uint32_t source, format, feed, comment, reference, pattern;
   uint32_t line, group, group_n;
+  uint32_t canon; /* the first indicator of the same type and value */
+  uint32_t same;  /* on the canonical one: how many share its value */
   int16_t score;
   uint8_t type;
   int64_t valid_until;

@@ -34,31 +34,56 @@ bool sp_ioc_type_from_name(sp_str n, sp_ioc_type *out) {
     const char *name;
     sp_ioc_type t;
   } map[] = {
-      {"ip", SP_IOC_IP},           {"ipv4", SP_IOC_IP},
-      {"ipv6", SP_IOC_IP},         {"ip-src", SP_IOC_IP},
-      {"ip-dst", SP_IOC_IP},       {"ipaddress", SP_IOC_IP},
-      {"ip address", SP_IOC_IP},   {"ipv4-addr", SP_IOC_IP},
-      {"ipv6-addr", SP_IOC_IP},    {"cidr", SP_IOC_IP},
-      {"netaddress", SP_IOC_IP},   {"networkip", SP_IOC_IP},
-      {"ip_address", SP_IOC_IP},   {"domain", SP_IOC_DOMAIN},
-      {"hostname", SP_IOC_DOMAIN}, {"domain-name", SP_IOC_DOMAIN},
-      {"fqdn", SP_IOC_DOMAIN},     {"domainname", SP_IOC_DOMAIN},
-      {"host", SP_IOC_DOMAIN},     {"url", SP_IOC_URL},
-      {"link", SP_IOC_URL},        {"md5", SP_IOC_MD5},
-      {"sha1", SP_IOC_SHA1},       {"sha-1", SP_IOC_SHA1},
-      {"sha256", SP_IOC_SHA256},   {"sha-256", SP_IOC_SHA256},
-      {"filehash-md5", SP_IOC_MD5}, {"filehash-sha1", SP_IOC_SHA1},
-      {"filehash-sha256", SP_IOC_SHA256}, {"email", SP_IOC_EMAIL},
-      {"email-src", SP_IOC_EMAIL}, {"email-dst", SP_IOC_EMAIL},
-      {"email-addr", SP_IOC_EMAIL}, {"emailaddress", SP_IOC_EMAIL},
-      {"email-address", SP_IOC_EMAIL}, {"ja3", SP_IOC_JA3},
-      {"ja3s", SP_IOC_JA3},        {"ja3-fingerprint-md5", SP_IOC_JA3},
-      {"ja3s-fingerprint-md5", SP_IOC_JA3}, {"ja4", SP_IOC_JA4},
-      {"ja4-fingerprint", SP_IOC_JA4}, {"user-agent", SP_IOC_UA},
-      {"useragent", SP_IOC_UA},    {"user_agent", SP_IOC_UA},
-      {"filename", SP_IOC_FILENAME}, {"file-name", SP_IOC_FILENAME},
-      {"filepath", SP_IOC_FILEPATH}, {"file path", SP_IOC_FILEPATH},
-      {"path", SP_IOC_FILEPATH},   {"file_path", SP_IOC_FILEPATH},
+      {"ip", SP_IOC_IP},
+      {"ipv4", SP_IOC_IP},
+      {"ipv6", SP_IOC_IP},
+      {"ip-src", SP_IOC_IP},
+      {"ip-dst", SP_IOC_IP},
+      {"ipaddress", SP_IOC_IP},
+      {"ip address", SP_IOC_IP},
+      {"ipv4-addr", SP_IOC_IP},
+      {"ipv6-addr", SP_IOC_IP},
+      {"cidr", SP_IOC_IP},
+      {"netaddress", SP_IOC_IP},
+      {"networkip", SP_IOC_IP},
+      {"ip_address", SP_IOC_IP},
+      {"domain", SP_IOC_DOMAIN},
+      {"hostname", SP_IOC_DOMAIN},
+      {"domain-name", SP_IOC_DOMAIN},
+      {"fqdn", SP_IOC_DOMAIN},
+      {"domainname", SP_IOC_DOMAIN},
+      {"host", SP_IOC_DOMAIN},
+      {"url", SP_IOC_URL},
+      {"link", SP_IOC_URL},
+      {"md5", SP_IOC_MD5},
+      {"sha1", SP_IOC_SHA1},
+      {"sha-1", SP_IOC_SHA1},
+      {"sha256", SP_IOC_SHA256},
+      {"sha-256", SP_IOC_SHA256},
+      {"filehash-md5", SP_IOC_MD5},
+      {"filehash-sha1", SP_IOC_SHA1},
+      {"filehash-sha256", SP_IOC_SHA256},
+      {"email", SP_IOC_EMAIL},
+      {"email-src", SP_IOC_EMAIL},
+      {"email-dst", SP_IOC_EMAIL},
+      {"email-addr", SP_IOC_EMAIL},
+      {"emailaddress", SP_IOC_EMAIL},
+      {"email-address", SP_IOC_EMAIL},
+      {"ja3", SP_IOC_JA3},
+      {"ja3s", SP_IOC_JA3},
+      {"ja3-fingerprint-md5", SP_IOC_JA3},
+      {"ja3s-fingerprint-md5", SP_IOC_JA3},
+      {"ja4", SP_IOC_JA4},
+      {"ja4-fingerprint", SP_IOC_JA4},
+      {"user-agent", SP_IOC_UA},
+      {"useragent", SP_IOC_UA},
+      {"user_agent", SP_IOC_UA},
+      {"filename", SP_IOC_FILENAME},
+      {"file-name", SP_IOC_FILENAME},
+      {"filepath", SP_IOC_FILEPATH},
+      {"file path", SP_IOC_FILEPATH},
+      {"path", SP_IOC_FILEPATH},
+      {"file_path", SP_IOC_FILEPATH},
   };
   n = sp_str_trim(n);
   for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -177,11 +202,12 @@ static int find_col(const sp_str *h, size_t n, const char *const *names) {
 }
 
 static const char *const VALUE_COLS[] = {
-    "value", "indicator", "ioc", "observable", "ioc_value", "indicator_value",
-    "data", NULL};
+    "value",     "indicator",       "ioc",  "observable",
+    "ioc_value", "indicator_value", "data", NULL};
 static const char *const TYPE_COLS[] = {
-    "type", "indicatortype", "indicator_type", "ioc_type", "observable_type",
-    "kind", NULL};
+    "type",     "indicatortype",   "indicator_type",
+    "ioc_type", "observable_type", "kind",
+    NULL};
 static const char *const COMMENT_COLS[] = {
     "comment", "notes", "note", "description", "desc", "tags", NULL};
 static const char *const SCORE_COLS[] = {"score", "confidence", NULL};
@@ -236,8 +262,8 @@ static sp_err load_csv(sp_ioc_set *s, sp_ioc_meta m, lines l, sp_str header) {
 
 static bool is_hexs(sp_str v) {
   for (size_t i = 0; i < v.n; i++)
-    if (!((v.p[i] >= '0' && v.p[i] <= '9') || (v.p[i] >= 'a' && v.p[i] <= 'f') ||
-          (v.p[i] >= 'A' && v.p[i] <= 'F')))
+    if (!((v.p[i] >= '0' && v.p[i] <= '9') ||
+          (v.p[i] >= 'a' && v.p[i] <= 'f') || (v.p[i] >= 'A' && v.p[i] <= 'F')))
       return false;
   return v.n == 32 || v.n == 40 || v.n == 64;
 }
@@ -265,8 +291,8 @@ static sp_err load_lines(sp_ioc_set *s, sp_ioc_meta m, lines l,
         sigbase = true;
     }
   }
-  m.format = sigbase ? sp_ioc_str(s, "signature-base", 14)
-                     : sp_ioc_str(s, "list", 4);
+  m.format =
+      sigbase ? sp_ioc_str(s, "signature-base", 14) : sp_ioc_str(s, "list", 4);
   uint32_t cc = 0;
   sp_str line;
   while (next_line(&l, &line)) {
@@ -309,7 +335,7 @@ static sp_err load_lines(sp_ioc_set *s, sp_ioc_meta m, lines l,
         m.comment = sp_ioc_str_cached(s, &cc, com.p, com.n);
       if (m.comment == UINT32_MAX)
         return SP_ENOMEM;
-      sp_ioc_type t = f0.n == 32 ? SP_IOC_MD5
+      sp_ioc_type t = f0.n == 32   ? SP_IOC_MD5
                       : f0.n == 40 ? SP_IOC_SHA1
                                    : SP_IOC_SHA256;
       e = sp_ioc_add_ex(s, &m, t, f0, sp_str_make(NULL, 0));
@@ -347,7 +373,8 @@ sp_err sp_ioc_load_buffer(sp_ioc_set *s, const char *name, const char *buf,
   if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
     p += 3;
   if (memchr(p, '\0', (size_t)(end - p))) {
-    sp_ioc_diag(diag, SP_EFORMAT, name, 0, "binary file (NUL bytes), not an indicator list");
+    sp_ioc_diag(diag, SP_EFORMAT, name, 0,
+                "binary file (NUL bytes), not an indicator list");
     return SP_EFORMAT;
   }
   const char *q = p;
@@ -487,7 +514,8 @@ static sp_err load_dir(sp_ioc_set *s, const char *path, int depth,
 sp_err sp_ioc_load_path(sp_ioc_set *s, const char *path, sp_diag *diag) {
   struct stat st;
   if (stat(path, &st) != 0) {
-    sp_ioc_diag(diag, errno == ENOENT ? SP_ENOENT : SP_EIO, path, 0, strerror(errno));
+    sp_ioc_diag(diag, errno == ENOENT ? SP_ENOENT : SP_EIO, path, 0,
+                strerror(errno));
     return errno == ENOENT ? SP_ENOENT : SP_EIO;
   }
   if (S_ISDIR(st.st_mode))

@@ -20,8 +20,8 @@
 #include <pcre2.h>
 
 static const char *const type_names[SP_IOC__COUNT] = {
-    "ip",   "domain",     "url",      "md5",       "sha1",
-    "sha256", "email",    "ja3",      "ja4",       "user-agent",
+    "ip",       "domain",   "url",           "md5", "sha1",
+    "sha256",   "email",    "ja3",           "ja4", "user-agent",
     "filename", "filepath", "filename-regex"};
 
 const char *sp_ioc_type_name(sp_ioc_type t) {
@@ -117,9 +117,9 @@ size_t sp_ioc_norm_domain(sp_str v, char *buf, size_t cap) {
     return 0;
   for (size_t i = 0; i < v.n; i++) {
     unsigned char c = (unsigned char)v.p[i];
-    if (c <= ' ' || c == '/' || c == '\\' || c == '@' || c == ':' ||
-        c == '"' || c == '\'' || c == '<' || c == '>' || c == '?' ||
-        c == '#' || c == '%' || c == ',' || c == ';' || c == '|')
+    if (c <= ' ' || c == '/' || c == '\\' || c == '@' || c == ':' || c == '"' ||
+        c == '\'' || c == '<' || c == '>' || c == '?' || c == '#' || c == '%' ||
+        c == ',' || c == ';' || c == '|')
       return 0;
     buf[i] = (char)sp_lower(c);
   }
@@ -161,8 +161,7 @@ static int hexval(char c) {
 
 static bool unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 size_t sp_ioc_norm_url(sp_str v, char *buf, size_t cap) {
@@ -223,8 +222,8 @@ size_t sp_ioc_norm_url(sp_str v, char *buf, size_t cap) {
     buf[k++] = (char)sp_lower((unsigned char)*q);
   if (port && port < ae) {
     sp_str ps = sp_str_make(port, (size_t)(ae - port));
-    bool dflt = (sp_str_eq(ps, "80") && (sp_str_eq(scheme, "http") ||
-                                         sp_str_ieq(scheme, "http"))) ||
+    bool dflt = (sp_str_eq(ps, "80") &&
+                 (sp_str_eq(scheme, "http") || sp_str_ieq(scheme, "http"))) ||
                 (sp_str_eq(ps, "443") && sp_str_ieq(scheme, "https")) ||
                 (sp_str_eq(ps, "21") && sp_str_ieq(scheme, "ftp"));
     if (!dflt) {
@@ -517,14 +516,12 @@ sp_err sp_ioc_add_ex(sp_ioc_set *s, const sp_ioc_meta *m, sp_ioc_type t,
     x->value = sp_ioc_str(s, value.p, value.n);
   } else
     x->value = sp_ioc_str(s, key, kn);
-  x->key = t == SP_IOC_IP || t == SP_IOC_FILEPATH
-               ? sp_ioc_str(s, key, kn)
-               : x->value;
+  x->key = t == SP_IOC_IP || t == SP_IOC_FILEPATH ? sp_ioc_str(s, key, kn)
+                                                  : x->value;
   x->key_len = (uint32_t)kn;
   if (t == SP_IOC_REGEX && fp.n)
     x->fp = sp_ioc_str(s, fp.p, fp.n);
-  if (x->value == UINT32_MAX || x->key == UINT32_MAX ||
-      x->fp == UINT32_MAX)
+  if (x->value == UINT32_MAX || x->key == UINT32_MAX || x->fp == UINT32_MAX)
     return SP_ENOMEM;
   if (t == SP_IOC_IP)
     s->prefix_used[pfx] = true;
@@ -599,6 +596,21 @@ sp_err sp_ioc_set_finish(sp_ioc_set *s, sp_diag *diag) {
   for (size_t i = 0; i < s->n; i++)
     if (s->ind[i].type != SP_IOC_REGEX)
       table_put(s, (uint32_t)i);
+  /* Duplicates (one value in several feeds) point at the first. Members of
+   * STIX AND terms stay apart: they only count together. */
+  for (size_t i = 0; i < s->n; i++) {
+    sp_ioc_ind *x = &s->ind[i];
+    x->canon = (uint32_t)i;
+    if (x->type == SP_IOC_REGEX || x->group_n > 1)
+      continue;
+    uint32_t ids[16];
+    size_t got =
+        table_get(s, x->type, s->arena + x->key, x->key_len, ids, 16, 0);
+    for (size_t k = 0; k < got && k < 16; k++)
+      if (ids[k] < x->canon && s->ind[ids[k]].group_n <= 1)
+        x->canon = ids[k];
+    s->ind[x->canon].same++;
+  }
   s->n_prefixes = 0;
   for (int p = 128; p >= 0; p--)
     if (s->prefix_used[p])
@@ -615,12 +627,98 @@ sp_err sp_ioc_set_finish(sp_ioc_set *s, sp_diag *diag) {
 static pcre2_code *compile_re(const char *p, size_t n) {
   int ec;
   PCRE2_SIZE eo;
-  pcre2_code *re = pcre2_compile((PCRE2_SPTR)p, n, PCRE2_CASELESS | PCRE2_UTF |
-                                                        PCRE2_MATCH_INVALID_UTF,
-                                 &ec, &eo, NULL);
+  pcre2_code *re = pcre2_compile(
+      (PCRE2_SPTR)p, n, PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+      &ec, &eo, NULL);
   if (re)
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   return re;
+}
+
+/* The longest literal every match of re must contain, case as written,
+ * into out (which has room for strlen(re) bytes); 0 when none is sure. Reads
+ * only top-level literal characters and escapes of punctuation; a group,
+ * class or special escape ends a run, a quantifier takes back the character
+ * it applies to, and any top-level '|' means no literal is required. */
+static size_t required_literal(const char *re, size_t n, char *out) {
+  size_t best = 0, best_at = 0, run = 0, run_at = 0, k = 0;
+  int depth = 0;
+  for (size_t i = 0; i < n; i++)
+    if (re[i] == '\\')
+      i++;
+    else if (re[i] == '(')
+      depth++;
+    else if (re[i] == ')')
+      depth--;
+    else if (re[i] == '|' && depth == 0)
+      return 0;
+  char *buf = out; /* runs are built in place, best is copied to front */
+  char tmp[SP_IOC_MAX_VALUE + 1];
+  depth = 0;
+#define END_RUN()                                                              \
+  do {                                                                         \
+    if (run > best) {                                                          \
+      best = run;                                                              \
+      best_at = run_at;                                                        \
+    }                                                                          \
+    run = 0;                                                                   \
+  } while (0)
+  for (size_t i = 0; i < n && k < sizeof tmp; i++) {
+    char c = re[i];
+    if (depth > 0) {
+      if (c == '\\')
+        i++;
+      else if (c == '(')
+        depth++;
+      else if (c == ')')
+        depth--;
+      continue;
+    }
+    if (c == '(') {
+      END_RUN();
+      depth++;
+      continue;
+    }
+    if (c == '[') {
+      END_RUN();
+      while (i + 1 < n && re[i + 1] != ']')
+        i += re[i + 1] == '\\' ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c == '*' || c == '?' || c == '{' || c == '+') {
+      if (run && c != '+')
+        run--; /* the quantified character is optional */
+      END_RUN();
+      if (c == '{')
+        while (i + 1 < n && re[i + 1] != '}')
+          i++;
+      continue;
+    }
+    if (c == '.' || c == '^' || c == '$') {
+      END_RUN();
+      continue;
+    }
+    if (c == '\\') {
+      if (i + 1 >= n)
+        break;
+      char e = re[++i];
+      if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+          (e >= '0' && e <= '9')) {
+        END_RUN();
+        continue;
+      }
+      c = e;
+    }
+    if (run == 0)
+      run_at = k;
+    tmp[k++] = c;
+    run++;
+  }
+  END_RUN();
+#undef END_RUN
+  memcpy(buf, tmp + best_at, best);
+  return best;
 }
 
 static sp_err build_regexes(sp_ioc_set *s, sp_diag *diag) {
@@ -649,66 +747,56 @@ static sp_err build_regexes(sp_ioc_set *s, sp_diag *diag) {
   }
   if (!s->n_re)
     return SP_OK;
-  /* One Hyperscan database, prefilter mode (a superset of matches, each
-   * confirmed by PCRE2); expressions it rejects are run by PCRE2 alone. */
+  /* One Hyperscan literal database: each regex's longest required literal
+   * (at least 3 bytes, caseless); a literal hit is confirmed by PCRE2.
+   * Regexes without such a literal are run by PCRE2 on every path. Literal
+   * databases compile in milliseconds where a regex database of the 4,000
+   * signature-base expressions takes many seconds. */
   const char **ex = calloc(s->n_re, sizeof *ex);
+  size_t *lens = calloc(s->n_re, sizeof *lens);
   unsigned *flags = calloc(s->n_re, sizeof *flags);
   unsigned *idx = calloc(s->n_re, sizeof *idx);
+  char *lits = malloc(s->an + 1);
   s->hs_only_pcre = calloc(s->n_re, sizeof *s->hs_only_pcre);
-  if (!ex || !flags || !idx || !s->hs_only_pcre) {
-    free(ex);
-    free(flags);
-    free(idx);
-    return SP_ENOMEM;
-  }
-  bool *out = calloc(s->n_re, 1);
-  size_t m = 0;
-  if (!out) {
-    free(ex);
-    free(flags);
-    free(idx);
-    return SP_ENOMEM;
-  }
-  for (int attempt = 0; attempt < 1000; attempt++) {
-    m = 0;
-    for (size_t i = 0; i < s->n_re; i++) {
-      if (out[i])
-        continue;
-      ex[m] = s->arena + s->ind[s->re[i].id].value;
-      flags[m] = HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH |
-                 HS_FLAG_ALLOWEMPTY | HS_FLAG_UTF8;
-      idx[m] = (unsigned)i;
-      m++;
+  sp_err e = SP_OK;
+  if (!ex || !lens || !flags || !idx || !lits || !s->hs_only_pcre)
+    e = SP_ENOMEM;
+  size_t m = 0, lo = 0;
+  for (size_t i = 0; !e && i < s->n_re; i++) {
+    const char *re = s->arena + s->ind[s->re[i].id].value;
+    size_t ln = required_literal(re, strlen(re), lits + lo);
+    if (ln < 3) {
+      s->hs_only_pcre[s->n_pcre_only++] = (uint32_t)i;
+      continue;
     }
-    if (!m)
-      break;
+    ex[m] = lits + lo;
+    lens[m] = ln;
+    flags[m] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+    idx[m] = (unsigned)i;
+    m++;
+    lo += ln;
+  }
+  if (!e && m) {
     hs_compile_error_t *cerr = NULL;
     hs_database_t *db = NULL;
-    hs_error_t he = hs_compile_multi(ex, flags, idx, (unsigned)m, HS_MODE_BLOCK,
-                                     NULL, &db, &cerr);
-    if (he == HS_SUCCESS) {
+    if (hs_compile_lit_multi(ex, flags, idx, lens, (unsigned)m, HS_MODE_BLOCK,
+                             NULL, &db, &cerr) == HS_SUCCESS)
       s->hsdb = db;
-      break;
+    else {
+      /* Cannot happen for literals; run everything through PCRE2. */
+      hs_free_compile_error(cerr);
+      s->n_pcre_only = 0;
+      for (size_t i = 0; i < s->n_re; i++)
+        s->hs_only_pcre[s->n_pcre_only++] = (uint32_t)i;
     }
-    int bad = cerr ? cerr->expression : -1;
-    hs_free_compile_error(cerr);
-    if (bad < 0 || (size_t)bad >= m)
-      break; /* whole-database failure: PCRE2 for all */
-    out[idx[bad]] = true;
   }
-  if (!s->hsdb)
-    for (size_t i = 0; i < s->n_re; i++)
-      out[i] = true;
-  s->n_pcre_only = 0;
-  for (size_t i = 0; i < s->n_re; i++)
-    if (out[i])
-      s->hs_only_pcre[s->n_pcre_only++] = (uint32_t)i;
-  free(out);
   free(ex);
+  free(lens);
   free(flags);
   free(idx);
+  free(lits);
   (void)diag;
-  return SP_OK;
+  return e;
 }
 
 struct sp_ioc_scratch {
@@ -724,7 +812,8 @@ sp_err sp_ioc_scratch_create(const sp_ioc_set *s, sp_ioc_scratch **out) {
   if (!sc)
     return SP_ENOMEM;
   sc->md = pcre2_match_data_create(4, NULL);
-  if (!sc->md || (s->hsdb && hs_alloc_scratch(s->hsdb, &sc->hs) != HS_SUCCESS)) {
+  if (!sc->md ||
+      (s->hsdb && hs_alloc_scratch(s->hsdb, &sc->hs) != HS_SUCCESS)) {
     sp_ioc_scratch_destroy(sc);
     return SP_ENOMEM;
   }
@@ -908,5 +997,7 @@ bool sp_ioc_set_get(const sp_ioc_set *s, uint32_t id, sp_ioc_info *out) {
   out->valid_until = x->valid_until;
   out->group = x->group;
   out->group_n = x->group_n;
+  out->canon = x->canon;
+  out->same = x->same;
   return true;
 }

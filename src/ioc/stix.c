@@ -49,8 +49,8 @@ typedef struct pp {
 } pp;
 
 static void ws(pp *x) {
-  while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' || *x->p == '\n' ||
-                           *x->p == '\r'))
+  while (x->p < x->end &&
+         (*x->p == ' ' || *x->p == '\t' || *x->p == '\n' || *x->p == '\r'))
     x->p++;
 }
 
@@ -116,8 +116,8 @@ static bool path_tok(pp *x, sp_str *out) {
         x->p++;
       continue;
     }
-    if (c == ' ' || c == '=' || c == '!' || c == '<' || c == '>' ||
-        c == ']' || c == ')' || c == '\t' || c == '\n')
+    if (c == ' ' || c == '=' || c == '!' || c == '<' || c == '>' || c == ']' ||
+        c == ')' || c == '\t' || c == '\n')
       break;
     x->p++;
   }
@@ -127,15 +127,15 @@ static bool path_tok(pp *x, sp_str *out) {
 
 static bool path_type(sp_str path, sp_ioc_type *t) {
   sp_str pt = path;
-  if (sp_str_istarts(pt, "ipv4-addr:value") || sp_str_istarts(pt, "ipv6-addr:value"))
+  if (sp_str_istarts(pt, "ipv4-addr:value") ||
+      sp_str_istarts(pt, "ipv6-addr:value"))
     *t = SP_IOC_IP;
   else if (sp_str_istarts(pt, "domain-name:value"))
     *t = SP_IOC_DOMAIN;
   else if (sp_str_istarts(pt, "url:value"))
     *t = SP_IOC_URL;
   else if (sp_str_istarts(pt, "email-addr:value") ||
-           (sp_str_istarts(pt, "email-message:") &&
-            sp_str_iends(pt, ".value")))
+           (sp_str_istarts(pt, "email-message:") && sp_str_iends(pt, ".value")))
     *t = SP_IOC_EMAIL;
   else if (sp_str_istarts(pt, "network-traffic:") &&
            (sp_str_iends(pt, "src_ref.value") ||
@@ -231,8 +231,8 @@ static bool comp(pp *x, dnf *out) {
     op = SUBSET;
   else {
     /* !=, <, >, <=, >=, LIKE, MATCHES, ISSUPERSET: parsed, not matched */
-    while (x->p < x->end && (*x->p == '!' || *x->p == '<' || *x->p == '>' ||
-                             *x->p == '='))
+    while (x->p < x->end &&
+           (*x->p == '!' || *x->p == '<' || *x->p == '>' || *x->p == '='))
       x->p++;
     if (!(kw(x, "LIKE") || kw(x, "MATCHES") || kw(x, "ISSUPERSET")))
       ws(x);
@@ -506,8 +506,8 @@ static sp_err misp_attrs(sp_ioc_set *s, const sp_json *j, uint32_t arr,
        a = sp_json_next(j, a)) {
     sp_ioc_meta m = *base;
     sp_str com = sp_json_get_str(j, a, "comment");
-    if (com.n && (m.comment = sp_ioc_str_cached(s, &cc, com.p, com.n)) ==
-                     UINT32_MAX)
+    if (com.n &&
+        (m.comment = sp_ioc_str_cached(s, &cc, com.p, com.n)) == UINT32_MAX)
       return SP_ENOMEM;
     sp_err e = sp_ioc_add_named(s, &m, sp_json_get_str(j, a, "type"),
                                 sp_json_get_str(j, a, "value"));
@@ -522,9 +522,9 @@ static sp_err misp_event(sp_ioc_set *s, const sp_json *j, uint32_t ev,
   sp_str info = sp_json_get_str(j, ev, "info");
   sp_str org = sp_json_get_str(j, sp_json_get(j, ev, "Orgc"), "name");
   char feed[600];
-  int fn = snprintf(feed, sizeof feed, "%.*s%s%.*s", (int)(org.n > 256 ? 256 : org.n),
-                    org.p, org.n && info.n ? ": " : "",
-                    (int)(info.n > 300 ? 300 : info.n), info.p);
+  int fn = snprintf(
+      feed, sizeof feed, "%.*s%s%.*s", (int)(org.n > 256 ? 256 : org.n), org.p,
+      org.n && info.n ? ": " : "", (int)(info.n > 300 ? 300 : info.n), info.p);
   base.feed = sp_ioc_str(s, feed, fn > 0 ? (size_t)fn : 0);
   if (base.feed == UINT32_MAX)
     return SP_ENOMEM;
