@@ -442,6 +442,20 @@ static size_t make_key(sp_ioc_type t, sp_str v, char *buf, size_t cap,
     sp_str tail = path_tail(buf, n);
     if (tail.n && tail.p[0] == '/')
       tail.p++, tail.n--;
+    /* Below a web root the path is also a URL path: keep what follows the
+     * root (at most three components), so /aspnet_client/x.aspx in a web
+     * log matches C:\inetpub\wwwroot\aspnet_client\x.aspx. */
+    static const char *const roots[] = {"/wwwroot/", "/frontend/httpproxy/",
+                                        "/clientaccess/", NULL};
+    for (const char *const *r = roots; *r; r++) {
+      const char *at = strstr(buf, *r);
+      if (at) {
+        const char *after = at + strlen(*r);
+        if (after < buf + n && (size_t)(buf + n - after) < tail.n)
+          tail = sp_str_make(after, (size_t)(buf + n - after));
+        break;
+      }
+    }
     memmove(buf, tail.p, tail.n);
     buf[tail.n] = '\0';
     return tail.n;
