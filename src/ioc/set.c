@@ -128,11 +128,15 @@ size_t sp_ioc_norm_domain(sp_str v, char *buf, size_t cap) {
 }
 
 size_t sp_ioc_norm_email(sp_str v, char *buf, size_t cap) {
-  v = sp_str_trim(v);
-  if (sp_str_istarts(v, "smtp:"))
-    v.p += 5, v.n -= 5;
-  if (v.n >= 2 && v.p[0] == '<' && v.p[v.n - 1] == '>')
-    v.p++, v.n -= 2;
+  for (;;) { /* "SMTP:<a@b>", "<smtp:a@b>", repeated: all peeled off */
+    v = sp_str_trim(v);
+    if (sp_str_istarts(v, "smtp:"))
+      v.p += 5, v.n -= 5;
+    else if (v.n >= 2 && v.p[0] == '<' && v.p[v.n - 1] == '>')
+      v.p++, v.n -= 2;
+    else
+      break;
+  }
   const char *at = v.n ? memchr(v.p, '@', v.n) : NULL;
   if (!at || at == v.p || at == v.p + v.n - 1 || v.n >= cap)
     return 0;
@@ -146,6 +150,8 @@ size_t sp_ioc_norm_email(sp_str v, char *buf, size_t cap) {
   size_t n = v.n;
   while (n && buf[n - 1] == '.')
     n--;
+  if (!n || buf[n - 1] == '@')
+    return 0;
   buf[n] = '\0';
   return n;
 }
