@@ -218,14 +218,17 @@ size_t sp_ioc_norm_url(sp_str v, char *buf, size_t cap) {
       port = c + 1;
     }
   }
-  if (hend == a)
-    return 0;
   while (hend > a && hend[-1] == '.')
     hend--;
-  if ((size_t)(hend - a) + k + 8 >= cap)
+  if (hend == a)
     return 0;
-  for (const char *q = a; q < hend; q++)
+  if ((size_t)(hend - a) + k >= cap)
+    return 0;
+  for (const char *q = a; q < hend; q++) {
+    if ((unsigned char)*q <= ' ')
+      return 0;
     buf[k++] = (char)sp_lower((unsigned char)*q);
+  }
   if (port && port < ae) {
     sp_str ps = sp_str_make(port, (size_t)(ae - port));
     bool dflt = (sp_str_eq(ps, "80") &&
@@ -233,7 +236,7 @@ size_t sp_ioc_norm_url(sp_str v, char *buf, size_t cap) {
                 (sp_str_eq(ps, "443") && sp_str_ieq(scheme, "https")) ||
                 (sp_str_eq(ps, "21") && sp_str_ieq(scheme, "ftp"));
     if (!dflt) {
-      if (ps.n + k + 2 >= cap)
+      if (ps.n + k + 1 >= cap)
         return 0;
       buf[k++] = ':';
       memcpy(buf + k, ps.p, ps.n);
@@ -248,19 +251,32 @@ size_t sp_ioc_norm_url(sp_str v, char *buf, size_t cap) {
     buf[k++] = '/';
   }
   for (; q < end && *q != '#'; q++) {
-    if (k + 4 >= cap)
+    if (k + 1 >= cap)
       return 0;
     if (*q == '%' && end - q >= 3 && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
       unsigned char c = (unsigned char)(hexval(q[1]) << 4 | hexval(q[2]));
       if (unreserved(c))
         buf[k++] = (char)c;
       else {
+        if (k + 3 >= cap)
+          return 0;
         static const char hx[] = "0123456789ABCDEF";
         buf[k++] = '%';
         buf[k++] = hx[c >> 4];
         buf[k++] = hx[c & 15];
       }
       q += 2;
+      continue;
+    }
+    unsigned char c = (unsigned char)*q;
+    if (c <= ' ' || c == 0x7f || c == '%') {
+      /* spaces, controls and a '%' that escapes nothing: percent-encoded */
+      static const char hx[] = "0123456789ABCDEF";
+      if (k + 3 >= cap)
+        return 0;
+      buf[k++] = '%';
+      buf[k++] = hx[c >> 4];
+      buf[k++] = hx[c & 15];
       continue;
     }
     buf[k++] = *q;
