@@ -752,11 +752,17 @@ static void emit(ioc_det *d, sp_fset *out, const sight *const *parts, size_t np,
              in->type == SP_IOC_JA4 || in->type == SP_IOC_EMAIL;
   const char *fname =
       first->field >= 0 ? sp_names_field_name(d->names, first->field) : "";
+  char reg[280] = "";
+  if (!group && in->type == SP_IOC_DOMAIN) {
+    char rd[256];
+    if (sp_ioc_registered_domain(d->set, in->value, rd, sizeof rd))
+      snprintf(reg, sizeof reg, " (registered domain %s)", rd);
+  }
   char reason[SP_MAX_REASON_LEN];
   snprintf(reason, sizeof reason,
-           "%s %s on %s%s%s (%s); last on %s; %llu sighting%s%s%s%s",
+           "%s %s%s on %s%s%s (%s); last on %s; %llu sighting%s%s%s%s",
            net ? "first contact with" : "first seen:",
-           group ? in->pattern : in->value, t1,
+           group ? in->pattern : in->value, reg, t1,
            first->first_host ? " from " : "",
            first->first_host ? first->first_host : "", fname, t2,
            (unsigned long long)count, count == 1 ? "" : "s",

@@ -156,6 +156,12 @@ size_t sp_ioc_match_path(const sp_ioc_set *s, sp_ioc_scratch *sc, sp_str v,
 size_t sp_ioc_norm_domain(sp_str v, char *buf, size_t cap);
 size_t sp_ioc_norm_url(sp_str v, char *buf, size_t cap);
 size_t sp_ioc_norm_email(sp_str v, char *buf, size_t cap);
+/* The registered domain (public suffix plus one label, Public Suffix List
+ * via libpsl) of a normalized domain, into buf; 0 when there is none (the
+ * name is a public suffix itself, or no list is available). */
+size_t sp_ioc_registered_domain(const sp_ioc_set *s, const char *domain,
+                                char *buf, size_t cap);
+
 /* Type of a bare value in a plain list; false when none fits. */
 bool sp_ioc_infer(sp_str v, sp_ioc_type *out);
 

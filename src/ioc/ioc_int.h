@@ -48,6 +48,8 @@ struct sp_ioc_set {
   void *hsdb; /* hs_database_t */
   uint32_t *hs_only_pcre;
   size_t n_pcre_only;
+  const void *psl; /* psl_ctx_t: the Public Suffix List */
+  void *psl_own;   /* the same when loaded from a file (freed) */
 };
 
 /* Where an indicator comes from (arena offsets). */

@@ -17,6 +17,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
+#include <libpsl.h>
 #include <pcre2.h>
 
 static const char *const type_names[SP_IOC__COUNT] = {
@@ -42,6 +43,18 @@ sp_err sp_ioc_set_create(sp_ioc_set **out) {
   s->arena[0] = '\0';
   s->an = 1;
   s->acap = 4096;
+  /* The Public Suffix List: libpsl's built-in copy, else Debian's
+   * publicsuffix package. Without either, domains still match; only the
+   * registered domain and the public-suffix check are unavailable. */
+  s->psl = psl_builtin();
+  if (!s->psl || psl_builtin_outdated()) {
+    psl_ctx_t *own =
+        psl_load_file("/usr/share/publicsuffix/public_suffix_list.dat");
+    if (own) {
+      s->psl = own;
+      s->psl_own = own;
+    }
+  }
   *out = s;
   return SP_OK;
 }
@@ -55,6 +68,7 @@ void sp_ioc_set_destroy(sp_ioc_set *s) {
   }
   free(s->re);
   hs_free_database(s->hsdb);
+  psl_free(s->psl_own);
   free(s->hs_only_pcre);
   free(s->ind);
   free(s->arena);
@@ -524,6 +538,12 @@ sp_err sp_ioc_add_ex(sp_ioc_set *s, const sp_ioc_meta *m, sp_ioc_type t,
   } else {
     memcpy(key, value.p, value.n);
     kn = value.n;
+  }
+  /* A domain indicator that is a public suffix ("com", "co.uk",
+   * "duckdns.org") would match every name under it: refused. */
+  if (t == SP_IOC_DOMAIN && s->psl && psl_is_public_suffix(s->psl, key)) {
+    sp_ioc_skip_add(s, SP_IOC_SKIP_UNSUPPORTED);
+    return SP_OK;
   }
   if (s->n == s->cap) {
     size_t nc = s->cap ? s->cap * 2 : 1024;
@@ -1000,6 +1020,18 @@ size_t sp_ioc_match_hash(const sp_ioc_set *s, sp_str v, uint32_t *ids,
   if (t == SP_IOC__COUNT || !s->per_type[t])
     return 0;
   return sp_ioc_match_exact(s, t, v, ids, cap);
+}
+
+size_t sp_ioc_registered_domain(const sp_ioc_set *s, const char *domain,
+                                char *buf, size_t cap) {
+  if (!s->psl || !domain)
+    return 0;
+  const char *r = psl_registrable_domain(s->psl, domain);
+  size_t n = r ? strlen(r) : 0;
+  if (!n || n >= cap)
+    return 0;
+  memcpy(buf, r, n + 1);
+  return n;
 }
 
 /* ---- queries ------------------------------------------------------------- */

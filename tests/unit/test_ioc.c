@@ -491,8 +491,12 @@ static void test_match_domain(void **state) {
   sp_ioc_set *s = load("d.txt",
                        "evil.example\n"
                        "XN--Bcher-KVA.example.\n"
-                       "deep.sub.other.example\n",
+                       "deep.sub.other.example\n"
+                       "co.uk\n", /* a public suffix: refused */
                        SP_OK);
+  assert_int_equal(sp_ioc_set_count_type(s, SP_IOC_DOMAIN), 3);
+  assert_int_equal(sp_ioc_set_skipped(s, SP_IOC_SKIP_UNSUPPORTED), 1);
+  assert_int_equal(dom_hits(s, "bbc.co.uk"), 0);
   assert_int_equal(dom_hits(s, "evil.example"), 1);
   assert_int_equal(dom_hits(s, "EVIL.Example."), 1);
   assert_int_equal(dom_hits(s, "mail.evil.example"), 1);
@@ -503,6 +507,11 @@ static void test_match_domain(void **state) {
   /* Punycode labels compare case-insensitively as written. */
   assert_int_equal(dom_hits(s, "xn--bcher-kva.example"), 1);
   assert_int_equal(dom_hits(s, "www.xn--bcher-kva.example"), 1);
+  /* The registered domain, from the Public Suffix List. */
+  char rd[256];
+  assert_true(sp_ioc_registered_domain(s, "a.b.example.co.uk", rd, sizeof rd));
+  assert_string_equal(rd, "example.co.uk");
+  assert_false(sp_ioc_registered_domain(s, "co.uk", rd, sizeof rd));
   /* A parent of an indicator is not a match. */
   assert_int_equal(dom_hits(s, "sub.other.example"), 0);
   assert_int_equal(dom_hits(s, "x.deep.sub.other.example"), 1);
