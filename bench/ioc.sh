@@ -55,7 +55,7 @@ def val(i):
     if k == 2:
         return "11.%d.%d.0/24" % ((i >> 8) % 256, i % 256)
     if k == 3:
-        return "12.%d.0.0/16" % (i % 256)
+        return "%d.%d.0.0/16" % (12 + (i // 3072) % 64, (i // 12) % 256)
     if k == 4:
         return "2001:db8:%x:%x::%x" % ((i >> 16) & 0xffff, i & 0xffff, i % 97)
     if k in (5, 6):

@@ -637,6 +637,21 @@ static size_t table_get(const sp_ioc_set *s, unsigned t, const char *k,
 }
 
 static sp_err build_regexes(sp_ioc_set *s, sp_diag *diag);
+/* The table's entry (not an AND-term member) with x's type and key, or
+ * UINT32_MAX. */
+static uint32_t table_find_plain(const sp_ioc_set *s, const sp_ioc_ind *x) {
+  uint64_t h = key_hash(x->type, s->arena + x->key, x->key_len);
+  size_t i = (size_t)h & (s->slots - 1);
+  while (s->slot_hash[i]) {
+    const sp_ioc_ind *y = &s->ind[s->slot_id[i]];
+    if (s->slot_hash[i] == h && y->type == x->type &&
+        y->key_len == x->key_len && y->group_n <= 1 &&
+        memcmp(s->arena + y->key, s->arena + x->key, x->key_len) == 0)
+      return s->slot_id[i];
+    i = (i + 1) & (s->slots - 1);
+  }
+  return UINT32_MAX;
+}
 
 sp_err sp_ioc_set_finish(sp_ioc_set *s, sp_diag *diag) {
   if (s->finished)
@@ -649,23 +664,25 @@ sp_err sp_ioc_set_finish(sp_ioc_set *s, sp_diag *diag) {
   if (!s->slot_hash || !s->slot_id)
     return SP_ENOMEM;
   s->slots = want;
-  for (size_t i = 0; i < s->n; i++)
-    if (s->ind[i].type != SP_IOC_REGEX)
-      table_put(s, (uint32_t)i);
-  /* Duplicates (one value in several feeds) point at the first. Members of
-   * STIX AND terms stay apart: they only count together. */
+  /* One slot per distinct value: a duplicate (one value in several feeds)
+   * points at the first entry and is not in the table, so a lookup never
+   * walks a run of equal keys. Members of STIX AND terms keep their own
+   * slots: they only count together. */
   for (size_t i = 0; i < s->n; i++) {
     sp_ioc_ind *x = &s->ind[i];
     x->canon = (uint32_t)i;
-    if (x->type == SP_IOC_REGEX || x->group_n > 1)
+    if (x->type == SP_IOC_REGEX)
       continue;
-    uint32_t ids[16];
-    size_t got =
-        table_get(s, x->type, s->arena + x->key, x->key_len, ids, 16, 0);
-    for (size_t k = 0; k < got && k < 16; k++)
-      if (ids[k] < x->canon && s->ind[ids[k]].group_n <= 1)
-        x->canon = ids[k];
-    s->ind[x->canon].same++;
+    if (x->group_n <= 1) {
+      uint32_t first = table_find_plain(s, x);
+      if (first != UINT32_MAX) {
+        x->canon = first;
+        s->ind[first].same++;
+        continue;
+      }
+    }
+    x->same = 1;
+    table_put(s, (uint32_t)i);
   }
   s->n_prefixes = 0;
   for (int p = 128; p >= 0; p--)
