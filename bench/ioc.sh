@@ -82,26 +82,30 @@ SMALL="$DIR/iocs-12.txt"
 
 TMP=$(mktemp -d)
 trap 'rm -rf -- "$TMP"' EXIT
-# run NAME CMD...: median seconds and max RSS of RUNS runs -> $TMP/NAME
+# run NAME CMD...: median elapsed seconds, median CPU seconds (user + sys)
+# and max RSS of RUNS runs -> $TMP/NAME. CPU time is the measure that holds
+# on a machine shared with other work; elapsed is reported beside it.
 run() {
   local name=$1
   shift
-  local secs=() rss=0 i line
+  local secs=() cpus=() rss=0 i line e m u sy
   for ((i = 1; i <= RUNS; i++)); do
-    LC_ALL=C $TIME -f '%e %M' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || {
+    LC_ALL=C $TIME -f '%e %M %U %S' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || {
       echo "bench/ioc: '$*' failed:" >&2
       head -5 "$TMP/err" >&2
       exit 1
     }
-    line=$(tail -n 1 "$TMP/t")
-    secs+=("${line%% *}")
-    ((${line##* } > rss)) && rss=${line##* }
+    read -r e m u sy < <(tail -n 1 "$TMP/t")
+    secs+=("$e")
+    cpus+=("$(awk -v u="$u" -v s="$sy" 'BEGIN {printf "%.2f", u + s}')")
+    ((m > rss)) && rss=$m
   done
-  local med
+  local med cmed
   med=$(printf '%s\n' "${secs[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-  echo "$med $rss" > "$TMP/$name"
-  printf 'bench/ioc: %-26s %8ss %8.1f MiB  (runs: %s)\n' "$name" "$med" \
-    "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" "${secs[*]}"
+  cmed=$(printf '%s\n' "${cpus[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+  echo "$med $rss $cmed" > "$TMP/$name"
+  printf 'bench/ioc: %-22s %7ss elapsed %7ss CPU %8.1f MiB  (CPU runs: %s)\n' \
+    "$name" "$med" "$cmed" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" "${cpus[*]}"
 }
 
 cat -- "$BIG" "$SMALL" > /dev/null
@@ -115,22 +119,27 @@ run hunt-12 "${H[@]}" --ioc "$SMALL" "$EVID"
 run "hunt-$IOC_N" "${H[@]}" --ioc "$BIG" "$EVID"
 
 BYTES=$(find "$EVID" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
-read -r l0 r0 < "$TMP/load-none"
-read -r lb rb < "$TMP/load-$IOC_N"
-read -r h0 _ < "$TMP/hunt-none"
-read -r hs _ < "$TMP/hunt-12"
-read -r hb hrb < "$TMP/hunt-$IOC_N"
-# Load time: a hunt of one tiny file with the big set minus the same hunt
-# without indicators (engine creation, the walk and the outputs cancel out).
-awk -v n="$IOC_N" -v l0="$l0" -v lb="$lb" -v r0="$r0" -v rb="$rb" \
-  -v h0="$h0" -v hs="$hs" -v hb="$hb" -v hrb="$hrb" -v bytes="$BYTES" 'BEGIN {
-  load = lb - l0; if (load < 0) load = 0
-  printf "\n### IOC sweep, %s\n\n", strftime("%Y-%m-%d", systime(), 1)
-  printf "| measure | value |\n|---|---|\n"
-  printf "| load %d mixed indicators (time over an empty hunt) | %.2f s |\n", n, load
-  printf "| peak RSS with them loaded (without: %.0f MiB) | %.0f MiB |\n", r0 / 1024, rb / 1024
-  printf "| hunt -j1, %.0f MB, no --ioc | %.2f s (%.0f MB/s) |\n", bytes / 1e6, h0, bytes / 1e6 / h0
-  printf "| same hunt, 12 indicators | %.2f s (%.0f MB/s) |\n", hs, bytes / 1e6 / hs
-  printf "| same hunt, %d indicators (load included) | %.2f s (%.0f MB/s), peak RSS %.0f MiB |\n", n, hb, bytes / 1e6 / hb, hrb / 1024
-  printf "| matching time, %d vs 12 (load subtracted) | %+.1f%% |\n", n, ((hb - load) / hs - 1) * 100
+read -r l0 r0 c0 < "$TMP/load-none"
+read -r lb rb cb < "$TMP/load-$IOC_N"
+read -r h0 _ ch0 < "$TMP/hunt-none"
+read -r hs _ chs < "$TMP/hunt-12"
+read -r hb hrb chb < "$TMP/hunt-$IOC_N"
+# Load: a hunt of one tiny file with the big set minus the same hunt without
+# indicators (engine creation, the walk and the outputs cancel out).
+# Matching: the hunt with the big set minus its load, against the hunt with
+# 12 indicators, each minus the hunt without --ioc: the detector's own cost.
+awk -v n="$IOC_N" -v l0="$l0" -v lb="$lb" -v c0="$c0" -v cb="$cb" -v r0="$r0" \
+  -v rb="$rb" -v h0="$h0" -v hs="$hs" -v hb="$hb" -v ch0="$ch0" -v chs="$chs" \
+  -v chb="$chb" -v hrb="$hrb" -v bytes="$BYTES" -v runs="$RUNS" 'BEGIN {
+  load = lb - l0; cload = cb - c0
+  mb = bytes / 1e6
+  printf "\n### IOC sweep, %s (median of %d runs)\n\n", strftime("%Y-%m-%d", systime(), 1), runs
+  printf "| measure | elapsed | CPU (user+sys) |\n|---|---|---|\n"
+  printf "| load %d mixed indicators (over an empty hunt) | %.2f s | %.2f s |\n", n, load, cload
+  printf "| peak RSS with them loaded (without: %.0f MiB) | %.0f MiB | |\n", r0 / 1024, rb / 1024
+  printf "| hunt -j1, %.0f MB, no --ioc | %.2f s (%.0f MB/s) | %.2f s |\n", mb, h0, mb / h0, ch0
+  printf "| same hunt, 12 indicators | %.2f s (%.0f MB/s) | %.2f s |\n", hs, mb / hs, chs
+  printf "| same hunt, %d indicators (load included; peak RSS %.0f MiB) | %.2f s (%.0f MB/s) | %.2f s |\n", n, hrb / 1024, hb, mb / hb, chb
+  printf "| hunt time, %d vs 12 indicators, load subtracted | %+.1f%% | %+.1f%% |\n", n, ((hb - load) / hs - 1) * 100, ((chb - cload) / chs - 1) * 100
+  printf "| the IOC detector alone (hunt minus the hunt without --ioc), %d vs 12 | %.2f s vs %.2f s | %.2f s vs %.2f s |\n", n, hb - load - h0, hs - h0, chb - cload - ch0, chs - ch0
 }'

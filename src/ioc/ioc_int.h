@@ -37,9 +37,10 @@ struct sp_ioc_set {
   uint32_t cache_source, cache_format, cache_feed, cache_comment;
   /* indexes */
   bool finished;
-  uint64_t *slot_hash; /* 0: empty */
-  uint32_t *slot_id;
+  uint64_t *slot; /* fingerprint << 32 | id; 0: empty */
   size_t slots;
+  uint64_t *bloom; /* bloom_blocks blocks of 8 words */
+  size_t bloom_blocks;
   bool prefix_used[129];
   uint8_t prefixes[129];
   size_t n_prefixes;
