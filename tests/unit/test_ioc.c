@@ -16,10 +16,13 @@
 #include <cmocka.h>
 
 #include "core/json.h"
+#include "detect/detector.h"
 #include "ioc/ioc.h"
 #include "testutil.h"
 
+#include <openssl/evp.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -696,6 +699,159 @@ static void test_hunt_stix_and(void **state) {
   free(idir);
 }
 
+/* ---- any reader's fields ------------------------------------------------- */
+
+extern const sp_detector_vt sp_det_ioc;
+
+typedef struct seen {
+  const char *rules[16];
+  const char *names[16];
+  uint64_t counts[16];
+  size_t n;
+} seen;
+
+static void collect(const sp_agg *a, void *user) {
+  seen *s = user;
+  if (s->n < 16) {
+    s->rules[s->n] = a->rule->id;
+    s->names[s->n] = a->n_ent > 1 ? a->ent_value[1] : "";
+    s->counts[s->n] = a->count;
+    s->n++;
+  }
+}
+
+static bool has(const seen *s, const char *rule, const char *name) {
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->rules[i], rule) == 0 && strcmp(s->names[i], name) == 0)
+      return true;
+  return false;
+}
+
+static sp_fval vals[SP_EVENT_MAX_FIELDS];
+
+/* Events as an EVTX (Sysmon) reader and a Zeek reader would give them:
+ * fields the detector has never heard of by id, found by name and type. */
+static void test_detector_fields(void **state) {
+  (void)state;
+  sp_ioc_set *set =
+      load("mixed.txt",
+           "198.51.100.7\n"
+           "c2.evil.example\n"
+           "8e90ed33c7ee82c0b64078ea36ec95f7420ba435c693b3b3dd728b494abf7dfc\n"
+           "e7d705a3286e19ea42f587b344ee6865\n"
+           "C:\\Windows\\Temp\\dropper.exe\n",
+           SP_OK);
+  sp_names *nm;
+  assert_int_equal(sp_names_create(&nm), SP_OK);
+  /* Interned by "readers" after the detector was created. */
+  sp_input in[] = {{"ioc", set}};
+  sp_dctx ctx = {.inputs = in, .n_inputs = 1, .names = nm, .workers = 1};
+  void *st = sp_det_ioc.create(&ctx);
+  assert_non_null(st);
+  int f_hashes = sp_names_field(nm, "Hashes", 6);
+  int f_image = sp_names_field(nm, "Image", 5);
+  int f_qname = sp_names_field(nm, "QueryName", 9);
+  int f_orig = sp_names_field_typed(nm, "id.orig_h", 9, SP_T_IP);
+  int f_resp = sp_names_field_typed(nm, "id.resp_h", 9, SP_T_IP);
+  int f_ja3 = sp_names_field(nm, "ja3", 3);
+  int f_zz = sp_names_field_typed(nm, "some.addr", 9, SP_T_IP);
+  sp_event ev;
+  sp_event_init(&ev, vals, SP_EVENT_MAX_FIELDS);
+  ev.ref = SP_REF_RECORD;
+  ev.ts = INT64_C(1614754753) * 1000000000;
+  ev.line = 42;
+  sp_event_set(&ev, SP_F_HOST_NAME, SP_STR_LIT("WS01"));
+  sp_event_add_typed(&ev, f_hashes,
+                     SP_STR_LIT("SHA1=0000000000000000000000000000000000000000,"
+                                "MD5=00000000000000000000000000000000,SHA256="
+                                "8E90ED33C7EE82C0B64078EA36EC95F7420BA435C693B3"
+                                "B3DD728B494ABF7DFC,IMPHASH=00"),
+                     SP_T_STR);
+  sp_event_add_typed(&ev, f_image, SP_STR_LIT("C:\\WINDOWS\\temp\\Dropper.exe"),
+                     SP_T_STR);
+  sp_event_add_typed(&ev, f_qname, SP_STR_LIT("www.C2.Evil.Example."),
+                     SP_T_STR);
+  sp_fset *fs;
+  assert_int_equal(sp_fset_create(&fs), SP_OK);
+  sp_det_ioc.on_event(st, &ev, fs);
+  sp_event_reset(&ev);
+  ev.ref = SP_REF_LINE;
+  ev.line = 7;
+  sp_event_add_typed(&ev, f_orig, SP_STR_LIT("10.1.1.1"), SP_T_IP);
+  sp_event_add_typed(&ev, f_resp, SP_STR_LIT("198.51.100.7"), SP_T_IP);
+  sp_event_add_typed(&ev, f_ja3, SP_STR_LIT("E7D705A3286E19EA42F587B344EE6865"),
+                     SP_T_STR);
+  sp_det_ioc.on_event(st, &ev, fs);
+  /* A field of any name typed as an address is checked too. */
+  sp_event_reset(&ev);
+  sp_event_add_typed(&ev, f_zz, SP_STR_LIT("198.51.100.7"), SP_T_IP);
+  sp_det_ioc.on_event(st, &ev, fs);
+  sp_det_ioc.on_end(st, fs);
+  seen s = {0};
+  sp_fset_foreach(fs, collect, &s);
+  assert_int_equal(s.n, 5);
+  assert_true(has(&s, "spoor.ioc.sha256",
+                  "8e90ed33c7ee82c0b64078ea36ec95f7420ba435c693b3b3dd728b49"
+                  "4abf7dfc"));
+  assert_true(has(&s, "spoor.ioc.filepath", "C:\\Windows\\Temp\\dropper.exe"));
+  assert_true(has(&s, "spoor.ioc.domain", "c2.evil.example"));
+  /* JA3 fields also look at MD5 indicators (a plain list cannot tell). */
+  assert_true(has(&s, "spoor.ioc.md5", "e7d705a3286e19ea42f587b344ee6865"));
+  assert_true(has(&s, "spoor.ioc.ip", "198.51.100.7"));
+  for (size_t i = 0; i < s.n; i++)
+    if (strcmp(s.rules[i], "spoor.ioc.ip") == 0)
+      assert_int_equal(s.counts[i], 2);
+  sp_fset_destroy(fs);
+  sp_det_ioc.destroy(st);
+  sp_names_destroy(nm);
+  sp_ioc_set_destroy(set);
+}
+
+/* Scanned files: hashes (computed here with OpenSSL) and signature-base
+ * file-name regexes against the file events, timed by modification time. */
+static void test_hunt_files(void **state) {
+  (void)state;
+  char *dir = tu_tmpdir(), *idir = tu_tmpdir();
+  const char body[] = "<%@ Page Language=\"C#\" %> not a real shell, a test\n";
+  tu_write(dir, "evil_1234.aspx", body, sizeof body - 1);
+  unsigned char md[32];
+  unsigned mdlen = 0;
+  assert_int_equal(
+      EVP_Digest(body, sizeof body - 1, md, &mdlen, EVP_sha256(), NULL), 1);
+  char hex[65];
+  for (unsigned i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02X", md[i]); /* upper case on purpose */
+  char list[512];
+  snprintf(list, sizeof list, "%s;80;test web shell\n", hex);
+  tu_write(idir, "hash-iocs.txt", list, strlen(list));
+  const char *re =
+      "\\\\evil_[0-9]{2,6}\\.aspx;70\n"
+      "\\\\evil_1234\\.aspx;70;\\\\evil_\n"; /* its FP regex wins */
+  tu_write(idir, "filename-iocs.txt", re, strlen(re));
+  struct stat st;
+  char p[1100];
+  snprintf(p, sizeof p, "%s/evil_1234.aspx", dir);
+  assert_int_equal(stat(p, &st), 0);
+  sp_result *r = hunt_ioc(dir, idir, 1);
+  const sp_finding *h = tu_find(r, "spoor.ioc.sha256", 0);
+  assert_non_null(h);
+  assert_int_equal(h->count, 1);
+  assert_int_equal(h->first_ns, (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                                    st.st_mtim.tv_nsec);
+  assert_int_equal(h->level, SP_LEVEL_HIGH);
+  assert_non_null(strstr(h->reason, "first seen: "));
+  const sp_finding *f = tu_find(r, "spoor.ioc.filename_regex", 0);
+  assert_non_null(f);
+  assert_string_equal(entity(f, "threat.indicator.name"),
+                      "\\\\evil_[0-9]{2,6}\\.aspx");
+  assert_null(tu_find(r, "spoor.ioc.filename_regex", 1));
+  sp_result_destroy(r);
+  tu_rm_rf(dir);
+  tu_rm_rf(idir);
+  free(dir);
+  free(idir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_json),
@@ -710,6 +866,8 @@ int main(void) {
       cmocka_unit_test(test_match_url_and_exact),
       cmocka_unit_test(test_hunt_sightings),
       cmocka_unit_test(test_hunt_stix_and),
+      cmocka_unit_test(test_detector_fields),
+      cmocka_unit_test(test_hunt_files),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
