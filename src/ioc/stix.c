@@ -166,6 +166,7 @@ static bool path_type(sp_str path, sp_ioc_type *t) {
 }
 
 static void dnf_atom(dnf *d, uint16_t a) {
+  d->overflow = false;
   d->n = 1;
   d->len[0] = 1;
   d->a[0][0] = a;
