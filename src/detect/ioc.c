@@ -426,8 +426,8 @@ static size_t match_value(ioc_det *d, uint16_t c, const sp_fval *f,
   if (!v.n)
     return 0;
   if (c & C_IP) {
-    sp_ip ip;
-    if (sp_ip_parse(v, &ip))
+    sp_ip ip; /* typed fields parse once per event, shared with others */
+    if (sp_fval_ip(f, &ip))
       got += sp_ioc_match_ip(s, &ip, ids + got, cap - got);
   }
   if (got >= cap)

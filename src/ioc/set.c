@@ -601,6 +601,14 @@ sp_err sp_ioc_add(sp_ioc_set *s, sp_ioc_type type, sp_str value,
 /* ---- indexes ------------------------------------------------------------- */
 
 static uint64_t key_hash(unsigned t, const char *p, size_t n) {
+  if (n == 17) { /* an address key: two words and the prefix length */
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    return sp_mix64(a ^ sp_mix64(b ^ ((uint64_t)(uint8_t)p[16] << 8) ^
+                                 ((uint64_t)t << 56))) |
+           1;
+  }
   return sp_mix64(sp_hash_bytes(p, n, false) ^ ((uint64_t)t << 56)) | 1;
 }
 
