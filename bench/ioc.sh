@@ -4,11 +4,11 @@
 # throughput of one hunt with 10 indicators against the same hunt with 1
 # million (matching cost per field must not depend on the set's size).
 #
-# usage: bench/ioc.sh [SIZE]          evidence size, default 256M
+# usage: bench/ioc.sh [SIZE]          evidence size, default 1G
 # env:   BENCH_DIR  data folder       (default build/bench-data)
 #        SPOOR      spoor binary      (default build/release/spoor)
 #        SPOOR_GEN  spoor-gen binary  (default build/release/spoor-gen)
-#        RUNS       runs per case     (default 3; the median is reported)
+#        RUNS       runs per case     (default 5; the median is reported)
 #        IOC_N      indicators        (default 1000000)
 #
 # Indicators are generated here (deterministic, python3): addresses, /16 and
@@ -20,11 +20,11 @@
 # --no-builtin-yara. Run from the repository root.
 set -euo pipefail
 
-SIZE=${1:-256M}
+SIZE=${1:-1G}
 BENCH_DIR=${BENCH_DIR:-build/bench-data}
 SPOOR=${SPOOR:-build/release/spoor}
 SPOOR_GEN=${SPOOR_GEN:-build/release/spoor-gen}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 IOC_N=${IOC_N:-1000000}
 TIME=/usr/bin/time
 PY=$(command -v python3 || true)
@@ -82,41 +82,48 @@ SMALL="$DIR/iocs-12.txt"
 
 TMP=$(mktemp -d)
 trap 'rm -rf -- "$TMP"' EXIT
-# run NAME CMD...: median elapsed seconds, median CPU seconds (user + sys)
-# and max RSS of RUNS runs -> $TMP/NAME. CPU time is the measure that holds
-# on a machine shared with other work; elapsed is reported beside it.
-run() {
-  local name=$1
+# once NAME CMD...: one run under GNU time; appends "elapsed cpu rss" (CPU =
+# user + sys) to $TMP/NAME.runs. CPU time is the measure that holds on a
+# machine shared with other work; elapsed is reported beside it.
+once() {
+  local name=$1 e m u sy
   shift
-  local secs=() cpus=() rss=0 i line e m u sy
-  for ((i = 1; i <= RUNS; i++)); do
-    LC_ALL=C $TIME -f '%e %M %U %S' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || {
-      echo "bench/ioc: '$*' failed:" >&2
-      head -5 "$TMP/err" >&2
-      exit 1
-    }
-    read -r e m u sy < <(tail -n 1 "$TMP/t")
-    secs+=("$e")
-    cpus+=("$(awk -v u="$u" -v s="$sy" 'BEGIN {printf "%.2f", u + s}')")
-    ((m > rss)) && rss=$m
-  done
-  local med cmed
-  med=$(printf '%s\n' "${secs[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-  cmed=$(printf '%s\n' "${cpus[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-  echo "$med $rss $cmed" > "$TMP/$name"
+  LC_ALL=C $TIME -f '%e %M %U %S' -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || {
+    echo "bench/ioc: '$*' failed:" >&2
+    head -5 "$TMP/err" >&2
+    exit 1
+  }
+  read -r e m u sy < <(tail -n 1 "$TMP/t")
+  echo "$e $(awk -v u="$u" -v s="$sy" 'BEGIN {printf "%.2f", u + s}') $m" >> "$TMP/$name.runs"
+}
+# summary NAME: medians of elapsed and CPU, max RSS -> $TMP/NAME
+summary() {
+  local f="$TMP/$1.runs" med cmed rss
+  med=$(awk '{print $1}' "$f" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+  cmed=$(awk '{print $2}' "$f" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+  rss=$(awk 'BEGIN {m = 0} $3 > m {m = $3} END {print m}' "$f")
+  echo "$med $rss $cmed" > "$TMP/$1"
   printf 'bench/ioc: %-22s %7ss elapsed %7ss CPU %8.1f MiB  (CPU runs: %s)\n' \
-    "$name" "$med" "$cmed" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" "${cpus[*]}"
+    "$1" "$med" "$cmed" "$(awk -v r="$rss" 'BEGIN {print r / 1024}')" \
+    "$(awk '{printf "%s ", $2}' "$f")"
 }
 
 cat -- "$BIG" "$SMALL" > /dev/null
 find "$EVID" -type f -exec cat {} + > /dev/null
 H=("$SPOOR" hunt -q -j1 --no-builtin-yara --format jsonl)
-run load-none "${H[@]}" "$TINY"
-run load-12 "${H[@]}" --ioc "$SMALL" "$TINY"
-run "load-$IOC_N" "${H[@]}" --ioc "$BIG" "$TINY"
-run hunt-none "${H[@]}" "$EVID"
-run hunt-12 "${H[@]}" --ioc "$SMALL" "$EVID"
-run "hunt-$IOC_N" "${H[@]}" --ioc "$BIG" "$EVID"
+# The cases alternate run by run, so a burst of load on the machine falls on
+# all of them alike.
+for ((i = 1; i <= RUNS; i++)); do
+  once load-none "${H[@]}" "$TINY"
+  once load-12 "${H[@]}" --ioc "$SMALL" "$TINY"
+  once "load-$IOC_N" "${H[@]}" --ioc "$BIG" "$TINY"
+  once hunt-none "${H[@]}" "$EVID"
+  once hunt-12 "${H[@]}" --ioc "$SMALL" "$EVID"
+  once "hunt-$IOC_N" "${H[@]}" --ioc "$BIG" "$EVID"
+done
+for n in load-none load-12 "load-$IOC_N" hunt-none hunt-12 "hunt-$IOC_N"; do
+  summary "$n"
+done
 
 BYTES=$(find "$EVID" -type f -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s}')
 read -r l0 r0 c0 < "$TMP/load-none"
