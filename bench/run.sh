@@ -270,6 +270,7 @@ if command -v yara >/dev/null 2>&1; then
 else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
+bash "$(dirname "$0")/evtx.sh" "${EVTX_MB:-1024}" # EVTX parse throughput
 
 # ---- IOC sweep (issue 9): load and matching cost of 1 million indicators ----
 bench/ioc.sh || echo "bench: bench/ioc.sh failed" >&2

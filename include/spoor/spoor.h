@@ -79,6 +79,10 @@ typedef struct sp_opts {
   size_t n_exclude;
   const char *const *disable; /* reader or detector names to turn off */
   size_t n_disable;
+  /* When the intrusion was detected (ns since the epoch; 0: not given):
+   * incidents' dwell time runs from their first evidence to this, else to
+   * their last evidence. */
+  int64_t detected_ns;
   /* Indicator files or folders (--ioc; docs/IOC.md), format detected by
    * content; matched by the "ioc" detector. */
   const char *const *ioc_paths;
@@ -168,6 +172,46 @@ typedef struct sp_finding {
 size_t sp_result_finding_count(const sp_result *res);
 const sp_finding *sp_result_finding(const sp_result *res, size_t i);
 
+/* ---- incidents --------------------------------------------------------- */
+
+/* The kinds of entity an incident lists (docs/SCHEMA.md, incidents). */
+typedef enum sp_ient {
+  SP_IENT_IP = 0, /* addresses: sources, destinations */
+  SP_IENT_HOST,   /* servers and machines */
+  SP_IENT_USER,   /* accounts */
+  SP_IENT_DOMAIN, /* domain names */
+  SP_IENT_FILE,   /* file paths, script names and hashes */
+  SP_IENT__COUNT
+} sp_ient;
+
+const char *sp_ient_name(sp_ient k); /* "ip", "host", "user", ... */
+
+/* Findings linked through the entities they share, weighted by how common
+ * each entity is (a hub that many unrelated findings share does not link
+ * them), as one intrusion story. */
+typedef struct sp_incident {
+  const char *id;            /* 32 lower-case hex: from its findings' ids */
+  sp_level level;            /* the highest of its findings */
+  int64_t first_ns, last_ns; /* earliest and latest evidence of its findings */
+  double dwell_days;         /* first evidence to sp_opts.detected_ns, or to
+                                the last evidence */
+  const char *const *entities[SP_IENT__COUNT]; /* sorted, each once */
+  size_t n_entities[SP_IENT__COUNT];
+  const char *const *tactics; /* ATT&CK tactics (short names such as
+                                 "initial-access"), in kill-chain order */
+  size_t n_tactics;
+  const size_t *findings; /* indexes into the result's findings, by time */
+  size_t n_findings;
+  const char *summary; /* narrative in time order, lines ending in '\n' */
+  /* The exposure window of the servers it came through (spoor.exchange.
+   * exposure.* findings on its hosts); INT64_MIN when none is known. */
+  int64_t exposed_from_ns, exposed_to_ns;
+} sp_incident;
+
+/* Incidents, highest level first, then earliest first. */
+size_t sp_result_incident_count(const sp_result *res);
+const sp_incident *sp_result_incident(const sp_result *res, size_t i);
+
 /* ---- coverage ---------------------------------------------------------- */
 
 typedef struct sp_file_cov {
@@ -247,6 +291,15 @@ typedef enum sp_format {
 sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out);
 /* Write the coverage report as one JSON document. */
 sp_err sp_write_coverage_json(const sp_result *res, FILE *out);
+/* Write the incidents, one JSON object per line (docs/SCHEMA.md). */
+sp_err sp_write_incidents_jsonl(const sp_result *res, FILE *out);
+/* Write the findings as a CSV timeline Timesketch imports (message,
+ * datetime, timestamp_desc, then attributes). */
+sp_err sp_write_timeline_csv(const sp_result *res, FILE *out);
+/* Write findings, incidents, entities, evidence and coverage into a new
+ * SQLite database at path (emptied first if it exists; schema in
+ * docs/SCHEMA.md). */
+sp_err sp_write_case_sqlite(const sp_result *res, const char *path);
 
 /* ---- case directory ---------------------------------------------------- */
 

@@ -95,6 +95,7 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
   if (!e)
     return SP_ENOMEM;
   e->jobs = opts->jobs;
+  e->detected_ns = opts->detected_ns;
   if (e->jobs <= 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     e->jobs = n > 0 ? (int)n : 1;
@@ -470,14 +471,18 @@ static uint64_t run_reader(worker *w, sp_file_state *f, uint32_t id,
   return bytes;
 }
 
+/* A file is flagged by a high or critical finding, or by being a page of no
+ * stock name in an Exchange web folder (medium on its own): a request for
+ * it in the logs is then webshell use. */
 static void flag_cb(const sp_agg *a, void *user) {
-  if (a->rule->level >= SP_LEVEL_HIGH)
+  if (a->rule->level >= SP_LEVEL_HIGH ||
+      a->rule == sp_filescan_builtin_rule(SP_FS_RULE_UNKNOWN_PAGE))
     *(bool *)user = true;
 }
 
 /* The files phase for one file: the file reader's event goes to the
  * SP_PHASE_FILES detectors, whose findings are collected apart so the file
- * is known to be flagged (a high or critical finding) before the logs are
+ * is known to be flagged (see flag_cb) before the logs are
  * read; then they join the worker's set. */
 static void phase_file(worker *w, sp_file_state *f, uint32_t id) {
   const sp_reader_vt *vt = w->h->eng->file_reader;
@@ -737,8 +742,10 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
         h.det[d]->on_end(w0->det[d], w0->fset);
     e = sp_fset_error(w0->fset);
   }
-  if (!e)
+  if (!e) {
+    res->detected_ns = eng->detected_ns;
     e = sp_result_finalize(res, w0->fset);
+  }
   for (int i = 0; i < h.n_workers; i++)
     worker_free(&h, &h.workers[i]);
   free(h.workers);
