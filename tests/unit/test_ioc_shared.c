@@ -6,7 +6,8 @@
  * lengths 32/40/64; MSTIC's and Volexity's type columns; CHIRP's 11
  * documents of which one is a network indicator of 15 addresses), and the
  * hunt over the synthetic Exchange logs finds the Volexity address the
- * MANIFEST says one of them was written from.
+ * MANIFEST says one of them was written from; a Sysmon EVTX sample gives
+ * its hash sightings through the EVTX reader.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,6 +123,53 @@ static void test_hunt_fixtures(void **state) {
   sp_engine_destroy(e);
 }
 
+/* Sysmon through the EVTX reader: python-evtx shows the SHA-256 below in the
+ * Hashes field ("SHA1=...,MD5=...,SHA256=...,IMPHASH=...") of records 3 and
+ * 4 of this EVTX-ATTACK-SAMPLES file; the indicator is written in lower
+ * case, the log has it in upper case. */
+#define SYSMON_DIR                                                             \
+  SPOOR_SHARED_DIR "/data/evtx/EVTX-ATTACK-SAMPLES/Defense Evasion"
+#define SYSMON_FILE "DE_ProcessHerpaderping_Sysmon_11_10_1_7.evtx"
+
+static void test_hunt_sysmon(void **state) {
+  (void)state;
+  if (access(SYSMON_DIR "/" SYSMON_FILE, R_OK) != 0) {
+    assert_false(spoor_in_ci());
+    skip();
+  }
+  char *dir = tu_tmpdir(), *idir = tu_tmpdir();
+  char src[1200], dst[1200];
+  snprintf(src, sizeof src, "cp '%s/%s' '%s/'", SYSMON_DIR, SYSMON_FILE, dir);
+  assert_int_equal(system(src), 0);
+  const char *list =
+      "164691e78d5ac947b9ddb782e4c3e052c366d974b7d010774501992ef71cb762\n";
+  tu_write(idir, "sysmon.txt", list, strlen(list));
+  snprintf(dst, sizeof dst, "%s/sysmon.txt", idir);
+  sp_opts o = {.jobs = 2, .no_builtin_yara = 1};
+  const char *iocs[] = {dst};
+  o.ioc_paths = iocs;
+  o.n_ioc = 1;
+  sp_engine *e;
+  sp_diag d = {0};
+  assert_int_equal(sp_engine_create(&o, &e, &d), SP_OK);
+  sp_result *r;
+  const char *paths[] = {dir};
+  assert_int_equal(sp_engine_hunt(e, paths, 1, &r, &d), SP_OK);
+  const sp_finding *f = tu_find(r, "spoor.ioc.sha256", 0);
+  assert_non_null(f);
+  assert_int_equal(f->count, 2);
+  assert_int_equal(f->n_evidence, 2);
+  assert_int_equal(f->evidence[0].kind, SP_REF_RECORD);
+  assert_int_equal(f->evidence[0].where, 3);
+  assert_int_equal(f->evidence[1].where, 4);
+  sp_result_destroy(r);
+  sp_engine_destroy(e);
+  tu_rm_rf(dir);
+  tu_rm_rf(idir);
+  free(dir);
+  free(idir);
+}
+
 int main(void) {
   int rc = spoor_shared_or_skip(EXCH "/MANIFEST.txt");
   if (rc != 0)
@@ -133,6 +181,7 @@ int main(void) {
       cmocka_unit_test(test_chirp),
       cmocka_unit_test(test_folder),
       cmocka_unit_test(test_hunt_fixtures),
+      cmocka_unit_test(test_hunt_sysmon),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
