@@ -51,6 +51,8 @@ static void usage(FILE *out) {
       "                       (informational, low, medium, high, critical)\n"
       "      --rule-status S  Sigma rule statuses to load, comma separated\n"
       "                       (default: all but deprecated,unsupported)\n"
+      "      --ioc PATH       indicator file or folder: STIX 2.1, MISP, CSV,\n"
+      "                       lists, signature-base, CHIRP (repeatable)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
       "  -q, --quiet          no coverage summary on stderr\n"
       "\n"
@@ -186,12 +188,15 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"rules", required_argument, NULL, 'r'},
       {"min-level", required_argument, NULL, 5},
       {"rule-status", required_argument, NULL, 6},
+      {"ioc", required_argument, NULL, 7},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
   const char *yara[64], *disable[64], *sigma[64];
   size_t n_yara = 0, n_disable = 0, n_sigma = 0;
+  const char *yara[64], *disable[64], *ioc[64];
+  size_t n_yara = 0, n_disable = 0, n_ioc = 0;
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:r:qh", longopts, NULL)) !=
@@ -261,6 +266,13 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       }
       disable[n_disable++] = optarg;
       break;
+    case 7:
+      if (n_ioc >= 64) {
+        fprintf(stderr, "spoor: at most 64 --ioc paths\n");
+        return 2;
+      }
+      ioc[n_ioc++] = optarg;
+      break;
     case 'q':
       quiet = 1;
       break;
@@ -282,6 +294,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_disable = n_disable;
   opts.sigma_paths = sigma;
   opts.n_sigma = n_sigma;
+  opts.ioc_paths = ioc;
+  opts.n_ioc = n_ioc;
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
 

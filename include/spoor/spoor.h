@@ -91,6 +91,10 @@ typedef struct sp_opts {
   size_t n_sigma;
   const char *sigma_min_level;
   const char *sigma_status;
+  /* Indicator files or folders (--ioc; docs/IOC.md), format detected by
+   * content; matched by the "ioc" detector. */
+  const char *const *ioc_paths;
+  size_t n_ioc;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
