@@ -193,10 +193,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64], *sigma[64];
-  size_t n_yara = 0, n_disable = 0, n_sigma = 0;
-  const char *yara[64], *disable[64], *ioc[64];
-  size_t n_yara = 0, n_disable = 0, n_ioc = 0;
+  const char *yara[64], *disable[64], *sigma[64], *ioc[64];
+  size_t n_yara = 0, n_disable = 0, n_sigma = 0, n_ioc = 0;
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:r:qh", longopts, NULL)) !=
