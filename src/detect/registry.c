@@ -11,6 +11,7 @@ extern const sp_detector_vt sp_det_webshell_access;
 extern const sp_detector_vt sp_det_spray;
 extern const sp_detector_vt sp_det_spray_forms;
 extern const sp_detector_vt sp_det_webshell_file;
+extern const sp_detector_vt sp_det_netconn;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -20,6 +21,7 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_spray,
     &sp_det_spray_forms,
     &sp_det_webshell_file,
+    &sp_det_netconn,
     NULL,
 };
 // clang-format on
@@ -28,12 +30,14 @@ extern const sp_rule *const sp_proxylogon_rules[];
 extern const sp_rule *const sp_webshell_rules[];
 extern const sp_rule *const sp_spray_rules[];
 extern const sp_rule *const sp_spray_forms_rules[];
+extern const sp_rule *const sp_netconn_rules[];
 
 const sp_rule *const *const sp_builtin_rule_lists[] = {
     sp_proxylogon_rules,
     sp_webshell_rules,
     sp_spray_rules,
     sp_spray_forms_rules,
+    sp_netconn_rules,
     NULL,
 };
 

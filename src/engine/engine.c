@@ -18,6 +18,7 @@
  * sorted path, so output is the same for any -j.
  */
 #include "core/timeutil.h"
+#include "net/allow.h"
 #include "engine/engine_int.h"
 #include "readers/lines.h"
 #include "readers/textenc.h"
@@ -145,6 +146,13 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
     err = sp_engine_add_input(e, "filescan", e->fs);
   if (!err)
     err = sp_engine_add_input(e, "stock_urls", sp_filescan_stock_urls(e->fs));
+  if (!err) {
+    sp_net_cfg nc = {opts->net_allow, opts->n_net_allow, false,
+                     opts->rita_compat != 0, opts->net_mem};
+    err = sp_net_allow_create(&nc, &e->net_allow, diag);
+  }
+  if (!err)
+    err = sp_engine_add_input(e, "net_allow", e->net_allow);
   if (err) {
     sp_engine_destroy(e);
     return err;
@@ -157,6 +165,7 @@ void sp_engine_destroy(sp_engine *e) {
   if (!e)
     return;
   sp_filescan_destroy(e->fs);
+  sp_net_allow_destroy(e->net_allow);
   sp_names_destroy(e->names);
   free(e->readers);
   free(e->log_readers);
