@@ -13,10 +13,12 @@
 extern const sp_reader_vt sp_reader_iis;
 extern const sp_reader_vt sp_reader_exchange_csv;
 extern const sp_reader_vt sp_reader_file;
+extern const sp_reader_vt sp_reader_zeek;
 
 const sp_reader_vt *const sp_readers[] = {
     &sp_reader_iis,
     &sp_reader_exchange_csv,
+    &sp_reader_zeek,
     &sp_reader_file,
     NULL,
 };
