@@ -168,7 +168,7 @@ static void *nc_create(const sp_dctx *ctx) {
   s->allow = sp_dctx_input(ctx, "net_allow");
   size_t cap = sp_net_allow_mem_cap(s->allow);
   int w = ctx && ctx->workers > 1 ? ctx->workers : 1;
-  if (sp_ntab_create(cap / (size_t)w, &s->tab)) {
+  if (sp_ntab_create(cap / (size_t)w, sp_net_allow_rita(s->allow), &s->tab)) {
     free(s);
     return NULL;
   }
@@ -365,7 +365,8 @@ static void on_conn(netconn *s, const sp_event *ev, bool open_log) {
     p->ref_kind = ev->ref;
     p->port = (uint16_t)(port > 0 && port < 65536 ? port : 0);
   }
-  (void)sp_npair_append(s->tab, p, t, get_u(ev, s->f_orig_ip));
+  (void)sp_npair_append(s->tab, p, t, get_u(ev, s->f_orig_ip),
+                        ok ? (uint64_t)llround(dur * 1e6) : 0);
 }
 
 static void nc_on_event(void *st, const sp_event *ev, sp_fset *out) {
@@ -412,7 +413,7 @@ typedef struct ctx_end {
   dstat *d;
   size_t dcap;
   uint64_t hosts; /* distinct internal sources */
-  int64_t *ts, *sz;
+  int64_t *ts, *sz, *du;
 } ctx_end;
 
 static dstat *dst_of(ctx_end *c, const sp_ip *ip) {
@@ -474,7 +475,7 @@ static const char *downrank(const ctx_end *c, const sp_npair *p, char *why,
 
 static void beacon_default(ctx_end *c, sp_npair *p) {
   sp_net_beacon b;
-  sp_npair_decode(p, c->ts, c->sz);
+  sp_npair_decode(c->s->tab, p, c->ts, c->sz, NULL);
   bool ok = sp_net_beacon_score(c->ts, c->sz, p->n_stored, &b);
   char src[64], dst[64], why[256], score[32], sub[96], feat[256],
       reason[SP_MAX_REASON_LEN], f0[32], f1[32];
@@ -536,7 +537,7 @@ static const char *rita_category(double v) {
 
 static void beacon_rita(ctx_end *c, sp_npair *p, int64_t dmin, int64_t dmax,
                         int64_t hour0) {
-  sp_npair_decode(p, c->ts, c->sz);
+  sp_npair_decode(c->s->tab, p, c->ts, c->sz, NULL);
   size_t n = 0;
   for (uint32_t i = 0; i < p->n_stored; i++)
     if (c->ts[i] >= hour0) {
@@ -574,15 +575,24 @@ static void beacon_rita(ctx_end *c, sp_npair *p, int64_t dmin, int64_t dmax,
   sp_fset_add(c->out, &h);
 }
 
-static void long_conn(ctx_end *c, const sp_npair *p) {
-  double open = 0;
+/* hour0 > INT64_MIN: RITA's window (closed durations inside it only). */
+static void long_conn(ctx_end *c, const sp_npair *p, int64_t hour0) {
+  double closed = p->dur_closed, open = 0;
+  if (hour0 != INT64_MIN && p->n_stored) {
+    sp_npair_decode(c->s->tab, p, c->ts, c->sz, c->du);
+    int64_t us = 0;
+    for (uint32_t i = 0; i < p->n_stored; i++)
+      if (c->ts[i] >= hour0)
+        us += c->du[i];
+    closed = us / 1e6;
+  }
   unsigned n_open = 0;
   for (int k = 0; k < SP_NPAIR_OPEN; k++)
     if (p->open[k].uid && !p->open[k].closed) {
       open += p->open[k].dur;
       n_open++;
     }
-  double total = p->dur_closed + open;
+  double total = closed + open;
   if (total < LONG_MIN)
     return;
   char src[64], dst[64], score[32], feat[200], reason[SP_MAX_REASON_LEN];
@@ -593,7 +603,7 @@ static void long_conn(ctx_end *c, const sp_npair *p) {
   snprintf(feat, sizeof feat,
            "total_duration=%.6fs closed=%.6fs open=%.6fs open_conns=%u "
            "conns=%llu without_duration=%llu port=%u",
-           total, p->dur_closed, open, n_open, (unsigned long long)p->n,
+           total, closed, open, n_open, (unsigned long long)p->n,
            (unsigned long long)p->n_open, p->port);
   ent(&h, "net.score", score);
   ent(&h, "net.features", feat);
@@ -695,7 +705,8 @@ static void nc_on_end(void *st, sp_fset *out) {
       maxn = sp_ntab_at(s->tab, i)->n_stored;
   c.ts = malloc((maxn + 1) * sizeof *c.ts);
   c.sz = malloc((maxn + 1) * sizeof *c.sz);
-  if (!c.d || !hs || !hu || !c.ts || !c.sz) {
+  c.du = malloc((maxn + 1) * sizeof *c.du);
+  if (!c.d || !hs || !hu || !c.ts || !c.sz || !c.du) {
     sp_fset_fail(out, SP_ENOMEM);
     goto done;
   }
@@ -729,10 +740,8 @@ static void nc_on_end(void *st, sp_fset *out) {
   for (size_t i = 0; i < np; i++) {
     sp_npair *p = sp_ntab_at(s->tab, i);
     bool ext_in = !sp_net_internal(&p->src) && sp_net_internal(&p->dst);
-    if (p->n)
-      long_conn(&c, p);
-    else if (p->open[0].uid)
-      long_conn(&c, p);
+    if (p->n || p->open[0].uid)
+      long_conn(&c, p, rita ? hour0 : INT64_MIN);
     if (ext_in || !p->n)
       continue;
     if (rita)
@@ -748,6 +757,7 @@ done:
   free(hu);
   free(c.ts);
   free(c.sz);
+  free(c.du);
 }
 
 const sp_detector_vt sp_det_netconn = {

@@ -17,6 +17,7 @@ struct sp_ntab {
   size_t bytes, cap_bytes;
   uint64_t dropped;  /* connections of pairs never created */
   uint64_t unstored; /* connections counted but not in a series */
+  bool with_dur;
 };
 
 static uint64_t pair_hash(const sp_ip *s, const sp_ip *d) {
@@ -28,11 +29,12 @@ static uint64_t pair_hash(const sp_ip *s, const sp_ip *d) {
   return sp_mix64(a ^ sp_mix64(b ^ sp_mix64(c ^ sp_mix64(e + 0x9e37))));
 }
 
-sp_err sp_ntab_create(size_t mem_cap, sp_ntab **out) {
+sp_err sp_ntab_create(size_t mem_cap, bool with_dur, sp_ntab **out) {
   sp_ntab *t = calloc(1, sizeof *t);
   if (!t)
     return SP_ENOMEM;
   t->cap_bytes = mem_cap;
+  t->with_dur = with_dur;
   *out = t;
   return SP_OK;
 }
@@ -132,10 +134,11 @@ static uint64_t get_varint(const uint8_t *b, uint32_t len, uint32_t *pos) {
   return v;
 }
 
-bool sp_npair_append(sp_ntab *t, sp_npair *p, int64_t ts, uint64_t size) {
-  if (p->len + 20 > p->cap) {
+bool sp_npair_append(sp_ntab *t, sp_npair *p, int64_t ts, uint64_t size,
+                     uint64_t dur_us) {
+  if (p->len + 30 > p->cap) {
     uint32_t ncap = p->cap ? p->cap * 2 : 32;
-    if (ncap < p->len + 20 || p->cap >= (1u << 30)) {
+    if (ncap < p->len + 30 || p->cap >= (1u << 30)) {
       t->unstored++;
       return false;
     }
@@ -153,12 +156,15 @@ bool sp_npair_append(sp_ntab *t, sp_npair *p, int64_t ts, uint64_t size) {
   uint64_t z = ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
   p->len += (uint32_t)put_varint(p->buf + p->len, z);
   p->len += (uint32_t)put_varint(p->buf + p->len, size);
+  if (t->with_dur)
+    p->len += (uint32_t)put_varint(p->buf + p->len, dur_us);
   p->prev = ts;
   p->n_stored++;
   return true;
 }
 
-void sp_npair_decode(const sp_npair *p, int64_t *ts, int64_t *sizes) {
+void sp_npair_decode(const sp_ntab *t, const sp_npair *p, int64_t *ts,
+                     int64_t *sizes, int64_t *durs) {
   uint32_t pos = 0;
   int64_t prev = 0;
   for (uint32_t i = 0; i < p->n_stored; i++) {
@@ -167,6 +173,11 @@ void sp_npair_decode(const sp_npair *p, int64_t *ts, int64_t *sizes) {
     prev += d;
     ts[i] = prev;
     sizes[i] = (int64_t)get_varint(p->buf, p->len, &pos);
+    if (t->with_dur) {
+      int64_t du = (int64_t)get_varint(p->buf, p->len, &pos);
+      if (durs)
+        durs[i] = du;
+    }
   }
 }
 
@@ -206,16 +217,18 @@ bool sp_ntab_merge(sp_ntab *dst, sp_ntab *src) {
     if (s->n_stored) {
       int64_t *ts = malloc(s->n_stored * sizeof *ts);
       int64_t *sz = malloc(s->n_stored * sizeof *sz);
-      if (ts && sz) {
-        sp_npair_decode(s, ts, sz);
+      int64_t *du = calloc(s->n_stored, sizeof *du);
+      if (ts && sz && du) {
+        sp_npair_decode(src, s, ts, sz, du);
         for (uint32_t k = 0; k < s->n_stored; k++)
-          sp_npair_append(dst, d, ts[k], (uint64_t)sz[k]);
+          sp_npair_append(dst, d, ts[k], (uint64_t)sz[k], (uint64_t)du[k]);
       } else {
         ok = false;
         dst->unstored += s->n_stored;
       }
       free(ts);
       free(sz);
+      free(du);
     }
     d->n += s->n;
     d->n_ntp += s->n_ntp;

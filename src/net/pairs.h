@@ -58,7 +58,9 @@ typedef struct sp_npair {
 
 typedef struct sp_ntab sp_ntab;
 
-sp_err sp_ntab_create(size_t mem_cap, sp_ntab **out);
+/* with_dur: the series also keep each connection's duration (us; RITA
+ * compatibility sums durations inside its 24-hour window). */
+sp_err sp_ntab_create(size_t mem_cap, bool with_dur, sp_ntab **out);
 void sp_ntab_destroy(sp_ntab *t);
 
 /* The pair (src, dst), created if absent; NULL when the budget or memory
@@ -67,7 +69,8 @@ sp_npair *sp_ntab_get(sp_ntab *t, const sp_ip *src, const sp_ip *dst);
 /* Append one connection's time (s) and size to the pair's series; false
  * when the budget stops it (counted in the table). Totals are the
  * caller's. */
-bool sp_npair_append(sp_ntab *t, sp_npair *p, int64_t ts, uint64_t size);
+bool sp_npair_append(sp_ntab *t, sp_npair *p, int64_t ts, uint64_t size,
+                     uint64_t dur_us);
 void sp_ntab_drop(sp_ntab *t, uint64_t n);
 uint64_t sp_ntab_dropped(const sp_ntab *t);
 uint64_t sp_ntab_unstored(const sp_ntab *t);
@@ -75,8 +78,10 @@ size_t sp_ntab_bytes(const sp_ntab *t);
 size_t sp_ntab_count(const sp_ntab *t);
 /* Pair i (0 <= i < count), in an order fixed by the table's history. */
 sp_npair *sp_ntab_at(sp_ntab *t, size_t i);
-/* Decode a pair's series into ts[] and sizes[] (n_stored each). */
-void sp_npair_decode(const sp_npair *p, int64_t *ts, int64_t *sizes);
+/* Decode a pair's series into ts[] and sizes[] (n_stored each) and, when
+ * the table keeps them and durs is not NULL, durs[] (us). */
+void sp_npair_decode(const sp_ntab *t, const sp_npair *p, int64_t *ts,
+                     int64_t *sizes, int64_t *durs);
 /* Fold src into dst; src is left empty. false when out of memory. */
 bool sp_ntab_merge(sp_ntab *dst, sp_ntab *src);
 
