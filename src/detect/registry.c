@@ -12,6 +12,7 @@ extern const sp_detector_vt sp_det_spray;
 extern const sp_detector_vt sp_det_spray_forms;
 extern const sp_detector_vt sp_det_webshell_file;
 extern const sp_detector_vt sp_det_netconn;
+extern const sp_detector_vt sp_det_dns_tunnel;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -22,6 +23,7 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_spray_forms,
     &sp_det_webshell_file,
     &sp_det_netconn,
+    &sp_det_dns_tunnel,
     NULL,
 };
 // clang-format on
@@ -31,6 +33,7 @@ extern const sp_rule *const sp_webshell_rules[];
 extern const sp_rule *const sp_spray_rules[];
 extern const sp_rule *const sp_spray_forms_rules[];
 extern const sp_rule *const sp_netconn_rules[];
+extern const sp_rule *const sp_dns_tunnel_rules[];
 
 const sp_rule *const *const sp_builtin_rule_lists[] = {
     sp_proxylogon_rules,
@@ -38,6 +41,7 @@ const sp_rule *const *const sp_builtin_rule_lists[] = {
     sp_spray_rules,
     sp_spray_forms_rules,
     sp_netconn_rules,
+    sp_dns_tunnel_rules,
     NULL,
 };
 

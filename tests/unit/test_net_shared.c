@@ -9,6 +9,8 @@
  *  - the synthetic set (synthetic/expected.json, RITA v5's numbers for it):
  *    every beacon's score and sub-scores within 0.001 and its count, the
  *    long connection's total and score;
+ *  - its DNS tunnel: RITA's distinct "exploded" names and C2-over-DNS
+ *    score for the tunnelling domain;
  *  - the same with two workers (instances merged), and spoor's own mode on
  *    the synthetic set: the two C2-like beacons found, NTP down-ranked,
  *    the human browsing not reported as a beacon.
@@ -155,6 +157,20 @@ static void synthetic(void **st) {
                        jnum(b, "total_duration"), 0.001);
     assert_float_equal(strtod(entity(f, "net.score"), NULL), jnum(b, "score"),
                        0.001);
+    /* DNS: RITA's exploded distinct names and C2-over-DNS score. */
+    b = strstr(exp, "\"dns_tunnel\": {");
+    assert_non_null(b);
+    char tld[256];
+    jstr(b, "tld", tld, sizeof tld);
+    jstr(b, "src", src, sizeof src);
+    f = tu_find(r, "spoor.net.dns_tunnel", 0);
+    assert_non_null(f);
+    assert_string_equal(entity(f, "dns.registered_domain"), tld);
+    assert_string_equal(entity(f, "source.ip"), src);
+    assert_float_equal(kv(entity(f, "net.features"), "unique_names"),
+                       jnum(b, "unique_exploded_names"), 0);
+    assert_float_equal(kv(entity(f, "net.subscores"), "c2"),
+                       jnum(b, "c2_over_dns_score"), 0.001);
     sp_result_destroy(r);
   }
 }
