@@ -132,7 +132,7 @@ static const sp_rule r_rare = {
     "spoor-net",
     "spoor",
     "An external destination only one internal host talks to, first seen "
-    "after the evidence began.",
+    "after the first quarter of the evidence's time span.",
     "T1071",
     "",
     SP_LEVEL_LOW,
@@ -493,7 +493,8 @@ static void beacon_default(ctx_end *c, sp_npair *p) {
     sp_fset_add(c->out, &h);
     return;
   }
-  if (!ok || b.score < BEACON_MIN * 0.5)
+  if (!ok || b.score < BEACON_MIN * 0.5 || b.ts < SP_NET_TS_MIN ||
+      (b.ts + b.ds) / 2 < SP_NET_TSDS_MIN)
     return;
   double factor;
   const char *dr = downrank(c, p, why, sizeof why, &factor);
@@ -652,7 +653,7 @@ static void rare(ctx_end *c, const sp_npair *p) {
       c->hosts < RARE_HOSTS_MIN || p->n < RARE_CONNS_MIN)
     return;
   const dstat *d = dst_of(c, &p->dst);
-  if (d->srcs != 1 || d->first < s->min_ts + 86400 ||
+  if (d->srcs != 1 || d->first < s->min_ts + (s->max_ts - s->min_ts) / 4 ||
       sp_net_allow_ip(s->allow, &p->dst) >= 0 || name_of(s, &p->dst) >= 0)
     return;
   char src[64], dst[64], score[32], feat[200], reason[SP_MAX_REASON_LEN],

@@ -17,6 +17,12 @@ static int cmp_d(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* RITA's MAD score: (median - MAD) / median, def when the median is < 1. */
+static double mad_score(double median, double mad, double def) {
+  double v = median >= 1 ? (median - mad) / median : def;
+  return sp_rita_r3(v < 0 || isnan(v) ? 0 : v);
+}
+
 static int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
@@ -61,7 +67,7 @@ bool sp_net_beacon_score(int64_t *ts, int64_t *sizes, size_t n,
   sp_rita_stat ds = {0};
   if (n >= 3)
     sp_rita_stat_sorted(sz, n, 0.0, &ds);
-  out->ds = ds.score;
+  out->ds = mad_score(ds.median, ds.mad, 0.0);
   out->size_median = ds.median;
   out->size_mad = ds.mad;
   size_t m = 0;
@@ -81,7 +87,7 @@ bool sp_net_beacon_score(int64_t *ts, int64_t *sizes, size_t n,
     if (k >= 3) {
       sp_rita_stat st;
       sp_rita_stat_sorted(iv, k, 1.0, &st);
-      out->ts = st.score;
+      out->ts = mad_score(st.median, st.mad, 1.0);
       out->skew = st.skew;
       out->mad = st.mad;
       out->interval_median = st.median;

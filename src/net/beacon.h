@@ -11,9 +11,15 @@
  *    periods): persistence counts the hours and days the pair was seen in
  *    instead, and a confidence factor needs 12 regular intervals;
  *  - strobes are reported apart (>= SP_NET_STROBE connections in one day).
- * score = conf * (0.5 ts + 0.3 ds + 0.2 persist), each sub-score in [0, 1]
- * (ts and ds are RITA's Bowley/MAD statistics over the kept intervals and
- * the sizes), rounded to 3 decimals.
+ * score = conf * (0.5 ts + 0.3 ds + 0.2 persist), each sub-score in [0, 1],
+ * rounded to 3 decimals. ts and ds are RITA's MAD scores, 1 - MAD/median,
+ * of the kept intervals and of the sizes, without RITA's Bowley half: the
+ * skew of random (Poisson-like) times is near 0 too, so it scored human
+ * traffic 0.5 for nothing (the skew stays among the features). A beacon
+ * needs ts >= SP_NET_TS_MIN as well (random times give about 0.55, a
+ * period with +-50% jitter 0.75) and (ts + ds) / 2 >= SP_NET_TSDS_MIN: a
+ * human's daily visit at a random business hour is a daily period with
+ * +-5 h of jitter (ts about 0.75), told apart by its varying sizes.
  */
 #ifndef SP_NET_BEACON_H
 #define SP_NET_BEACON_H
@@ -21,6 +27,8 @@
 #include "net/rita.h"
 
 #define SP_NET_STROBE 86400 /* connections in one day (RITA's threshold) */
+#define SP_NET_TS_MIN 0.7   /* interval regularity a beacon needs */
+#define SP_NET_TSDS_MIN 0.8 /* and intervals and sizes together */
 
 typedef struct sp_net_beacon {
   double score, ts, ds, persist, conf;
