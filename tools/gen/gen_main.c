@@ -19,32 +19,31 @@
 #include "gen_util.h"
 
 static void usage(FILE *f) {
-  fputs(
-      "usage: spoor-gen case DIR [--seed N]\n"
-      "       spoor-gen bench DIR --size BYTES [--seed N]\n"
-      "       spoor-gen flood DIR --size BYTES [--seed N] [--spread]\n"
-      "\n"
-      "case   write a small synthetic Exchange compromise case (IIS, "
-      "HttpProxy,\n"
-      "       ECP Server and OABGenerator logs, web root files) and "
-      "DIR/truth.tsv\n"
-      "bench  write about BYTES (suffix K, M, G, T: binary multiples) of "
-      "IIS and\n"
-      "       HttpProxy logs, half each, with a few attack lines per file\n"
-      "flood  write about BYTES of HttpProxy logs from a ProxyLogon scanner,\n"
-      "       every line a new AnchorMailbox; --spread: a new source address\n"
-      "       on every line (each line a finding of its own)\n"
-      "net    spoor-gen net DIR --conns N [--hosts H] [--days D]: Zeek conn\n"
-      "       and dns logs with planted beacons, DNS tunnel, exfiltration\n"
-      "       and a rare destination under benign periodic traffic\n"
-      "\n"
-      "DIR must not exist or be empty. --seed defaults to 1.\n",
-      f);
+  fputs("usage: spoor-gen case DIR [--seed N]\n"
+        "       spoor-gen bench DIR --size BYTES [--seed N]\n"
+        "       spoor-gen flood DIR --size BYTES [--seed N] [--spread]\n"
+        "\n"
+        "case   write a small synthetic Exchange compromise case (IIS, "
+        "HttpProxy,\n"
+        "       ECP Server and OABGenerator logs, web root files) and "
+        "DIR/truth.tsv\n"
+        "bench  write about BYTES (suffix K, M, G, T: binary multiples) of "
+        "IIS and\n"
+        "       HttpProxy logs, half each, with a few attack lines per file\n"
+        "flood  write about BYTES of HttpProxy logs from a ProxyLogon scanner,\n"
+        "       every line a new AnchorMailbox; --spread: a new source address\n"
+        "       on every line (each line a finding of its own)\n"
+        "net    spoor-gen net DIR --conns N [--hosts H] [--days D]: Zeek logs\n"
+        "       with planted beacons, DNS tunnel, exfiltration, a rare\n"
+        "       destination under benign periodic traffic (gen_net.c)\n"
+        "\n"
+        "DIR must not exist or be empty. --seed defaults to 1.\n",
+        f);
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 2 &&
-      (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+  if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+                    strcmp(argv[1], "--help") == 0)) {
     usage(stdout);
     return 0;
   }
