@@ -12,7 +12,8 @@
 struct sp_ntab {
   sp_npair *v;
   size_t n, cap;
-  uint32_t *idx; /* record + 1, 0 = empty */
+  uint64_t *idx; /* (hash tag << 32) | (record + 1); 0 = empty: a probe
+                    touches a record only when the tag matches */
   size_t idx_cap;
   size_t bytes, cap_bytes;
   uint64_t dropped;  /* connections of pairs never created */
@@ -49,19 +50,23 @@ void sp_ntab_destroy(sp_ntab *t) {
   free(t);
 }
 
+static uint64_t slot_of(uint64_t h, size_t i) {
+  return (h & 0xffffffff00000000ull) | (uint64_t)(i + 1);
+}
+
 static bool grow_index(sp_ntab *t) {
   size_t ncap = t->idx_cap ? t->idx_cap * 2 : 1024;
-  size_t add = (ncap - t->idx_cap) * sizeof(uint32_t);
+  size_t add = (ncap - t->idx_cap) * sizeof(uint64_t);
   if (t->bytes + add > t->cap_bytes)
     return false;
-  uint32_t *ni = calloc(ncap, sizeof *ni);
+  uint64_t *ni = calloc(ncap, sizeof *ni);
   if (!ni)
     return false;
   for (size_t i = 0; i < t->n; i++) {
     size_t j = t->v[i].hash & (ncap - 1);
     while (ni[j])
       j = (j + 1) & (ncap - 1);
-    ni[j] = (uint32_t)i + 1;
+    ni[j] = slot_of(t->v[i].hash, i);
   }
   free(t->idx);
   t->idx = ni;
@@ -74,17 +79,20 @@ sp_npair *sp_ntab_get(sp_ntab *t, const sp_ip *src, const sp_ip *dst) {
   uint64_t h = pair_hash(src, dst);
   if (t->idx_cap) {
     size_t j = h & (t->idx_cap - 1);
+    uint64_t tag = h & 0xffffffff00000000ull;
     while (t->idx[j]) {
-      sp_npair *p = &t->v[t->idx[j] - 1];
-      if (p->hash == h && memcmp(&p->src, src, sizeof *src) == 0 &&
-          memcmp(&p->dst, dst, sizeof *dst) == 0)
-        return p;
+      if ((t->idx[j] & 0xffffffff00000000ull) == tag) {
+        sp_npair *p = &t->v[(uint32_t)t->idx[j] - 1];
+        if (p->hash == h && memcmp(&p->src, src, sizeof *src) == 0 &&
+            memcmp(&p->dst, dst, sizeof *dst) == 0)
+          return p;
+      }
       j = (j + 1) & (t->idx_cap - 1);
     }
   }
   if (t->n >= UINT32_MAX - 1)
     return NULL;
-  if ((t->n + 1) * 4 > t->idx_cap * 3 && !grow_index(t))
+  if ((t->n + 1) * 2 > t->idx_cap && !grow_index(t))
     return NULL;
   if (t->n == t->cap) {
     size_t ncap = t->cap ? t->cap * 2 : 1024;
@@ -109,7 +117,7 @@ sp_npair *sp_ntab_get(sp_ntab *t, const sp_ip *src, const sp_ip *dst) {
   size_t j = h & (t->idx_cap - 1);
   while (t->idx[j])
     j = (j + 1) & (t->idx_cap - 1);
-  t->idx[j] = (uint32_t)++t->n;
+  t->idx[j] = slot_of(h, t->n++);
   return p;
 }
 
@@ -214,7 +222,15 @@ bool sp_ntab_merge(sp_ntab *dst, sp_ntab *src) {
       dst->dropped += s->n;
       continue;
     }
-    if (s->n_stored) {
+    if (s->n_stored && !d->n_stored && !d->buf) {
+      d->buf = s->buf; /* the same encoding: take the series whole */
+      d->len = s->len;
+      d->cap = s->cap;
+      d->n_stored = s->n_stored;
+      d->prev = s->prev;
+      dst->bytes += s->cap;
+      s->buf = NULL;
+    } else if (s->n_stored) {
       int64_t *ts = malloc(s->n_stored * sizeof *ts);
       int64_t *sz = malloc(s->n_stored * sizeof *sz);
       int64_t *du = calloc(s->n_stored, sizeof *du);
