@@ -270,3 +270,6 @@ if command -v yara >/dev/null 2>&1; then
 else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
+
+# Network analytics (bench/netan.sh; NET_CONNS connections, default 10M).
+bash "$(dirname "$0")/netan.sh" "${NET_CONNS:-10000000}"
