@@ -52,7 +52,8 @@
 #define LIM_SERIES "net.series"
 #define LIM_SERIES_DETAIL                                                      \
   "connections counted in their pair's totals but not in its time series "     \
-  "(beacon scores see fewer connections): memory budget"
+  "(beacon scores see fewer connections): memory budget or over 4,194,304 "    \
+  "connections in one pair"
 #define LIM_NAMES "net.names"
 #define LIM_NAMES_DETAIL                                                       \
   "addresses of allow-listed names not remembered (over 1,048,576): those "    \

@@ -144,6 +144,10 @@ static uint64_t get_varint(const uint8_t *b, uint32_t len, uint32_t *pos) {
 
 bool sp_npair_append(sp_ntab *t, sp_npair *p, int64_t ts, uint64_t size,
                      uint64_t dur_us) {
+  if (p->n_stored >= SP_NPAIR_MAX_SERIES) {
+    t->unstored++;
+    return false;
+  }
   if (p->len + 30 > p->cap) {
     uint32_t ncap = p->cap ? p->cap * 2 : 32;
     if (ncap < p->len + 30 || p->cap >= (1u << 30)) {

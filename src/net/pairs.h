@@ -10,7 +10,8 @@
  *
  * Memory budget: the table counts every byte it holds (records, index,
  * buffers) against a cap. Past it, new pairs are not created and existing
- * ones stop storing per-connection series (their totals stay exact); the
+ * ones stop storing per-connection series (their totals stay exact), as
+ * does a pair past SP_NPAIR_MAX_SERIES connections; the
  * connections left out are counted (sp_ntab_dropped) for the caller to
  * report as a limit. Open connections are remembered per pair by uid hash,
  * SP_NPAIR_OPEN of them.
@@ -28,6 +29,9 @@
 #include <stdint.h>
 
 #define SP_NPAIR_OPEN 4
+/* Connections one pair's series keeps (a strobe of 86,400 a day for 30
+ * days is 2.6 million): bounds the scoring's scratch memory too. */
+#define SP_NPAIR_MAX_SERIES (4u << 20)
 
 typedef struct sp_nopen {
   uint64_t uid; /* hash of the uid, 0 = empty */
