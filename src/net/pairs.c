@@ -217,6 +217,9 @@ static void add_open(sp_npair *d, const sp_nopen *o) {
 
 bool sp_ntab_merge(sp_ntab *dst, sp_ntab *src) {
   bool ok = true;
+  /* The budget is divided among the instances: the merged table holds
+   * what they held, so it gets their budgets too. */
+  dst->cap_bytes += src->cap_bytes;
   dst->dropped += src->dropped;
   dst->unstored += src->unstored;
   for (size_t i = 0; i < src->n; i++) {

@@ -86,7 +86,8 @@ sp_npair *sp_ntab_at(sp_ntab *t, size_t i);
  * the table keeps them and durs is not NULL, durs[] (us). */
 void sp_npair_decode(const sp_ntab *t, const sp_npair *p, int64_t *ts,
                      int64_t *sizes, int64_t *durs);
-/* Fold src into dst; src is left empty. false when out of memory. */
+/* Fold src into dst (dst's budget grows by src's); src is left empty.
+ * false when out of memory. */
 bool sp_ntab_merge(sp_ntab *dst, sp_ntab *src);
 
 #endif
