@@ -87,6 +87,31 @@ static void budget(void **st) {
   sp_ntab_destroy(t);
 }
 
+/* Two instances, each within its share of the budget: the merge keeps
+ * every pair (the merged table has both shares). */
+static void merge_budget(void **st) {
+  sp_ntab *t[2];
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(sp_ntab_create(1 << 19, false, &t[k]), SP_OK);
+    for (unsigned i = 0; i < 1000; i++) {
+      char s[32];
+      snprintf(s, sizeof s, "10.%d.%u.%u", k + 1, i / 256, i % 256);
+      sp_ip a = ip(s), b = ip("1.1.1.1");
+      sp_npair *p = sp_ntab_get(t[k], &a, &b);
+      assert_non_null(p);
+      p->n = 1;
+      assert_true(sp_npair_append(t[k], p, 1000, 100, 0));
+    }
+    assert_true(sp_ntab_bytes(t[k]) > (1 << 19) / 2);
+  }
+  assert_true(sp_ntab_merge(t[0], t[1]));
+  assert_int_equal(sp_ntab_count(t[0]), 2000);
+  assert_int_equal(sp_ntab_dropped(t[0]), 0);
+  assert_int_equal(sp_ntab_unstored(t[0]), 0);
+  sp_ntab_destroy(t[0]);
+  sp_ntab_destroy(t[1]);
+}
+
 static void allow_list(void **st) {
   sp_net_cfg cfg = {.no_defaults = true};
   sp_net_allow *a;
@@ -184,9 +209,8 @@ static void beacons(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(series_roundtrip),
-      cmocka_unit_test(budget),
-      cmocka_unit_test(allow_list),
+      cmocka_unit_test(series_roundtrip), cmocka_unit_test(budget),
+      cmocka_unit_test(merge_budget),     cmocka_unit_test(allow_list),
       cmocka_unit_test(beacons),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
