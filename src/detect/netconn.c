@@ -110,8 +110,9 @@ static const sp_rule r_long = {
     "Long connection",
     "spoor-net",
     "spoor",
-    "Connections between one pair lasted long in total (open ones "
-    "included): interactive sessions, tunnels or C2 kept open.",
+    "A connection between one pair lasted long (open ones included; the "
+    "pair's total with --rita-compat): interactive sessions, tunnels or C2 "
+    "kept open.",
     "T1071,T1572",
     "",
     SP_LEVEL_MEDIUM,
@@ -336,9 +337,11 @@ static void on_conn(netconn *s, const sp_event *ev, bool open_log) {
       if (p->open[k].uid == uh)
         p->open[k].closed = true;
   p->n++;
-  if (ok)
+  if (ok) {
     p->dur_closed += dur;
-  else
+    if (dur > p->dur_max)
+      p->dur_max = dur;
+  } else
     p->n_open++;
   int64_t port = 0;
   (void)sp_event_get_int(ev, SP_F_DESTINATION_PORT, &port);
@@ -588,31 +591,39 @@ static void long_conn(ctx_end *c, const sp_npair *p, int64_t hour0) {
         us += c->du[i];
     closed = us / 1e6;
   }
+  double longest = p->dur_max;
   unsigned n_open = 0;
   for (int k = 0; k < SP_NPAIR_OPEN; k++)
     if (p->open[k].uid && !p->open[k].closed) {
       open += p->open[k].dur;
       n_open++;
+      if (p->open[k].dur > longest)
+        longest = p->open[k].dur;
     }
   double total = closed + open;
-  if (total < LONG_MIN)
+  /* RITA (compat) judges the total; spoor the longest single connection,
+   * open ones included: a busy pair's many short connections add up to
+   * hours over a month without anything staying open. */
+  double judged = hour0 != INT64_MIN ? total : longest;
+  if (judged < LONG_MIN)
     return;
   char src[64], dst[64], score[32], feat[200], reason[SP_MAX_REASON_LEN];
-  double sc = sp_rita_bucketed(total, 3600, 14400, 28800, 43200);
+  double sc = sp_rita_bucketed(judged, 3600, 14400, 28800, 43200);
   sp_hit h;
   hit_pair(&h, &r_long, p, src, dst);
   snprintf(score, sizeof score, "%.3f", sc);
   snprintf(feat, sizeof feat,
-           "total_duration=%.6fs closed=%.6fs open=%.6fs open_conns=%u "
-           "conns=%llu without_duration=%llu port=%u",
-           total, closed, open, n_open, (unsigned long long)p->n,
+           "total_duration=%.6fs longest=%.6fs closed=%.6fs open=%.6fs "
+           "open_conns=%u conns=%llu without_duration=%llu port=%u",
+           total, longest, closed, open, n_open, (unsigned long long)p->n,
            (unsigned long long)p->n_open, p->port);
   ent(&h, "net.score", score);
   ent(&h, "net.features", feat);
   snprintf(reason, sizeof reason,
-           "connections lasted %.0f s in total (%.1f h; %u still open), "
+           "%s %.0f s (%.1f h; %.0f s in total, %u still open), "
            "long-connection score %s (RITA thresholds 1/4/8/12 h)",
-           total, total / 3600, n_open, score);
+           hour0 != INT64_MIN ? "connections lasted" : "longest connection",
+           judged, judged / 3600, total, n_open, score);
   h.reason = sp_str_make(reason, strlen(reason));
   sp_fset_add(c->out, &h);
 }

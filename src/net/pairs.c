@@ -260,6 +260,8 @@ bool sp_ntab_merge(sp_ntab *dst, sp_ntab *src) {
     d->resp_bytes += s->resp_bytes;
     d->night_bytes += s->night_bytes;
     d->dur_closed += s->dur_closed;
+    if (s->dur_max > d->dur_max)
+      d->dur_max = s->dur_max;
     if (s->first < d->first)
       d->first = s->first;
     if (s->last > d->last)

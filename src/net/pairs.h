@@ -52,6 +52,7 @@ typedef struct sp_npair {
   int64_t first, last;
   uint64_t orig_bytes, resp_bytes, night_bytes;
   double dur_closed;
+  double dur_max; /* the longest single closed connection, s */
   sp_nopen open[SP_NPAIR_OPEN];
   uint32_t ref_file; /* the earliest connection's evidence */
   uint64_t ref_line;

@@ -44,6 +44,14 @@ if [ "$other" != 0 ]; then
   echo "FAIL: $other spoor.net.beacon findings on unplanted pairs"
   fail=1
 fi
+# Long connections: only the planted session (busy pairs' many short
+# connections must not add up to one).
+other=$(grep -F '"id":"spoor.net.long_connection"' "$F" |
+  grep -vc '"source":{"ip":"10\.10\.' || true)
+if [ "$other" != 0 ]; then
+  echo "FAIL: $other spoor.net.long_connection findings on unplanted pairs"
+  fail=1
+fi
 min_planted=$(grep -F '"id":"spoor.net.beacon"' "$F" | score | sort -n | head -1)
 for svc in 162.159.200.1 216.239.35.0 13.107.4.50 93.184.221.240 10.0.0.10; do
   n=$(grep -F '"id":"spoor.net.beacon_benign"' "$F" |
