@@ -16,6 +16,8 @@ extern const sp_detector_vt sp_det_exchange_admin;
 extern const sp_detector_vt sp_det_mail_access;
 extern const sp_detector_vt sp_det_sigma;
 extern const sp_detector_vt sp_det_ioc;
+extern const sp_detector_vt sp_det_netconn;
+extern const sp_detector_vt sp_det_dns_tunnel;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -30,6 +32,8 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_mail_access,
     &sp_det_sigma,
     &sp_det_ioc,
+    &sp_det_netconn,
+    &sp_det_dns_tunnel,
     NULL,
 };
 // clang-format on
@@ -42,11 +46,20 @@ extern const sp_rule *const sp_exposure_rules[];
 extern const sp_rule *const sp_exchange_admin_rules[];
 extern const sp_rule *const sp_mail_access_rules[];
 
+extern const sp_rule *const sp_netconn_rules[];
+extern const sp_rule *const sp_dns_tunnel_rules[];
+
 const sp_rule *const *const sp_builtin_rule_lists[] = {
-    sp_proxylogon_rules,  sp_webshell_rules,
-    sp_spray_rules,       sp_spray_forms_rules,
-    sp_exposure_rules,    sp_exchange_admin_rules,
-    sp_mail_access_rules, NULL,
+    sp_proxylogon_rules,
+    sp_webshell_rules,
+    sp_spray_rules,
+    sp_spray_forms_rules,
+    sp_exposure_rules,
+    sp_exchange_admin_rules,
+    sp_mail_access_rules,
+    sp_netconn_rules,
+    sp_dns_tunnel_rules,
+    NULL,
 };
 
 const void *sp_dctx_input(const sp_dctx *ctx, const char *name) {
