@@ -271,3 +271,4 @@ else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
 bash "$(dirname "$0")/evtx.sh" "${EVTX_MB:-1024}" # EVTX parse throughput
+bench/sigma.sh  # Sigma engine: per-event match cost, all rules vs 10

@@ -24,7 +24,9 @@ int spoor_cmd_readers(int argc, char **argv);
 static void usage(FILE *out) {
   fputs(
       "usage: spoor hunt [options] PATH...\n"
-      "       spoor rules [--builtin] [-y PATH]... [--no-builtin-yara]\n"
+      "       spoor rules [--builtin] [-y PATH]... [-r PATH]... "
+      "[--no-builtin-yara]\n"
+      "       spoor rules check [--min-level L] [--rule-status S] PATH...\n"
       "       spoor readers\n"
       "       spoor version\n"
       "\n"
@@ -44,6 +46,11 @@ static void usage(FILE *out) {
       "      --no-builtin-yara  do not load spoor's own YARA rules\n"
       "      --disable NAME   turn off a reader or detector (repeatable; see\n"
       "                       `spoor readers`)\n"
+      "  -r, --rules PATH     Sigma rule file or folder (repeatable)\n"
+      "      --min-level L    Sigma rules of level L and above only\n"
+      "                       (informational, low, medium, high, critical)\n"
+      "      --rule-status S  Sigma rule statuses to load, comma separated\n"
+      "                       (default: all but deprecated,unsupported)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
       "  -q, --quiet          no coverage summary on stderr\n"
       "\n"
@@ -176,16 +183,33 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"strict", no_argument, NULL, 2},
       {"force", no_argument, NULL, 3},
       {"disable", required_argument, NULL, 4},
+      {"rules", required_argument, NULL, 'r'},
+      {"min-level", required_argument, NULL, 5},
+      {"rule-status", required_argument, NULL, 6},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64];
-  size_t n_yara = 0, n_disable = 0;
+  const char *yara[64], *disable[64], *sigma[64];
+  size_t n_yara = 0, n_disable = 0, n_sigma = 0;
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, c;
-  while ((c = getopt_long(argc, argv, "j:f:o:y:b:qh", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "j:f:o:y:b:r:qh", longopts, NULL)) !=
+         -1) {
     switch (c) {
+    case 'r':
+      if (n_sigma >= 64) {
+        fprintf(stderr, "spoor: at most 64 --rules paths\n");
+        return 2;
+      }
+      sigma[n_sigma++] = optarg;
+      break;
+    case 5:
+      opts.sigma_min_level = optarg;
+      break;
+    case 6:
+      opts.sigma_status = optarg;
+      break;
     case 'j': {
       char *end;
       long v = strtol(optarg, &end, 10);
@@ -256,6 +280,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_yara = n_yara;
   opts.disable = disable;
   opts.n_disable = n_disable;
+  opts.sigma_paths = sigma;
+  opts.n_sigma = n_sigma;
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
 

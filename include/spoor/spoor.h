@@ -79,6 +79,18 @@ typedef struct sp_opts {
   size_t n_exclude;
   const char *const *disable; /* reader or detector names to turn off */
   size_t n_disable;
+  /* When the intrusion was detected (ns since the epoch; 0: not given):
+   * incidents' dwell time runs from their first evidence to this, else to
+   * their last evidence. */
+  int64_t detected_ns;
+  /* Added in issue 7: Sigma rule files or folders (--rules), the lowest
+   * level loaded (--min-level, NULL: all) and the statuses loaded
+   * (--rule-status, comma list; NULL: all but deprecated and
+   * unsupported). */
+  const char *const *sigma_paths;
+  size_t n_sigma;
+  const char *sigma_min_level;
+  const char *sigma_status;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
@@ -164,6 +176,46 @@ typedef struct sp_finding {
 size_t sp_result_finding_count(const sp_result *res);
 const sp_finding *sp_result_finding(const sp_result *res, size_t i);
 
+/* ---- incidents --------------------------------------------------------- */
+
+/* The kinds of entity an incident lists (docs/SCHEMA.md, incidents). */
+typedef enum sp_ient {
+  SP_IENT_IP = 0, /* addresses: sources, destinations */
+  SP_IENT_HOST,   /* servers and machines */
+  SP_IENT_USER,   /* accounts */
+  SP_IENT_DOMAIN, /* domain names */
+  SP_IENT_FILE,   /* file paths, script names and hashes */
+  SP_IENT__COUNT
+} sp_ient;
+
+const char *sp_ient_name(sp_ient k); /* "ip", "host", "user", ... */
+
+/* Findings linked through the entities they share, weighted by how common
+ * each entity is (a hub that many unrelated findings share does not link
+ * them), as one intrusion story. */
+typedef struct sp_incident {
+  const char *id;            /* 32 lower-case hex: from its findings' ids */
+  sp_level level;            /* the highest of its findings */
+  int64_t first_ns, last_ns; /* earliest and latest evidence of its findings */
+  double dwell_days;         /* first evidence to sp_opts.detected_ns, or to
+                                the last evidence */
+  const char *const *entities[SP_IENT__COUNT]; /* sorted, each once */
+  size_t n_entities[SP_IENT__COUNT];
+  const char *const *tactics; /* ATT&CK tactics (short names such as
+                                 "initial-access"), in kill-chain order */
+  size_t n_tactics;
+  const size_t *findings; /* indexes into the result's findings, by time */
+  size_t n_findings;
+  const char *summary; /* narrative in time order, lines ending in '\n' */
+  /* The exposure window of the servers it came through (spoor.exchange.
+   * exposure.* findings on its hosts); INT64_MIN when none is known. */
+  int64_t exposed_from_ns, exposed_to_ns;
+} sp_incident;
+
+/* Incidents, highest level first, then earliest first. */
+size_t sp_result_incident_count(const sp_result *res);
+const sp_incident *sp_result_incident(const sp_result *res, size_t i);
+
 /* ---- coverage ---------------------------------------------------------- */
 
 typedef struct sp_file_cov {
@@ -224,10 +276,24 @@ sp_err sp_rule_get(size_t i, sp_rule_info *out);
  * order), then one per compiled YARA rule that is not private, in compile
  * order (spoor's embedded rules unless no_builtin_yara, then the yara_paths
  * files), with the id, level, CVE, techniques and name its findings carry
- * ("yara.<rule>"). Strings live as long as the engine. sp_engine_rule_get
+ * ("yara.<rule>"), then the loaded Sigma rules (sigma_paths; ruleset
+ * "sigma"). Strings live as long as the engine. sp_engine_rule_get
  * returns SP_EINVAL past the end. */
 size_t sp_engine_rule_count(const sp_engine *eng);
 sp_err sp_engine_rule_get(const sp_engine *eng, size_t i, sp_rule_info *out);
+
+/* The Sigma load report of an engine made with sigma_paths: one entry per
+ * rule document (`spoor rules check`). state: 0 loaded, 1 failed (reason
+ * says why), 2 left out by --min-level or --rule-status. Strings live as
+ * long as the engine; SP_EINVAL past the end. */
+typedef struct sp_sigma_status {
+  const char *path, *id, *title, *reason;
+  int state;
+  int correlation; /* 1: a correlation rule */
+} sp_sigma_status;
+size_t sp_engine_sigma_count(const sp_engine *eng);
+sp_err sp_engine_sigma_get(const sp_engine *eng, size_t i,
+                           sp_sigma_status *out);
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -243,6 +309,15 @@ typedef enum sp_format {
 sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out);
 /* Write the coverage report as one JSON document. */
 sp_err sp_write_coverage_json(const sp_result *res, FILE *out);
+/* Write the incidents, one JSON object per line (docs/SCHEMA.md). */
+sp_err sp_write_incidents_jsonl(const sp_result *res, FILE *out);
+/* Write the findings as a CSV timeline Timesketch imports (message,
+ * datetime, timestamp_desc, then attributes). */
+sp_err sp_write_timeline_csv(const sp_result *res, FILE *out);
+/* Write findings, incidents, entities, evidence and coverage into a new
+ * SQLite database at path (emptied first if it exists; schema in
+ * docs/SCHEMA.md). */
+sp_err sp_write_case_sqlite(const sp_result *res, const char *path);
 
 /* ---- case directory ---------------------------------------------------- */
 

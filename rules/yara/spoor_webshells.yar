@@ -188,11 +188,17 @@ rule spoor_webshell_jscript_eval_request
     level = "critical"
     mitre_attack = "T1505.003"
   strings:
-    $jscript = /Language\s*=\s*["']?J(ava)?Script/ nocase ascii wide
-    $eval_req = /\beval\s*\([^;]{0,300}\bRequest\b/ nocase ascii wide
+    /* server-side JScript: the page directive or a runat=server script
+       block; <script language="javascript"> alone runs in the browser */
+    $jscript = /<%@[^>]{0,200}Language\s*=\s*["']?J(ava)?Script/ nocase ascii wide
+    $jscript_block1 = /<script[^>]{0,200}runat\s*=\s*["']?server[^>]{0,200}language\s*=\s*["']?J(ava)?Script/ nocase ascii wide
+    $jscript_block2 = /<script[^>]{0,200}language\s*=\s*["']?J(ava)?Script[^>]{0,200}runat\s*=\s*["']?server/ nocase ascii wide
+    /* JScript is case-sensitive: eval, not the data binder's Eval */
+    $eval_req = /\beval\s*\([^;]{0,300}\bRequest\b/ ascii wide
     $unsafe = /\beval\s*\([^;]{0,300},\s*["']unsafe["']\s*\)/ nocase ascii wide
   condition:
-    (filesize < 64KB and spoor_aspnet_markup and $jscript and
+    (filesize < 64KB and spoor_aspnet_markup and
+     ($jscript or $jscript_block1 or $jscript_block2) and
      ($eval_req or ($unsafe and spoor_request_input)))
     and not spoor_rule_source
     /* one finding per shell: the specific rules name it better */
@@ -258,7 +264,11 @@ private rule spoor_fam_aspnet
     $lang = /<%@\s*Language\s*=\s*["']?(C#|CSharp|VB|JScript)["'\s]/ nocase ascii wide
     $handler = /\bIHttpHandler\b/ ascii wide
   condition:
-    any of them
+    /* C# source without page markup counts only when small: a web shell is
+       one self-contained page or handler, while an application's shared
+       class library (hundreds of KB) uses every API a shell does */
+    $directive or $runat or $lang or $handler or
+    ($using and filesize < 256KB)
 }
 
 /* Classic ASP: server code blocks without an ASP.NET directive. */
@@ -291,12 +301,15 @@ rule spoor_webshell_asp_eval_request
     /* execute request("x") / eval(Request.Form("x")) */
     $direct = /[^.\w](Execute|ExecuteGlobal|Eval)\s*[\(\s]\s*\(?\s*Request\b/ nocase ascii wide
     /* Execute(x), ExecuteGlobal(decode(x)): a statement, not conn.Execute */
-    $exec_var = /(^|[^.\w"'])(Execute|ExecuteGlobal)\s*(\(\s*)?[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\)\(\r\n:%]/ nocase ascii wide
-    $eval_var = /(^|[^.\w"'])Eval\s*[\(\s]\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\)\(\r\n:%]/ nocase ascii wide
+    /* (the name is apart from the keyword: ExecuteSql(x) is a function of
+       the page's own, not VBScript's Execute) */
+    $exec_var = /(^|[^.\w"'])(Execute|ExecuteGlobal)(\s+|\s*\(\s*)[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\)\(\r\n:%]/ nocase ascii wide
+    /* Eval(x) as a statement; "y = Eval(f(a) Or g(b))" computes a value */
+    $eval_var = /(^|[\r\n:%>;])[ \t]*Eval\s*[\(\s]\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\)\(\r\n:%]/ nocase ascii wide
     /* Execute decode("..."), ExecuteGlobal(StrReverse(a)): running what a
        decoder returns is the obfuscated one-liner, with or without a
        visible Request (the decoded text holds it) */
-    $exec_call = /(^|[^.\w"'])(Execute|ExecuteGlobal)\s*(\(\s*)?[A-Za-z_][A-Za-z0-9_]{0,40}\s*\(/ nocase ascii wide
+    $exec_call = /(^|[^.\w"'])(Execute|ExecuteGlobal)(\s+|\s*\(\s*)[A-Za-z_][A-Za-z0-9_]{0,40}\s*\(/ nocase ascii wide
     /* MSScriptControl with the Request object handed in, then run */
     $sc_add = /\.\s*AddObject\b/ nocase ascii wide
     $sc_run = /\.\s*(ExecuteStatement|AddCode|Eval)\s*[\(\s]/ nocase ascii wide
@@ -626,8 +639,12 @@ rule spoor_webshell_asp_file_writer
     $open_var = /\.\s*(CreateTextFile|OpenTextFile)\s*\(\s*(Server\s*\.\s*MapPath\s*\(\s*)?[A-Za-z_][A-Za-z0-9_]{0,40}\s*[\),&]/ nocase ascii wide
     $write = /\.\s*Write(Line)?\s*[\(\s]\s*\(?\s*[A-Za-z_"]/ nocase ascii wide
     $path_req = /\b[A-Za-z_][A-Za-z0-9_]{0,40}\s*=\s*(Trim\s*\(\s*|Replace\s*\(\s*)?Request\s*(\.\s*(Form|QueryString|Item)\s*)?\(/ nocase ascii wide
+    /* a multipart upload parser (CMS asset managers, editor connectors)
+       writes the uploaded file's bytes, not text the request dictates */
+    $binread = /Request\s*\.\s*BinaryRead\b/ nocase ascii wide
   condition:
-    (filesize < 2MB and spoor_fam_classic_asp and $open_var and $write and $path_req)
+    (filesize < 2MB and spoor_fam_classic_asp and $open_var and $write and $path_req
+     and not $binread)
     and not spoor_rule_source and not spoor_known_shell
     and not spoor_webshell_asp_file_manager
     and not spoor_webshell_asp_dropper

@@ -149,3 +149,31 @@ void sp_format_time(int64_t ns, char *buf, size_t cap) {
            d, (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60),
            (unsigned)(sod % 60), (unsigned)(rem / 1000000));
 }
+
+const char *sp_time_minutes(int64_t ns, char *out, size_t cap) {
+  if (!cap)
+    return out;
+  if (ns == SP_TIME_NONE) {
+    snprintf(out, cap, "unknown time");
+    return out;
+  }
+  int64_t s = ns / SP_NS_PER_SEC - (ns % SP_NS_PER_SEC < 0 ? 1 : 0);
+  int64_t days = s / 86400 - (s % 86400 < 0 ? 1 : 0);
+  int64_t sod = s - days * 86400;
+  /* civil_from_days (H. Hinnant's algorithm). */
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2)
+    y++;
+  snprintf(out, cap, "%04lld-%02lld-%02lld %02lld:%02lld UTC", (long long)y,
+           (long long)m, (long long)d, (long long)(sod / 3600),
+           (long long)(sod / 60 % 60));
+  return out;
+}

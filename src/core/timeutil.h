@@ -10,6 +10,7 @@
 
 #include "core/str.h"
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SP_TIME_NONE INT64_MIN
@@ -23,5 +24,9 @@ bool sp_parse_iso8601(sp_str s, int64_t *ns);
 
 /* IIS W3C: separate "YYYY-MM-DD" and "HH:MM:SS[.frac]" fields (UTC). */
 bool sp_parse_date_time(sp_str date, sp_str time, int64_t *ns);
+
+/* "YYYY-MM-DD HH:MM UTC" for reasons and narratives; "unknown time" for
+ * SP_TIME_NONE. Returns out. */
+const char *sp_time_minutes(int64_t ns, char *out, size_t cap);
 
 #endif

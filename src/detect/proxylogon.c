@@ -3,7 +3,8 @@
  * (ProxyLogon, CVE-2021-26855/26857/26858/27065) on Exchange HttpProxy, ECP
  * Server, OABGenerator and IIS logs, and on the Application event log.
  *
- * Stateless: every event is judged on its own, so there is no merge/on_end.
+ * Stateless: every event is judged on its own, so there is no merge/on_end
+ * (the state holds only field ids).
  * Patterns follow Microsoft's Test-ProxyLogon checks, plus what it misses:
  * the BackEndCookie form Server~(host)/(path)~(n), ECP lines whose URL carries
  * the SSRF artefact, and the IIS frontend/backend sides of the chain.
@@ -14,6 +15,7 @@
  * public source of its pattern.
  */
 #include "detect/detector.h"
+#include "exchange/cmdlet.h"
 
 #include <stdlib.h>
 
@@ -204,7 +206,8 @@ static const sp_rule r_ps_ssrf = {
     "ProxyShell SSRF through autodiscover.json",
     RS,
     AU,
-    "IIS: a request to /autodiscover/autodiscover.json whose query names "
+    "IIS or HttpProxy: a request to /autodiscover/autodiscover.json whose "
+    "query names "
     "autodiscover.json again (Email=autodiscover/autodiscover.json) or a "
     "backend path such as /mapi/nspi or /EWS/: the path confusion of "
     "CVE-2021-34473 (ProxyShell).",
@@ -217,7 +220,8 @@ static const sp_rule r_ps_rps = {
     "ProxyShell: Exchange PowerShell reached through autodiscover.json",
     RS,
     AU,
-    "IIS: a request to /autodiscover/autodiscover.json whose query reaches "
+    "IIS or HttpProxy: a request to /autodiscover/autodiscover.json whose "
+    "query reaches "
     "/powershell: remote PowerShell on the backend through the ProxyShell "
     "SSRF, with the privilege elevation of CVE-2021-34523.",
     T_EXPLOIT,
@@ -290,7 +294,13 @@ static sp_str beresource_ssrf(sp_str c) {
   return v;
 }
 
+static void on_iis_autodiscover_json(const sp_event *ev, sp_str path,
+                                     sp_fset *out);
+
 static void on_httpproxy(const sp_event *ev, sp_fset *out) {
+  sp_str up = sp_event_get(ev, SP_F_URL_PATH);
+  if (up.n > 14 && (up.p[1] == 'a' || up.p[1] == 'A'))
+    on_iis_autodiscover_json(ev, up, out); /* ProxyShell, HttpProxy side */
   sp_str a = sp_event_get(ev, SP_F_EXCH_ANCHOR);
   int status = sp_event_status(ev);
   if (a.n > 11 && sp_str_istarts(a, "ServerInfo~") &&
@@ -332,23 +342,6 @@ static bool ssrf_artifact(sp_str url) {
   return sp_str_ifind(url, "%5D:444/") >= 0 || sp_str_ifind(url, "]:444/") >= 0;
 }
 
-/* New-MailboxExportRequest with a -FilePath (or FilePath=) naming a
- * server-side script: the ProxyShell webshell write. */
-static bool export_to_script(sp_str s) {
-  long at = sp_str_ifind(s, "New-MailboxExportRequest");
-  if (at < 0)
-    return false;
-  sp_str rest = sp_str_make(s.p + at, s.n - (size_t)at);
-  long fp = sp_str_ifind(rest, "FilePath");
-  if (fp < 0)
-    return false;
-  rest = sp_str_make(rest.p + fp, rest.n - (size_t)fp);
-  return sp_str_ifind(rest, ".aspx") >= 0 || sp_str_ifind(rest, ".ashx") >= 0 ||
-         sp_str_ifind(rest, ".asmx") >= 0 ||
-         sp_str_ifind(rest, ".asp\"") >= 0 ||
-         sp_str_ifind(rest, ".asp'") >= 0 || sp_str_iends(rest, ".asp");
-}
-
 static void on_ecp(const sp_event *ev, sp_fset *out) {
   sp_str cmd = sp_event_get(ev, SP_F_EXCH_ECP_CMD);
   sp_str url = sp_event_get(ev, SP_F_URL_ORIGINAL);
@@ -363,7 +356,7 @@ static void on_ecp(const sp_event *ev, sp_fset *out) {
       return;
     }
   }
-  if (cmd.n && export_to_script(cmd)) {
+  if (cmd.n && sp_exch_export_to_script(cmd)) {
     emit(out, &r_ps_export, ev, cmd, SP_F_HOST_NAME, SP_F_EXCH_ECP_CMD,
          SP_F__COUNT);
     return;
@@ -396,10 +389,34 @@ static void on_oabgen(const sp_event *ev, sp_fset *out) {
   sp_fset_add(out, &h);
 }
 
-static void on_evtx(const sp_event *ev, sp_fset *out) {
+typedef struct pl_state {
+  int f_data;  /* "Data": unnamed event log values */
+  int f_level; /* "Level": the event log record's level */
+} pl_state;
+
+/* The first unnamed <Data> value holding needle, or an empty slice. */
+static sp_str data_with(const sp_event *ev, int f_data, const char *needle) {
+  for (const sp_fval *f = f_data >= 0 ? sp_event_find(ev, f_data) : NULL; f;
+       f = sp_event_next(ev, f))
+    if (sp_str_ifind(f->s, needle) >= 0)
+      return f->s;
+  return sp_str_make(NULL, 0);
+}
+
+/* Event log records, as the EVTX reader gives them (Provider_Name in
+ * event.provider, Level, unnamed Data values) or as exported text (message,
+ * log.level). */
+static void on_evtx(const pl_state *s, const sp_event *ev, sp_fset *out) {
   sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
-  sp_str msg = sp_event_get(ev, SP_F_MESSAGE);
-  if (msg.n && export_to_script(msg)) {
+  sp_str msg = sp_event_get(ev, SP_F_MESSAGE), user;
+  char buf[4096];
+  size_t n = sp_exch_cmdlet_of_event(ev, s->f_data, buf, sizeof buf, &user);
+  if (n && sp_exch_export_to_script(sp_str_make(buf, n))) {
+    emit(out, &r_ps_export, ev, sp_str_make(buf, n), SP_F_HOST_NAME,
+         SP_F_EVENT_CODE, SP_F__COUNT);
+    return;
+  }
+  if (msg.n && sp_exch_export_to_script(msg)) {
     emit(out, &r_ps_export, ev, msg, SP_F_HOST_NAME, SP_F_EVENT_CODE,
          SP_F__COUNT);
     return;
@@ -407,10 +424,14 @@ static void on_evtx(const sp_event *ev, sp_fset *out) {
   if (!prov.n || sp_str_ifind(prov, "MSExchange Unified Messaging") < 0)
     return;
   sp_str lvl = sp_event_get(ev, SP_F_LOG_LEVEL);
+  if (!lvl.n && s->f_level >= 0)
+    lvl = sp_event_get(ev, s->f_level);
   if (lvl.n && !sp_str_ieq(lvl, "error") && !sp_str_eq(lvl, "2"))
     return;
-  sp_str m = sp_event_get(ev, SP_F_MESSAGE);
-  if (sp_str_ifind(m, "System.InvalidCastException") < 0)
+  sp_str m = sp_str_ifind(msg, "System.InvalidCastException") >= 0
+                 ? msg
+                 : data_with(ev, s->f_data, "System.InvalidCastException");
+  if (!m.n)
     return;
   emit(out, &r_um, ev, m, SP_F_HOST_NAME, SP_F_EVENT_CODE, SP_F__COUNT);
 }
@@ -504,12 +525,15 @@ static void on_iis(const sp_event *ev, sp_fset *out) {
 }
 
 static void *pl_create(const sp_dctx *ctx) {
-  (void)ctx;
-  return (void *)&r_anchor; /* stateless: any non-NULL token */
+  pl_state *s = calloc(1, sizeof *s);
+  if (s) {
+    s->f_data = sp_dctx_field(ctx, "Data");
+    s->f_level = sp_dctx_field(ctx, "Level");
+  }
+  return s;
 }
 
 static void pl_on_event(void *st, const sp_event *ev, sp_fset *out) {
-  (void)st;
   switch (ev->kind) {
   case SP_SRC_EXCH_HTTPPROXY:
     on_httpproxy(ev, out);
@@ -524,14 +548,14 @@ static void pl_on_event(void *st, const sp_event *ev, sp_fset *out) {
     on_iis(ev, out);
     break;
   case SP_SRC_EVTX:
-    on_evtx(ev, out);
+    on_evtx(st, ev, out);
     break;
   default:
     break;
   }
 }
 
-static void pl_destroy(void *st) { (void)st; }
+static void pl_destroy(void *st) { free(st); }
 
 const sp_detector_vt sp_det_proxylogon = {
     .name = "proxylogon",

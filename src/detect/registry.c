@@ -11,6 +11,10 @@ extern const sp_detector_vt sp_det_webshell_access;
 extern const sp_detector_vt sp_det_spray;
 extern const sp_detector_vt sp_det_spray_forms;
 extern const sp_detector_vt sp_det_webshell_file;
+extern const sp_detector_vt sp_det_exposure;
+extern const sp_detector_vt sp_det_exchange_admin;
+extern const sp_detector_vt sp_det_mail_access;
+extern const sp_detector_vt sp_det_sigma;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -20,6 +24,10 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_spray,
     &sp_det_spray_forms,
     &sp_det_webshell_file,
+    &sp_det_exposure,
+    &sp_det_exchange_admin,
+    &sp_det_mail_access,
+    &sp_det_sigma,
     NULL,
 };
 // clang-format on
@@ -28,13 +36,15 @@ extern const sp_rule *const sp_proxylogon_rules[];
 extern const sp_rule *const sp_webshell_rules[];
 extern const sp_rule *const sp_spray_rules[];
 extern const sp_rule *const sp_spray_forms_rules[];
+extern const sp_rule *const sp_exposure_rules[];
+extern const sp_rule *const sp_exchange_admin_rules[];
+extern const sp_rule *const sp_mail_access_rules[];
 
 const sp_rule *const *const sp_builtin_rule_lists[] = {
-    sp_proxylogon_rules,
-    sp_webshell_rules,
-    sp_spray_rules,
-    sp_spray_forms_rules,
-    NULL,
+    sp_proxylogon_rules,  sp_webshell_rules,
+    sp_spray_rules,       sp_spray_forms_rules,
+    sp_exposure_rules,    sp_exchange_admin_rules,
+    sp_mail_access_rules, NULL,
 };
 
 const void *sp_dctx_input(const sp_dctx *ctx, const char *name) {

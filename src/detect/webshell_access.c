@@ -40,8 +40,10 @@ static const sp_rule r_flagged = {
     "Request to a file the file scan flagged",
     "spoor-exchange",
     "spoor",
-    "An IIS request to a script whose file name matched a webshell rule in the "
-    "file scan of the same run.",
+    "An IIS request to a script that the file scan of the same run flagged: "
+    "a webshell rule (high or critical), a look-alike of a stock name, a "
+    "modified stock page, or a page of no stock name in an Exchange web "
+    "folder.",
     "T1505.003",
     "",
     SP_LEVEL_CRITICAL,
@@ -77,8 +79,8 @@ static const sp_rule r_hp_flagged = {
     "HttpProxy: request to a file the file scan flagged",
     "spoor-exchange",
     "spoor",
-    "A request in an Exchange HttpProxy log to a script whose file name "
-    "matched a webshell rule in the file scan of the same run.",
+    "A request in an Exchange HttpProxy log to a script that the file scan "
+    "of the same run flagged (see spoor.iis.webshell.flagged_file_access).",
     "T1505.003",
     "",
     SP_LEVEL_CRITICAL,

@@ -21,6 +21,7 @@
 #include "engine/engine_int.h"
 #include "readers/lines.h"
 #include "readers/textenc.h"
+#include "sigma/sigma.h"
 #include "walk/source.h"
 #include "walk/walk.h"
 
@@ -94,6 +95,7 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
   if (!e)
     return SP_ENOMEM;
   e->jobs = opts->jobs;
+  e->detected_ns = opts->detected_ns;
   if (e->jobs <= 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     e->jobs = n > 0 ? (int)n : 1;
@@ -145,6 +147,13 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
     err = sp_engine_add_input(e, "filescan", e->fs);
   if (!err)
     err = sp_engine_add_input(e, "stock_urls", sp_filescan_stock_urls(e->fs));
+  if (!err && opts->n_sigma) {
+    sp_sigma_opts so = {opts->sigma_min_level, opts->sigma_status};
+    err = sp_sigma_load(opts->sigma_paths, opts->n_sigma, &so, e->names,
+                        &e->sigma, diag);
+    if (!err)
+      err = sp_engine_add_input(e, "sigma", e->sigma);
+  }
   if (err) {
     sp_engine_destroy(e);
     return err;
@@ -157,6 +166,7 @@ void sp_engine_destroy(sp_engine *e) {
   if (!e)
     return;
   sp_filescan_destroy(e->fs);
+  sp_sigma_destroy(e->sigma);
   sp_names_destroy(e->names);
   free(e->readers);
   free(e->log_readers);
@@ -164,6 +174,19 @@ void sp_engine_destroy(sp_engine *e) {
   free(e->inputs);
   sp_walk_excl_destroy(e->excl);
   free(e);
+}
+
+size_t sp_engine_sigma_count(const sp_engine *e) {
+  return e ? sp_sigma_report_count(e->sigma) : 0;
+}
+
+sp_err sp_engine_sigma_get(const sp_engine *e, size_t i, sp_sigma_status *out) {
+  const sp_sigma_entry *r = e ? sp_sigma_report(e->sigma, i) : NULL;
+  if (!r || !out)
+    return SP_EINVAL;
+  *out = (sp_sigma_status){r->path,   r->id,    r->title,
+                           r->reason, r->state, r->correlation};
+  return SP_OK;
 }
 
 const char *sp_engine_reader_name(const sp_engine *e, size_t i) {
@@ -175,7 +198,8 @@ const char *sp_engine_detector_name(const sp_engine *e, size_t i) {
 }
 
 size_t sp_engine_rule_count(const sp_engine *e) {
-  return sp_rule_count() + (e ? sp_filescan_yara_rule_count(e->fs) : 0);
+  return sp_rule_count() + (e ? sp_filescan_yara_rule_count(e->fs) : 0) +
+         (e ? sp_sigma_rule_count(e->sigma) : 0);
 }
 
 sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
@@ -184,7 +208,10 @@ sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
   size_t nb = sp_rule_count();
   if (i < nb)
     return sp_rule_get(i, out);
-  const sp_rule *r = e ? sp_filescan_yara_rule_at(e->fs, i - nb) : NULL;
+  size_t ny = e ? sp_filescan_yara_rule_count(e->fs) : 0;
+  const sp_rule *r = !e            ? NULL
+                     : i - nb < ny ? sp_filescan_yara_rule_at(e->fs, i - nb)
+                                   : sp_sigma_rule_at(e->sigma, i - nb - ny);
   if (!r)
     return SP_EINVAL;
   *out = (sp_rule_info){.id = r->id,
@@ -459,14 +486,18 @@ static uint64_t run_reader(worker *w, sp_file_state *f, uint32_t id,
   return bytes;
 }
 
+/* A file is flagged by a high or critical finding, or by being a page of no
+ * stock name in an Exchange web folder (medium on its own): a request for
+ * it in the logs is then webshell use. */
 static void flag_cb(const sp_agg *a, void *user) {
-  if (a->rule->level >= SP_LEVEL_HIGH)
+  if (a->rule->level >= SP_LEVEL_HIGH ||
+      a->rule == sp_filescan_builtin_rule(SP_FS_RULE_UNKNOWN_PAGE))
     *(bool *)user = true;
 }
 
 /* The files phase for one file: the file reader's event goes to the
  * SP_PHASE_FILES detectors, whose findings are collected apart so the file
- * is known to be flagged (a high or critical finding) before the logs are
+ * is known to be flagged (see flag_cb) before the logs are
  * read; then they join the worker's set. */
 static void phase_file(worker *w, sp_file_state *f, uint32_t id) {
   const sp_reader_vt *vt = w->h->eng->file_reader;
@@ -726,8 +757,10 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
         h.det[d]->on_end(w0->det[d], w0->fset);
     e = sp_fset_error(w0->fset);
   }
-  if (!e)
+  if (!e) {
+    res->detected_ns = eng->detected_ns;
     e = sp_result_finalize(res, w0->fset);
+  }
   for (int i = 0; i < h.n_workers; i++)
     worker_free(&h, &h.workers[i]);
   free(h.workers);

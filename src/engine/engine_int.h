@@ -20,8 +20,10 @@
  * detectors and readers ask for by name ("filescan", "stock_urls"). */
 struct sp_engine {
   int jobs;
+  int64_t detected_ns; /* sp_opts.detected_ns */
   sp_names *names;
   sp_filescan *fs;
+  struct sp_sigma *sigma; /* the Sigma rule set (input "sigma"), or NULL */
   const sp_reader_vt **readers;
   size_t n_readers;
   const sp_reader_vt **log_readers; /* those that compete by sniff score */
@@ -66,6 +68,8 @@ struct sp_result {
   size_t n_limits;
   /* Storage for the findings' strings, entities and references. */
   struct sp_chunk *chunks;
+  struct sp_incidents *incidents; /* correlated at finalize */
+  int64_t detected_ns;            /* for the incidents' dwell time */
 };
 
 /* Build the public finding list, limits and source summary from the merged

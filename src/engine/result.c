@@ -21,6 +21,7 @@
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
 #include "findings/entity.h"
+#include "incident/incident.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -233,7 +234,7 @@ static void fill_cb(const sp_agg *a, void *u) {
   f->techniques = rc->techniques;
   f->vulnerability = rc->cve;
   f->reference = rc->reference;
-  f->level = a->rule->level;
+  f->level = sp_agg_level(a);
   f->first_ns = a->first;
   f->last_ns = a->last;
   f->count = a->count;
@@ -529,7 +530,11 @@ sp_err sp_result_finalize(sp_result *r, sp_fset *set) {
   if (e)
     return e;
   qsort(r->findings, r->n_findings, sizeof *r->findings, cmp_finding);
-  return build_sources(r);
+  e = build_sources(r);
+  if (e)
+    return e;
+  return sp_incidents_build(r->findings, r->n_findings, r->detected_ns,
+                            &r->incidents);
 }
 
 void sp_result_destroy(sp_result *r) {
@@ -551,10 +556,19 @@ void sp_result_destroy(sp_result *r) {
     nx = c->next;
     free(c);
   }
+  sp_incidents_destroy(r->incidents);
   free(r->findings);
   free(r->sources);
   free(r->limits);
   free(r);
+}
+
+size_t sp_result_incident_count(const sp_result *r) {
+  return r ? sp_incidents_count(r->incidents) : 0;
+}
+
+const sp_incident *sp_result_incident(const sp_result *r, size_t i) {
+  return r ? sp_incidents_get(r->incidents, i) : NULL;
 }
 
 size_t sp_result_finding_count(const sp_result *r) {

@@ -1148,6 +1148,22 @@ void sp_fset_foreach(const sp_fset *s, void (*fn)(const sp_agg *, void *),
   }
 }
 
+void sp_fset_foreach_mut(sp_fset *s, void (*fn)(sp_agg *, void *), void *user) {
+  for (size_t i = 0; i < s->rcap; i++) {
+    sp_frule *r = s->rslots[i];
+    if (!r)
+      continue;
+    for (sp_fgroup *g = r->groups; g; g = g->next) {
+      for (sp_agg *m = g->members; m; m = m->u.next)
+        fn(m, user);
+      if (g->flood)
+        fn(g->flood, user);
+    }
+    if (r->flood)
+      fn(r->flood, user);
+  }
+}
+
 void sp_fset_drain(sp_fset *s, void (*fn)(const sp_agg *, void *), void *user) {
   for (size_t i = 0; i < s->rcap; i++) {
     sp_frule *r = s->rslots[i];

@@ -129,6 +129,9 @@ typedef struct sp_agg {
   sp_agg_ref reason_ref;  /* the reference the reason came from */
   sp_agg_ref *refs;       /* earliest first */
   uint8_t n_ent, n_refs;
+  /* 0, or a level + 1 set after the hunt by a detector that knows more
+     (sp_agg_level); the rule's level otherwise. */
+  uint8_t level_set;
   /* Private to findings.c. */
   uint8_t cap_refs;
   uint8_t flood; /* 0, or SP_FLOOD_SOURCE / SP_FLOOD_RULE */
@@ -161,9 +164,19 @@ bool sp_agg_flood(const sp_agg *a, sp_flood_info *out);
  * depend on arrival order. */
 int sp_agg_ref_cmp(const sp_agg_ref *a, const sp_agg_ref *b);
 
+/* The level a finding is reported at: its rule's unless set after. */
+static inline sp_level sp_agg_level(const sp_agg *a) {
+  return a->level_set ? (sp_level)(a->level_set - 1) : a->rule->level;
+}
+
 /* Visit every aggregate (order unspecified). */
 void sp_fset_foreach(const sp_fset *set, void (*fn)(const sp_agg *, void *),
                      void *user);
+/* Visit every aggregate with leave to change its level_set (detectors'
+ * on_end, after every instance was merged: what they know at the end of the
+ * hunt, such as a server that ran a fixed build, rates a finding lower). */
+void sp_fset_foreach_mut(sp_fset *set, void (*fn)(sp_agg *, void *),
+                         void *user);
 /* Visit every aggregate, freeing each after its visit: the set is left
  * empty (its limits and dropped count stay). Lets a consumer copy findings
  * out without holding both copies at once. */

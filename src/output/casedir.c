@@ -1,7 +1,7 @@
 /*
  * casedir.c - the case directory: one run's findings.jsonl, findings.csv,
- * coverage.json and run.json, written so that what an analyst finds there
- * can be trusted.
+ * coverage.json, incidents.jsonl, timeline.csv, case.sqlite and run.json,
+ * written so that what an analyst finds there can be trusted.
  *
  *  - Locked: DIR/.spoor.lock is held with flock(LOCK_EX) from sp_case_open
  *    to sp_case_close and holds the run's pid, so a second run fails with
@@ -38,7 +38,15 @@
 #define PROBE_NAME ".spoor-probe"
 #define LOCK_TRIES 16
 
-typedef enum case_kind { K_JSONL, K_CSV, K_COVERAGE, K_RUN } case_kind;
+typedef enum case_kind {
+  K_JSONL,
+  K_CSV,
+  K_COVERAGE,
+  K_INCIDENTS,
+  K_TIMELINE,
+  K_SQLITE,
+  K_RUN
+} case_kind;
 
 /* In writing order: run.json last. */
 static const struct {
@@ -47,6 +55,9 @@ static const struct {
 } case_files[] = {{"findings.jsonl", K_JSONL},
                   {"findings.csv", K_CSV},
                   {"coverage.json", K_COVERAGE},
+                  {"incidents.jsonl", K_INCIDENTS},
+                  {"timeline.csv", K_TIMELINE},
+                  {"case.sqlite", K_SQLITE},
                   {"run.json", K_RUN}};
 #define N_CASE_FILES (sizeof case_files / sizeof case_files[0])
 
@@ -285,6 +296,21 @@ static sp_err write_one(sp_case *c, size_t which, const sp_result *res,
   case K_COVERAGE:
     e = sp_write_coverage_json(res, f);
     break;
+  case K_INCIDENTS:
+    e = sp_write_incidents_jsonl(res, f);
+    break;
+  case K_TIMELINE:
+    e = sp_write_timeline_csv(res, f);
+    break;
+  case K_SQLITE: {
+    /* SQLite writes through its own handle, at the temporary name (the
+       file this function created and holds open, so it fsyncs what SQLite
+       wrote). */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", c->path, tmp);
+    e = sp_write_case_sqlite(res, path);
+    break;
+  }
   default:
     e = sp_write_run_json(run, f);
     break;

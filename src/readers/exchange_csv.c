@@ -41,6 +41,7 @@
  * so are counted and noted once per file with their first line numbers.
  */
 #include "core/timeutil.h"
+#include "exchange/builds.h"
 #include "readers/csv.h"
 #include "readers/reader.h"
 #include "readers/shape.h"
@@ -51,7 +52,13 @@
 
 typedef enum log_type { LT_OTHER, LT_HTTPPROXY, LT_ECP, LT_OABGEN } log_type;
 
-enum { COL_IGNORE = -1, COL_TIME = -2, COL_ECPDATA = -3 };
+enum {
+  COL_IGNORE = -1,
+  COL_TIME = -2,
+  COL_ECPDATA = -3,
+  COL_VER0 = -4, /* MajorVersion .. RevisionVersion: COL_VER0 - part */
+  COL_VER3 = -7
+};
 
 typedef struct exch_state {
   log_type type;
@@ -61,6 +68,8 @@ typedef struct exch_state {
   int col[SP_MAX_COLUMNS];
   uint64_t n_lenient;     /* lines read by the lenient re-read */
   uint64_t lenient_at[3]; /* the first of them */
+  char build[32];         /* the "#Version:" header's build, normalised */
+  uint8_t build_len;
 } exch_state;
 
 /* The HttpProxy columns of Exchange 2016/2019, in the order of their
@@ -159,6 +168,10 @@ static const struct {
     {"EventData", COL_ECPDATA},
     {"Message", SP_F_MESSAGE},
     {"Level", SP_F_LOG_LEVEL},
+    {"MajorVersion", COL_VER0},
+    {"MinorVersion", COL_VER0 - 1},
+    {"BuildVersion", COL_VER0 - 2},
+    {"RevisionVersion", COL_VER3},
 };
 
 /* Column names only Exchange logs have, and the log type each implies in an
@@ -248,6 +261,11 @@ static void directive(exch_state *s, sp_rctx *rc, const char *p, size_t n,
   if (sp_str_istarts(line, "#Fields:")) {
     sp_str rest = sp_str_trim(sp_str_make(p + 8, n - 8));
     set_layout(s, rc, rest.p, rest.n, lineno, false);
+  } else if (sp_str_istarts(line, "#Version:")) {
+    /* Exchange writes its own build here ("15.01.2176.002"); IIS's
+       "#Version: 1.0" is the W3C format's and has no three dots. */
+    s->build_len = (uint8_t)sp_exch_build_norm(
+        sp_str_trim(sp_str_make(p + 9, n - 9)), s->build, sizeof s->build);
   } else if (sp_str_istarts(line, "#Log-type:")) {
     s->type_from_directive = true;
     if (sp_str_ifind(line, "HttpProxy") >= 0)
@@ -467,6 +485,27 @@ static bool imply_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
   return true;
 }
 
+/* The server build of a row: its Major/Minor/Build/RevisionVersion columns
+ * (HttpProxy), else an ECP row's BLD= item (set already), else the file's
+ * "#Version:" header. */
+static void row_build(exch_state *s, sp_rctx *rc, sp_event *ev,
+                      const sp_str ver[4]) {
+  if (ver[0].n && ver[1].n && ver[2].n) {
+    char tmp[80];
+    int k = snprintf(tmp, sizeof tmp, "%.*s.%.*s.%.*s.%.*s", (int)ver[0].n,
+                     ver[0].p, (int)ver[1].n, ver[1].p, (int)ver[2].n, ver[2].p,
+                     ver[3].n ? (int)ver[3].n : 1, ver[3].n ? ver[3].p : "0");
+    char *d = k > 0 && (size_t)k < sizeof tmp ? sp_rctx_alloc(rc, 32) : NULL;
+    size_t bn = d ? sp_exch_build_norm(sp_str_make(tmp, (size_t)k), d, 32) : 0;
+    if (bn) {
+      sp_event_set(ev, SP_F_EXCH_BUILD, sp_str_make(d, bn));
+      return;
+    }
+  }
+  if (s->build_len && !sp_event_has(ev, SP_F_EXCH_BUILD))
+    sp_event_set(ev, SP_F_EXCH_BUILD, sp_str_make(s->build, s->build_len));
+}
+
 static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
                       uint64_t lineno, uint64_t offset) {
   exch_state *s = st;
@@ -520,12 +559,15 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
     note_lenient(s, lineno);
   }
   bool have_time = false;
+  sp_str ver[4] = {{0}};
   for (size_t i = 0; i < use; i++) {
     int col = s->col[i];
     sp_str v = vals[i];
     if (col == COL_IGNORE || v.n == 0)
       continue;
-    if (col == COL_TIME) {
+    if (col <= COL_VER0 && col >= COL_VER3) {
+      ver[COL_VER0 - col] = sp_str_trim(v);
+    } else if (col == COL_TIME) {
       if (!sp_parse_iso8601(sp_str_trim(v), &ev->ts)) {
         sp_rctx_malformed(rc, lineno, "bad timestamp");
         return;
@@ -541,6 +583,7 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
     sp_rctx_malformed(rc, lineno, "too few columns and no timestamp");
     return;
   }
+  row_build(s, rc, ev, ver);
   /* OABGenerator layouts differ between builds: without a Message column
      the detectors still see the whole line. */
   if (s->type == LT_OABGEN && !sp_event_has(ev, SP_F_MESSAGE))

@@ -30,7 +30,7 @@ check "version" bash -c "'$SPOOR' version > '$T/version' && grep -q '^spoor ' '$
 check "hunt exits 0 with damaged lines" test $rc -eq 0
 "$SPOOR" hunt -q --strict -f jsonl "$GOLD" >/dev/null; rc=$?
 check "--strict exits 3 with damaged lines" test $rc -eq 3
-check "jsonl has one finding per line" test "$(wc -l < "$T/out.jsonl")" -eq 15
+check "jsonl has one finding per line" test "$(wc -l < "$T/out.jsonl")" -eq 17
 check "jsonl is parseable line by line" bash -c \
   "while IFS= read -r l; do case \$l in '{'*'}') ;; *) exit 1;; esac; done < '$T/out.jsonl'"
 
@@ -123,29 +123,29 @@ mkdir -p "$T/empty/a/b"
 check "empty evidence exits 1" test $rc -eq 1
 check "empty evidence is named" grep -q "$T/empty: no files to examine" "$T/err"
 
-# Case directory: four files, each valid, no temporaries or lock left.
+# Case directory: seven files, each valid, no temporaries or lock left.
 "$SPOOR" hunt -q -f csv -o "$T/case" "$GOLD" > "$T/out.csv"; rc=$?
 check "case dir run exits 0" test $rc -eq 0
-for f in findings.jsonl findings.csv coverage.json run.json; do
+for f in findings.jsonl findings.csv coverage.json incidents.jsonl timeline.csv case.sqlite run.json; do
   check "case dir has $f" test -s "$T/case/$f"
 done
 check "csv header" bash -c "head -1 '$T/out.csv' | grep -q '^first_seen,last_seen,level'"
 check "csv header ends with id,reference" bash -c "head -1 '$T/out.csv' | grep -q ',reason,id,reference\$'"
 check "every jsonl finding has an event.id" test \
-  "$(grep -c '"event":{[^}]*"id":"[0-9a-f]\{32\}"' "$T/out.jsonl")" -eq 15
+  "$(grep -c '"event":{[^}]*"id":"[0-9a-f]\{32\}"' "$T/out.jsonl")" -eq 17
 check "event.id is unique" test \
-  "$(grep -o '"event":{[^}]*"id":"[0-9a-f]*"' "$T/out.jsonl" | sort -u | wc -l)" -eq 15
+  "$(grep -o '"event":{[^}]*"id":"[0-9a-f]*"' "$T/out.jsonl" | sort -u | wc -l)" -eq 17
 check "csv and jsonl ids agree" bash -c \
   "diff <(grep -o '\"[0-9a-f]\{32\}\",[^,]*\$' '$T/out.csv' | cut -d, -f1 | tr -d '\"' | sort) \
         <(grep -o '\"event\":{[^}]*\"id\":\"[0-9a-f]*' '$T/out.jsonl' | sed 's/.*\"//' | sort)"
-check "case dir holds exactly the four files" \
-  test "$(ls -A "$T/case" | tr '\n' ' ')" = "coverage.json findings.csv findings.jsonl run.json "
+check "case dir holds exactly the seven files" \
+  test "$(ls -A "$T/case" | tr '\n' ' ')" = "case.sqlite coverage.json findings.csv findings.jsonl incidents.jsonl run.json timeline.csv "
 check "findings.jsonl lines and coverage.json are valid JSON" python3 -c '
 import json, sys
 d = sys.argv[1]
 n = sum(1 for l in open(d + "/findings.jsonl") if json.loads(l))
 c = json.load(open(d + "/coverage.json"))
-sys.exit(0 if n == 15 and c["findings"] == 15 else 1)' "$T/case"
+sys.exit(0 if n == 17 and c["findings"] == 17 else 1)' "$T/case"
 nrules=$("$SPOOR" rules --builtin | wc -l)
 version=$("$SPOOR" version | cut -d' ' -f2)
 check "run.json records version, argv, times, host, rules, evidence" python3 -c '
@@ -227,7 +227,8 @@ json.load(open(d + "/coverage.json"))
 json.load(open(d + "/run.json"))
 left = sorted(os.listdir(d))
 ok = p.returncode == 0 and not p.stderr and left == [
-    "coverage.json", "findings.csv", "findings.jsonl", "run.json"]
+    "case.sqlite", "coverage.json", "findings.csv", "findings.jsonl",
+    "incidents.jsonl", "run.json", "timeline.csv"]
 if not ok: print(p.returncode, p.stderr, left)
 sys.exit(0 if ok else 1)' "$SPOOR" "$GOLD" "$T/piped"
 "$SPOOR" hunt -f jsonl -o "$T/headcase" "$GOLD" 2> /dev/null | head -c1 > /dev/null
@@ -242,7 +243,7 @@ cp -r "$GOLD" "$T/ev"
 ln -s "$T/ev" "$T/evlink"
 "$SPOOR" hunt -q -f jsonl -o "$T/evlink/case" "$T/ev" > "$T/ev.jsonl"; rc=$?
 check "case dir inside evidence: exit 0" test $rc -eq 0
-check "... findings unchanged" test "$(wc -l < "$T/ev.jsonl")" -eq 15
+check "... findings unchanged" test "$(wc -l < "$T/ev.jsonl")" -eq 17
 check "... listed as excluded, none of its files read" python3 -c '
 import json, sys
 ev = sys.argv[1]

@@ -197,8 +197,9 @@ static void test_case_write_and_refuse(void **state) {
 
   assert_int_equal(sp_write_case_dir(r, cdir, &d), SP_OK);
   listing(cdir, names, sizeof names);
-  assert_string_equal(names,
-                      "coverage.json findings.csv findings.jsonl run.json ");
+  assert_string_equal(names, "case.sqlite coverage.json findings.csv "
+                             "findings.jsonl incidents.jsonl run.json "
+                             "timeline.csv ");
 
   /* An earlier case is refused and named. */
   memset(&d, 0, sizeof d);
@@ -220,8 +221,10 @@ static void test_case_write_and_refuse(void **state) {
   assert_int_equal(sp_case_write(c, r, &run, &d), SP_OK);
   sp_case_close(c);
   listing(cdir, names, sizeof names);
-  assert_string_equal(
-      names, "coverage.json findings.csv findings.jsonl notes.txt run.json ");
+  assert_string_equal(names,
+                      "case.sqlite coverage.json findings.csv "
+                      "findings.jsonl incidents.jsonl notes.txt run.json "
+                      "timeline.csv ");
   char p[1100], buf[4096];
   sub(p, sizeof p, cdir, "run.json");
   FILE *f = fopen(p, "r");

@@ -1011,7 +1011,7 @@ static void test_webshell_httpproxy_only(void **state) {
   char *dir = tu_tmpdir();
   text t = {malloc(1 << 16), 0, 1 << 16};
   put(&t, "#Software: Microsoft Exchange Server\r\n#Version: "
-          "15.01.2176.002\r\n#Log-type: HttpProxy Logs\r\n#Date: "
+          "15.01.2308.008\r\n#Log-type: HttpProxy Logs\r\n#Date: "
           "2021-03-03T00:00:00.000Z\r\n#Fields: DateTime,RequestId,Protocol,"
           "UrlStem,AnchorMailbox,UserAgent,ClientIpAddress,ServerHostName,"
           "HttpStatus,Method\r\n");

@@ -16,7 +16,10 @@
 #include "gen_case.h"
 
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +66,8 @@ const char *gen_case_fmt(gen_case *c, const char *fmt, ...) {
 
 /* Index of the file with this relative path, registering it if new;
  * (uint32_t)-1 on error. */
-static uint32_t file_index(gen_case *c, const char *rel, gen_fkind kind,
-                           int gz, int64_t restart_ms) {
+static uint32_t file_index(gen_case *c, const char *rel, gen_fkind kind, int gz,
+                           int64_t restart_ms) {
   for (size_t i = 0; i < c->nfiles; i++)
     if (strcmp(c->files[i].rel, rel) == 0)
       return (uint32_t)i;
@@ -136,11 +139,12 @@ void gen_case_iis(gen_case *c, int site, const gen_iis_rec *in, uint32_t rules,
   int gz = site == 1 && y == GZ_DAY_Y && mo == GZ_DAY_M && d == GZ_DAY_D;
   int64_t restart = 0;
   if (site == 1 && y == RESTART_Y && mo == RESTART_M && d == RESTART_D)
-    restart = gen_time_utc(RESTART_Y, RESTART_M, RESTART_D, RESTART_H, 0, 0) *
-              1000;
+    restart =
+        gen_time_utc(RESTART_Y, RESTART_M, RESTART_D, RESTART_H, 0, 0) * 1000;
   char rel[GEN_REL_MAX];
-  snprintf(rel, sizeof rel, "inetpub/logs/LogFiles/W3SVC%d/u_ex%02d%02d%02d.log%s",
-           site, y % 100, mo, d, gz ? ".gz" : "");
+  snprintf(rel, sizeof rel,
+           "inetpub/logs/LogFiles/W3SVC%d/u_ex%02d%02d%02d.log%s", site,
+           y % 100, mo, d, gz ? ".gz" : "");
   uint32_t fi = file_index(c, rel, GEN_F_IIS, gz, restart);
   gen_rec *r = new_rec(c, fi, in->t_ms, rules, note);
   if (!r)
@@ -260,9 +264,8 @@ void gen_case_hp(gen_case *c, const gen_hp_req *q, uint32_t rules,
     r->text = gen_case_str(c, line);
 }
 
-static void text_rec(gen_case *c, const char *rel, gen_fkind kind,
-                     int64_t t_ms, const char *line, uint32_t rules,
-                     const char *note) {
+static void text_rec(gen_case *c, const char *rel, gen_fkind kind, int64_t t_ms,
+                     const char *line, uint32_t rules, const char *note) {
   uint32_t fi = file_index(c, rel, kind, 0, 0);
   gen_rec *r = new_rec(c, fi, t_ms, rules, note);
   if (r)
@@ -294,9 +297,10 @@ void gen_case_oab(gen_case *c, int64_t t_ms, const char *message,
   int y, mo, d, h;
   civil_ms(t_ms, &y, &mo, &d, &h);
   char rel[GEN_REL_MAX], line[GEN_LINE_MAX];
-  snprintf(rel, sizeof rel,
-           "exchange/Logging/OABGeneratorLog/OABGeneratorLog_%04d%02d%02d02-1.LOG",
-           y, mo, d);
+  snprintf(
+      rel, sizeof rel,
+      "exchange/Logging/OABGeneratorLog/OABGeneratorLog_%04d%02d%02d02-1.LOG",
+      y, mo, d);
   if (gen_oab_format(line, sizeof line, t_ms, GEN_SERVER, message) < 0) {
     fprintf(stderr, "spoor-gen: OAB line too long\n");
     latch(c);
@@ -334,6 +338,13 @@ static void add_truth(gen_case *c, const char *path, uint64_t line,
 
 void gen_case_webfile(gen_case *c, const char *rel, const char *content,
                       uint32_t rules, const char *note) {
+  /* Files with no story of their own date from the server's install. */
+  gen_case_webfile_at(c, rel, content, rules, note,
+                      gen_time_utc(2020, 12, 15, 10, 30, 0));
+}
+
+void gen_case_webfile_at(gen_case *c, const char *rel, const char *content,
+                         uint32_t rules, const char *note, int64_t mtime_s) {
   if (c->err)
     return;
   char path[GEN_PATH_MAX];
@@ -349,6 +360,16 @@ void gen_case_webfile(gen_case *c, const char *rel, const char *content,
   gen_out_puts(&o, content);
   c->bytes_written += o.bytes;
   if (gen_out_close(&o) != 0) {
+    latch(c);
+    return;
+  }
+  /* The modification time a planted file would have: the file scan dates
+     its findings by it. */
+  struct timespec ts[2];
+  ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime_s;
+  ts[0].tv_nsec = ts[1].tv_nsec = 0;
+  if (utimensat(AT_FDCWD, path, ts, 0) != 0) {
+    fprintf(stderr, "spoor-gen: %s: cannot set its time\n", path);
     latch(c);
     return;
   }
@@ -404,10 +425,14 @@ static int rec_cmp(const void *a, const void *b) {
 static int write_header(gen_out *o, const gen_file *f, gen_iis_layout l,
                         int64_t t_ms) {
   switch (f->kind) {
-  case GEN_F_IIS: return gen_iis_write_header(o, l, t_ms);
-  case GEN_F_HP: return gen_hp_write_header(o, t_ms);
-  case GEN_F_ECP: return gen_ecp_write_header(o, t_ms);
-  case GEN_F_OAB: return gen_oab_write_header(o, t_ms);
+  case GEN_F_IIS:
+    return gen_iis_write_header(o, l, t_ms);
+  case GEN_F_HP:
+    return gen_hp_write_header(o, t_ms);
+  case GEN_F_ECP:
+    return gen_ecp_write_header(o, t_ms);
+  case GEN_F_OAB:
+    return gen_oab_write_header(o, t_ms);
   }
   return -1;
 }
@@ -428,7 +453,8 @@ static int write_file(gen_case *c, const gen_file *f, const gen_rec *lo,
   int rc = write_header(&o, f, layout, lo->t_ms);
   for (const gen_rec *r = lo; r < hi && rc == 0; r++) {
     if (f->kind == GEN_F_IIS) {
-      if (layout == GEN_IIS_BASIC && f->restart_ms && r->t_ms >= f->restart_ms) {
+      if (layout == GEN_IIS_BASIC && f->restart_ms &&
+          r->t_ms >= f->restart_ms) {
         layout = GEN_IIS_EXTENDED;
         rc = write_header(&o, f, layout, r->t_ms);
         if (rc)
@@ -452,14 +478,38 @@ static int write_file(gen_case *c, const gen_file *f, const gen_rec *lo,
   return rc;
 }
 
+/* The server's build (GEN_EX_BUILD, 2016 CU19 without the March 2021
+ * update) is in every HttpProxy header and ECP line: the earliest such
+ * record opens the exposure window spoor reports (ProxyLogon, medium; and
+ * ProxyShell, low: the case ends before August 2021). */
+static void mark_exposure(gen_case *c) {
+  size_t best = SIZE_MAX, last = SIZE_MAX;
+  for (size_t i = 0; i < c->nrecs; i++) {
+    int k = c->files[c->recs[i].file].kind;
+    if (k != GEN_F_HP && k != GEN_F_ECP)
+      continue;
+    if (best == SIZE_MAX || c->recs[i].t_ms < c->recs[best].t_ms)
+      best = i;
+    if (last == SIZE_MAX || c->recs[i].t_ms >= c->recs[last].t_ms)
+      last = i;
+  }
+  /* ... and the latest closes it (no fixed build ever appears). */
+  if (best != SIZE_MAX) {
+    c->recs[best].rules |= GEN_R_EXPOSURE_PL | GEN_R_EXPOSURE_PS_BEFORE;
+    c->recs[last].rules |= GEN_R_EXPOSURE_PL | GEN_R_EXPOSURE_PS_BEFORE;
+  }
+}
+
 static int write_logs(gen_case *c) {
+  mark_exposure(c);
   qsort(c->recs, c->nrecs, sizeof *c->recs, rec_cmp);
   size_t i = 0;
   while (i < c->nrecs) {
     size_t j = i;
     while (j < c->nrecs && c->recs[j].file == c->recs[i].file)
       j++;
-    if (write_file(c, &c->files[c->recs[i].file], &c->recs[i], &c->recs[j]) != 0)
+    if (write_file(c, &c->files[c->recs[i].file], &c->recs[i], &c->recs[j]) !=
+        0)
       return -1;
     if (c->err)
       return -1;
@@ -504,8 +554,8 @@ int gen_case_run(const char *dir, uint64_t seed) {
   if (rc == 0)
     printf("case: %zu log files, %zu log lines, %llu bytes, %zu truth rows "
            "-> %s\n",
-           c->nfiles, c->nrecs, (unsigned long long)c->bytes_written,
-           c->ntruth, dir);
+           c->nfiles, c->nrecs, (unsigned long long)c->bytes_written, c->ntruth,
+           dir);
   free(c->recs);
   free(c->truth);
   gen_arena_free(&c->arena);

@@ -32,9 +32,11 @@
   X(YARA_CHOPPER_ONELINER, "yara.spoor_webshell_chopper_oneliner")             \
   X(YARA_CHOPPER_BLOCK, "yara.spoor_webshell_chopper_scriptblock")             \
   X(MODIFIED_STOCK, "spoor.file.modified_stock_file")                          \
-  X(UNKNOWN_PAGE, "spoor.file.unknown_page")                                  \
+  X(UNKNOWN_PAGE, "spoor.file.unknown_page")                                   \
   X(FORMS_SPRAY, "spoor.auth.forms_spray")                                     \
-  X(FORMS_SUCCESS, "spoor.auth.forms_success_after_failures")
+  X(FORMS_SUCCESS, "spoor.auth.forms_success_after_failures")                  \
+  X(EXPOSURE_PL, "spoor.exchange.exposure.proxylogon")                         \
+  X(EXPOSURE_PS_BEFORE, "spoor.exchange.exposure.proxyshell_before")
 
 enum {
 #define GEN_RULE_ENUM(name, id) GEN_RI_##name,
