@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,17 @@ static void usage(FILE *out) {
       "      --disable NAME   turn off a reader or detector (repeatable; see\n"
       "                       `spoor readers`)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
-      "  -q, --quiet          no coverage summary on stderr\n"
+      "  -q, --quiet          no progress bar, summary or coverage on stderr\n"
+      "      --no-color       no severity colours (also: NO_COLOR set; never\n"
+      "                       when the output is not a terminal)\n"
+      "      --detected DATE  when the intrusion was detected: incidents'\n"
+      "                       dwell time runs to it (YYYY-MM-DD or RFC 3339)\n"
+      "      --since DATE     show findings with evidence from DATE on\n"
+      "      --until DATE     show findings with evidence up to DATE (a bare\n"
+      "                       date: to its end); the case directory keeps all\n"
+      "      --rule-include GLOB  show only rule ids matching GLOB "
+      "(repeatable)\n"
+      "      --rule-exclude GLOB  hide rule ids matching GLOB (repeatable)\n"
       "\n"
       "exit status: 0 done, 1 error (including a missing or empty evidence "
       "path),\n"
@@ -58,6 +69,53 @@ static void usage(FILE *out) {
 static void report(sp_err e, const sp_diag *diag, const char *hint) {
   fprintf(stderr, "spoor: %s%s\n", diag->msg[0] ? diag->msg : sp_strerror(e),
           hint ? hint : "");
+}
+
+/* The progress bar on stderr (a terminal only; not with --quiet). */
+static void human_bytes(double b, char *buf, size_t cap) {
+  static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (b >= 1024 && i < 4) {
+    b /= 1024;
+    i++;
+  }
+  snprintf(buf, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void progress_bar(void *user, const sp_progress *p) {
+  (void)user;
+  if (p->final) {
+    fputs("\r\033[K", stderr); /* leave no bar behind */
+    fflush(stderr);
+    return;
+  }
+  double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total
+                : p->files_total
+                    ? (double)p->files_done / (double)p->files_total
+                    : 0;
+  if (frac > 1)
+    frac = 1;
+  char bar[24], done[16], total[16], rate[16], eta[24] = "--:--";
+  int w = (int)(frac * 20 + 0.5);
+  for (int i = 0; i < 20; i++)
+    bar[i] = i < w ? '#' : '.';
+  bar[20] = 0;
+  double secs = (double)p->elapsed_ns / 1e9;
+  double bps = secs > 0 ? (double)p->bytes_done / secs : 0;
+  human_bytes((double)p->bytes_done, done, sizeof done);
+  human_bytes((double)p->bytes_total, total, sizeof total);
+  human_bytes(bps, rate, sizeof rate);
+  if (bps > 0 && p->bytes_total >= p->bytes_done) {
+    double left = (double)(p->bytes_total - p->bytes_done) / bps;
+    if (left < 360000)
+      snprintf(eta, sizeof eta, "%d:%02d:%02d", (int)left / 3600,
+               (int)left / 60 % 60, (int)left % 60);
+  }
+  fprintf(stderr,
+          "\r\033[K[%s] %3.0f%% %s: %llu/%llu files  %s/%s  %s/s  ETA %s", bar,
+          frac * 100, p->phase, (unsigned long long)p->files_done,
+          (unsigned long long)p->files_total, done, total, rate, eta);
+  fflush(stderr);
 }
 
 static int64_t now_ns(void) {
@@ -177,13 +235,20 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"force", no_argument, NULL, 3},
       {"disable", required_argument, NULL, 4},
       {"quiet", no_argument, NULL, 'q'},
+      {"no-color", no_argument, NULL, 5},
+      {"detected", required_argument, NULL, 6},
+      {"since", required_argument, NULL, 7},
+      {"until", required_argument, NULL, 8},
+      {"rule-include", required_argument, NULL, 9},
+      {"rule-exclude", required_argument, NULL, 10},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64];
+  const char *yara[64], *disable[64], *incl[64], *excl[64];
   size_t n_yara = 0, n_disable = 0;
+  sp_filter flt = {0};
   const char *outdir = NULL;
-  int fmt = -1, strict = 0, quiet = 0, force = 0, c;
+  int fmt = -1, strict = 0, quiet = 0, force = 0, no_color = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:qh", longopts, NULL)) != -1) {
     switch (c) {
     case 'j': {
@@ -240,6 +305,40 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
     case 'q':
       quiet = 1;
       break;
+    case 5:
+      no_color = 1;
+      break;
+    case 6:
+    case 7:
+    case 8: {
+      int64_t t;
+      const char *name = c == 6 ? "detected" : c == 7 ? "since" : "until";
+      if (sp_parse_time_arg(optarg, c == 8, &t) != SP_OK) {
+        fprintf(stderr,
+                "spoor: --%s wants YYYY-MM-DD or RFC 3339 "
+                "(2021-03-02T07:00:00Z), not '%s'\n",
+                name, optarg);
+        return 2;
+      }
+      if (c == 6)
+        opts.detected_ns = t;
+      else if (c == 7)
+        flt.since_ns = t;
+      else
+        flt.until_ns = t;
+      break;
+    }
+    case 9:
+    case 10: {
+      size_t *n = c == 9 ? &flt.n_include : &flt.n_exclude;
+      if (*n >= 64) {
+        fprintf(stderr, "spoor: at most 64 --rule-%s globs\n",
+                c == 9 ? "include" : "exclude");
+        return 2;
+      }
+      (c == 9 ? incl : excl)[(*n)++] = optarg;
+      break;
+    }
     case 'h':
       usage(stdout);
       return 0;
@@ -256,8 +355,18 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_yara = n_yara;
   opts.disable = disable;
   opts.n_disable = n_disable;
+  flt.rule_include = incl;
+  flt.rule_exclude = excl;
+  if (flt.since_ns && flt.until_ns && flt.since_ns > flt.until_ns) {
+    fprintf(stderr, "spoor: --since is after --until\n");
+    return 2;
+  }
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
+  const char *nc = getenv("NO_COLOR"); /* no-color.org: set and not empty */
+  bool color_ok = !no_color && !(nc && nc[0]);
+  if (!quiet && isatty(STDERR_FILENO))
+    opts.progress = progress_bar;
 
   /* The case directory is taken (created, locked, checked, write-tested)
    * before any work, and left out of the evidence walk. */
@@ -314,16 +423,25 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   /* A closed stdout (EPIPE; SIGPIPE is ignored) quietly ends the findings
    * output and leaves the exit status alone; other write errors fail. */
   errno = 0;
-  if (sp_write_findings(res, (sp_format)fmt, stdout) != SP_OK ||
-      fflush(stdout) != 0) {
+  sp_table_opts topts = {.color = color_ok && isatty(STDOUT_FILENO),
+                         .filter = &flt};
+  sp_err we =
+      fmt == SP_FORMAT_TABLE
+          ? sp_write_table(res, &topts, stdout)
+          : sp_write_findings_filtered(res, (sp_format)fmt, &flt, stdout);
+  if (we != SP_OK || fflush(stdout) != 0) {
     if (errno != EPIPE) {
       fprintf(stderr, "spoor: cannot write findings to standard output%s%s\n",
               errno ? ": " : "", errno ? strerror(errno) : "");
       rc = 1;
     }
   }
-  if (!quiet)
+  if (!quiet) {
+    sp_table_opts sopts = {.color = color_ok && isatty(STDERR_FILENO),
+                           .filter = &flt};
+    sp_write_summary(res, &sopts, stderr);
     coverage_summary(res, stderr);
+  }
   if (!rc && strict &&
       (sp_result_problems(res) > 0 || sp_result_limit_count(res) > 0))
     rc = 3;
