@@ -123,10 +123,10 @@ mkdir -p "$T/empty/a/b"
 check "empty evidence exits 1" test $rc -eq 1
 check "empty evidence is named" grep -q "$T/empty: no files to examine" "$T/err"
 
-# Case directory: seven files, each valid, no temporaries or lock left.
+# Case directory: eight files, each valid, no temporaries or lock left.
 "$SPOOR" hunt -q -f csv -o "$T/case" "$GOLD" > "$T/out.csv"; rc=$?
 check "case dir run exits 0" test $rc -eq 0
-for f in findings.jsonl findings.csv coverage.json incidents.jsonl timeline.csv case.sqlite run.json; do
+for f in findings.jsonl findings.csv coverage.json incidents.jsonl timeline.csv case.sqlite report.html run.json; do
   check "case dir has $f" test -s "$T/case/$f"
 done
 check "csv header" bash -c "head -1 '$T/out.csv' | grep -q '^first_seen,last_seen,level'"
@@ -138,8 +138,8 @@ check "event.id is unique" test \
 check "csv and jsonl ids agree" bash -c \
   "diff <(grep -o '\"[0-9a-f]\{32\}\",[^,]*\$' '$T/out.csv' | cut -d, -f1 | tr -d '\"' | sort) \
         <(grep -o '\"event\":{[^}]*\"id\":\"[0-9a-f]*' '$T/out.jsonl' | sed 's/.*\"//' | sort)"
-check "case dir holds exactly the seven files" \
-  test "$(ls -A "$T/case" | tr '\n' ' ')" = "case.sqlite coverage.json findings.csv findings.jsonl incidents.jsonl run.json timeline.csv "
+check "case dir holds exactly the eight files" \
+  test "$(ls -A "$T/case" | tr '\n' ' ')" = "case.sqlite coverage.json findings.csv findings.jsonl incidents.jsonl report.html run.json timeline.csv "
 check "findings.jsonl lines and coverage.json are valid JSON" python3 -c '
 import json, sys
 d = sys.argv[1]
@@ -228,7 +228,7 @@ json.load(open(d + "/run.json"))
 left = sorted(os.listdir(d))
 ok = p.returncode == 0 and not p.stderr and left == [
     "case.sqlite", "coverage.json", "findings.csv", "findings.jsonl",
-    "incidents.jsonl", "run.json", "timeline.csv"]
+    "incidents.jsonl", "report.html", "run.json", "timeline.csv"]
 if not ok: print(p.returncode, p.stderr, left)
 sys.exit(0 if ok else 1)' "$SPOOR" "$GOLD" "$T/piped"
 "$SPOOR" hunt -f jsonl -o "$T/headcase" "$GOLD" 2> /dev/null | head -c1 > /dev/null
