@@ -43,6 +43,8 @@ static char *html(const char *s, size_t n) {
   return mem_close(&m);
 }
 
+#define HTML(lit) html(lit, sizeof lit - 1)
+
 static size_t count(const char *hay, const char *needle) {
   size_t n = 0;
   for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
@@ -54,27 +56,26 @@ static size_t count(const char *hay, const char *needle) {
  * characters that can end text or an attribute value. */
 static void test_html_text_hostile(void **state) {
   (void)state;
-  char *s = html("<script>alert(1)</script>", 25);
+  char *s = HTML("<script>alert(1)</script>");
   assert_string_equal(s, "&lt;script&gt;alert(1)&lt;/script&gt;");
   free(s);
-  s = html("\"><img src=x onerror='a()'>&amp;", 32);
+  s = HTML("\"><img src=x onerror='a()'>&amp;");
   assert_string_equal(
       s, "&quot;&gt;&lt;img src=x onerror=&#39;a()&#39;&gt;&amp;amp;");
   free(s);
   /* NUL, ESC and newline inside the slice, invalid UTF-8, a lone
    * continuation byte: shown as \xNN, never passed through. */
-  s = html("a\0b\x1b[31mc\nd\xff\x80", 13);
+  s = HTML("a\0b\x1b[31mc\nd\xff\x80");
   assert_string_equal(s, "a\\x00b\\x1b[31mc\\x0ad\\xff\\x80");
   free(s);
   /* U+202E RIGHT-TO-LEFT OVERRIDE and U+200B ZERO WIDTH SPACE would
    * reorder or hide text: shown as escapes. Other UTF-8 passes. */
-  s = html("gpj.\xe2\x80\xae"
-           "exe \xe2\x80\x8b \xc3\xa9",
-           15);
+  s = HTML("gpj.\xe2\x80\xae"
+           "exe \xe2\x80\x8b \xc3\xa9");
   assert_string_equal(s, "gpj.\\u202eexe \\u200b \xc3\xa9");
   free(s);
   /* An overlong '<' (C0 BC) is invalid UTF-8, not a '<'. */
-  s = html("\xc0\xbcscript", 8);
+  s = HTML("\xc0\xbcscript");
   assert_string_equal(s, "\\xc0\\xbcscript");
   free(s);
 }
