@@ -80,6 +80,20 @@ static void h(FILE *out, const char *s) {
     sp_html_text(out, s, strlen(s));
 }
 
+/* Multi-line text (a narrative): each line escaped, the line breaks kept
+ * for white-space: pre-wrap. */
+static void h_lines(FILE *out, const char *s) {
+  while (s && *s) {
+    const char *nl = strchr(s, '\n');
+    size_t n = nl ? (size_t)(nl - s) : strlen(s);
+    sp_html_text(out, s, n);
+    if (!nl)
+      break;
+    fputc('\n', out);
+    s = nl + 1;
+  }
+}
+
 /* 'sha256-BASE64' of a text, for the CSP. */
 static void csp_hash(FILE *out, const char *text) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -276,7 +290,7 @@ static void write_incidents(FILE *out, const sp_result *res) {
       fputs("</span></li>", out);
     }
     fputs("</ul>\n<div class=\"story\">", out);
-    h(out, in->summary);
+    h_lines(out, in->summary);
     fputs("</div>\n", out);
     incident_timeline(out, res, in);
     fputs("</section>\n", out);
