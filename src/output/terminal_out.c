@@ -116,10 +116,9 @@ sp_err sp_write_table(const sp_result *res, const sp_table_opts *o, FILE *out) {
   const sp_filter *flt = o ? o->filter : NULL;
   if (color)
     fputs("\033[1m", out);
-  fprintf(out, "%-8s %-*s %6s  %s\n", "LEVEL", TIME_COL, "FIRST EVIDENCE (UTC)",
+  fprintf(out, "%-8s %-*s %6s  %s", "LEVEL", TIME_COL, "FIRST EVIDENCE (UTC)",
           "COUNT", "RULE / entities / evidence / reason");
-  if (color)
-    fputs("\033[0m", out);
+  fputs(color ? "\033[0m\n" : "\n", out);
   for (size_t i = 0; i < sp_result_finding_count(res); i++) {
     const sp_finding *f = sp_result_finding(res, i);
     if (!flt || sp_filter_match(flt, f))
