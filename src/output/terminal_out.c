@@ -164,6 +164,11 @@ static size_t top_of(const char **v, size_t n, top *best) {
   return nb;
 }
 
+typedef struct span {
+  int64_t first, last;
+  size_t n;
+} span;
+
 static void put_time(FILE *out, int64_t ns) {
   char t[40];
   sp_format_time(ns, t, sizeof t);
@@ -207,12 +212,12 @@ sp_err sp_write_summary(const sp_result *res, const sp_table_opts *o,
     return SP_ENOMEM;
   }
   size_t nr = 0, nh = 0, shown = 0;
-  int64_t lfirst[SP_LEVEL_CRITICAL + 1], llast[SP_LEVEL_CRITICAL + 1];
-  size_t lcount[SP_LEVEL_CRITICAL + 1] = {0};
-  for (int l = 0; l <= SP_LEVEL_CRITICAL; l++) {
-    lfirst[l] = INT64_MAX;
-    llast[l] = INT64_MIN;
-  }
+  /* Per level, log evidence [0] and file modification times [1] apart: a
+   * file's mtime is not when the intrusion touched a log. */
+  span sp[2][SP_LEVEL_CRITICAL + 1];
+  for (int k = 0; k < 2; k++)
+    for (int l = 0; l <= SP_LEVEL_CRITICAL; l++)
+      sp[k][l] = (span){INT64_MAX, INT64_MIN, 0};
   for (size_t i = 0; i < nf; i++) {
     const sp_finding *f = sp_result_finding(res, i);
     if (flt && !sp_filter_match(flt, f))
@@ -223,13 +228,13 @@ sp_err sp_write_summary(const sp_result *res, const sp_table_opts *o,
       if (!strcmp(f->entities[k].field, "host.name") ||
           !strcmp(f->entities[k].field, "host.hostname"))
         hosts[nh++] = f->entities[k].value;
-    int l = (int)f->level;
-    lcount[l]++;
-    if (f->first_ns != INT64_MIN && f->first_ns < lfirst[l])
-      lfirst[l] = f->first_ns;
+    span *x = &sp[sp_finding_file_time(f) ? 1 : 0][f->level];
+    x->n++;
+    if (f->first_ns != INT64_MIN && f->first_ns < x->first)
+      x->first = f->first_ns;
     int64_t last = f->last_ns != INT64_MIN ? f->last_ns : f->first_ns;
-    if (last != INT64_MIN && last > llast[l])
-      llast[l] = last;
+    if (last != INT64_MIN && last > x->last)
+      x->last = last;
   }
   top best[TOP_N];
   size_t nb = top_of(rules, nr, best);
@@ -250,19 +255,22 @@ sp_err sp_write_summary(const sp_result *res, const sp_table_opts *o,
   }
   fputs("  evidence per level (first .. last):\n", out);
   for (int l = SP_LEVEL_CRITICAL; l >= SP_LEVEL_INFO; l--) {
-    if (!lcount[l])
-      continue;
-    fputs("    ", out);
-    put_level(out, (sp_level)l, color);
-    fprintf(out, " %6zu  ", lcount[l]);
-    if (lfirst[l] == INT64_MAX) {
-      fputs("no time\n", out);
-      continue;
+    for (int k = 0; k < 2; k++) {
+      const span *x = &sp[k][l];
+      if (!x->n)
+        continue;
+      fputs("    ", out);
+      put_level(out, (sp_level)l, color);
+      fprintf(out, " %6zu  ", x->n);
+      if (x->first == INT64_MAX) {
+        fputs("no time", out);
+      } else {
+        put_time(out, x->first);
+        fputs(" .. ", out);
+        put_time(out, x->last);
+      }
+      fputs(k ? "  (file mtime)\n" : "\n", out);
     }
-    put_time(out, lfirst[l]);
-    fputs(" .. ", out);
-    put_time(out, llast[l]);
-    fputc('\n', out);
   }
   free(rules);
   free(hosts);
