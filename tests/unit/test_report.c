@@ -180,7 +180,15 @@ static void test_report_html_hostile(void **state) {
    * file time labelled. */
   assert_non_null(strstr(s, "<svg class=\"timeline\""));
   assert_non_null(strstr(s, "<svg class=\"coverage\""));
-  assert_non_null(strstr(s, "<div class=\"story\">"));
+  /* The narrative keeps its lines (as real line breaks, not \x0a). */
+  const char *story = strstr(s, "<div class=\"story\">");
+  assert_non_null(story);
+  const char *story_end = strstr(story, "</div>");
+  assert_non_null(story_end);
+  const char *nl = memchr(story, '\n', (size_t)(story_end - story));
+  assert_non_null(nl);
+  assert_true(strncmp(nl + 1, "2021-03-03 02:00 UTC: ", 22) == 0);
+  assert_null(strstr(s, "\\x0a"));
   assert_int_equal(count(s, "<tr data-sev="), sp_result_finding_count(r));
   assert_non_null(strstr(s, " (file mtime)"));
   free(s);
