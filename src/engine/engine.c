@@ -220,6 +220,7 @@ typedef struct worker {
   char *text;         /* their decoded view */
   sp_file_state *cur; /* file being read */
   sp_err err;
+  atomic_uint_fast64_t inflight; /* progress: bytes into the current log */
 } worker;
 
 struct hunt {
@@ -256,9 +257,14 @@ static int64_t mono_ns(void) {
 }
 
 static void progress_report(hunt *h, int final) {
+  uint64_t bytes = atomic_load(&h->bytes_done);
+  for (int i = 0; i < h->n_workers && !final; i++)
+    bytes += atomic_load(&h->workers[i].inflight);
+  if (bytes > h->bytes_total)
+    bytes = h->bytes_total;
   sp_progress p = {.files_done = atomic_load(&h->files_done),
                    .files_total = h->files_total,
-                   .bytes_done = atomic_load(&h->bytes_done),
+                   .bytes_done = bytes,
                    .bytes_total = h->bytes_total,
                    .elapsed_ns = mono_ns() - h->start_ns,
                    .phase = atomic_load(&h->progress_phase) ? "logs" : "files",
@@ -266,9 +272,10 @@ static void progress_report(hunt *h, int final) {
   h->eng->progress(h->eng->progress_user, &p);
 }
 
-static void progress_done(hunt *h, const sp_file_state *f) {
-  atomic_fetch_add(&h->files_done, 1);
-  atomic_fetch_add(&h->bytes_done, f->size);
+static void progress_done(worker *w, const sp_file_state *f) {
+  atomic_fetch_add(&w->h->files_done, 1);
+  atomic_fetch_add(&w->h->bytes_done, f->size);
+  atomic_store(&w->inflight, 0);
 }
 
 static void *progress_main(void *arg) {
@@ -504,8 +511,13 @@ static uint64_t run_reader(worker *w, sp_file_state *f, uint32_t id,
     file_error(f, msg);
   } else {
     int r;
+    bool progress = w->h->eng->progress != NULL;
+    /* One block per call: how far into a big log, for the progress. */
     while ((r = vt->next(st, &w->rc)) > 0)
-      ;
+      if (progress)
+        atomic_store(&w->inflight, sp_source_bytes(src) < f->size
+                                       ? sp_source_bytes(src)
+                                       : f->size);
     if (r < 0)
       file_error(f, w->rc.errmsg[0] ? w->rc.errmsg : "read error");
     vt->close(st, &w->rc);
@@ -570,10 +582,10 @@ static void *worker_main(void *arg) {
     if (h->phase == 0) {
       phase_sniff(w, f, (uint32_t)i);
       if (!f->reader) /* a plain file: done after its scan */
-        progress_done(h, f);
+        progress_done(w, f);
     } else if (f->reader) {
       phase_read(w, f, (uint32_t)i);
-      progress_done(h, f);
+      progress_done(w, f);
     }
   }
   return NULL;
