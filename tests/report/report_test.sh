@@ -91,6 +91,41 @@ check "screenshot is a non-empty PNG" bash -c \
   "test \$(stat -c %s '$T/shot.png') -gt 1000 && head -c 8 '$T/shot.png' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
 if [ -n "${SPOOR_REPORT_SHOT:-}" ]; then cp "$T/shot.png" "$SPOOR_REPORT_SHOT"; fi
 
+# The table as an analyst uses it (filter, level, sort) over the DevTools
+# protocol, with every console message, exception and log entry collected:
+# needs node with a WebSocket client (22, or 20 with a flag).
+NODE=$(command -v node || command -v nodejs || true)
+NODE_WS=""
+if [ -n "$NODE" ]; then
+  if "$NODE" -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2> /dev/null; then
+    NODE_WS="$NODE"
+  elif "$NODE" --experimental-websocket -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)' 2> /dev/null; then
+    NODE_WS="$NODE --experimental-websocket"
+  fi
+fi
+if [ -n "$NODE_WS" ]; then
+  HOME="$T" "$CHROME" --headless --disable-gpu --no-sandbox --no-first-run \
+    --user-data-dir="$T/profile-cdp" --remote-debugging-port=0 about:blank 2> "$T/cdp.log" &
+  CDP_PID=$!
+  WS=""
+  for _ in $(seq 1 100); do
+    WS=$(grep -o 'ws://[^ ]*' "$T/cdp.log" | head -1)
+    [ -n "$WS" ] && break
+    sleep 0.2
+  done
+  if [ -n "$WS" ]; then
+    timeout 60 $NODE_WS "$(dirname "$0")/cdp_check.js" "$WS" "file://$R" 2> /dev/null > "$T/cdp.out"
+    check "table filter, level filter and sort in the browser; console clean" test $? -eq 0
+    cat "$T/cdp.out"
+  else
+    check "chromium's DevTools endpoint came up" false
+  fi
+  kill "$CDP_PID" 2> /dev/null
+  wait "$CDP_PID" 2> /dev/null
+else
+  echo "note: interaction checks skipped (node without a WebSocket client)"
+fi
+
 for extra in "$@"; do
   page_checks "$extra" "$(readlink -f "$extra")"
 done
