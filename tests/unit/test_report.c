@@ -194,6 +194,7 @@ static void test_report_html_hostile(void **state) {
   free(s);
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 static char *table(const sp_result *r, int color, const sp_filter *flt) {
@@ -261,6 +262,7 @@ static void test_table(void **state) {
   free(s);
   sp_result_destroy(r);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 static void test_filter(void **state) {
@@ -378,6 +380,7 @@ static void test_progress(void **state) {
   sp_result_destroy(r);
   sp_engine_destroy(e);
   tu_rm_rf(dir);
+  free(dir);
 }
 
 int main(void) {
