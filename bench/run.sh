@@ -270,3 +270,4 @@ if command -v yara >/dev/null 2>&1; then
 else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
+bash "$(dirname "$0")/evtx.sh" "${EVTX_MB:-1024}" # EVTX parse throughput

@@ -4,9 +4,9 @@
  * Keys. Each finding's normalised entities become typed keys: addresses
  * (ip), machine names (host), accounts (user), domain names (domain), file
  * paths and hashes (file). A script's file name is a key of its own
- * ("name:shell.aspx"), taken from file.path and url.path alike, so the file
- * the scan flagged, the log line that wrote it and the requests that used it
- * meet. Exposure findings (spoor.exchange.exposure.*) are context, not part
+ * ("name:shell.aspx"), taken from file.path, file.name and url.path, so the
+ * file the scan flagged, the log line that wrote it and the requests that used
+ * it meet. Exposure findings (spoor.exchange.exposure.*) are context, not part
  * of any incident: they give the incidents on their servers an exposure
  * window.
  *
@@ -270,7 +270,8 @@ static bool finding_keys(kctx *c, const sp_finding *f, size_t fi) {
         return false;
       add_fkey(c, fi, k);
     }
-    if (!strcmp(e->field, "file.path") || !strcmp(e->field, "url.path")) {
+    if (!strcmp(e->field, "file.path") || !strcmp(e->field, "url.path") ||
+        !strcmp(e->field, "file.name")) {
       char b[512];
       size_t n = base_lower(e->value, b, sizeof b);
       if (n && is_script_name(b, n)) {

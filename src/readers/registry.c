@@ -13,11 +13,13 @@
 extern const sp_reader_vt sp_reader_iis;
 extern const sp_reader_vt sp_reader_exchange_csv;
 extern const sp_reader_vt sp_reader_file;
+extern const sp_reader_vt sp_reader_evtx;
 
 const sp_reader_vt *const sp_readers[] = {
     &sp_reader_iis,
     &sp_reader_exchange_csv,
     &sp_reader_file,
+    &sp_reader_evtx,
     NULL,
 };
 

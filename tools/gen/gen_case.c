@@ -16,7 +16,10 @@
 #include "gen_case.h"
 
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -335,6 +338,13 @@ static void add_truth(gen_case *c, const char *path, uint64_t line,
 
 void gen_case_webfile(gen_case *c, const char *rel, const char *content,
                       uint32_t rules, const char *note) {
+  /* Files with no story of their own date from the server's install. */
+  gen_case_webfile_at(c, rel, content, rules, note,
+                      gen_time_utc(2020, 12, 15, 10, 30, 0));
+}
+
+void gen_case_webfile_at(gen_case *c, const char *rel, const char *content,
+                         uint32_t rules, const char *note, int64_t mtime_s) {
   if (c->err)
     return;
   char path[GEN_PATH_MAX];
@@ -350,6 +360,16 @@ void gen_case_webfile(gen_case *c, const char *rel, const char *content,
   gen_out_puts(&o, content);
   c->bytes_written += o.bytes;
   if (gen_out_close(&o) != 0) {
+    latch(c);
+    return;
+  }
+  /* The modification time a planted file would have: the file scan dates
+     its findings by it. */
+  struct timespec ts[2];
+  ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime_s;
+  ts[0].tv_nsec = ts[1].tv_nsec = 0;
+  if (utimensat(AT_FDCWD, path, ts, 0) != 0) {
+    fprintf(stderr, "spoor-gen: %s: cannot set its time\n", path);
     latch(c);
     return;
   }

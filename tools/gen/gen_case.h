@@ -41,12 +41,7 @@
 #define GEN_EX_BUILD "15.1.2176.2"
 #define GEN_EX_INSTALL "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\"
 
-typedef enum gen_fkind {
-  GEN_F_IIS,
-  GEN_F_HP,
-  GEN_F_ECP,
-  GEN_F_OAB
-} gen_fkind;
+typedef enum gen_fkind { GEN_F_IIS, GEN_F_HP, GEN_F_ECP, GEN_F_OAB } gen_fkind;
 
 typedef struct gen_file {
   char rel[GEN_REL_MAX]; /* path relative to the case directory */
@@ -120,6 +115,9 @@ void gen_case_oab(gen_case *c, int64_t t_ms, const char *message,
                   uint32_t rules, const char *note);
 /* Writes a webroot file now (content as given) and adds truth rows with
  * line 0 for each rule in the mask. */
+/* The same, with the file's modification time (Unix seconds, UTC). */
+void gen_case_webfile_at(gen_case *c, const char *rel, const char *content,
+                         uint32_t rules, const char *note, int64_t mtime_s);
 void gen_case_webfile(gen_case *c, const char *rel, const char *content,
                       uint32_t rules, const char *note);
 

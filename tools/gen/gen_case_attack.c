@@ -546,7 +546,10 @@ static void webroot(gen_case *c, const atk *a) {
   const char *auth = "exchange/FrontEnd/HttpProxy/owa/auth/";
   const char *sysweb = "inetpub/wwwroot/aspnet_client/system_web/";
 
-  gen_case_webfile(
+  /* Modification times as the story has them: the OAB export at the
+     Reset*VirtualDirectory write (06:59:21), the one-liner and the
+     look-alike after the second actor's SSRF, before their use. */
+  gen_case_webfile_at(
       c, gen_case_fmt(c, "%s%s.aspx", sysweb, a->shell),
       oab_export(c, a,
                  gen_case_fmt(c,
@@ -555,8 +558,9 @@ static void webroot(gen_case *c, const atk *a) {
                               "Request[\"%s\"],\"unsafe\");}</script>",
                               a->pw_oab)),
       GEN_R_YARA_OAB_EXPORT | GEN_R_YARA_CHOPPER_BLOCK | GEN_R_UNKNOWN_PAGE,
-      "OAB vdir export holding a JScript eval shell");
-  gen_case_webfile(
+      "OAB vdir export holding a JScript eval shell",
+      gen_time_utc(2021, 3, 3, 6, 59, 21));
+  gen_case_webfile_at(
       c, gen_case_fmt(c, "%s%s.aspx", auth, a->chopper),
       gen_case_fmt(
           c,
@@ -564,8 +568,8 @@ static void webroot(gen_case *c, const atk *a) {
           "\"unsafe\");%%>",
           a->pw_chop),
       GEN_R_YARA_CHOPPER_ONELINER | GEN_R_UNKNOWN_PAGE,
-      "China Chopper one-liner");
-  gen_case_webfile(
+      "China Chopper one-liner", gen_time_utc(2021, 3, 4, 14, 55, 2));
+  gen_case_webfile_at(
       c, gen_case_fmt(c, "%sRedirSuiteServerProxy.aspx", auth),
       gen_case_fmt(c,
                    "<%%@ Page Language=\"JScript\" Debug=\"false\" %%>\r\n"
@@ -575,7 +579,8 @@ static void webroot(gen_case *c, const atk *a) {
                    "</body></html>\r\n",
                    a->pw_look),
       GEN_R_STOCK_LOOKALIKE | GEN_R_YARA_CHOPPER_BLOCK,
-      "look-alike of RedirSuiteServiceProxy.aspx with an eval shell");
+      "look-alike of RedirSuiteServiceProxy.aspx with an eval shell",
+      gen_time_utc(2021, 3, 4, 14, 56, 40));
 
   /* Benign pages. */
   static const char logon_aspx[] =
@@ -595,12 +600,13 @@ static void webroot(gen_case *c, const atk *a) {
       "<html><head><title>Error</title></head><body>\r\n"
       "<p>Something went wrong. Please try again later.</p>\r\n"
       "</body></html>\r\n";
-  gen_case_webfile(c, gen_case_fmt(c, "%serrorFE.aspx", auth),
-                   gen_case_fmt(c,
-                                "%s<%% Response.AppendHeader(\"X-Id\", "
-                                "\"%s\"); %%>\r\n",
-                                error_fe, a->shell),
-                   GEN_R_MODIFIED_STOCK, "stock errorFE.aspx, edited");
+  gen_case_webfile_at(c, gen_case_fmt(c, "%serrorFE.aspx", auth),
+                      gen_case_fmt(c,
+                                   "%s<%% Response.AppendHeader(\"X-Id\", "
+                                   "\"%s\"); %%>\r\n",
+                                   error_fe, a->shell),
+                      GEN_R_MODIFIED_STOCK, "stock errorFE.aspx, edited",
+                      gen_time_utc(2021, 3, 4, 14, 57, 5));
   baseline(c, logon_aspx, error_fe);
   /* A benign OAB export, but a page of no stock name in aspnet_client:
      spoor.file.unknown_page (medium). */

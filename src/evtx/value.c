@@ -1,0 +1,640 @@
+/*
+ * value.c - renders EVTX substitution values as text, the way python-evtx
+ * and the Rust evtx crate render them (integers in decimal, hex integers as
+ * "0x..", GUIDs upper case without braces, SIDs "S-1-5-18", FILETIME and
+ * SYSTEMTIME as ISO 8601 with microseconds and 'Z', binary as upper-case
+ * hex, booleans "true"/"false"; the items of an array separated by NUL
+ * bytes, for the caller to split into a list).
+ *
+ * Writes into the caller's sp_evtx_buf only; owns nothing. Every read is
+ * bounded by the value's size; a value that does not fit the buffer is cut
+ * (counted in buf->cut).
+ */
+#include "evtx/evtx.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint16_t rd16(const uint8_t *p) {
+  return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+         ((uint32_t)p[3] << 24);
+}
+static inline uint64_t rd64(const uint8_t *p) {
+  return (uint64_t)rd32(p) | ((uint64_t)rd32(p + 4) << 32);
+}
+
+/* Room for n more bytes at the end of out, or NULL (counted as a cut). */
+static char *room(sp_evtx_buf *out, size_t n) {
+  if (n > out->cap - out->used) {
+    out->cut++;
+    return NULL;
+  }
+  return out->p + out->used;
+}
+
+static void put(sp_evtx_buf *out, const char *s, size_t n) {
+  char *d = room(out, n);
+  if (d) {
+    memcpy(d, s, n);
+    out->used += n;
+  }
+}
+
+/* UTF-16LE (nbytes) -> UTF-8 at the end of out; unpaired surrogates become
+ * U+FFFD. Trailing NULs are dropped. */
+static void put_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
+  size_t nu = nbytes / 2;
+  while (nu && rd16(p + 2 * (nu - 1)) == 0)
+    nu--;
+  char *d = room(out, nu * 3);
+  if (!d) {
+    /* Cut: render what fits. */
+    size_t avail = out->cap - out->used;
+    nu = avail / 3;
+    d = out->p + out->used;
+  }
+  char *o = d;
+  size_t i = 0;
+  /* ASCII fast path: four code units at a time. */
+  while (i < nu) {
+    if (nu - i >= 4) {
+      uint64_t x;
+      memcpy(&x, p + 2 * i, 8);
+      if (!(x & 0xff80ff80ff80ff80ULL)) {
+        o[0] = (char)x;
+        o[1] = (char)(x >> 16);
+        o[2] = (char)(x >> 32);
+        o[3] = (char)(x >> 48);
+        o += 4;
+        i += 4;
+        continue;
+      }
+    }
+    uint32_t c = rd16(p + 2 * i);
+    if (c < 0x80) {
+      *o++ = (char)c;
+      i++;
+      continue;
+    }
+    i++;
+    if (c >= 0xd800 && c <= 0xdbff && i < nu) {
+      uint32_t lo = rd16(p + 2 * i);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      } else {
+        c = 0xfffd;
+      }
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      c = 0xfffd;
+    }
+    if (c < 0x800) {
+      *o++ = (char)(0xc0 | (c >> 6));
+      *o++ = (char)(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      *o++ = (char)(0xe0 | (c >> 12));
+      *o++ = (char)(0x80 | ((c >> 6) & 0x3f));
+      *o++ = (char)(0x80 | (c & 0x3f));
+    } else {
+      /* 4 bytes for 2 units: within the 3-per-unit budget. */
+      *o++ = (char)(0xf0 | (c >> 18));
+      *o++ = (char)(0x80 | ((c >> 12) & 0x3f));
+      *o++ = (char)(0x80 | ((c >> 6) & 0x3f));
+      *o++ = (char)(0x80 | (c & 0x3f));
+    }
+  }
+  out->used += (size_t)(o - d);
+}
+
+/* Single-byte text (Windows-1252 read as Latin-1) -> UTF-8. */
+static void put_ansi(sp_evtx_buf *out, const uint8_t *p, size_t n) {
+  while (n && p[n - 1] == 0)
+    n--;
+  char *d = room(out, 2 * n);
+  if (!d)
+    return;
+  char *o = d;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t c = p[i];
+    if (c < 0x80) {
+      *o++ = (char)c;
+    } else {
+      *o++ = (char)(0xc0 | (c >> 6));
+      *o++ = (char)(0x80 | (c & 0x3f));
+    }
+  }
+  out->used += (size_t)(o - d);
+}
+
+static void put_fmt_u64(sp_evtx_buf *out, uint64_t v) {
+  char tmp[24];
+  size_t k = sizeof tmp;
+  do {
+    tmp[--k] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  put(out, tmp + k, sizeof tmp - k);
+}
+
+static void put_fmt_i64(sp_evtx_buf *out, int64_t v) {
+  if (v < 0) {
+    put(out, "-", 1);
+    put_fmt_u64(out, (uint64_t)0 - (uint64_t)v);
+  } else {
+    put_fmt_u64(out, (uint64_t)v);
+  }
+}
+
+static const char HEXU[] = "0123456789ABCDEF";
+static const char HEXL[] = "0123456789abcdef";
+
+static void put_hex_min(sp_evtx_buf *out, uint64_t v) {
+  char tmp[18];
+  size_t k = sizeof tmp;
+  do {
+    tmp[--k] = HEXL[v & 15];
+    v >>= 4;
+  } while (v);
+  tmp[--k] = 'x';
+  tmp[--k] = '0';
+  put(out, tmp + k, sizeof tmp - k);
+}
+
+static void put_hex_fixed(sp_evtx_buf *out, uint64_t v, int digits) {
+  char tmp[18];
+  tmp[0] = '0';
+  tmp[1] = 'x';
+  for (int i = 0; i < digits; i++)
+    tmp[2 + i] = HEXL[(v >> (4 * (digits - 1 - i))) & 15];
+  put(out, tmp, (size_t)digits + 2);
+}
+
+static void put_binary(sp_evtx_buf *out, const uint8_t *p, size_t n) {
+  char *d = room(out, 2 * n);
+  if (!d)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    d[2 * i] = HEXU[p[i] >> 4];
+    d[2 * i + 1] = HEXU[p[i] & 15];
+  }
+  out->used += 2 * n;
+}
+
+static void put_guid(sp_evtx_buf *out, const uint8_t *p) {
+  char *d = room(out, 36);
+  if (!d)
+    return;
+  uint32_t a = rd32(p);
+  uint16_t b = rd16(p + 4), c = rd16(p + 6);
+  int k = 0;
+  for (int i = 7; i >= 0; i--)
+    d[k++] = HEXU[(a >> (4 * i)) & 15];
+  d[k++] = '-';
+  for (int i = 3; i >= 0; i--)
+    d[k++] = HEXU[(b >> (4 * i)) & 15];
+  d[k++] = '-';
+  for (int i = 3; i >= 0; i--)
+    d[k++] = HEXU[(c >> (4 * i)) & 15];
+  d[k++] = '-';
+  for (int i = 8; i < 16; i++) {
+    if (i == 10)
+      d[k++] = '-';
+    d[k++] = HEXU[p[i] >> 4];
+    d[k++] = HEXU[p[i] & 15];
+  }
+  out->used += 36;
+}
+
+/* SID: revision, sub-authority count, 6-byte big-endian authority, then
+ * the sub-authorities (u32 LE). False when n does not hold them. */
+static bool put_sid(sp_evtx_buf *out, const uint8_t *p, size_t n) {
+  if (n < 8)
+    return false;
+  unsigned cnt = p[1];
+  if (n < 8 + 4 * (size_t)cnt)
+    return false;
+  uint64_t auth = 0;
+  for (int i = 2; i < 8; i++)
+    auth = (auth << 8) | p[i];
+  put(out, "S-", 2);
+  put_fmt_u64(out, p[0]);
+  put(out, "-", 1);
+  if (auth >> 32)
+    put_hex_min(out, auth);
+  else
+    put_fmt_u64(out, auth);
+  for (unsigned i = 0; i < cnt; i++) {
+    put(out, "-", 1);
+    put_fmt_u64(out, rd32(p + 8 + 4 * i));
+  }
+  return true;
+}
+
+int64_t sp_evtx_filetime_ns(uint64_t ft) {
+  /* 11644473600 s between 1601 and 1970; outside int64 ns (1677..2262)
+   * the time is unknown. */
+  const int64_t off = 116444736000000000LL;
+  if (ft > (uint64_t)INT64_MAX)
+    return INT64_MIN;
+  int64_t t = (int64_t)ft - off;
+  if (t > INT64_MAX / 100 || t <= INT64_MIN / 100)
+    return INT64_MIN;
+  return t * 100;
+}
+
+/* Civil date from days since 1970 (Howard Hinnant's algorithm). */
+static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t yy = (int64_t)yoe + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = yy + (*m <= 2);
+}
+
+static void d2(char *o, unsigned v) {
+  o[0] = (char)('0' + v / 10 % 10);
+  o[1] = (char)('0' + v % 10);
+}
+
+static size_t iso_parts(char *o, int64_t y, unsigned mo, unsigned d, unsigned h,
+                        unsigned mi, unsigned s, unsigned us) {
+  if (y < 0 || y > 9999)
+    y = y < 0 ? 0 : 9999;
+  o[0] = (char)('0' + y / 1000);
+  o[1] = (char)('0' + y / 100 % 10);
+  o[2] = (char)('0' + y / 10 % 10);
+  o[3] = (char)('0' + y % 10);
+  o[4] = '-';
+  d2(o + 5, mo);
+  o[7] = '-';
+  d2(o + 8, d);
+  o[10] = 'T';
+  d2(o + 11, h);
+  o[13] = ':';
+  d2(o + 14, mi);
+  o[16] = ':';
+  d2(o + 17, s);
+  o[19] = '.';
+  for (int i = 5; i >= 0; i--) {
+    o[20 + i] = (char)('0' + us % 10);
+    us /= 10;
+  }
+  o[26] = 'Z';
+  return 27;
+}
+
+size_t sp_evtx_iso(int64_t ns, char *dst, size_t cap) {
+  if (cap < 27)
+    return 0;
+  int64_t sec = ns / 1000000000LL, rem = ns % 1000000000LL;
+  if (rem < 0) {
+    rem += 1000000000LL;
+    sec--;
+  }
+  int64_t days = sec / 86400, sod = sec % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    days--;
+  }
+  int64_t y;
+  unsigned m, d;
+  civil(days, &y, &m, &d);
+  return iso_parts(dst, y, m, d, (unsigned)(sod / 3600),
+                   (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
+                   (unsigned)(rem / 1000));
+}
+
+static void put_filetime(sp_evtx_buf *out, uint64_t ft) {
+  char *d = room(out, 27);
+  if (!d)
+    return;
+  /* Straight from 100 ns units so dates before 1678 still render. */
+  uint64_t us_total = ft / 10;
+  uint64_t days = us_total / 86400000000ULL;
+  uint64_t rem = us_total % 86400000000ULL;
+  int64_t y;
+  unsigned m, dd;
+  civil((int64_t)days - 134774, &y, &m, &dd); /* 1601-01-01 -> 1970 */
+  uint64_t s = rem / 1000000;
+  out->used +=
+      iso_parts(d, y, m, dd, (unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+                (unsigned)(s % 60), (unsigned)(rem % 1000000));
+}
+
+static bool put_systime(sp_evtx_buf *out, const uint8_t *p, int64_t *ns) {
+  unsigned y = rd16(p), mo = rd16(p + 2), d = rd16(p + 6), h = rd16(p + 8),
+           mi = rd16(p + 10), s = rd16(p + 12), ms = rd16(p + 14);
+  char *o = room(out, 27);
+  if (o)
+    out->used += iso_parts(o, y, mo % 100, d % 100, h % 100, mi % 100, s % 100,
+                           (ms % 1000) * 1000);
+  if (mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 61 &&
+      y >= 1700 && y <= 2200) {
+    /* days from civil */
+    int64_t yy = (int64_t)y - (mo <= 2);
+    int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+    unsigned yoe = (unsigned)(yy - era * 400);
+    unsigned doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + (int64_t)doe - 719468;
+    *ns = ((days * 86400 + h * 3600 + mi * 60 + s) * 1000 + (ms % 1000)) *
+          1000000LL;
+    return true;
+  }
+  return false;
+}
+
+/* Shortest "%g" text that reads back as the same double. */
+static void put_real(sp_evtx_buf *out, double v, bool single) {
+  char tmp[40];
+  int n = 0;
+  if (isnan(v)) {
+    put(out, "NaN", 3);
+    return;
+  }
+  if (isinf(v)) {
+    put(out, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
+    return;
+  }
+  for (int prec = 1; prec <= 17; prec++) {
+    n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+    double back = strtod(tmp, NULL);
+    if (single ? (float)back == (float)v : back == v)
+      break;
+  }
+  if (n > 0)
+    put(out, tmp, (size_t)n);
+}
+
+/* Fixed element size of a type inside arrays (0: variable). */
+static size_t elem_size(uint8_t t, size_t n) {
+  switch (t) {
+  case SP_EVTX_T_INT8:
+  case SP_EVTX_T_UINT8:
+    return 1;
+  case SP_EVTX_T_INT16:
+  case SP_EVTX_T_UINT16:
+    return 2;
+  case SP_EVTX_T_INT32:
+  case SP_EVTX_T_UINT32:
+  case SP_EVTX_T_REAL32:
+  case SP_EVTX_T_BOOL:
+  case SP_EVTX_T_HEX32:
+    return 4;
+  case SP_EVTX_T_INT64:
+  case SP_EVTX_T_UINT64:
+  case SP_EVTX_T_REAL64:
+  case SP_EVTX_T_FILETIME:
+  case SP_EVTX_T_HEX64:
+    return 8;
+  case SP_EVTX_T_GUID:
+  case SP_EVTX_T_SYSTIME:
+    return 16;
+  case SP_EVTX_T_SIZET:
+  case SP_EVTX_T_HANDLE:
+    return n == 4 ? 4 : 8;
+  default:
+    return 0;
+  }
+}
+
+/* One scalar value. */
+static bool scalar(uint8_t t, const uint8_t *p, size_t n, sp_evtx_buf *out,
+                   sp_evtx_val *v) {
+  switch (t) {
+  case SP_EVTX_T_NULL:
+    return true;
+  case SP_EVTX_T_STRING:
+    put_utf16(out, p, n);
+    return true;
+  case SP_EVTX_T_ANSI:
+    put_ansi(out, p, n);
+    return true;
+  case SP_EVTX_T_INT8:
+    if (n < 1)
+      return false;
+    v->i = (int8_t)p[0];
+    break;
+  case SP_EVTX_T_UINT8:
+    if (n < 1)
+      return false;
+    v->i = p[0];
+    break;
+  case SP_EVTX_T_INT16:
+    if (n < 2)
+      return false;
+    v->i = (int16_t)rd16(p);
+    break;
+  case SP_EVTX_T_UINT16:
+    if (n < 2)
+      return false;
+    v->i = rd16(p);
+    break;
+  case SP_EVTX_T_INT32:
+    if (n < 4)
+      return false;
+    v->i = (int32_t)rd32(p);
+    break;
+  case SP_EVTX_T_UINT32:
+    if (n < 4)
+      return false;
+    v->i = rd32(p);
+    break;
+  case SP_EVTX_T_INT64:
+    if (n < 8)
+      return false;
+    v->i = (int64_t)rd64(p);
+    break;
+  case SP_EVTX_T_UINT64: {
+    if (n < 8)
+      return false;
+    uint64_t u = rd64(p);
+    put_fmt_u64(out, u);
+    v->has_int = u <= (uint64_t)INT64_MAX;
+    v->i = (int64_t)u;
+    return true;
+  }
+  case SP_EVTX_T_REAL32: {
+    if (n < 4)
+      return false;
+    uint32_t u = rd32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    put_real(out, f, true);
+    return true;
+  }
+  case SP_EVTX_T_REAL64: {
+    if (n < 8)
+      return false;
+    uint64_t u = rd64(p);
+    double f;
+    memcpy(&f, &u, 8);
+    put_real(out, f, false);
+    return true;
+  }
+  case SP_EVTX_T_BOOL: {
+    if (n < 1)
+      return false;
+    uint64_t u = n >= 4 ? rd32(p) : p[0];
+    v->has_int = true;
+    v->i = u != 0;
+    if (u)
+      put(out, "true", 4);
+    else
+      put(out, "false", 5);
+    return true;
+  }
+  case SP_EVTX_T_BINARY:
+  case SP_EVTX_T_EVTXML:
+    put_binary(out, p, n);
+    return true;
+  case SP_EVTX_T_GUID:
+    if (n < 16)
+      return false;
+    put_guid(out, p);
+    return true;
+  case SP_EVTX_T_SIZET:
+  case SP_EVTX_T_HANDLE: {
+    uint64_t u;
+    if (n == 4)
+      u = rd32(p);
+    else if (n >= 8)
+      u = rd64(p);
+    else
+      return false;
+    if (t == SP_EVTX_T_SIZET)
+      put_hex_fixed(out, u, n == 4 ? 8 : 16);
+    else
+      put_fmt_u64(out, u);
+    v->has_int = true;
+    v->i = (int64_t)u;
+    return true;
+  }
+  case SP_EVTX_T_FILETIME: {
+    if (n < 8)
+      return false;
+    uint64_t ft = rd64(p);
+    put_filetime(out, ft);
+    v->i = sp_evtx_filetime_ns(ft);
+    v->has_int = v->i != INT64_MIN;
+    return true;
+  }
+  case SP_EVTX_T_SYSTIME: {
+    if (n < 16)
+      return false;
+    int64_t ns;
+    if (put_systime(out, p, &ns)) {
+      v->has_int = true;
+      v->i = ns;
+    }
+    return true;
+  }
+  case SP_EVTX_T_SID:
+    return put_sid(out, p, n);
+  case SP_EVTX_T_HEX32:
+    if (n < 4)
+      return false;
+    put_hex_min(out, rd32(p));
+    v->has_int = true;
+    v->i = rd32(p);
+    return true;
+  case SP_EVTX_T_HEX64:
+    if (n < 8)
+      return false;
+    put_hex_min(out, rd64(p));
+    v->has_int = true;
+    v->i = (int64_t)rd64(p);
+    return true;
+  default:
+    /* Unknown type: keep the bytes as hex. */
+    put_binary(out, p, n);
+    return true;
+  }
+  v->has_int = true;
+  put_fmt_i64(out, v->i);
+  return true;
+}
+
+bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
+                   sp_evtx_val *v) {
+  size_t start = out->used;
+  v->type = t;
+  v->has_int = false;
+  v->array = false;
+  v->i = 0;
+  v->slot = NULL;
+  bool ok = true;
+  if (!(t & SP_EVTX_T_ARRAY)) {
+    ok = scalar(t, data, n, out, v);
+  } else {
+    uint8_t et = t & 0x7f;
+    if (et == SP_EVTX_T_STRING) {
+      /* NUL-separated UTF-16 strings. */
+      size_t i = 0, k = 0;
+      while (i + 1 < n) {
+        size_t j = i;
+        while (j + 1 < n && rd16(data + j))
+          j += 2;
+        if (k++)
+          put(out, "", 1);
+        put_utf16(out, data + i, j - i);
+        i = j + 2;
+      }
+    } else if (et == SP_EVTX_T_ANSI) {
+      size_t i = 0, k = 0;
+      while (i < n) {
+        size_t j = i;
+        while (j < n && data[j])
+          j++;
+        if (k++)
+          put(out, "", 1);
+        put_ansi(out, data + i, j - i);
+        i = j + 1;
+      }
+    } else if (et == SP_EVTX_T_SID) {
+      size_t i = 0, k = 0;
+      while (i + 8 <= n) {
+        size_t len = 8 + 4 * (size_t)data[i + 1];
+        if (i + len > n)
+          break;
+        if (k++)
+          put(out, "", 1);
+        put_sid(out, data + i, len);
+        i += len;
+      }
+    } else {
+      size_t es = elem_size(et, et == SP_EVTX_T_SIZET ? 8 : 0);
+      if (!es) {
+        put_binary(out, data, n);
+      } else {
+        sp_evtx_val tmp;
+        for (size_t i = 0, k = 0; i + es <= n; i += es) {
+          if (k++)
+            put(out, "", 1);
+          tmp.has_int = false;
+          (void)scalar(et, data + i, es, out, &tmp);
+        }
+      }
+    }
+    v->has_int = false;
+    v->array = true;
+  }
+  v->s = out->p + start;
+  v->n = out->used - start;
+  if (!ok) {
+    out->used = start;
+    v->n = 0;
+    v->has_int = false;
+  }
+  return ok;
+}

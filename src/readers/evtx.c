@@ -1,0 +1,691 @@
+/*
+ * evtx.c - the EVTX reader ("evtx", raw, SP_REF_RECORD): one event per
+ * record, fields named as Sigma rules name them (see docs/ARCHITECTURE.md,
+ * "EVTX events", and /work contracts): System values ("EventID",
+ * "Provider_Name", "Channel", "Computer", "TimeCreated", ...), every
+ * EventData <Data Name="X"> as "X" (unnamed <Data> as a repeated "Data",
+ * <Binary> as "Binary"), and the leaf elements of UserData by name; plus
+ * host.name, event.code and event.provider.
+ *
+ * Reading: the 4 KiB file header, then one 64 KiB chunk per next() call, up
+ * to the end of the file whatever the header's chunk count says (live and
+ * recovered files have stale headers). A chunk whose magic is wrong is
+ * reported and skipped; a short last chunk is read as far as it goes. Each
+ * record's BinXML is rendered through the sink below straight into fields:
+ * values land in the context's scratch, no XML text is built.
+ *
+ * Per-worker state (evtx_worker): the template cache (evtx/binxml.c), a
+ * local name -> field id table so names are interned once per worker, and
+ * the System field ids. Per file: the source and one chunk buffer.
+ */
+#include "core/timeutil.h"
+#include "event/names.h"
+#include "evtx/evtx.h"
+#include "readers/reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Names with a meaning to the sink (tag of an sp_evtx_name). */
+enum {
+  T_OTHER = 0,
+  T_SYSTEM,
+  T_EVENTDATA,
+  T_USERDATA,
+  T_DATA,
+  T_BINARY,
+  T_PROVIDER,
+  T_TIMECREATED,
+  T_EXECUTION,
+  T_SECURITY,
+  T_CORRELATION,
+  T_EVENTID,
+  T_COMPUTER,
+  A_NAME,
+  A_GUID,
+  A_EVENTSOURCENAME,
+  A_SYSTEMTIME,
+  A_PROCESSID,
+  A_THREADID,
+  A_USERID,
+  A_ACTIVITYID,
+  A_RELATEDACTIVITYID,
+  A_QUALIFIERS,
+  T__COUNT
+};
+
+static const char *const tag_names[T__COUNT] = {
+    [T_SYSTEM] = "System",
+    [T_EVENTDATA] = "EventData",
+    [T_USERDATA] = "UserData",
+    [T_DATA] = "Data",
+    [T_BINARY] = "Binary",
+    [T_PROVIDER] = "Provider",
+    [T_TIMECREATED] = "TimeCreated",
+    [T_EXECUTION] = "Execution",
+    [T_SECURITY] = "Security",
+    [T_CORRELATION] = "Correlation",
+    [T_EVENTID] = "EventID",
+    [T_COMPUTER] = "Computer",
+    [A_NAME] = "Name",
+    [A_GUID] = "Guid",
+    [A_EVENTSOURCENAME] = "EventSourceName",
+    [A_SYSTEMTIME] = "SystemTime",
+    [A_PROCESSID] = "ProcessID",
+    [A_THREADID] = "ThreadID",
+    [A_USERID] = "UserID",
+    [A_ACTIVITYID] = "ActivityID",
+    [A_RELATEDACTIVITYID] = "RelatedActivityID",
+    [A_QUALIFIERS] = "Qualifiers",
+};
+
+/* Field ids the sink sets by meaning. */
+enum {
+  F_PROVIDER_NAME,
+  F_PROVIDER_GUID,
+  F_EVENTSOURCENAME,
+  F_TIMECREATED,
+  F_PROCESSID,
+  F_THREADID,
+  F_USERID,
+  F_ACTIVITYID,
+  F_RELATEDACTIVITYID,
+  F_QUALIFIERS,
+  F_DATA,
+  F_BINARY,
+  F__COUNT
+};
+static const char *const fixed_names[F__COUNT] = {
+    "Provider_Name", "Provider_Guid", "EventSourceName",
+    "TimeCreated",   "ProcessID",     "ThreadID",
+    "UserID",        "ActivityID",    "RelatedActivityID",
+    "Qualifiers",    "Data",          "Binary"};
+
+/* Where an element sits. */
+enum {
+  C_NONE = 0, /* ignored (RenderingInfo, ...) */
+  C_EVENT,    /* the root */
+  C_SYS,
+  C_SYSLEAF,
+  C_EVD,
+  C_EVDITEM,
+  C_UD,
+  C_UDNODE
+};
+
+#define NC_SLOTS 8192
+#define NC_POOL (512u << 10)
+
+typedef struct evtx_worker {
+  sp_evtx_cache *cache;
+  int fixed[F__COUNT];
+  /* local name -> field id */
+  uint32_t nc_off[NC_SLOTS]; /* into pool, +1 (0 = empty) */
+  uint16_t nc_len[NC_SLOTS];
+  int32_t nc_fid[NC_SLOTS];
+  uint32_t nc_used;
+  char *pool;
+  size_t pool_used;
+  int kind;
+} evtx_worker;
+
+typedef struct lvl {
+  sp_evtx_name *name;
+  int cls;
+  unsigned pieces;
+  bool has_child;
+  sp_evtx_val first;
+  size_t tstart;
+  const char *dname; /* Data's Name attribute */
+  size_t dname_n;
+  int32_t *dslot;
+} lvl;
+
+typedef struct evtx_file {
+  sp_source *src;
+  uint8_t *chunk;
+  uint64_t off; /* file offset of the next chunk */
+  sp_evtx_header hdr;
+  bool eof;
+  uint64_t chunks, bad_chunks, crc_bad, records, bad_records;
+  /* the record being rendered */
+  sp_rctx *rc;
+  evtx_worker *w;
+  sp_evtx_buf buf;
+  sp_evtx_chunk ch;
+  int depth, skip_depth;
+  int64_t ts;
+  lvl stack[SP_EVTX_MAX_DEPTH + 1];
+  sp_evtx_rstat rst;
+  uint64_t cut_values;
+} evtx_file;
+
+/* ---- names ------------------------------------------------------------ */
+
+static uint32_t nc_hash(const char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
+}
+
+/* Field id for a name, interned once per worker. */
+static int name_fid(evtx_worker *w, sp_rctx *rc, const char *s, size_t n) {
+  if (n == 0 || n > SP_NAME_MAX_LEN)
+    return -1;
+  uint32_t h = nc_hash(s, n);
+  for (uint32_t i = 0; i < 64; i++) {
+    uint32_t k = (h + i) & (NC_SLOTS - 1);
+    if (!w->nc_off[k]) {
+      int fid = sp_rctx_field(rc, s, n);
+      if (w->nc_used < NC_SLOTS / 2 && NC_POOL - w->pool_used >= n) {
+        memcpy(w->pool + w->pool_used, s, n);
+        w->nc_off[k] = (uint32_t)w->pool_used + 1;
+        w->nc_len[k] = (uint16_t)n;
+        w->nc_fid[k] = fid;
+        w->pool_used += n;
+        w->nc_used++;
+      }
+      return fid;
+    }
+    if (w->nc_len[k] == n && memcmp(w->pool + w->nc_off[k] - 1, s, n) == 0)
+      return w->nc_fid[k];
+  }
+  return sp_rctx_field(rc, s, n);
+}
+
+static int tag_of(sp_evtx_name *nm) {
+  if (nm->tag < 0) {
+    nm->tag = T_OTHER;
+    for (int i = 1; i < T__COUNT; i++)
+      if (tag_names[i][0] == nm->s[0] && strlen(tag_names[i]) == nm->n &&
+          memcmp(tag_names[i], nm->s, nm->n) == 0) {
+        nm->tag = i;
+        break;
+      }
+  }
+  return nm->tag;
+}
+
+static int fid_of(evtx_file *f, sp_evtx_name *nm) {
+  if (nm->fid == -1) {
+    int id = name_fid(f->w, f->rc, nm->s, nm->n);
+    nm->fid = id < 0 ? -2 : id;
+  }
+  return nm->fid;
+}
+
+/* ---- the sink: elements to fields ------------------------------------- */
+
+static void put_field(evtx_file *f, int fid, sp_str s, const sp_evtx_val *v);
+
+/* An array value: each item is a value of the field (a list). */
+static void put_items(evtx_file *f, int fid, sp_str s) {
+  size_t a = 0;
+  for (size_t i = 0; i <= s.n; i++)
+    if (i == s.n || s.p[i] == 0) {
+      put_field(f, fid, sp_str_make(s.p + a, i - a), NULL);
+      a = i + 1;
+    }
+}
+
+static void put_field(evtx_file *f, int fid, sp_str s, const sp_evtx_val *v) {
+  if (fid < 0)
+    return;
+  if (v && v->array) {
+    put_items(f, fid, s);
+    return;
+  }
+  sp_event *ev = &f->rc->ev;
+  if (v && v->has_int && v->type != SP_EVTX_T_FILETIME &&
+      v->type != SP_EVTX_T_SYSTIME)
+    sp_event_set_int(ev, fid, s, v->i);
+  else if (fid < SP_F__COUNT)
+    sp_event_set(ev, fid, s);
+  else
+    sp_event_add_typed(ev, fid, s, SP_T_STR);
+}
+
+static void s_open(void *u, sp_evtx_name *nm) {
+  evtx_file *f = u;
+  if (f->depth >= SP_EVTX_MAX_DEPTH) {
+    f->skip_depth++;
+    return;
+  }
+  int pc = f->depth ? f->stack[f->depth - 1].cls : -1;
+  int cls = C_NONE;
+  switch (pc) {
+  case -1:
+    cls = C_EVENT;
+    break;
+  case C_EVENT: {
+    int t = tag_of(nm);
+    cls = t == T_SYSTEM      ? C_SYS
+          : t == T_EVENTDATA ? C_EVD
+          : t == T_USERDATA  ? C_UD
+                             : C_NONE;
+    break;
+  }
+  case C_SYS:
+    cls = C_SYSLEAF;
+    break;
+  case C_EVD:
+    cls = C_EVDITEM;
+    break;
+  case C_UD:
+  case C_EVDITEM:
+  case C_UDNODE:
+    cls = C_UDNODE;
+    break;
+  default:
+    cls = C_NONE;
+  }
+  if (f->depth)
+    f->stack[f->depth - 1].has_child = true;
+  lvl *l = &f->stack[f->depth++];
+  l->name = nm;
+  l->cls = cls;
+  l->pieces = 0;
+  l->has_child = false;
+  l->dname = NULL;
+  l->dname_n = 0;
+  l->dslot = NULL;
+}
+
+static void s_attr(void *u, sp_evtx_name *nm, const sp_evtx_val *v) {
+  evtx_file *f = u;
+  if (f->skip_depth || !f->depth)
+    return;
+  lvl *l = &f->stack[f->depth - 1];
+  if (l->cls != C_SYSLEAF && l->cls != C_EVDITEM)
+    return;
+  int at = tag_of(nm);
+  sp_str s = sp_str_make(v->s, v->n);
+  if (l->cls == C_EVDITEM) {
+    if (at == A_NAME) {
+      l->dname = v->s;
+      l->dname_n = v->n;
+      l->dslot = v->slot;
+    }
+    return;
+  }
+  const int *fx = f->w->fixed;
+  sp_event *ev = &f->rc->ev;
+  switch (tag_of(l->name)) {
+  case T_PROVIDER:
+    if (at == A_NAME) {
+      put_field(f, fx[F_PROVIDER_NAME], s, NULL);
+      sp_event_set(ev, SP_F_EVENT_PROVIDER, s);
+    } else if (at == A_GUID) {
+      put_field(f, fx[F_PROVIDER_GUID], s, NULL);
+    } else if (at == A_EVENTSOURCENAME) {
+      put_field(f, fx[F_EVENTSOURCENAME], s, NULL);
+    }
+    break;
+  case T_TIMECREATED:
+    if (at == A_SYSTEMTIME) {
+      put_field(f, fx[F_TIMECREATED], s, NULL);
+      int64_t ns;
+      if (v->has_int &&
+          (v->type == SP_EVTX_T_FILETIME || v->type == SP_EVTX_T_SYSTIME))
+        f->ts = v->i;
+      else if (sp_parse_iso8601(s, &ns))
+        f->ts = ns;
+    }
+    break;
+  case T_EXECUTION:
+    if (at == A_PROCESSID)
+      put_field(f, fx[F_PROCESSID], s, v);
+    else if (at == A_THREADID)
+      put_field(f, fx[F_THREADID], s, v);
+    break;
+  case T_SECURITY:
+    if (at == A_USERID)
+      put_field(f, fx[F_USERID], s, NULL);
+    break;
+  case T_CORRELATION:
+    if (at == A_ACTIVITYID)
+      put_field(f, fx[F_ACTIVITYID], s, NULL);
+    else if (at == A_RELATEDACTIVITYID)
+      put_field(f, fx[F_RELATEDACTIVITYID], s, NULL);
+    break;
+  case T_EVENTID:
+    if (at == A_QUALIFIERS)
+      put_field(f, fx[F_QUALIFIERS], s, v);
+    break;
+  default:
+    break;
+  }
+}
+
+static void s_text(void *u, const sp_evtx_val *v) {
+  evtx_file *f = u;
+  if (f->skip_depth || !f->depth)
+    return;
+  lvl *l = &f->stack[f->depth - 1];
+  if (l->cls == C_NONE || l->cls == C_EVENT || l->cls == C_SYS ||
+      l->cls == C_EVD || l->cls == C_UD)
+    return;
+  if (l->pieces == 0) {
+    l->first = *v;
+  } else {
+    sp_evtx_buf *b = &f->buf;
+    if (l->pieces == 1) {
+      l->tstart = b->used;
+      size_t k = l->first.n <= b->cap - b->used ? l->first.n : 0;
+      memmove(b->p + b->used, l->first.s, k);
+      b->used += k;
+    }
+    size_t k = v->n <= b->cap - b->used ? v->n : 0;
+    memmove(b->p + b->used, v->s, k);
+    b->used += k;
+  }
+  l->pieces++;
+}
+
+static void s_close(void *u) {
+  evtx_file *f = u;
+  if (f->skip_depth) {
+    f->skip_depth--;
+    return;
+  }
+  if (!f->depth)
+    return;
+  lvl *l = &f->stack[--f->depth];
+  const sp_evtx_val *v = l->pieces == 1 ? &l->first : NULL;
+  sp_str s = l->pieces == 0 ? sp_str_make("", 0)
+             : l->pieces == 1
+                 ? sp_str_make(l->first.s, l->first.n)
+                 : sp_str_make(f->buf.p + l->tstart, f->buf.used - l->tstart);
+  /* Element text is trimmed, as evtx-rs renders it (a command line often
+   * ends with a space in the record). */
+  while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' ||
+                 s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n'))
+    s.n--;
+  while (s.n && (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' ||
+                 s.p[0] == '\n')) {
+    s.p++;
+    s.n--;
+  }
+  sp_event *ev = &f->rc->ev;
+  switch (l->cls) {
+  case C_SYSLEAF: {
+    if (l->has_child || l->pieces == 0)
+      return;
+    int t = tag_of(l->name);
+    put_field(f, fid_of(f, l->name), s, v);
+    if (t == T_EVENTID)
+      sp_event_set(ev, SP_F_EVENT_CODE, s);
+    else if (t == T_COMPUTER)
+      sp_event_set(ev, SP_F_HOST_NAME, s);
+    return;
+  }
+  case C_EVDITEM: {
+    int t = tag_of(l->name);
+    if (t == T_DATA) {
+      if (l->has_child)
+        return;
+      int fid;
+      if (l->dname_n) {
+        if (l->dslot && *l->dslot != -1) {
+          fid = *l->dslot;
+        } else {
+          fid = name_fid(f->w, f->rc, l->dname, l->dname_n);
+          if (l->dslot)
+            *l->dslot = fid < 0 ? -2 : fid;
+        }
+      } else {
+        fid = f->w->fixed[F_DATA];
+      }
+      put_field(f, fid, s, v);
+    } else if (t == T_BINARY) {
+      put_field(f, f->w->fixed[F_BINARY], s, NULL);
+    } else if (!l->has_child) {
+      put_field(f, fid_of(f, l->name), s, v);
+    }
+    return;
+  }
+  case C_UDNODE:
+    if (!l->has_child)
+      put_field(f, fid_of(f, l->name), s, v);
+    return;
+  default:
+    return;
+  }
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static int evtx_sniff(const sp_reader_vt *vt, const sp_sniff *sn) {
+  (void)vt;
+  if (sn->raw_len >= 8 && memcmp(sn->raw, "ElfFile\0", 8) == 0)
+    return 95;
+  return 0;
+}
+
+static sp_err evtx_worker_create(const sp_reader_vt *vt, sp_rctx *rc,
+                                 void **out) {
+  (void)vt;
+  evtx_worker *w = calloc(1, sizeof *w);
+  if (!w)
+    return SP_ENOMEM;
+  w->cache = sp_evtx_cache_create();
+  w->pool = malloc(NC_POOL);
+  if (!w->cache || !w->pool) {
+    sp_evtx_cache_destroy(w->cache);
+    free(w->pool);
+    free(w);
+    return SP_ENOMEM;
+  }
+  for (int i = 0; i < F__COUNT; i++)
+    w->fixed[i] = name_fid(w, rc, fixed_names[i], strlen(fixed_names[i]));
+  w->kind = sp_rctx_kind(rc, "evtx");
+  *out = w;
+  return SP_OK;
+}
+
+static void evtx_worker_destroy(void *ws) {
+  evtx_worker *w = ws;
+  if (!w)
+    return;
+  sp_evtx_cache_destroy(w->cache);
+  free(w->pool);
+  free(w);
+}
+
+/* Read up to n bytes (fewer only at the end of the source). */
+static int read_full(evtx_file *f, sp_rctx *rc, uint8_t *dst, size_t n,
+                     size_t *got) {
+  *got = 0;
+  while (*got < n) {
+    size_t g = 0;
+    sp_err e = sp_source_read(f->src, (char *)dst + *got, n - *got, &g,
+                              rc->errmsg, sizeof rc->errmsg);
+    if (e)
+      return -1;
+    if (!g)
+      break;
+    *got += g;
+  }
+  return 0;
+}
+
+static sp_err evtx_open(const sp_reader_vt *vt, sp_rctx *rc, sp_source *src,
+                        void **st) {
+  (void)vt;
+  if (!rc->wstate) {
+    snprintf(rc->errmsg, sizeof rc->errmsg, "evtx reader: no worker state");
+    return SP_EINVAL;
+  }
+  evtx_file *f = calloc(1, sizeof *f);
+  if (!f)
+    return SP_ENOMEM;
+  f->chunk = malloc(SP_EVTX_CHUNK);
+  if (!f->chunk) {
+    free(f);
+    return SP_ENOMEM;
+  }
+  f->src = src;
+  f->w = rc->wstate;
+  size_t got;
+  if (read_full(f, rc, f->chunk, SP_EVTX_FILE_HEADER, &got) < 0) {
+    free(f->chunk);
+    free(f);
+    return SP_EIO;
+  }
+  if (!sp_evtx_header_parse(f->chunk, got, &f->hdr)) {
+    sp_rctx_malformed(rc, 0, "not an EVTX file header (no ElfFile magic)");
+    f->eof = true;
+  } else {
+    if (!f->hdr.crc_ok)
+      sp_rctx_note(rc, "EVTX file header checksum does not match");
+    if (got < SP_EVTX_FILE_HEADER) {
+      sp_rctx_malformed(rc, 0, "EVTX file header truncated");
+      f->eof = true;
+    }
+  }
+  f->off = SP_EVTX_FILE_HEADER;
+  *st = f;
+  return SP_OK;
+}
+
+static void on_bad_record(void *u, uint32_t off, const char *reason) {
+  evtx_file *f = u;
+  char msg[160];
+  snprintf(msg, sizeof msg, "record at byte offset %llu: %s",
+           (unsigned long long)(f->ch.file_off + off), reason);
+  f->bad_records++;
+  sp_rctx_malformed(f->rc, f->ch.file_off + off, msg);
+}
+
+static void on_record(void *u, const sp_evtx_record *r) {
+  evtx_file *f = u;
+  sp_rctx *rc = f->rc;
+  rc->scratch_used = 0;
+  f->buf = (sp_evtx_buf){rc->scratch, rc->scratch_cap, 0, 0};
+  f->depth = 0;
+  f->skip_depth = 0;
+  f->ts = SP_TIME_NONE;
+  sp_event *ev = sp_rctx_begin(rc, f->w->kind, r->id, f->ch.file_off + r->off);
+  static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text, s_close};
+  sp_evtx_sink sk = sink_vt;
+  sk.user = f;
+  const char *err =
+      sp_evtx_render(f->w->cache, &f->ch, r->off + 24,
+                     r->size - SP_EVTX_RECORD_MIN, &sk, &f->buf, &f->rst);
+  if (err) {
+    on_bad_record(f, r->off, err);
+    return;
+  }
+  if (f->buf.cut)
+    f->cut_values++;
+  ev->ts = f->ts != SP_TIME_NONE ? f->ts : sp_evtx_filetime_ns(r->filetime);
+  rc->scratch_used = f->buf.used;
+  f->records++;
+  sp_rctx_emit(rc);
+}
+
+static int evtx_next(void *st, sp_rctx *rc) {
+  evtx_file *f = st;
+  if (f->eof)
+    return 0;
+  size_t got;
+  if (read_full(f, rc, f->chunk, SP_EVTX_CHUNK, &got) < 0)
+    return -1;
+  if (got == 0) {
+    f->eof = true;
+    return 0;
+  }
+  uint64_t at = f->off;
+  f->off += got;
+  if (got < SP_EVTX_CHUNK)
+    f->eof = true;
+  f->chunks++;
+  f->rc = rc;
+  f->ch = (sp_evtx_chunk){f->chunk, got, at};
+  if (got < SP_EVTX_CHUNK_HEADER) {
+    /* A few trailing bytes: padding or a cut chunk header. */
+    bool zero = true;
+    for (size_t i = 0; i < got && zero; i++)
+      zero = f->chunk[i] == 0;
+    if (!zero) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "chunk at byte offset %llu: truncated header",
+               (unsigned long long)at);
+      f->bad_chunks++;
+      sp_rctx_malformed(rc, at, msg);
+    }
+    return f->eof ? 0 : 1;
+  }
+  sp_evtx_chunk_info ci;
+  sp_evtx_chunk_info_get(&f->ch, &ci);
+  if (!ci.magic_ok) {
+    /* Unused space (all zero) after the last chunk is normal. A chunk
+     * whose header was wiped is damage, reported; its records are still
+     * read when they start where records start. */
+    bool zero = true;
+    for (size_t i = 0; i < got && zero; i++)
+      zero = f->chunk[i] == 0;
+    if (zero)
+      return f->eof ? 0 : 1;
+    char msg[96];
+    snprintf(msg, sizeof msg, "chunk at byte offset %llu: bad chunk magic",
+             (unsigned long long)at);
+    f->bad_chunks++;
+    sp_rctx_malformed(rc, at, msg);
+    ci.free_off = 0; /* nothing in the header is believed */
+    ci.header_crc_ok = false;
+  }
+  if (ci.magic_ok && !ci.header_crc_ok)
+    f->crc_bad++;
+  if (!sp_rctx_reserve(rc, SP_EVTX_CHUNK)) {
+    snprintf(rc->errmsg, sizeof rc->errmsg, "evtx reader: out of memory");
+    return -1;
+  }
+  sp_evtx_cache_new_chunk(f->w->cache);
+  uint64_t cut = 0;
+  sp_evtx_chunk_records(&f->ch, &ci, on_record, on_bad_record, f, &cut);
+  if (cut)
+    sp_rctx_limit(rc, "evtx.records_per_chunk",
+                  "records past the per-chunk limit", cut);
+  return f->eof ? 0 : 1;
+}
+
+static void evtx_close(void *st, sp_rctx *rc) {
+  evtx_file *f = st;
+  if (!f)
+    return;
+  if (f->crc_bad) {
+    char note[128];
+    snprintf(note, sizeof note,
+             "%llu EVTX chunk header(s) with a checksum that does not match "
+             "(read anyway)",
+             (unsigned long long)f->crc_bad);
+    sp_rctx_note(rc, note);
+  }
+  if (f->rst.limit_depth)
+    sp_rctx_limit(rc, "evtx.nesting", "BinXML nested past the limit",
+                  f->rst.limit_depth);
+  if (f->rst.limit_subs)
+    sp_rctx_limit(rc, "evtx.substitutions",
+                  "substitution arrays past the limit", f->rst.limit_subs);
+  if (f->cut_values)
+    sp_rctx_limit(rc, "evtx.value_cut",
+                  "records whose values did not fit the text buffer",
+                  f->cut_values);
+  free(f->chunk);
+  free(f);
+}
+
+const sp_reader_vt sp_reader_evtx = {
+    .name = "evtx",
+    .ref = SP_REF_RECORD,
+    .raw = true,
+    .sniff = evtx_sniff,
+    .open = evtx_open,
+    .next = evtx_next,
+    .close = evtx_close,
+    .worker_create = evtx_worker_create,
+    .worker_destroy = evtx_worker_destroy,
+};
