@@ -25,7 +25,9 @@ int spoor_cmd_readers(int argc, char **argv);
 static void usage(FILE *out) {
   fputs(
       "usage: spoor hunt [options] PATH...\n"
-      "       spoor rules [--builtin] [-y PATH]... [--no-builtin-yara]\n"
+      "       spoor rules [--builtin] [-y PATH]... [-r PATH]... "
+      "[--no-builtin-yara]\n"
+      "       spoor rules check [--min-level L] [--rule-status S] PATH...\n"
       "       spoor readers\n"
       "       spoor version\n"
       "\n"
@@ -47,6 +49,11 @@ static void usage(FILE *out) {
       "      --no-builtin-yara  do not load spoor's own YARA rules\n"
       "      --disable NAME   turn off a reader or detector (repeatable; see\n"
       "                       `spoor readers`)\n"
+      "  -r, --rules PATH     Sigma rule file or folder (repeatable)\n"
+      "      --min-level L    Sigma rules of level L and above only\n"
+      "                       (informational, low, medium, high, critical)\n"
+      "      --rule-status S  Sigma rule statuses to load, comma separated\n"
+      "                       (default: all but deprecated,unsupported)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
       "  -q, --quiet          no progress bar, summary or coverage on stderr\n"
       "      --no-color       no severity colours (also: NO_COLOR set; never\n"
@@ -222,6 +229,17 @@ static void coverage_summary(const sp_result *res, FILE *out) {
   }
 }
 
+/* Long options without a short form, added in issue 10 (report and
+ * terminal): numbered apart from the ones above. */
+enum {
+  OPT_NO_COLOR = 32,
+  OPT_DETECTED,
+  OPT_SINCE,
+  OPT_UNTIL,
+  OPT_RULE_INCLUDE,
+  OPT_RULE_EXCLUDE
+};
+
 /* cmdline: the whole command line as typed, for run.json (getopt permutes
  * argv). */
 static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
@@ -236,23 +254,40 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"strict", no_argument, NULL, 2},
       {"force", no_argument, NULL, 3},
       {"disable", required_argument, NULL, 4},
+      {"rules", required_argument, NULL, 'r'},
+      {"min-level", required_argument, NULL, 5},
+      {"rule-status", required_argument, NULL, 6},
       {"quiet", no_argument, NULL, 'q'},
-      {"no-color", no_argument, NULL, 5},
-      {"detected", required_argument, NULL, 6},
-      {"since", required_argument, NULL, 7},
-      {"until", required_argument, NULL, 8},
-      {"rule-include", required_argument, NULL, 9},
-      {"rule-exclude", required_argument, NULL, 10},
+      {"no-color", no_argument, NULL, OPT_NO_COLOR},
+      {"detected", required_argument, NULL, OPT_DETECTED},
+      {"since", required_argument, NULL, OPT_SINCE},
+      {"until", required_argument, NULL, OPT_UNTIL},
+      {"rule-include", required_argument, NULL, OPT_RULE_INCLUDE},
+      {"rule-exclude", required_argument, NULL, OPT_RULE_EXCLUDE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64], *incl[64], *excl[64];
-  size_t n_yara = 0, n_disable = 0;
+  const char *yara[64], *disable[64], *sigma[64], *incl[64], *excl[64];
+  size_t n_yara = 0, n_disable = 0, n_sigma = 0;
   sp_filter flt = {0};
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, no_color = 0, c;
-  while ((c = getopt_long(argc, argv, "j:f:o:y:b:qh", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "j:f:o:y:b:r:qh", longopts, NULL)) !=
+         -1) {
     switch (c) {
+    case 'r':
+      if (n_sigma >= 64) {
+        fprintf(stderr, "spoor: at most 64 --rules paths\n");
+        return 2;
+      }
+      sigma[n_sigma++] = optarg;
+      break;
+    case 5:
+      opts.sigma_min_level = optarg;
+      break;
+    case 6:
+      opts.sigma_status = optarg;
+      break;
     case 'j': {
       char *end;
       long v = strtol(optarg, &end, 10);
@@ -307,38 +342,40 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
     case 'q':
       quiet = 1;
       break;
-    case 5:
+    case OPT_NO_COLOR:
       no_color = 1;
       break;
-    case 6:
-    case 7:
-    case 8: {
+    case OPT_DETECTED:
+    case OPT_SINCE:
+    case OPT_UNTIL: {
       int64_t t;
-      const char *name = c == 6 ? "detected" : c == 7 ? "since" : "until";
-      if (sp_parse_time_arg(optarg, c == 8, &t) != SP_OK) {
+      const char *name = c == OPT_DETECTED ? "detected"
+                         : c == OPT_SINCE  ? "since"
+                                           : "until";
+      if (sp_parse_time_arg(optarg, c == OPT_UNTIL, &t) != SP_OK) {
         fprintf(stderr,
                 "spoor: --%s wants YYYY-MM-DD or RFC 3339 "
                 "(2021-03-02T07:00:00Z), not '%s'\n",
                 name, optarg);
         return 2;
       }
-      if (c == 6)
+      if (c == OPT_DETECTED)
         opts.detected_ns = t;
-      else if (c == 7)
+      else if (c == OPT_SINCE)
         flt.since_ns = t;
       else
         flt.until_ns = t;
       break;
     }
-    case 9:
-    case 10: {
-      size_t *n = c == 9 ? &flt.n_include : &flt.n_exclude;
+    case OPT_RULE_INCLUDE:
+    case OPT_RULE_EXCLUDE: {
+      size_t *n = c == OPT_RULE_INCLUDE ? &flt.n_include : &flt.n_exclude;
       if (*n >= 64) {
         fprintf(stderr, "spoor: at most 64 --rule-%s globs\n",
-                c == 9 ? "include" : "exclude");
+                c == OPT_RULE_INCLUDE ? "include" : "exclude");
         return 2;
       }
-      (c == 9 ? incl : excl)[(*n)++] = optarg;
+      (c == OPT_RULE_INCLUDE ? incl : excl)[(*n)++] = optarg;
       break;
     }
     case 'h':
@@ -357,6 +394,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_yara = n_yara;
   opts.disable = disable;
   opts.n_disable = n_disable;
+  opts.sigma_paths = sigma;
+  opts.n_sigma = n_sigma;
   flt.rule_include = incl;
   flt.rule_exclude = excl;
   if (flt.since_ns && flt.until_ns && flt.since_ns > flt.until_ns) {

@@ -94,6 +94,14 @@ typedef struct sp_opts {
    * incidents' dwell time runs from their first evidence to this, else to
    * their last evidence. */
   int64_t detected_ns;
+  /* Added in issue 7: Sigma rule files or folders (--rules), the lowest
+   * level loaded (--min-level, NULL: all) and the statuses loaded
+   * (--rule-status, comma list; NULL: all but deprecated and
+   * unsupported). */
+  const char *const *sigma_paths;
+  size_t n_sigma;
+  const char *sigma_min_level;
+  const char *sigma_status;
   /* Progress of a hunt (issue 10): when set, called from one thread at most
    * four times a second while the hunt runs, and once at its end (final 1).
    * The callback must not call back into the engine. */
@@ -309,10 +317,24 @@ sp_err sp_rule_get(size_t i, sp_rule_info *out);
  * order), then one per compiled YARA rule that is not private, in compile
  * order (spoor's embedded rules unless no_builtin_yara, then the yara_paths
  * files), with the id, level, CVE, techniques and name its findings carry
- * ("yara.<rule>"). Strings live as long as the engine. sp_engine_rule_get
+ * ("yara.<rule>"), then the loaded Sigma rules (sigma_paths; ruleset
+ * "sigma"). Strings live as long as the engine. sp_engine_rule_get
  * returns SP_EINVAL past the end. */
 size_t sp_engine_rule_count(const sp_engine *eng);
 sp_err sp_engine_rule_get(const sp_engine *eng, size_t i, sp_rule_info *out);
+
+/* The Sigma load report of an engine made with sigma_paths: one entry per
+ * rule document (`spoor rules check`). state: 0 loaded, 1 failed (reason
+ * says why), 2 left out by --min-level or --rule-status. Strings live as
+ * long as the engine; SP_EINVAL past the end. */
+typedef struct sp_sigma_status {
+  const char *path, *id, *title, *reason;
+  int state;
+  int correlation; /* 1: a correlation rule */
+} sp_sigma_status;
+size_t sp_engine_sigma_count(const sp_engine *eng);
+sp_err sp_engine_sigma_get(const sp_engine *eng, size_t i,
+                           sp_sigma_status *out);
 
 /* ---- output ------------------------------------------------------------ */
 

@@ -14,6 +14,7 @@ extern const sp_detector_vt sp_det_webshell_file;
 extern const sp_detector_vt sp_det_exposure;
 extern const sp_detector_vt sp_det_exchange_admin;
 extern const sp_detector_vt sp_det_mail_access;
+extern const sp_detector_vt sp_det_sigma;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -26,6 +27,7 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_exposure,
     &sp_det_exchange_admin,
     &sp_det_mail_access,
+    &sp_det_sigma,
     NULL,
 };
 // clang-format on

@@ -21,6 +21,7 @@
 #include "engine/engine_int.h"
 #include "readers/lines.h"
 #include "readers/textenc.h"
+#include "sigma/sigma.h"
 #include "walk/source.h"
 #include "walk/walk.h"
 
@@ -152,6 +153,13 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
     err = sp_engine_add_input(e, "filescan", e->fs);
   if (!err)
     err = sp_engine_add_input(e, "stock_urls", sp_filescan_stock_urls(e->fs));
+  if (!err && opts->n_sigma) {
+    sp_sigma_opts so = {opts->sigma_min_level, opts->sigma_status};
+    err = sp_sigma_load(opts->sigma_paths, opts->n_sigma, &so, e->names,
+                        &e->sigma, diag);
+    if (!err)
+      err = sp_engine_add_input(e, "sigma", e->sigma);
+  }
   if (err) {
     sp_engine_destroy(e);
     return err;
@@ -164,6 +172,7 @@ void sp_engine_destroy(sp_engine *e) {
   if (!e)
     return;
   sp_filescan_destroy(e->fs);
+  sp_sigma_destroy(e->sigma);
   sp_names_destroy(e->names);
   free(e->readers);
   free(e->log_readers);
@@ -171,6 +180,19 @@ void sp_engine_destroy(sp_engine *e) {
   free(e->inputs);
   sp_walk_excl_destroy(e->excl);
   free(e);
+}
+
+size_t sp_engine_sigma_count(const sp_engine *e) {
+  return e ? sp_sigma_report_count(e->sigma) : 0;
+}
+
+sp_err sp_engine_sigma_get(const sp_engine *e, size_t i, sp_sigma_status *out) {
+  const sp_sigma_entry *r = e ? sp_sigma_report(e->sigma, i) : NULL;
+  if (!r || !out)
+    return SP_EINVAL;
+  *out = (sp_sigma_status){r->path,   r->id,    r->title,
+                           r->reason, r->state, r->correlation};
+  return SP_OK;
 }
 
 const char *sp_engine_reader_name(const sp_engine *e, size_t i) {
@@ -182,7 +204,8 @@ const char *sp_engine_detector_name(const sp_engine *e, size_t i) {
 }
 
 size_t sp_engine_rule_count(const sp_engine *e) {
-  return sp_rule_count() + (e ? sp_filescan_yara_rule_count(e->fs) : 0);
+  return sp_rule_count() + (e ? sp_filescan_yara_rule_count(e->fs) : 0) +
+         (e ? sp_sigma_rule_count(e->sigma) : 0);
 }
 
 sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
@@ -191,7 +214,10 @@ sp_err sp_engine_rule_get(const sp_engine *e, size_t i, sp_rule_info *out) {
   size_t nb = sp_rule_count();
   if (i < nb)
     return sp_rule_get(i, out);
-  const sp_rule *r = e ? sp_filescan_yara_rule_at(e->fs, i - nb) : NULL;
+  size_t ny = e ? sp_filescan_yara_rule_count(e->fs) : 0;
+  const sp_rule *r = !e            ? NULL
+                     : i - nb < ny ? sp_filescan_yara_rule_at(e->fs, i - nb)
+                                   : sp_sigma_rule_at(e->sigma, i - nb - ny);
   if (!r)
     return SP_EINVAL;
   *out = (sp_rule_info){.id = r->id,

@@ -25,6 +25,7 @@ struct sp_engine {
   void *progress_user;
   sp_names *names;
   sp_filescan *fs;
+  struct sp_sigma *sigma; /* the Sigma rule set (input "sigma"), or NULL */
   const sp_reader_vt **readers;
   size_t n_readers;
   const sp_reader_vt **log_readers; /* those that compete by sniff score */

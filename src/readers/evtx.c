@@ -581,6 +581,13 @@ static void on_record(void *u, const sp_evtx_record *r) {
   if (f->buf.cut)
     f->cut_values++;
   ev->ts = f->ts != SP_TIME_NONE ? f->ts : sp_evtx_filetime_ns(r->filetime);
+  /* The evidence reference is the EventRecordID the record's XML shows
+     (what Event Viewer and every tool display); it differs from the record
+     header's number in forwarded (WEC) logs. The header's when absent. */
+  int rid = name_fid(f->w, rc, "EventRecordID", 13);
+  int64_t v;
+  if (rid >= 0 && sp_event_get_int(ev, rid, &v) && v > 0)
+    ev->line = (uint64_t)v;
   rc->scratch_used = f->buf.used;
   f->records++;
   sp_rctx_emit(rc);

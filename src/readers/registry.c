@@ -14,12 +14,20 @@ extern const sp_reader_vt sp_reader_iis;
 extern const sp_reader_vt sp_reader_exchange_csv;
 extern const sp_reader_vt sp_reader_file;
 extern const sp_reader_vt sp_reader_evtx;
+extern const sp_reader_vt sp_reader_zeek;
+extern const sp_reader_vt sp_reader_zeek_json;
+extern const sp_reader_vt sp_reader_suricata_eve;
+extern const sp_reader_vt sp_reader_pcap;
 
 const sp_reader_vt *const sp_readers[] = {
     &sp_reader_iis,
     &sp_reader_exchange_csv,
-    &sp_reader_file,
+    &sp_reader_zeek,
+    &sp_reader_zeek_json,
+    &sp_reader_suricata_eve,
+    &sp_reader_pcap,
     &sp_reader_evtx,
+    &sp_reader_file,
     NULL,
 };
 

@@ -6,6 +6,8 @@ value, after normalising python-evtx's renderings to the field contract
 (GUIDs upper case without braces, times ISO 8601 with 'Z').
 
 usage: pyevtx_compare.py EVTX_DUMP FOLDER [--max-diffs N]
+Records are paired by their byte offset in the file (the record header
+number and EventRecordID differ in forwarded logs).
 Prints per-file disagreements and a summary line; exits 0 when every file
 has the same record count and every compared value agrees except the
 documented differences, 1 otherwise, 77 when python-evtx is missing.
@@ -174,7 +176,7 @@ def main():
             with evtx.Evtx(path) as log:
                 for rec in log.records():
                     try:
-                        py[rec.record_num()] = py_fields(rec.xml())
+                        py[rec.offset()] = py_fields(rec.xml())
                     except Exception:  # a record python-evtx cannot render
                         py_fail += 1
         except Exception as e:
@@ -189,7 +191,7 @@ def main():
             bad_files.append(path)
             print("COUNT %s: spoor %d python-evtx %d" % (path, len(recs), len(py)))
         for r in recs:
-            want = py.get(r["record"])
+            want = py.get(r["offset"])
             if want is None:
                 continue
             # XML parsing turns CR LF into LF (XML 1.0 end-of-line rule).

@@ -1,0 +1,595 @@
+/*
+ * sigma_match.c - matching events against a compiled Sigma set.
+ *
+ * An event is tested only against the variants of its log source: the
+ * index buckets for (kind, Channel, EventID), (kind, Channel, any) and
+ * (kind, any). Each variant's condition is evaluated with short-circuit;
+ * a selection is evaluated at most once per variant (memo). String values
+ * compare against a folded (ASCII lower-case) copy of the event value, made
+ * once per value per event and cached in the worker's context (sp_sigma_mctx),
+ * so a value tested by a thousand rules is folded once.
+ *
+ * Regexes run with a PCRE2 match limit; a regex that hits it counts as no
+ * match and is counted (sp_sigma_mctx_regex_limits, reported by the detector
+ * as the limit "sigma.regex_limit").
+ */
+#include "core/timeutil.h"
+#include "sigma/sigma_int.h"
+
+#include <hs/hs.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SG_RE_MATCH_LIMIT 1000000
+
+struct sp_sigma_mctx {
+  const sp_sigma *s;
+  pcre2_match_data *md;
+  pcre2_match_context *mc;
+  int8_t *memo;
+  size_t nmemo;
+  char *lbuf;
+  size_t lcap, lused;
+  uint32_t *lepoch, *loff, *llen;
+  size_t nslots;
+  uint32_t epoch;
+  uint64_t regex_limits;
+  hs_scratch_t *scratch; /* Hyperscan scratch for every field database */
+  uint32_t *hit;         /* by pid: the epoch of the event that matched */
+  size_t scan_len;       /* length of the value being scanned */
+  uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
+  uint32_t *gslot_epoch;           /* by (item, written value) slot */
+  uint32_t *cand_epoch;            /* by variant: a gate item was hit */
+  uint32_t *cands;                 /* the variants woken for this event */
+  size_t ncands;
+  const char *mfield; /* the first item that matched */
+  sp_str mval;
+};
+
+sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
+  *out = NULL;
+  sp_sigma_mctx *m = calloc(1, sizeof *m);
+  if (!m)
+    return SP_ENOMEM;
+  m->s = s;
+  m->md = pcre2_match_data_create(1, NULL);
+  m->mc = pcre2_match_context_create(NULL);
+  m->nmemo = s->max_sels ? s->max_sels : 1;
+  m->memo = calloc(m->nmemo, 1);
+  m->nslots = SP_F__COUNT + 256;
+  m->lepoch = calloc(m->nslots, sizeof *m->lepoch);
+  m->loff = calloc(m->nslots, sizeof *m->loff);
+  m->llen = calloc(m->nslots, sizeof *m->llen);
+  if (!m->md || !m->mc || !m->memo || !m->lepoch || !m->loff || !m->llen) {
+    sp_sigma_mctx_destroy(m);
+    return SP_ENOMEM;
+  }
+  m->hit = calloc((size_t)s->npids + 1, sizeof *m->hit);
+  m->item_epoch = calloc((size_t)s->niids + 1, sizeof *m->item_epoch);
+  m->item_cnt = calloc((size_t)s->niids + 1, sizeof *m->item_cnt);
+  m->cand_epoch = calloc(s->nvars + 1, sizeof *m->cand_epoch);
+  m->cands = calloc(s->nvars + 1, sizeof *m->cands);
+  m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
+  if (!m->hit || !m->item_epoch || !m->item_cnt || !m->gslot_epoch ||
+      !m->cand_epoch || !m->cands) {
+    sp_sigma_mctx_destroy(m);
+    return SP_ENOMEM;
+  }
+  for (size_t i = 0; i <= s->pf_nslots; i++) {
+    struct hs_database *db = i < s->pf_nslots ? s->pf_db[i] : s->pf_any;
+    if (db && hs_alloc_scratch(db, &m->scratch)) {
+      sp_sigma_mctx_destroy(m);
+      return SP_ENOMEM;
+    }
+  }
+  pcre2_set_match_limit(m->mc, SG_RE_MATCH_LIMIT);
+  pcre2_set_depth_limit(m->mc, 10000);
+  *out = m;
+  return SP_OK;
+}
+
+void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
+  if (!m)
+    return;
+  pcre2_match_data_free(m->md);
+  pcre2_match_context_free(m->mc);
+  free(m->memo);
+  free(m->lbuf);
+  free(m->lepoch);
+  free(m->loff);
+  free(m->llen);
+  free(m->hit);
+  free(m->item_epoch);
+  free(m->item_cnt);
+  free(m->gslot_epoch);
+  free(m->cand_epoch);
+  free(m->cands);
+  hs_free_scratch(m->scratch);
+  free(m);
+}
+
+uint64_t sp_sigma_mctx_regex_limits(const sp_sigma_mctx *m) {
+  return m ? m->regex_limits : 0;
+}
+
+/* The folded text of a value, cached for the event; NULL on no memory. */
+static const char *folded(sp_sigma_mctx *m, const sp_event *ev,
+                          const sp_fval *f) {
+  size_t slot = f >= ev->fast && f < ev->fast + SP_F__COUNT
+                    ? (size_t)(f - ev->fast)
+                    : SP_F__COUNT + (size_t)(f - ev->vals);
+  if (slot >= m->nslots) {
+    size_t ns = slot + 256;
+    uint32_t *a = realloc(m->lepoch, ns * sizeof *a);
+    if (!a)
+      return NULL;
+    m->lepoch = a;
+    memset(m->lepoch + m->nslots, 0, (ns - m->nslots) * sizeof *a);
+    uint32_t *b = realloc(m->loff, ns * sizeof *b);
+    if (!b)
+      return NULL;
+    m->loff = b;
+    uint32_t *c = realloc(m->llen, ns * sizeof *c);
+    if (!c)
+      return NULL;
+    m->llen = c;
+    m->nslots = ns;
+  }
+  if (m->lepoch[slot] == m->epoch)
+    return m->lbuf + m->loff[slot];
+  if (f->s.n > UINT32_MAX / 2)
+    return NULL;
+  if (m->lused + f->s.n + 1 > m->lcap) {
+    size_t nc = m->lcap ? m->lcap : 4096;
+    while (nc < m->lused + f->s.n + 1)
+      nc *= 2;
+    char *nb = realloc(m->lbuf, nc);
+    if (!nb)
+      return NULL;
+    m->lbuf = nb;
+    m->lcap = nc;
+  }
+  if (f->s.n)
+    sp_lower_copy(m->lbuf + m->lused, f->s.p, f->s.n);
+  m->lepoch[slot] = m->epoch;
+  m->loff[slot] = (uint32_t)m->lused;
+  m->llen[slot] = (uint32_t)f->s.n;
+  m->lused += f->s.n + 1;
+  return m->lbuf + m->loff[slot];
+}
+
+static bool text_num(sp_str s, double *d) {
+  char buf[64];
+  if (!s.n || s.n >= sizeof buf)
+    return false;
+  memcpy(buf, s.p, s.n);
+  buf[s.n] = 0;
+  char *end;
+  double x = strtod(buf, &end);
+  if (*end || !isfinite(x))
+    return false;
+  *d = x;
+  return true;
+}
+
+static bool cmp_i(int cmp, int64_t a, int64_t b) {
+  switch (cmp) {
+  case SG_CMP_LT:
+    return a < b;
+  case SG_CMP_LTE:
+    return a <= b;
+  case SG_CMP_GT:
+    return a > b;
+  case SG_CMP_GTE:
+    return a >= b;
+  case SG_CMP_NEQ:
+    return a != b;
+  default:
+    return a == b;
+  }
+}
+
+static bool cmp_d(int cmp, double a, double b) {
+  switch (cmp) {
+  case SG_CMP_LT:
+    return a < b;
+  case SG_CMP_LTE:
+    return a <= b;
+  case SG_CMP_GT:
+    return a > b;
+  case SG_CMP_GTE:
+    return a >= b;
+  case SG_CMP_NEQ:
+    return a != b;
+  default:
+    return a == b;
+  }
+}
+
+static bool str_match(sp_sigma_mctx *m, const sp_event *ev, const sg_pat *p,
+                      const sp_fval *f) {
+  if (p->cased)
+    return sg_pat_match(p, f->s.p, f->s.n);
+  const char *t = folded(m, ev, f);
+  return t && sg_pat_match(p, t, f->s.n);
+}
+
+static bool ref_match(const sg_val *v, sp_str a, sp_str b) {
+  bool (*eq)(const char *, const char *, size_t) = NULL;
+  (void)eq;
+  size_t off;
+  switch (v->part) {
+  case SG_P_PREFIX:
+    if (a.n < b.n)
+      return false;
+    off = 0;
+    break;
+  case SG_P_SUFFIX:
+    if (a.n < b.n)
+      return false;
+    off = a.n - b.n;
+    break;
+  case SG_P_CONTAINS:
+    if (a.n < b.n)
+      return false;
+    for (size_t i = 0; i + b.n <= a.n; i++)
+      if (v->b ? !memcmp(a.p + i, b.p, b.n) : sp_mem_ieq(a.p + i, b.p, b.n))
+        return true;
+    return false;
+  default:
+    if (a.n != b.n)
+      return false;
+    off = 0;
+  }
+  return v->b ? !memcmp(a.p + off, b.p, b.n) : sp_mem_ieq(a.p + off, b.p, b.n);
+}
+
+static bool time_part(const sp_fval *f, int part, int64_t *out) {
+  int64_t ns;
+  if (f->type == SP_T_TIME || f->type == SP_T_INT) {
+    if (!sp_fval_int(f, &ns))
+      return false;
+    if (f->type == SP_T_INT)
+      ns *= 1000000000LL; /* epoch seconds */
+  } else if (!sp_parse_iso8601(f->s, &ns)) {
+    return false;
+  }
+  time_t t = (time_t)(ns / 1000000000LL);
+  struct tm tm;
+  if (!gmtime_r(&t, &tm))
+    return false;
+  switch (part) {
+  case SG_TP_MINUTE:
+    *out = tm.tm_min;
+    break;
+  case SG_TP_HOUR:
+    *out = tm.tm_hour;
+    break;
+  case SG_TP_DAY:
+    *out = tm.tm_mday;
+    break;
+  case SG_TP_WEEK: {
+    char b[8];
+    strftime(b, sizeof b, "%V", &tm);
+    *out = atoi(b);
+    break;
+  }
+  case SG_TP_MONTH:
+    *out = tm.tm_mon + 1;
+    break;
+  default:
+    *out = tm.tm_year + 1900;
+  }
+  return true;
+}
+
+/* One value against one field value. */
+static bool val_match(sp_sigma_mctx *m, const sp_event *ev, const sg_val *v,
+                      const sp_fval *f) {
+  switch (v->type) {
+  case SG_V_STR: {
+    bool r = str_match(m, ev, &v->pat, f);
+    return v->cmp == SG_CMP_NEQ ? !r : r;
+  }
+  case SG_V_NUM: {
+    int64_t i;
+    if (v->is_int && sp_fval_int(f, &i) && f->type != SP_T_TIME)
+      return cmp_i(v->cmp, i, v->inum);
+    double d;
+    if (text_num(f->s, &d))
+      return cmp_d(v->cmp, d, v->num);
+    if (v->cmp == SG_CMP_EQ)
+      return str_match(m, ev, &v->pat, f);
+    return v->cmp == SG_CMP_NEQ;
+  }
+  case SG_V_RE: {
+    int rc = pcre2_match(v->re, (PCRE2_SPTR)f->s.p, f->s.n, 0, 0, m->md, m->mc);
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT)
+      m->regex_limits++;
+    return rc >= 0;
+  }
+  case SG_V_CIDR: {
+    sp_ip ip;
+    return sp_fval_ip(f, &ip) && sp_ip_in(&ip, &v->net, v->prefix);
+  }
+  case SG_V_FIELDREF: {
+    for (const sp_fval *o = sp_event_find(ev, v->ref); o;
+         o = sp_event_next(ev, o))
+      if (ref_match(v, f->s, o->s))
+        return true;
+    return false;
+  }
+  case SG_V_TIME: {
+    int64_t x;
+    return time_part(f, v->part, &x) && cmp_i(v->cmp, x, v->inum);
+  }
+  default:
+    return false;
+  }
+}
+
+/* Does v match some value of the field (or of any field: keywords)? */
+static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
+                    const sg_val *v) {
+  if (v->pid) { /* the prefilter knows */
+    if (m->hit[v->pid] != m->epoch)
+      return false;
+    if (m->mfield)
+      return true;
+  }
+  if (it->field < 0) {
+    size_t iter = 0;
+    for (const sp_fval *f; (f = sp_event_each(ev, &iter)) != NULL;)
+      if (val_match(m, ev, v, f)) {
+        if (!m->mfield) {
+          m->mfield = sp_names_field_name(m->s->names, f->id);
+          if (f >= ev->fast && f < ev->fast + SP_F__COUNT)
+            m->mfield = sp_field_name((sp_field)(f - ev->fast));
+          m->mval = f->s;
+        }
+        return true;
+      }
+    return false;
+  }
+  if (v->pid) { /* the prefilter knows */
+    if (m->hit[v->pid] != m->epoch)
+      return false;
+    if (m->mfield)
+      return true;
+  }
+  for (const sp_fval *f = sp_event_find(ev, it->field); f;
+       f = sp_event_next(ev, f))
+    if (val_match(m, ev, v, f)) {
+      if (!m->mfield) {
+        m->mfield = it->fname;
+        m->mval = f->s;
+      }
+      return true;
+    }
+  return false;
+}
+
+static bool item_match(sp_sigma_mctx *m, const sp_event *ev,
+                       const sg_item *it) {
+  if (it->iid) { /* decided by the prefilter's counts */
+    uint32_t hits =
+        m->item_epoch[it->iid] == m->epoch ? m->item_cnt[it->iid] : 0;
+    bool r = it->all ? hits == it->ngroups : hits > 0;
+    if (!r || m->mfield)
+      return r;
+    /* the first item that matched: find its value for the reason */
+  }
+  if (it->n &&
+      (it->vals[0].type == SG_V_EXISTS || it->vals[0].type == SG_V_NULL)) {
+    const sp_fval *f = sp_event_find(ev, it->field);
+    for (size_t i = 0; i < it->n; i++) {
+      const sg_val *v = &it->vals[i];
+      bool r = v->type == SG_V_EXISTS ? (f != NULL) == v->b
+               : v->type == SG_V_NULL ? (!f || f->s.n == 0)
+                                      : (f && val_any(m, ev, it, v));
+      if (r && !it->all)
+        return true;
+      if (!r && it->all)
+        return false;
+    }
+    return it->all;
+  }
+  if (!it->all) {
+    for (size_t i = 0; i < it->n; i++)
+      if (it->vals[i].type == SG_V_NULL ? !sp_event_find(ev, it->field)
+                                        : val_any(m, ev, it, &it->vals[i]))
+        return true;
+    return false;
+  }
+  /* all: every written value (group) matches some field value */
+  for (size_t i = 0; i < it->n;) {
+    uint32_t g = it->vals[i].grp;
+    bool ok = false;
+    size_t j = i;
+    for (; j < it->n && it->vals[j].grp == g; j++)
+      if (!ok && val_any(m, ev, it, &it->vals[j]))
+        ok = true;
+    if (!ok)
+      return false;
+    i = j;
+  }
+  return true;
+}
+
+static bool sel_match(sp_sigma_mctx *m, const sp_event *ev, const sg_sel *s) {
+  for (size_t i = 0; i < s->n; i++) {
+    const sg_map *mp = &s->maps[i];
+    bool ok = true;
+    for (size_t k = 0; ok && k < mp->n; k++)
+      ok = item_match(m, ev, &mp->items[k]);
+    if (ok)
+      return true;
+  }
+  return false;
+}
+
+static bool eval(sp_sigma_mctx *m, const sp_event *ev, const sg_variant *v,
+                 const sg_cond *c, int n) {
+  const sg_cond *x = &c[n];
+  switch (x->op) {
+  case SG_C_SEL: {
+    int8_t *mm = &m->memo[x->a];
+    if (*mm < 0)
+      *mm = sel_match(m, ev, &v->sels[x->a]) ? 1 : 0;
+    return *mm;
+  }
+  case SG_C_AND:
+    return eval(m, ev, v, c, x->a) && eval(m, ev, v, c, x->b);
+  case SG_C_OR:
+    return eval(m, ev, v, c, x->a) || eval(m, ev, v, c, x->b);
+  case SG_C_NOT:
+    return !eval(m, ev, v, c, x->a);
+  case SG_C_TRUE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Test one variant; 1 when it matched (cb called). */
+static size_t run_var(const sp_sigma *s, sp_sigma_mctx *m, uint32_t vid,
+                      const sp_event *ev,
+                      void (*cb)(const sp_sigma_match *, void *), void *user) {
+  const sg_variant *v = &s->vars[vid];
+  const sg_rule *r = &s->rules[v->rule];
+  if (v->cond_field >= 0) {
+    const sp_fval *f = sp_event_find(ev, v->cond_field);
+    if (!f || !str_match(m, ev, &v->cond_value, f))
+      return 0;
+  }
+  memset(m->memo, 0xff, v->nsel);
+  m->mfield = NULL;
+  m->mval = sp_str_make(NULL, 0);
+  if (!eval(m, ev, v, r->cond, r->root))
+    return 0;
+  if (cb) {
+    sp_sigma_match mt = {&r->meta, v->rule, m->mfield ? m->mfield : "",
+                         m->mval};
+    cb(&mt, user);
+  }
+  return 1;
+}
+
+/* The variants of a bucket: those the prefilter cannot gate, then those
+ * it woke for this event. */
+static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
+                         const sg_bucket *b, const sp_event *ev,
+                         void (*cb)(const sp_sigma_match *, void *),
+                         void *user) {
+  if (!b)
+    return 0;
+  size_t hits = 0;
+  uint32_t bi = (uint32_t)(b - s->buckets);
+  for (size_t i = 0; i < b->nung; i++)
+    hits += run_var(s, m, b->ungated[i], ev, cb, user);
+  for (size_t i = 0; i < m->ncands; i++)
+    if (s->var_bucket[m->cands[i]] == bi)
+      hits += run_var(s, m, m->cands[i], ev, cb, user);
+  return hits;
+}
+
+static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
+                 unsigned flags, void *ctx) {
+  (void)from;
+  (void)flags;
+  sp_sigma_mctx *m = ctx;
+  const sp_sigma *s = m->s;
+  switch (s->pf_kind[id]) {
+  case SG_P_PREFIX:
+    if (to != s->pf_len[id])
+      return 0;
+    break;
+  case SG_P_SUFFIX:
+    if (to != m->scan_len)
+      return 0;
+    break;
+  case SG_P_EXACT:
+    if (to != m->scan_len || to != s->pf_len[id])
+      return 0;
+    break;
+  default:
+    break;
+  }
+  if (m->hit[id] == m->epoch)
+    return 0;
+  m->hit[id] = m->epoch;
+  uint32_t item = s->pf_item[id], slot = s->pf_gslot[id];
+  if (item && m->gslot_epoch[slot] != m->epoch) {
+    m->gslot_epoch[slot] = m->epoch;
+    if (m->item_epoch[item] != m->epoch) {
+      m->item_epoch[item] = m->epoch;
+      m->item_cnt[item] = 0;
+      for (uint32_t k = s->iid_var_off[item]; k < s->iid_var_off[item + 1]; k++)
+        if (m->cand_epoch[s->iid_vars[k]] != m->epoch) { /* wake it */
+          m->cand_epoch[s->iid_vars[k]] = m->epoch;
+          m->cands[m->ncands++] = s->iid_vars[k];
+        }
+    }
+    m->item_cnt[item]++;
+  }
+  return 0;
+}
+
+/* Scan every value of a field that has a database. */
+static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
+  if (!m->scratch)
+    return;
+  size_t it = 0;
+  for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
+    size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
+                    ? (size_t)(f - ev->fast)
+                    : f->id;
+    m->scan_len = f->s.n;
+    if (f->s.n > UINT32_MAX)
+      continue;
+    if (id < s->pf_nslots && s->pf_db[id])
+      hs_scan(s->pf_db[id], f->s.n ? f->s.p : "", (unsigned)f->s.n, 0,
+              m->scratch, on_hs, m);
+    if (s->pf_any)
+      hs_scan(s->pf_any, f->s.n ? f->s.p : "", (unsigned)f->s.n, 0, m->scratch,
+              on_hs, m);
+  }
+}
+
+size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
+                            const sp_event *ev,
+                            void (*cb)(const sp_sigma_match *, void *),
+                            void *user) {
+  if (!s || !m || !s->finished)
+    return 0;
+  if (++m->epoch == 0) { /* wrapped: forget every cached slot */
+    memset(m->lepoch, 0, m->nslots * sizeof *m->lepoch);
+    memset(m->hit, 0, ((size_t)s->npids + 1) * sizeof *m->hit);
+    memset(m->item_epoch, 0, ((size_t)s->niids + 1) * sizeof *m->item_epoch);
+    memset(m->gslot_epoch, 0,
+           ((size_t)s->ngslots + 1) * sizeof *m->gslot_epoch);
+    memset(m->cand_epoch, 0, (s->nvars + 1) * sizeof *m->cand_epoch);
+    m->epoch = 1;
+  }
+  m->lused = 0;
+  m->ncands = 0;
+  prefilter(s, m, ev);
+  size_t hits = 0;
+  const sp_fval *ch = sp_event_find(ev, s->f_channel);
+  if (ch && ch->s.n) {
+    int64_t eid = -1;
+    const sp_fval *ef = sp_event_find(ev, s->f_eventid);
+    if (ef && sp_fval_int(ef, &eid) && eid >= 0 && eid <= 65535)
+      hits += run_bucket(
+          s, m, sg_bucket_find(s, ev->kind, ch->s.p, ch->s.n, (int)eid), ev, cb,
+          user);
+    hits += run_bucket(s, m, sg_bucket_find(s, ev->kind, ch->s.p, ch->s.n, -1),
+                       ev, cb, user);
+  }
+  hits +=
+      run_bucket(s, m, sg_bucket_find(s, ev->kind, NULL, 0, -1), ev, cb, user);
+  return hits;
+}
