@@ -274,3 +274,6 @@ bash "$(dirname "$0")/evtx.sh" "${EVTX_MB:-1024}" # EVTX parse throughput
 bash "$(dirname "$0")/sigma.sh" # Sigma engine: per-event match cost, all rules vs 10
 # Network readers (bench/net.sh): NET_SIZE= skips them.
 if [[ -n ${NET_SIZE-1G} ]]; then bash "$(dirname "$0")/net.sh" "${NET_SIZE-1G}" "${NET_PCAP_SIZE-1G}"; fi
+
+# ---- IOC sweep (issue 9): load and matching cost of 1 million indicators ----
+bash "$(dirname "$0")/ioc.sh" || echo "bench: bench/ioc.sh failed" >&2

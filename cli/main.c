@@ -54,6 +54,8 @@ static void usage(FILE *out) {
       "                       (informational, low, medium, high, critical)\n"
       "      --rule-status S  Sigma rule statuses to load, comma separated\n"
       "                       (default: all but deprecated,unsupported)\n"
+      "      --ioc PATH       indicator file or folder: STIX 2.1, MISP, CSV,\n"
+      "                       lists, signature-base, CHIRP (repeatable)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
       "  -q, --quiet          no progress bar, summary or coverage on stderr\n"
       "      --no-color       no severity colours (also: NO_COLOR set; never\n"
@@ -257,6 +259,7 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"rules", required_argument, NULL, 'r'},
       {"min-level", required_argument, NULL, 5},
       {"rule-status", required_argument, NULL, 6},
+      {"ioc", required_argument, NULL, 7},
       {"quiet", no_argument, NULL, 'q'},
       {"no-color", no_argument, NULL, OPT_NO_COLOR},
       {"detected", required_argument, NULL, OPT_DETECTED},
@@ -267,8 +270,9 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64], *sigma[64], *incl[64], *excl[64];
-  size_t n_yara = 0, n_disable = 0, n_sigma = 0;
+  const char *yara[64], *disable[64], *sigma[64], *ioc[64], *incl[64],
+      *excl[64];
+  size_t n_yara = 0, n_disable = 0, n_sigma = 0, n_ioc = 0;
   sp_filter flt = {0};
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, no_color = 0, c;
@@ -339,6 +343,13 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       }
       disable[n_disable++] = optarg;
       break;
+    case 7:
+      if (n_ioc >= 64) {
+        fprintf(stderr, "spoor: at most 64 --ioc paths\n");
+        return 2;
+      }
+      ioc[n_ioc++] = optarg;
+      break;
     case 'q':
       quiet = 1;
       break;
@@ -396,6 +407,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_disable = n_disable;
   opts.sigma_paths = sigma;
   opts.n_sigma = n_sigma;
+  opts.ioc_paths = ioc;
+  opts.n_ioc = n_ioc;
   flt.rule_include = incl;
   flt.rule_exclude = excl;
   if (flt.since_ns && flt.until_ns && flt.since_ns > flt.until_ns) {

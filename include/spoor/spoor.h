@@ -102,6 +102,10 @@ typedef struct sp_opts {
   size_t n_sigma;
   const char *sigma_min_level;
   const char *sigma_status;
+  /* Indicator files or folders (--ioc; docs/IOC.md), format detected by
+   * content; matched by the "ioc" detector. */
+  const char *const *ioc_paths;
+  size_t n_ioc;
   /* Progress of a hunt (issue 10): when set, called from one thread at most
    * four times a second while the hunt runs, and once at its end (final 1).
    * The callback must not call back into the engine. */

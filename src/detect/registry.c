@@ -15,6 +15,7 @@ extern const sp_detector_vt sp_det_exposure;
 extern const sp_detector_vt sp_det_exchange_admin;
 extern const sp_detector_vt sp_det_mail_access;
 extern const sp_detector_vt sp_det_sigma;
+extern const sp_detector_vt sp_det_ioc;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -28,6 +29,7 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_exchange_admin,
     &sp_det_mail_access,
     &sp_det_sigma,
+    &sp_det_ioc,
     NULL,
 };
 // clang-format on

@@ -19,6 +19,7 @@
  */
 #include "core/timeutil.h"
 #include "engine/engine_int.h"
+#include "ioc/ioc.h"
 #include "readers/lines.h"
 #include "readers/textenc.h"
 #include "sigma/sigma.h"
@@ -160,6 +161,15 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
     if (!err)
       err = sp_engine_add_input(e, "sigma", e->sigma);
   }
+  if (!err && opts->n_ioc) {
+    err = sp_ioc_set_create(&e->ioc);
+    for (size_t i = 0; !err && i < opts->n_ioc; i++)
+      err = sp_ioc_load_path(e->ioc, opts->ioc_paths[i], diag);
+    if (!err)
+      err = sp_ioc_set_finish(e->ioc, diag);
+    if (!err)
+      err = sp_engine_add_input(e, "ioc", e->ioc);
+  }
   if (err) {
     sp_engine_destroy(e);
     return err;
@@ -173,6 +183,7 @@ void sp_engine_destroy(sp_engine *e) {
     return;
   sp_filescan_destroy(e->fs);
   sp_sigma_destroy(e->sigma);
+  sp_ioc_set_destroy(e->ioc);
   sp_names_destroy(e->names);
   free(e->readers);
   free(e->log_readers);

@@ -26,6 +26,7 @@ struct sp_engine {
   sp_names *names;
   sp_filescan *fs;
   struct sp_sigma *sigma; /* the Sigma rule set (input "sigma"), or NULL */
+  struct sp_ioc_set *ioc; /* --ioc indicators, or NULL */
   const sp_reader_vt **readers;
   size_t n_readers;
   const sp_reader_vt **log_readers; /* those that compete by sniff score */
