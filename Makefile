@@ -43,7 +43,7 @@ demo: release
 	build/release/spoor hunt --format table --baseline build/demo/evidence/baseline \
 	  -o build/demo/case build/demo/evidence
 	@echo
-	@echo "case directory: build/demo/case (findings.jsonl, findings.csv, coverage.json, incidents.jsonl, timeline.csv, case.sqlite, run.json)"
+	@echo "case directory: build/demo/case (findings.jsonl, findings.csv, coverage.json, incidents.jsonl, timeline.csv, case.sqlite, report.html, run.json)"
 
 bench: release
 	SPOOR_BENCH=1 scripts/setup

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,10 @@ static void usage(FILE *out) {
       "                       jsonl otherwise)\n"
       "  -o, --output DIR     write a case directory (findings.jsonl, "
       "findings.csv,\n"
-      "                       coverage.json, run.json); DIR must be new or "
-      "empty\n"
+      "                       coverage.json, incidents.jsonl, timeline.csv,\n"
+      "                       case.sqlite, report.html, run.json); DIR must "
+      "be\n"
+      "                       new or empty\n"
       "      --force          write into a DIR that is not empty (replace a "
       "case)\n"
       "  -y, --yara PATH      extra YARA rule file or folder (repeatable)\n"
@@ -60,7 +63,17 @@ static void usage(FILE *out) {
       "      --rita-compat    beacon scores exactly as RITA v5 (last 24 h)\n"
       "      --net-mem MIB    memory budget of the network analytics "
       "(default 3072)\n"
-      "  -q, --quiet          no coverage summary on stderr\n"
+      "  -q, --quiet          no progress bar, summary or coverage on stderr\n"
+      "      --no-color       no severity colours (also: NO_COLOR set; never\n"
+      "                       when the output is not a terminal)\n"
+      "      --detected DATE  when the intrusion was detected: incidents'\n"
+      "                       dwell time runs to it (YYYY-MM-DD or RFC 3339)\n"
+      "      --since DATE     show findings with evidence from DATE on\n"
+      "      --until DATE     show findings with evidence up to DATE (a bare\n"
+      "                       date: to its end); the case directory keeps all\n"
+      "      --rule-include GLOB  show only rule ids matching GLOB "
+      "(repeatable)\n"
+      "      --rule-exclude GLOB  hide rule ids matching GLOB (repeatable)\n"
       "\n"
       "exit status: 0 done, 1 error (including a missing or empty evidence "
       "path),\n"
@@ -73,6 +86,53 @@ static void usage(FILE *out) {
 static void report(sp_err e, const sp_diag *diag, const char *hint) {
   fprintf(stderr, "spoor: %s%s\n", diag->msg[0] ? diag->msg : sp_strerror(e),
           hint ? hint : "");
+}
+
+/* The progress bar on stderr (a terminal only; not with --quiet). */
+static void human_bytes(double b, char *buf, size_t cap) {
+  static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (b >= 1024 && i < 4) {
+    b /= 1024;
+    i++;
+  }
+  snprintf(buf, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void progress_bar(void *user, const sp_progress *p) {
+  (void)user;
+  if (p->final) {
+    fputs("\r\033[K", stderr); /* leave no bar behind */
+    fflush(stderr);
+    return;
+  }
+  double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total
+                : p->files_total
+                    ? (double)p->files_done / (double)p->files_total
+                    : 0;
+  if (frac > 1)
+    frac = 1;
+  char bar[24], done[16], total[16], rate[16], eta[24] = "--:--";
+  int w = (int)(frac * 20 + 0.5);
+  for (int i = 0; i < 20; i++)
+    bar[i] = i < w ? '#' : '.';
+  bar[20] = 0;
+  double secs = (double)p->elapsed_ns / 1e9;
+  double bps = secs > 0 ? (double)p->bytes_done / secs : 0;
+  human_bytes((double)p->bytes_done, done, sizeof done);
+  human_bytes((double)p->bytes_total, total, sizeof total);
+  human_bytes(bps, rate, sizeof rate);
+  if (bps > 0 && p->bytes_total >= p->bytes_done) {
+    double left = (double)(p->bytes_total - p->bytes_done) / bps;
+    if (left < 360000)
+      snprintf(eta, sizeof eta, "%d:%02d:%02d", (int)left / 3600,
+               (int)left / 60 % 60, (int)left % 60);
+  }
+  fprintf(stderr,
+          "\r\033[K[%s] %3.0f%% %s: %llu/%llu files  %s/%s  %s/s  ETA %s", bar,
+          frac * 100, p->phase, (unsigned long long)p->files_done,
+          (unsigned long long)p->files_total, done, total, rate, eta);
+  fflush(stderr);
 }
 
 static int64_t now_ns(void) {
@@ -177,6 +237,17 @@ static void coverage_summary(const sp_result *res, FILE *out) {
   }
 }
 
+/* Long options without a short form, added in issue 10 (report and
+ * terminal): numbered apart from the ones above. */
+enum {
+  OPT_NO_COLOR = 32,
+  OPT_DETECTED,
+  OPT_SINCE,
+  OPT_UNTIL,
+  OPT_RULE_INCLUDE,
+  OPT_RULE_EXCLUDE
+};
+
 /* cmdline: the whole command line as typed, for run.json (getopt permutes
  * argv). */
 static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
@@ -199,13 +270,21 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"rita-compat", no_argument, NULL, 9},
       {"net-mem", required_argument, NULL, 10},
       {"quiet", no_argument, NULL, 'q'},
+      {"no-color", no_argument, NULL, OPT_NO_COLOR},
+      {"detected", required_argument, NULL, OPT_DETECTED},
+      {"since", required_argument, NULL, OPT_SINCE},
+      {"until", required_argument, NULL, OPT_UNTIL},
+      {"rule-include", required_argument, NULL, OPT_RULE_INCLUDE},
+      {"rule-exclude", required_argument, NULL, OPT_RULE_EXCLUDE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64], *sigma[64], *ioc[64], *allow[64];
+  const char *yara[64], *disable[64], *sigma[64], *ioc[64], *allow[64],
+      *incl[64], *excl[64];
   size_t n_yara = 0, n_disable = 0, n_sigma = 0, n_ioc = 0, n_allow = 0;
+  sp_filter flt = {0};
   const char *outdir = NULL;
-  int fmt = -1, strict = 0, quiet = 0, force = 0, c;
+  int fmt = -1, strict = 0, quiet = 0, force = 0, no_color = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:r:qh", longopts, NULL)) !=
          -1) {
     switch (c) {
@@ -303,6 +382,42 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
     case 'q':
       quiet = 1;
       break;
+    case OPT_NO_COLOR:
+      no_color = 1;
+      break;
+    case OPT_DETECTED:
+    case OPT_SINCE:
+    case OPT_UNTIL: {
+      int64_t t;
+      const char *name = c == OPT_DETECTED ? "detected"
+                         : c == OPT_SINCE  ? "since"
+                                           : "until";
+      if (sp_parse_time_arg(optarg, c == OPT_UNTIL, &t) != SP_OK) {
+        fprintf(stderr,
+                "spoor: --%s wants YYYY-MM-DD or RFC 3339 "
+                "(2021-03-02T07:00:00Z), not '%s'\n",
+                name, optarg);
+        return 2;
+      }
+      if (c == OPT_DETECTED)
+        opts.detected_ns = t;
+      else if (c == OPT_SINCE)
+        flt.since_ns = t;
+      else
+        flt.until_ns = t;
+      break;
+    }
+    case OPT_RULE_INCLUDE:
+    case OPT_RULE_EXCLUDE: {
+      size_t *n = c == OPT_RULE_INCLUDE ? &flt.n_include : &flt.n_exclude;
+      if (*n >= 64) {
+        fprintf(stderr, "spoor: at most 64 --rule-%s globs\n",
+                c == OPT_RULE_INCLUDE ? "include" : "exclude");
+        return 2;
+      }
+      (c == OPT_RULE_INCLUDE ? incl : excl)[(*n)++] = optarg;
+      break;
+    }
     case 'h':
       usage(stdout);
       return 0;
@@ -325,8 +440,18 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_ioc = n_ioc;
   opts.net_allow = allow;
   opts.n_net_allow = n_allow;
+  flt.rule_include = incl;
+  flt.rule_exclude = excl;
+  if (flt.since_ns && flt.until_ns && flt.since_ns > flt.until_ns) {
+    fprintf(stderr, "spoor: --since is after --until\n");
+    return 2;
+  }
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
+  const char *nc = getenv("NO_COLOR"); /* no-color.org: set and not empty */
+  bool color_ok = !no_color && !(nc && nc[0]);
+  if (!quiet && isatty(STDERR_FILENO))
+    opts.progress = progress_bar;
 
   /* The case directory is taken (created, locked, checked, write-tested)
    * before any work, and left out of the evidence walk. */
@@ -383,16 +508,25 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   /* A closed stdout (EPIPE; SIGPIPE is ignored) quietly ends the findings
    * output and leaves the exit status alone; other write errors fail. */
   errno = 0;
-  if (sp_write_findings(res, (sp_format)fmt, stdout) != SP_OK ||
-      fflush(stdout) != 0) {
+  sp_table_opts topts = {.color = color_ok && isatty(STDOUT_FILENO),
+                         .filter = &flt};
+  sp_err we =
+      fmt == SP_FORMAT_TABLE
+          ? sp_write_table(res, &topts, stdout)
+          : sp_write_findings_filtered(res, (sp_format)fmt, &flt, stdout);
+  if (we != SP_OK || fflush(stdout) != 0) {
     if (errno != EPIPE) {
       fprintf(stderr, "spoor: cannot write findings to standard output%s%s\n",
               errno ? ": " : "", errno ? strerror(errno) : "");
       rc = 1;
     }
   }
-  if (!quiet)
+  if (!quiet) {
+    sp_table_opts sopts = {.color = color_ok && isatty(STDERR_FILENO),
+                           .filter = &flt};
+    sp_write_summary(res, &sopts, stderr);
     coverage_summary(res, stderr);
+  }
   if (!rc && strict &&
       (sp_result_problems(res) > 0 || sp_result_limit_count(res) > 0))
     rc = 3;

@@ -66,6 +66,17 @@ typedef enum sp_level {
 const char *sp_level_name(sp_level level);
 int sp_level_severity(sp_level level);
 
+/* How far a hunt is: files and bytes of the files it examines (skipped and
+ * excluded entries aside). A file counts as done when its last phase is:
+ * the file scan for plain files, the log read for logs. */
+typedef struct sp_progress {
+  uint64_t files_done, files_total;
+  uint64_t bytes_done, bytes_total; /* sizes on disk */
+  int64_t elapsed_ns;               /* since the hunt started */
+  const char *phase;                /* "files" (sniff, scan) or "logs" */
+  int final;                        /* 1: the last call of the hunt */
+} sp_progress;
+
 typedef struct sp_opts {
   int jobs;                      /* worker threads; <= 0 means all cores */
   const char *const *yara_paths; /* extra YARA rule files or folders */
@@ -102,6 +113,11 @@ typedef struct sp_opts {
   size_t n_net_allow;
   int rita_compat;
   size_t net_mem;
+  /* Progress of a hunt (issue 10): when set, called from one thread at most
+   * four times a second while the hunt runs, and once at its end (final 1).
+   * The callback must not call back into the engine. */
+  void (*progress)(void *user, const sp_progress *p);
+  void *progress_user;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
@@ -186,6 +202,31 @@ typedef struct sp_finding {
 
 size_t sp_result_finding_count(const sp_result *res);
 const sp_finding *sp_result_finding(const sp_result *res, size_t i);
+
+/* 1 when the finding's time is a file's modification time rather than a
+ * log record's (rule ids yara.* and spoor.file.*, evidence by offset). */
+int sp_finding_file_time(const sp_finding *f);
+
+/* Which findings an output shows (--since, --until, --rule-include,
+ * --rule-exclude). A finding passes when its evidence period overlaps
+ * [since_ns, until_ns] (findings without a time always pass), its rule id
+ * matches one include glob (fnmatch(3); none given: all) and no exclude
+ * glob. A zeroed filter passes everything. */
+typedef struct sp_filter {
+  int64_t since_ns, until_ns; /* 0: open */
+  const char *const *rule_include;
+  size_t n_include;
+  const char *const *rule_exclude;
+  size_t n_exclude;
+} sp_filter;
+
+int sp_filter_match(const sp_filter *flt, const sp_finding *f);
+
+/* Parse a date given on the command line: YYYY-MM-DD (midnight UTC) or RFC
+ * 3339 (YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm); a space for the T is
+ * accepted). end_of_day 1: a bare date means its last nanosecond (for
+ * --until). Returns SP_EINVAL on anything else. */
+sp_err sp_parse_time_arg(const char *s, int end_of_day, int64_t *ns);
 
 /* ---- incidents --------------------------------------------------------- */
 
@@ -330,6 +371,26 @@ sp_err sp_write_timeline_csv(const sp_result *res, FILE *out);
  * docs/SCHEMA.md). */
 sp_err sp_write_case_sqlite(const sp_result *res, const char *path);
 
+/* The terminal table and closing summary (issue 10). color 1: severity
+ * colours as ANSI escapes (the caller decides: a terminal, no NO_COLOR, no
+ * --no-color). filter may be NULL. */
+typedef struct sp_table_opts {
+  int color;
+  const sp_filter *filter;
+} sp_table_opts;
+
+/* Findings as a table with a header row: hashes are never cut, every cut
+ * value ends in "…", file modification times are labelled "(file mtime)". */
+sp_err sp_write_table(const sp_result *res, const sp_table_opts *o, FILE *out);
+/* JSON Lines or CSV (or the table) of the findings that pass filter. */
+sp_err sp_write_findings_filtered(const sp_result *res, sp_format fmt,
+                                  const sp_filter *filter, FILE *out);
+/* The closing summary, as Hayabusa's: the incidents (level, first evidence,
+ * dwell, first line of the narrative), the top rules and hosts, and the
+ * first and last evidence per level, over the findings filter passes. */
+sp_err sp_write_summary(const sp_result *res, const sp_table_opts *o,
+                        FILE *out);
+
 /* ---- case directory ---------------------------------------------------- */
 
 /* What run.json records about a run. Every pointer may be NULL (written as
@@ -343,6 +404,14 @@ typedef struct sp_run_info {
   const sp_opts *opts; /* the engine's options: YARA, baseline, exclusions */
   const char *host;    /* host name; NULL: asked from the system */
 } sp_run_info;
+
+/* report.html: one self-contained HTML file (no network access; inline
+ * style and script allowed by hash in a Content-Security-Policy): the
+ * incidents with narratives and SVG timelines, an SVG chart of the evidence
+ * coverage, and a findings table that sorts and filters. Every evidence
+ * string is HTML-escaped. run may be NULL. */
+sp_err sp_write_report_html(const sp_result *res, const sp_run_info *run,
+                            FILE *out);
 
 /* Write run.json: spoor's version, argv, start and end (RFC 3339 UTC), host
  * name, rule sets (built-in rule count, built-in YARA on or off, YARA paths

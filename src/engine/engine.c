@@ -32,7 +32,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+/* How often the progress callback runs while a hunt goes on. */
+#define PROGRESS_NS (250 * 1000000LL)
 
 static bool disabled(const sp_opts *opts, const char *name) {
   for (size_t i = 0; i < opts->n_disable; i++)
@@ -98,6 +102,8 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
     return SP_ENOMEM;
   e->jobs = opts->jobs;
   e->detected_ns = opts->detected_ns;
+  e->progress = opts->progress;
+  e->progress_user = opts->progress_user;
   if (e->jobs <= 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     e->jobs = n > 0 ? (int)n : 1;
@@ -260,6 +266,7 @@ typedef struct worker {
   char *text;         /* their decoded view */
   sp_file_state *cur; /* file being read */
   sp_err err;
+  atomic_uint_fast64_t inflight; /* progress: bytes into the current log */
 } worker;
 
 struct hunt {
@@ -277,7 +284,67 @@ struct hunt {
   size_t n_active;
   worker *workers;
   int n_workers;
+  /* Progress (sp_opts.progress): files and bytes done, counted by the
+   * workers; reported by one thread (progress_main), then at the end by the
+   * caller's, never by two at once. */
+  atomic_uint_fast64_t files_done, bytes_done;
+  atomic_int progress_phase;
+  uint64_t files_total, bytes_total;
+  int64_t start_ns;
+  pthread_mutex_t pmu;
+  pthread_cond_t pcv;
+  bool pstop;
 };
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void progress_report(hunt *h, int final) {
+  uint64_t bytes = atomic_load(&h->bytes_done);
+  for (int i = 0; i < h->n_workers && !final; i++)
+    bytes += atomic_load(&h->workers[i].inflight);
+  if (bytes > h->bytes_total)
+    bytes = h->bytes_total;
+  sp_progress p = {.files_done = atomic_load(&h->files_done),
+                   .files_total = h->files_total,
+                   .bytes_done = bytes,
+                   .bytes_total = h->bytes_total,
+                   .elapsed_ns = mono_ns() - h->start_ns,
+                   .phase = atomic_load(&h->progress_phase) ? "logs" : "files",
+                   .final = final};
+  h->eng->progress(h->eng->progress_user, &p);
+}
+
+static void progress_done(worker *w, const sp_file_state *f) {
+  atomic_fetch_add(&w->h->files_done, 1);
+  atomic_fetch_add(&w->h->bytes_done, f->size);
+  atomic_store(&w->inflight, 0);
+}
+
+static void *progress_main(void *arg) {
+  hunt *h = arg;
+  pthread_mutex_lock(&h->pmu);
+  while (!h->pstop) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += PROGRESS_NS;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&h->pcv, &h->pmu, &ts);
+    if (h->pstop)
+      break;
+    pthread_mutex_unlock(&h->pmu);
+    progress_report(h, 0);
+    pthread_mutex_lock(&h->pmu);
+  }
+  pthread_mutex_unlock(&h->pmu);
+  return NULL;
+}
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s);
@@ -490,8 +557,13 @@ static uint64_t run_reader(worker *w, sp_file_state *f, uint32_t id,
     file_error(f, msg);
   } else {
     int r;
+    bool progress = w->h->eng->progress != NULL;
+    /* One block per call: how far into a big log, for the progress. */
     while ((r = vt->next(st, &w->rc)) > 0)
-      ;
+      if (progress)
+        atomic_store(&w->inflight, sp_source_bytes(src) < f->size
+                                       ? sp_source_bytes(src)
+                                       : f->size);
     if (r < 0)
       file_error(f, w->rc.errmsg[0] ? w->rc.errmsg : "read error");
     vt->close(st, &w->rc);
@@ -553,16 +625,21 @@ static void *worker_main(void *arg) {
     sp_file_state *f = &h->res->files[i];
     if (f->skipped)
       continue;
-    if (h->phase == 0)
+    if (h->phase == 0) {
       phase_sniff(w, f, (uint32_t)i);
-    else if (f->reader)
+      if (!f->reader) /* a plain file: done after its scan */
+        progress_done(w, f);
+    } else if (f->reader) {
       phase_read(w, f, (uint32_t)i);
+      progress_done(w, f);
+    }
   }
   return NULL;
 }
 
 static sp_err run_phase(hunt *h, int phase) {
   h->phase = phase;
+  atomic_store(&h->progress_phase, phase);
   h->phase_bit = phase == 0 ? SP_PHASE_FILES : SP_PHASE_LOGS;
   h->n_active = 0; /* decided once per phase, not per event */
   for (size_t i = 0; i < h->n_det; i++) {
@@ -756,12 +833,39 @@ sp_err sp_engine_hunt(sp_engine *eng, const char *const *paths, size_t n_paths,
   e = sp_dshare_create(&h.dctx.share);
   for (int i = 0; i < h.n_workers && !e; i++)
     e = worker_init(&h, &h.workers[i]);
+  pthread_t ptid;
+  bool progress = false;
+  if (!e && eng->progress) {
+    for (size_t i = 0; i < res->n_files; i++)
+      if (!res->files[i].skipped) {
+        h.files_total++;
+        h.bytes_total += res->files[i].size;
+      }
+    h.start_ns = mono_ns();
+    pthread_mutex_init(&h.pmu, NULL);
+    pthread_cond_init(&h.pcv, NULL);
+    progress = pthread_create(&ptid, NULL, progress_main, &h) == 0;
+    if (!progress) {
+      pthread_mutex_destroy(&h.pmu);
+      pthread_cond_destroy(&h.pcv);
+    }
+  }
   if (!e)
     e = run_phase(&h, 0);
   if (!e)
     e = collect_flagged(&h);
   if (!e)
     e = run_phase(&h, 1);
+  if (progress) {
+    pthread_mutex_lock(&h.pmu);
+    h.pstop = true;
+    pthread_cond_signal(&h.pcv);
+    pthread_mutex_unlock(&h.pmu);
+    pthread_join(ptid, NULL);
+    pthread_mutex_destroy(&h.pmu);
+    pthread_cond_destroy(&h.pcv);
+    progress_report(&h, 1);
+  }
   /* Merge: detector state and findings fold into worker 0. */
   worker *w0 = &h.workers[0];
   for (int i = 1; i < h.n_workers && !e; i++) {

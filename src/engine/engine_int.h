@@ -20,7 +20,9 @@
  * detectors and readers ask for by name ("filescan", "stock_urls"). */
 struct sp_engine {
   int jobs;
-  int64_t detected_ns; /* sp_opts.detected_ns */
+  int64_t detected_ns;                                /* sp_opts.detected_ns */
+  void (*progress)(void *user, const sp_progress *p); /* sp_opts.progress */
+  void *progress_user;
   sp_names *names;
   sp_filescan *fs;
   struct sp_sigma *sigma; /* the Sigma rule set (input "sigma"), or NULL */

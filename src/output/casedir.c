@@ -1,6 +1,7 @@
 /*
  * casedir.c - the case directory: one run's findings.jsonl, findings.csv,
- * coverage.json, incidents.jsonl, timeline.csv, case.sqlite and run.json,
+ * coverage.json, incidents.jsonl, timeline.csv, case.sqlite, report.html
+ * and run.json,
  * written so that what an analyst finds there can be trusted.
  *
  *  - Locked: DIR/.spoor.lock is held with flock(LOCK_EX) from sp_case_open
@@ -45,6 +46,7 @@ typedef enum case_kind {
   K_INCIDENTS,
   K_TIMELINE,
   K_SQLITE,
+  K_REPORT,
   K_RUN
 } case_kind;
 
@@ -52,13 +54,11 @@ typedef enum case_kind {
 static const struct {
   const char *name;
   case_kind kind;
-} case_files[] = {{"findings.jsonl", K_JSONL},
-                  {"findings.csv", K_CSV},
-                  {"coverage.json", K_COVERAGE},
-                  {"incidents.jsonl", K_INCIDENTS},
-                  {"timeline.csv", K_TIMELINE},
-                  {"case.sqlite", K_SQLITE},
-                  {"run.json", K_RUN}};
+} case_files[] = {
+    {"findings.jsonl", K_JSONL},   {"findings.csv", K_CSV},
+    {"coverage.json", K_COVERAGE}, {"incidents.jsonl", K_INCIDENTS},
+    {"timeline.csv", K_TIMELINE},  {"case.sqlite", K_SQLITE},
+    {"report.html", K_REPORT},     {"run.json", K_RUN}};
 #define N_CASE_FILES (sizeof case_files / sizeof case_files[0])
 
 struct sp_case {
@@ -311,6 +311,9 @@ static sp_err write_one(sp_case *c, size_t which, const sp_result *res,
     e = sp_write_case_sqlite(res, path);
     break;
   }
+  case K_REPORT:
+    e = sp_write_report_html(res, run, f);
+    break;
   default:
     e = sp_write_run_json(run, f);
     break;

@@ -1,5 +1,5 @@
 /*
- * escape.c - JSON, CSV and terminal escaping (see escape.h).
+ * escape.c - JSON, CSV, terminal and HTML escaping (see escape.h).
  */
 #include "output/escape.h"
 
@@ -145,7 +145,8 @@ void sp_csv_cell(FILE *out, const char *str, size_t n) {
   fputc('"', out);
 }
 
-size_t sp_term_str(FILE *out, const char *str, size_t n, size_t max_cols) {
+/* out NULL: count only. */
+static size_t term_str(FILE *out, const char *str, size_t n, size_t max_cols) {
   const unsigned char *s = (const unsigned char *)str;
   size_t cols = 0, i = 0;
   while (i < n) {
@@ -156,7 +157,8 @@ size_t sp_term_str(FILE *out, const char *str, size_t n, size_t max_cols) {
     if (l > 1 && deceptive(code_point(s + i, l))) {
       if (max_cols && cols + 6 > max_cols)
         break;
-      fprintf(out, "\\u%04x", (unsigned)code_point(s + i, l));
+      if (out)
+        fprintf(out, "\\u%04x", (unsigned)code_point(s + i, l));
       cols += 6;
       i += l;
       continue;
@@ -165,16 +167,71 @@ size_t sp_term_str(FILE *out, const char *str, size_t n, size_t max_cols) {
     if (bad) {
       if (max_cols && cols + 4 > max_cols)
         break;
-      fprintf(out, "\\x%02x", c);
+      if (out)
+        fprintf(out, "\\x%02x", c);
       cols += 4;
       i++;
       continue;
     }
-    fwrite(s + i, 1, l, out);
+    if (out)
+      fwrite(s + i, 1, l, out);
     cols++;
     i += l;
   }
   return cols;
+}
+
+size_t sp_term_str(FILE *out, const char *s, size_t n, size_t max_cols) {
+  return term_str(out, s, n, max_cols);
+}
+
+size_t sp_term_cols(const char *s, size_t n) { return term_str(NULL, s, n, 0); }
+
+size_t sp_term_cut(FILE *out, const char *s, size_t n, size_t max_cols) {
+  if (!max_cols || term_str(NULL, s, n, 0) <= max_cols)
+    return term_str(out, s, n, 0);
+  size_t cols = term_str(out, s, n, max_cols - 1);
+  fputs("\xe2\x80\xa6", out); /* U+2026 … */
+  return cols + 1;
+}
+
+void sp_html_text(FILE *out, const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = s[i];
+    if (c >= 0x20 && c < 0x7F) {
+      const char *ref = c == '&'    ? "&amp;"
+                        : c == '<'  ? "&lt;"
+                        : c == '>'  ? "&gt;"
+                        : c == '"'  ? "&quot;"
+                        : c == '\'' ? "&#39;"
+                                    : NULL;
+      if (ref) {
+        fputs(ref, out);
+        i++;
+        continue;
+      }
+      size_t j = i + 1; /* a run of plain bytes in one call */
+      while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '&' &&
+             s[j] != '<' && s[j] != '>' && s[j] != '"' && s[j] != '\'')
+        j++;
+      fwrite(s + i, 1, j - i, out);
+      i = j;
+      continue;
+    }
+    size_t l = c < 0x80 ? 0 : sp_utf8_len(s + i, n - i);
+    if (l == 0) { /* a control, DEL or invalid UTF-8 */
+      fprintf(out, "\\x%02x", c);
+      i++;
+    } else if (deceptive(code_point(s + i, l))) {
+      fprintf(out, "\\u%04x", (unsigned)code_point(s + i, l));
+      i += l;
+    } else {
+      fwrite(s + i, 1, l, out);
+      i += l;
+    }
+  }
 }
 
 void sp_write_term(FILE *out, const char *s, size_t max_cols) {

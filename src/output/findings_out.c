@@ -1,7 +1,7 @@
 /*
- * findings_out.c - findings as JSON Lines (nested ECS), CSV and a terminal
- * table, and the coverage report. The JSON contract is docs/SCHEMA.md; the
- * case directory that holds these files is casedir.c.
+ * findings_out.c - findings as JSON Lines (nested ECS) and CSV (the terminal
+ * table is terminal_out.c), and the coverage report. The JSON contract is
+ * docs/SCHEMA.md; the case directory that holds these files is casedir.c.
  *
  * JSON objects are built from (dotted ECS key, rendered value) pairs, sorted
  * by key and written nested, so entity fields such as "source.ip" and
@@ -341,52 +341,28 @@ static void write_csv_row(FILE *out, const sp_finding *f) {
   fputc('\n', out);
 }
 
-static void write_table_row(FILE *out, const sp_finding *f) {
-  char first[40];
-  sp_format_time(f->first_ns, first, sizeof first);
-  fprintf(out, "%-8.8s %-24s %6llu  ", sp_level_name(f->level), first,
-          (unsigned long long)f->count);
-  sp_term_str(out, f->rule_name, strlen(f->rule_name), 60);
-  fputc('\n', out);
-  fputs("         ", out);
-  for (size_t i = 0; i < f->n_entities && i < 4; i++) {
-    fprintf(out, "%s%s=", i ? "  " : "", f->entities[i].field);
-    sp_term_str(out, f->entities[i].value, strlen(f->entities[i].value), 60);
-  }
-  fputc('\n', out);
-  if (f->n_evidence) {
-    fputs("         at ", out);
-    sp_term_str(out, f->evidence[0].path, strlen(f->evidence[0].path), 100);
-    fprintf(out,
-            f->evidence[0].kind == SP_REF_LINE     ? ":%llu"
-            : f->evidence[0].kind == SP_REF_RECORD ? " record %llu"
-            : f->evidence[0].kind == SP_REF_PACKET ? " packet %llu"
-                                                   : " offset %llu",
-            (unsigned long long)f->evidence[0].where);
-    if (f->n_evidence > 1)
-      fprintf(out, " (+%zu more)", f->n_evidence - 1);
-    fputc('\n', out);
-  }
-  if (f->reason[0]) {
-    fputs("         ", out);
-    sp_term_str(out, f->reason, strlen(f->reason), 110);
-    fputc('\n', out);
-  }
+sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out) {
+  return sp_write_findings_filtered(res, fmt, NULL, out);
 }
 
-sp_err sp_write_findings(const sp_result *res, sp_format fmt, FILE *out) {
+sp_err sp_write_findings_filtered(const sp_result *res, sp_format fmt,
+                                  const sp_filter *filter, FILE *out) {
+  if (fmt == SP_FORMAT_TABLE) {
+    sp_table_opts o = {.color = 0, .filter = filter};
+    return sp_write_table(res, &o, out); /* terminal_out.c */
+  }
   if (fmt == SP_FORMAT_CSV)
     fputs("first_seen,last_seen,level,severity,rule_id,rule_name,count,"
           "vulnerability,techniques,entities,evidence,reason,id,reference\n",
           out);
   for (size_t i = 0; i < res->n_findings; i++) {
     const sp_finding *f = &res->findings[i];
+    if (filter && !sp_filter_match(filter, f))
+      continue;
     if (fmt == SP_FORMAT_JSONL)
       write_jsonl(out, f);
-    else if (fmt == SP_FORMAT_CSV)
-      write_csv_row(out, f);
     else
-      write_table_row(out, f);
+      write_csv_row(out, f);
   }
   return ferror(out) ? SP_EIO : SP_OK;
 }

@@ -123,10 +123,10 @@ mkdir -p "$T/empty/a/b"
 check "empty evidence exits 1" test $rc -eq 1
 check "empty evidence is named" grep -q "$T/empty: no files to examine" "$T/err"
 
-# Case directory: seven files, each valid, no temporaries or lock left.
+# Case directory: eight files, each valid, no temporaries or lock left.
 "$SPOOR" hunt -q -f csv -o "$T/case" "$GOLD" > "$T/out.csv"; rc=$?
 check "case dir run exits 0" test $rc -eq 0
-for f in findings.jsonl findings.csv coverage.json incidents.jsonl timeline.csv case.sqlite run.json; do
+for f in findings.jsonl findings.csv coverage.json incidents.jsonl timeline.csv case.sqlite report.html run.json; do
   check "case dir has $f" test -s "$T/case/$f"
 done
 check "csv header" bash -c "head -1 '$T/out.csv' | grep -q '^first_seen,last_seen,level'"
@@ -138,8 +138,8 @@ check "event.id is unique" test \
 check "csv and jsonl ids agree" bash -c \
   "diff <(grep -o '\"[0-9a-f]\{32\}\",[^,]*\$' '$T/out.csv' | cut -d, -f1 | tr -d '\"' | sort) \
         <(grep -o '\"event\":{[^}]*\"id\":\"[0-9a-f]*' '$T/out.jsonl' | sed 's/.*\"//' | sort)"
-check "case dir holds exactly the seven files" \
-  test "$(ls -A "$T/case" | tr '\n' ' ')" = "case.sqlite coverage.json findings.csv findings.jsonl incidents.jsonl run.json timeline.csv "
+check "case dir holds exactly the eight files" \
+  test "$(ls -A "$T/case" | tr '\n' ' ')" = "case.sqlite coverage.json findings.csv findings.jsonl incidents.jsonl report.html run.json timeline.csv "
 check "findings.jsonl lines and coverage.json are valid JSON" python3 -c '
 import json, sys
 d = sys.argv[1]
@@ -228,7 +228,7 @@ json.load(open(d + "/run.json"))
 left = sorted(os.listdir(d))
 ok = p.returncode == 0 and not p.stderr and left == [
     "case.sqlite", "coverage.json", "findings.csv", "findings.jsonl",
-    "incidents.jsonl", "run.json", "timeline.csv"]
+    "incidents.jsonl", "report.html", "run.json", "timeline.csv"]
 if not ok: print(p.returncode, p.stderr, left)
 sys.exit(0 if ok else 1)' "$SPOOR" "$GOLD" "$T/piped"
 "$SPOOR" hunt -f jsonl -o "$T/headcase" "$GOLD" 2> /dev/null | head -c1 > /dev/null
@@ -316,6 +316,82 @@ check "coverage.json keeps findings_dropped" grep -q '"findings_dropped":9500' \
 check "--strict exits 3 on a limit" test $rc -eq 3
 check "limits are the same at -j1" bash -c \
   "'$SPOOR' hunt -q -j1 -f jsonl '$T/over' | cmp -s - '$T/over.jsonl'"
+
+# Output filters (issue 10): --since/--until keep findings whose evidence
+# period overlaps the window, --rule-include/--rule-exclude match rule ids by
+# glob; the expected sets come from the unfiltered output.
+count_where() { # count_where PYTHON-EXPR: findings of out.jsonl where EXPR
+  python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    f = json.loads(l)
+    if eval(sys.argv[2]): n += 1
+print(n)' "$T/out.jsonl" "$1"
+}
+"$SPOOR" hunt -q -f jsonl --since 2021-03-03T02:05:00Z "$GOLD" > "$T/since.jsonl"; rc=$?
+check "--since exits 0" test $rc -eq 0
+check "--since keeps the findings with evidence from then on" test \
+  "$(wc -l < "$T/since.jsonl")" -eq "$(count_where 'f["event"]["end"] >= "2021-03-03T02:05:00.000Z"')"
+check "... fewer than all" test "$(wc -l < "$T/since.jsonl")" -lt 17
+"$SPOOR" hunt -q -f jsonl --until 2021-03-03T01:30:00+00:00 "$GOLD" > "$T/until.jsonl"
+check "--until keeps the findings with evidence up to then" test \
+  "$(wc -l < "$T/until.jsonl")" -eq "$(count_where 'f["event"]["start"] <= "2021-03-03T01:30:00.000Z"')"
+"$SPOOR" hunt -q -f jsonl --until 2021-03-02 "$GOLD" > "$T/until2.jsonl"
+check "--until a day before the evidence shows nothing" test ! -s "$T/until2.jsonl"
+"$SPOOR" hunt -q -f jsonl --rule-include 'spoor.exchange.*' --rule-include 'spoor.iis.*' \
+  --rule-exclude '*proxylogon*' "$GOLD" > "$T/rules.jsonl"
+check "--rule-include/--rule-exclude select rule ids by glob" test \
+  "$(wc -l < "$T/rules.jsonl")" -eq "$(count_where '(f["rule"]["id"].startswith("spoor.exchange.") or f["rule"]["id"].startswith("spoor.iis.")) and "proxylogon" not in f["rule"]["id"]')"
+check "... and some are left" test -s "$T/rules.jsonl"
+"$SPOOR" hunt -q -f jsonl --since yesterday "$GOLD" > /dev/null 2> "$T/err"; rc=$?
+check "a bad --since exits 2" test $rc -eq 2
+check "... saying what it wants" grep -q -- "--since wants YYYY-MM-DD or RFC 3339" "$T/err"
+"$SPOOR" hunt -q --since 2021-03-04 --until 2021-03-03 "$GOLD" > /dev/null 2>&1
+check "--since after --until exits 2" test $? -eq 2
+"$SPOOR" hunt -q -f jsonl --detected 2021-13-01 "$GOLD" > /dev/null 2>&1
+check "a bad --detected exits 2" test $? -eq 2
+
+# --detected: every incident's dwell runs from its first evidence to it.
+"$SPOOR" hunt -q -f jsonl --detected 2021-04-02T00:00:00Z -o "$T/detcase" "$GOLD" > /dev/null
+check "--detected sets the dwell time" python3 -c '
+import json, sys, datetime as d
+det = d.datetime(2021, 4, 2, tzinfo=d.timezone.utc)
+n = 0
+for l in open(sys.argv[1]):
+    i = json.loads(l)["incident"]
+    first = d.datetime.fromisoformat(i["first_seen"].replace("Z", "+00:00"))
+    want = (det - first).total_seconds() / 86400
+    if abs(i["dwell_days"] - want) > 0.006: sys.exit("%s: %s != %s" % (i["id"], i["dwell_days"], want))
+    n += 1
+sys.exit(0 if n else "no incident")' "$T/detcase/incidents.jsonl"
+check "--detected is in report.html" grep -q "Detected 2021-04-02T00:00:00.000Z" "$T/detcase/report.html"
+
+# The table: a header row; no colour when stdout is not a terminal.
+"$SPOOR" hunt -f table "$GOLD" > "$T/table" 2> "$T/table.err"
+check "table has a header row" bash -c "head -1 '$T/table' | grep -q '^LEVEL  *FIRST EVIDENCE (UTC)  *COUNT  RULE'"
+check "no colour in a file" bash -c "! grep -q \$'\\033' '$T/table'"
+check "no progress bar or colour on a non-terminal stderr" bash -c "! grep -q \$'\\033\\|\\r' '$T/table.err'"
+check "the summary names the incidents" grep -q "^  incidents: [1-9]" "$T/table.err"
+check "... the top rules" grep -q "^  top rules (of 17 findings shown):" "$T/table.err"
+check "... the top hosts" grep -q "^        11  EXCH1$" "$T/table.err"
+check "... first and last evidence per level" grep -q \
+  "^    critical      4  2021-03-03T02:00:00.000Z .. 2021-03-03T02:02:00.000Z$" "$T/table.err"
+# On a terminal (script(1) gives a pty): colours and the progress line,
+# unless NO_COLOR / --no-color / --quiet.
+if command -v script > /dev/null; then
+  script -qec "'$SPOOR' hunt '$GOLD'" /dev/null > "$T/tty" 2>&1
+  check "colours on a terminal" grep -q $'\033\\[1;97;41mcritical' "$T/tty"
+  check "the progress line is cleared at the end" grep -q $'\r\033\\[K' "$T/tty"
+  NO_COLOR=1 script -qec "'$SPOOR' hunt '$GOLD'" /dev/null > "$T/tty" 2>&1
+  check "NO_COLOR: no colour" bash -c "! grep -q \$'\\033\\[[0-9;]*m' '$T/tty'"
+  script -qec "'$SPOOR' hunt --no-color '$GOLD'" /dev/null > "$T/tty" 2>&1
+  check "--no-color: no colour" bash -c "! grep -q \$'\\033\\[[0-9;]*m' '$T/tty'"
+  script -qec "'$SPOOR' hunt -q '$GOLD'" /dev/null > "$T/tty" 2>&1
+  check "--quiet: no progress line on a terminal" bash -c "! grep -q \$'\\r\\033\\[K' '$T/tty'"
+  check "--quiet: no summary" bash -c "! grep -q '^summary:' '$T/tty'"
+  check "... but the table" grep -q "LEVEL    FIRST EVIDENCE" "$T/tty"
+fi
 
 echo "$fails failure(s)"
 test $fails -eq 0

@@ -198,8 +198,8 @@ static void test_case_write_and_refuse(void **state) {
   assert_int_equal(sp_write_case_dir(r, cdir, &d), SP_OK);
   listing(cdir, names, sizeof names);
   assert_string_equal(names, "case.sqlite coverage.json findings.csv "
-                             "findings.jsonl incidents.jsonl run.json "
-                             "timeline.csv ");
+                             "findings.jsonl incidents.jsonl report.html "
+                             "run.json timeline.csv ");
 
   /* An earlier case is refused and named. */
   memset(&d, 0, sizeof d);
@@ -221,10 +221,9 @@ static void test_case_write_and_refuse(void **state) {
   assert_int_equal(sp_case_write(c, r, &run, &d), SP_OK);
   sp_case_close(c);
   listing(cdir, names, sizeof names);
-  assert_string_equal(names,
-                      "case.sqlite coverage.json findings.csv "
-                      "findings.jsonl incidents.jsonl notes.txt run.json "
-                      "timeline.csv ");
+  assert_string_equal(names, "case.sqlite coverage.json findings.csv "
+                             "findings.jsonl incidents.jsonl notes.txt "
+                             "report.html run.json timeline.csv ");
   char p[1100], buf[4096];
   sub(p, sizeof p, cdir, "run.json");
   FILE *f = fopen(p, "r");
