@@ -16,6 +16,7 @@ extern const sp_detector_vt sp_det_exchange_admin;
 extern const sp_detector_vt sp_det_mail_access;
 extern const sp_detector_vt sp_det_sigma;
 extern const sp_detector_vt sp_det_ioc;
+extern const sp_detector_vt sp_det_windows;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -30,6 +31,7 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_mail_access,
     &sp_det_sigma,
     &sp_det_ioc,
+    &sp_det_windows,
     NULL,
 };
 // clang-format on
@@ -41,12 +43,12 @@ extern const sp_rule *const sp_spray_forms_rules[];
 extern const sp_rule *const sp_exposure_rules[];
 extern const sp_rule *const sp_exchange_admin_rules[];
 extern const sp_rule *const sp_mail_access_rules[];
+extern const sp_rule *const sp_windows_rules[];
 
 const sp_rule *const *const sp_builtin_rule_lists[] = {
-    sp_proxylogon_rules,  sp_webshell_rules,
-    sp_spray_rules,       sp_spray_forms_rules,
-    sp_exposure_rules,    sp_exchange_admin_rules,
-    sp_mail_access_rules, NULL,
+    sp_proxylogon_rules,  sp_webshell_rules, sp_spray_rules,
+    sp_spray_forms_rules, sp_exposure_rules, sp_exchange_admin_rules,
+    sp_mail_access_rules, sp_windows_rules,  NULL,
 };
 
 const void *sp_dctx_input(const sp_dctx *ctx, const char *name) {
