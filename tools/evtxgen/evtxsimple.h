@@ -18,11 +18,11 @@
 typedef struct ews_rec {
   const char *provider, *channel, *computer;
   uint16_t eid;
-  uint8_t level;      /* 0..5; 4 = information */
-  uint64_t record_id; /* 0: the writer's next id */
-  int64_t unix_s;     /* TimeCreated, seconds since the epoch */
-  uint32_t usec;      /* and microseconds */
-  size_t n;           /* EventData values */
+  uint8_t level;               /* 0..5; 4 = information */
+  uint64_t record_id;          /* 0: the writer's next id */
+  int64_t unix_s;              /* TimeCreated, seconds since the epoch */
+  uint32_t usec;               /* and microseconds */
+  size_t n;                    /* EventData values */
   const char *names[EWS_DATA]; /* NULL: an unnamed <Data> */
   const char *values[EWS_DATA];
 } ews_rec;
