@@ -937,6 +937,19 @@ static void emit_ref(const sp_rule *r, const wref *ref, const char *host,
   sp_fset_add(out, &h);
 }
 
+static int64_t silence_threshold(const wlog *l) {
+  int64_t mean = (l->last - l->first) / (int64_t)(l->records - 1);
+  return mean > SILENCE_NS / 10 ? mean * 10 : SILENCE_NS;
+}
+
+static uint64_t count_silences(const wlog *l) {
+  uint64_t n = 0;
+  int64_t thr = silence_threshold(l);
+  for (size_t k = 0; k < l->nsil; k++)
+    n += l->sil[k].to - l->sil[k].from > thr;
+  return n;
+}
+
 static void end_logs(win_state *s, sp_fset *out) {
   char reason[600], t1[40], t2[40];
   for (size_t i = 0; i < s->nlogs; i++) {
@@ -955,10 +968,24 @@ static void end_logs(win_state *s, sp_fset *out) {
       emit_ref(&r_gap, &r, l->computer, NULL, NULL, reason, out);
       reported++;
     }
+    sp_log_cov cov = {.file_id = l->file_id,
+                      .channel = l->channel,
+                      .computer = l->computer,
+                      .first_ns = l->first == INT64_MAX ? INT64_MIN : l->first,
+                      .last_ns = l->last,
+                      .records = l->records,
+                      .first_record = l->niv ? l->iv[0].a : 0,
+                      .last_record = l->niv ? l->iv[l->niv - 1].b : 0,
+                      .gaps = l->niv ? l->niv - 1 : 0};
+    for (size_t k = 0; k + 1 < l->niv; k++)
+      cov.missing += l->iv[k + 1].a - l->iv[k].b - 1;
+    if (l->records >= SILENCE_MIN_RECORDS && l->last > l->first)
+      cov.silences = count_silences(l);
+    sp_fset_log_cov(out, &cov);
     if (l->records < SILENCE_MIN_RECORDS || l->last <= l->first)
       continue;
     int64_t mean = (l->last - l->first) / (int64_t)(l->records - 1);
-    int64_t thr = mean > SILENCE_NS / 10 ? mean * 10 : SILENCE_NS;
+    int64_t thr = silence_threshold(l);
     for (size_t k = 0; k < l->nsil; k++) {
       const wsil *w = &l->sil[k];
       if (w->to - w->from <= thr)

@@ -121,15 +121,42 @@ static void check_sequences(sp_result *r) {
   assert_int_equal(f->evidence[0].where, 51);
 }
 
+/* coverage.json: one evtx_logs row per (file, channel, computer). */
+static void check_coverage(const sp_result *r) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  assert_int_equal(sp_write_coverage_json(r, f), SP_OK);
+  fclose(f);
+  const char *sec = strstr(buf, "Security.evtx\",\"channel\":\"Security\",");
+  assert_non_null(sec);
+  assert_non_null(strstr(sec, "\"computer\":\"" HOST "\",\"first\":"
+                              "\"2021-03-02T02:03:20"));
+  assert_non_null(strstr(sec, "\"records\":90,\"first_record\":1,"
+                              "\"last_record\":100,\"gaps\":1,"
+                              "\"missing_records\":10,\"silences\":0}"));
+  const char *sys = strstr(buf, "System.evtx\",\"channel\":\"System\",");
+  assert_non_null(sys);
+  assert_non_null(strstr(sys, "\"records\":100,\"first_record\":1,"
+                              "\"last_record\":100,\"gaps\":0,"
+                              "\"missing_records\":0,\"silences\":1}"));
+  assert_non_null(strstr(buf, "\"first_record\":5001,\"last_record\":5100,"
+                              "\"gaps\":0"));
+  free(buf);
+}
+
 static void test_sequences(void **st) {
   (void)st;
   char *dir = tu_tmpdir();
   write_sequences(dir);
   sp_result *r = tu_hunt(dir, 1);
   check_sequences(r);
+  check_coverage(r);
   sp_result_destroy(r);
   r = tu_hunt(dir, 2);
   check_sequences(r);
+  check_coverage(r);
   sp_result_destroy(r);
   tu_rm_rf(dir);
   free(dir);
