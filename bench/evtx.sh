@@ -142,6 +142,6 @@ echo "| data | tool | wall s | CPU s | MB/s per core | records/s per core | peak
 echo "|---|---|---|---|---|---|---|"
 awk -F'|' '{
   mb = $5 / 1e6; cpu = ($4 > 0 ? $4 : 0.001)
-  printf "| %s | %s | %.2f | %.2f | %.0f | %.0f | %.1f |\n", $2, $1, $3, $4,
+  printf "| %s | %s | %.2f | %.2f | %.2f | %.0f | %.1f |\n", $2, $1, $3, $4,
     mb / cpu, $6 / cpu, $7 / 1024 }' "$TMP/results"
 echo "-------------------------------------------------"

@@ -278,3 +278,6 @@ if [[ -n ${NET_SIZE-1G} ]]; then bash "$(dirname "$0")/net.sh" "${NET_SIZE-1G}" 
 
 # ---- IOC sweep (issue 9): load and matching cost of 1 million indicators ----
 bash "$(dirname "$0")/ioc.sh" || echo "bench: bench/ioc.sh failed" >&2
+
+# Network analytics (bench/netan.sh; NET_CONNS connections, default 10M).
+bash "$(dirname "$0")/netan.sh" "${NET_CONNS:-10000000}"

@@ -54,6 +54,12 @@ static void usage(FILE *out) {
       "      --ioc PATH       indicator file or folder: STIX 2.1, MISP, CSV,\n"
       "                       lists, signature-base, CHIRP (repeatable)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
+      "      --allow PATH     network allow list: CIDRs and domains, one a "
+      "line\n"
+      "                       (repeatable; added to the shipped defaults)\n"
+      "      --rita-compat    beacon scores exactly as RITA v5 (last 24 h)\n"
+      "      --net-mem MIB    memory budget of the network analytics "
+      "(default 3072)\n"
       "  -q, --quiet          no coverage summary on stderr\n"
       "\n"
       "exit status: 0 done, 1 error (including a missing or empty evidence "
@@ -189,12 +195,15 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"min-level", required_argument, NULL, 5},
       {"rule-status", required_argument, NULL, 6},
       {"ioc", required_argument, NULL, 7},
+      {"allow", required_argument, NULL, 8},
+      {"rita-compat", no_argument, NULL, 9},
+      {"net-mem", required_argument, NULL, 10},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
-  const char *yara[64], *disable[64], *sigma[64], *ioc[64];
-  size_t n_yara = 0, n_disable = 0, n_sigma = 0, n_ioc = 0;
+  const char *yara[64], *disable[64], *sigma[64], *ioc[64], *allow[64];
+  size_t n_yara = 0, n_disable = 0, n_sigma = 0, n_ioc = 0, n_allow = 0;
   const char *outdir = NULL;
   int fmt = -1, strict = 0, quiet = 0, force = 0, c;
   while ((c = getopt_long(argc, argv, "j:f:o:y:b:r:qh", longopts, NULL)) !=
@@ -271,6 +280,26 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       }
       ioc[n_ioc++] = optarg;
       break;
+    case 8:
+      if (n_allow >= 64) {
+        fprintf(stderr, "spoor: at most 64 --allow paths\n");
+        return 2;
+      }
+      allow[n_allow++] = optarg;
+      break;
+    case 9:
+      opts.rita_compat = 1;
+      break;
+    case 10: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || v < 16 || v > (1L << 20)) {
+        fprintf(stderr, "spoor: --net-mem wants 16..1048576 (MiB)\n");
+        return 2;
+      }
+      opts.net_mem = (size_t)v << 20;
+      break;
+    }
     case 'q':
       quiet = 1;
       break;
@@ -294,6 +323,8 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
   opts.n_sigma = n_sigma;
   opts.ioc_paths = ioc;
   opts.n_ioc = n_ioc;
+  opts.net_allow = allow;
+  opts.n_net_allow = n_allow;
   if (fmt < 0)
     fmt = isatty(STDOUT_FILENO) ? SP_FORMAT_TABLE : SP_FORMAT_JSONL;
 

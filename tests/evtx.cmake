@@ -27,9 +27,10 @@ endforeach()
 endif()
 
 # spoor against python-evtx on EVTX-ATTACK-SAMPLES (minutes: python-evtx is
-# slow); skipped without ../shared or without python3-evtx.
+# slow, so labelled slow: the sanitizer run leaves it out; the plain run
+# has it); skipped without ../shared or without python3-evtx.
 add_test(NAME evtx.python_evtx
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/evtx/pyevtx_test.sh
           $<TARGET_FILE:evtx_dump> ${SPOOR_SHARED_DIR})
 set_tests_properties(evtx.python_evtx PROPERTIES
-  SKIP_RETURN_CODE 77 LABELS shared TIMEOUT 1500)
+  SKIP_RETURN_CODE 77 LABELS "shared;slow" TIMEOUT 1500)

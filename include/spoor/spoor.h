@@ -95,6 +95,13 @@ typedef struct sp_opts {
    * content; matched by the "ioc" detector. */
   const char *const *ioc_paths;
   size_t n_ioc;
+  /* Network analytics: extra allow lists (CIDRs and domains, one a line),
+   * RITA v5's beacon score instead of spoor's (1), and the memory budget
+   * of their state in bytes (0: 3 GiB). Copied by sp_engine_create. */
+  const char *const *net_allow;
+  size_t n_net_allow;
+  int rita_compat;
+  size_t net_mem;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;

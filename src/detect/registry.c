@@ -17,6 +17,8 @@ extern const sp_detector_vt sp_det_mail_access;
 extern const sp_detector_vt sp_det_sigma;
 extern const sp_detector_vt sp_det_ioc;
 extern const sp_detector_vt sp_det_windows;
+extern const sp_detector_vt sp_det_netconn;
+extern const sp_detector_vt sp_det_dns_tunnel;
 
 /* One detector per line (clang-format would pack them). */
 // clang-format off
@@ -32,6 +34,8 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_sigma,
     &sp_det_ioc,
     &sp_det_windows,
+    &sp_det_netconn,
+    &sp_det_dns_tunnel,
     NULL,
 };
 // clang-format on
@@ -45,10 +49,21 @@ extern const sp_rule *const sp_exchange_admin_rules[];
 extern const sp_rule *const sp_mail_access_rules[];
 extern const sp_rule *const sp_windows_rules[];
 
+extern const sp_rule *const sp_netconn_rules[];
+extern const sp_rule *const sp_dns_tunnel_rules[];
+
 const sp_rule *const *const sp_builtin_rule_lists[] = {
-    sp_proxylogon_rules,  sp_webshell_rules, sp_spray_rules,
-    sp_spray_forms_rules, sp_exposure_rules, sp_exchange_admin_rules,
-    sp_mail_access_rules, sp_windows_rules,  NULL,
+    sp_proxylogon_rules,
+    sp_webshell_rules,
+    sp_spray_rules,
+    sp_spray_forms_rules,
+    sp_exposure_rules,
+    sp_exchange_admin_rules,
+    sp_mail_access_rules,
+    sp_windows_rules,
+    sp_netconn_rules,
+    sp_dns_tunnel_rules,
+    NULL,
 };
 
 const void *sp_dctx_input(const sp_dctx *ctx, const char *name) {

@@ -18,6 +18,7 @@
  * sorted path, so output is the same for any -j.
  */
 #include "core/timeutil.h"
+#include "net/allow.h"
 #include "engine/engine_int.h"
 #include "ioc/ioc.h"
 #include "readers/lines.h"
@@ -164,6 +165,13 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
     if (!err)
       err = sp_engine_add_input(e, "ioc", e->ioc);
   }
+  if (!err) {
+    sp_net_cfg nc = {opts->net_allow, opts->n_net_allow, false,
+                     opts->rita_compat != 0, opts->net_mem};
+    err = sp_net_allow_create(&nc, &e->net_allow, diag);
+  }
+  if (!err)
+    err = sp_engine_add_input(e, "net_allow", e->net_allow);
   if (err) {
     sp_engine_destroy(e);
     return err;
@@ -178,6 +186,7 @@ void sp_engine_destroy(sp_engine *e) {
   sp_filescan_destroy(e->fs);
   sp_sigma_destroy(e->sigma);
   sp_ioc_set_destroy(e->ioc);
+  sp_net_allow_destroy(e->net_allow);
   sp_names_destroy(e->names);
   free(e->readers);
   free(e->log_readers);

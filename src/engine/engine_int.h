@@ -34,7 +34,8 @@ struct sp_engine {
   size_t n_detectors;
   sp_input *inputs;
   size_t n_inputs, cap_inputs;
-  struct sp_walk_excl *excl; /* paths the walk leaves out, or NULL */
+  struct sp_walk_excl *excl;      /* paths the walk leaves out, or NULL */
+  struct sp_net_allow *net_allow; /* the input "net_allow" (src/net) */
 };
 
 /* Register a run-wide input (the engine does not own obj). */

@@ -94,13 +94,17 @@ enum {
   F_QUALIFIERS,
   F_DATA,
   F_BINARY,
+  F_EVENTRECORDID,
   F__COUNT
 };
-static const char *const fixed_names[F__COUNT] = {
+static const char *const fixed_names[] = {
     "Provider_Name", "Provider_Guid", "EventSourceName",
     "TimeCreated",   "ProcessID",     "ThreadID",
     "UserID",        "ActivityID",    "RelatedActivityID",
-    "Qualifiers",    "Data",          "Binary"};
+    "Qualifiers",    "Data",          "Binary",
+    "EventRecordID"};
+_Static_assert(sizeof fixed_names / sizeof fixed_names[0] == F__COUNT,
+               "a name for every fixed field");
 
 /* Where an element sits. */
 enum {
@@ -584,7 +588,7 @@ static void on_record(void *u, const sp_evtx_record *r) {
   /* The evidence reference is the EventRecordID the record's XML shows
      (what Event Viewer and every tool display); it differs from the record
      header's number in forwarded (WEC) logs. The header's when absent. */
-  int rid = name_fid(f->w, rc, "EventRecordID", 13);
+  int rid = f->w->fixed[F_EVENTRECORDID];
   int64_t v;
   if (rid >= 0 && sp_event_get_int(ev, rid, &v) && v > 0)
     ev->line = (uint64_t)v;

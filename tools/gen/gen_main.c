@@ -5,6 +5,7 @@
  *   spoor-gen case DIR [--seed N]
  *   spoor-gen bench DIR --size BYTES [--seed N]
  *   spoor-gen flood DIR --size BYTES [--seed N] [--spread]
+ *   spoor-gen net DIR --conns N [--hosts H] [--days D] [--seed N]
  *
  * Options may appear before or after DIR. The same arguments always give
  * the same bytes. Exit status: 0 success, 1 failure, 2 usage error. */
@@ -14,6 +15,7 @@
 #include "gen_bench.h"
 #include "gen_case.h"
 #include "gen_flood.h"
+#include "gen_net.h"
 #include "gen_util.h"
 
 static void usage(FILE *f) {
@@ -31,6 +33,9 @@ static void usage(FILE *f) {
         "flood  write about BYTES of HttpProxy logs from a ProxyLogon scanner,\n"
         "       every line a new AnchorMailbox; --spread: a new source address\n"
         "       on every line (each line a finding of its own)\n"
+        "net    spoor-gen net DIR --conns N [--hosts H] [--days D]: Zeek logs\n"
+        "       with planted beacons, DNS tunnel, exfiltration, a rare\n"
+        "       destination under benign periodic traffic (gen_net.c)\n"
         "\n"
         "DIR must not exist or be empty. --seed defaults to 1.\n",
         f);
@@ -42,6 +47,8 @@ int main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
+  if (argc >= 2 && strcmp(argv[1], "net") == 0)
+    return gen_net_main(argc, argv);
   if (argc < 3) {
     usage(stderr);
     return 2;
