@@ -7,9 +7,11 @@
  *  - log tampering by the record sequence, per (file, Channel, Computer):
  *    holes in the EventRecordID sequence between the lowest and highest id
  *    read (records deleted from a live log: the sequence of one log is
- *    gapless, it only restarts at 1 after a clear), medium; and a silent
- *    period longer than 24 h and longer than 10 times the log's mean
- *    interval, in a log with at least 50 records (a log that is otherwise
+ *    gapless, it only restarts at 1 after a clear) in a log of at least 100
+ *    records with at most 5% of its id span missing (sparser streams are
+ *    filtered exports), medium; and a silent period longer than 24 h and
+ *    longer than 10 times the log's mean interval, in a log of at least 50
+ *    records with at most two pauses over 24 h (a log that is otherwise
  *    regularly written), low. Both T1070.001;
  *  - a logon summary per account from Security 4624/4625/4648 (success,
  *    failure, explicit-credential counts, logon types, source addresses and
@@ -57,6 +59,7 @@
 #define MAX_REPORT 8      /* gaps/silences reported per stream */
 #define SILENCE_NS (24LL * 3600 * 1000000000LL)
 #define SILENCE_MIN_RECORDS 50
+#define GAP_MIN_RECORDS 100
 #define RARE_BASELINE 10
 #define EXPLICIT_TARGETS 5
 
@@ -937,6 +940,24 @@ static void emit_ref(const sp_rule *r, const wref *ref, const char *host,
   sp_fset_add(out, &h);
 }
 
+/* A live log (or a whole copy): enough records and at most 5% of the id
+ * span missing. Filtered exports (Event Viewer "Save Filtered Log File
+ * As", the curated files of EVTX-ATTACK-SAMPLES) keep the original ids of
+ * the records they keep, so their holes are no sign of tampering: their
+ * gaps go to coverage.json only. */
+static bool dense(const wlog *l) {
+  if (l->records < GAP_MIN_RECORDS || !l->niv)
+    return false;
+  uint64_t span = l->iv[l->niv - 1].b - l->iv[0].a + 1;
+  return l->records * 100 >= span * 95;
+}
+
+/* A regularly written log: at most two pauses over 24 h in all. */
+static bool regular(const wlog *l) {
+  return l->records >= SILENCE_MIN_RECORDS && l->last > l->first &&
+         l->nsil + l->sil_more <= 2;
+}
+
 static int64_t silence_threshold(const wlog *l) {
   int64_t mean = (l->last - l->first) / (int64_t)(l->records - 1);
   return mean > SILENCE_NS / 10 ? mean * 10 : SILENCE_NS;
@@ -955,7 +976,8 @@ static void end_logs(win_state *s, sp_fset *out) {
   for (size_t i = 0; i < s->nlogs; i++) {
     wlog *l = &s->logs[i];
     size_t reported = 0;
-    for (size_t k = 0; k + 1 < l->niv && reported < MAX_REPORT; k++) {
+    for (size_t k = 0; k + 1 < l->niv && reported < MAX_REPORT && dense(l);
+         k++) {
       const ival *a = &l->iv[k], *b = &l->iv[k + 1];
       fmt_time(a->tb, t1, sizeof t1);
       fmt_time(b->ta, t2, sizeof t2);
@@ -979,10 +1001,10 @@ static void end_logs(win_state *s, sp_fset *out) {
                       .gaps = l->niv ? l->niv - 1 : 0};
     for (size_t k = 0; k + 1 < l->niv; k++)
       cov.missing += l->iv[k + 1].a - l->iv[k].b - 1;
-    if (l->records >= SILENCE_MIN_RECORDS && l->last > l->first)
+    if (regular(l))
       cov.silences = count_silences(l);
     sp_fset_log_cov(out, &cov);
-    if (l->records < SILENCE_MIN_RECORDS || l->last <= l->first)
+    if (!regular(l))
       continue;
     int64_t mean = (l->last - l->first) / (int64_t)(l->records - 1);
     int64_t thr = silence_threshold(l);

@@ -85,12 +85,14 @@ static void test_log_cleared(void **st) {
   free(dir);
 }
 
-/* Security: records 1..60 then 71..100 (ten removed), 10 minutes apart.
+/* Security: records 1..60 then 71..300 (ten removed), 10 minutes apart.
+ * Sysmon: a filtered export, records 1000..4000 by tens: gaps in coverage
+ * only (too sparse for a live log).
  * System: 100 records 10 minutes apart with a 3-day pause after record 50.
  * Application: 100 records 10 minutes apart, clean. */
 static void write_sequences(const char *dir) {
   ews *w = ews_open();
-  for (uint64_t id = 1; id <= 100; id++)
+  for (uint64_t id = 1; id <= 300; id++)
     if (id <= 60 || id > 70)
       rec(w, "Microsoft-Windows-Security-Auditing", SEC, 4672, 4, id,
           T0 + (int64_t)id * 600, "SubjectUserName", "svc", NULL);
@@ -106,6 +108,11 @@ static void write_sequences(const char *dir) {
     rec(w, "App", "Application", 1000, 4, id + 5000, T0 + (int64_t)id * 600, "",
         "ok", NULL);
   save(w, dir, "Application.evtx");
+  w = ews_open();
+  for (uint64_t id = 1000; id <= 4000; id += 10)
+    rec(w, "Microsoft-Windows-Sysmon", SYSMON, 1, 4, id, T0 + (int64_t)id * 60,
+        "Image", "C:\\x.exe", NULL);
+  save(w, dir, "Sysmon.evtx");
 }
 
 static void check_sequences(sp_result *r) {
@@ -133,8 +140,8 @@ static void check_coverage(const sp_result *r) {
   assert_non_null(sec);
   assert_non_null(strstr(sec, "\"computer\":\"" HOST "\",\"first\":"
                               "\"2021-03-02T02:03:20"));
-  assert_non_null(strstr(sec, "\"records\":90,\"first_record\":1,"
-                              "\"last_record\":100,\"gaps\":1,"
+  assert_non_null(strstr(sec, "\"records\":290,\"first_record\":1,"
+                              "\"last_record\":300,\"gaps\":1,"
                               "\"missing_records\":10,\"silences\":0}"));
   const char *sys = strstr(buf, "System.evtx\",\"channel\":\"System\",");
   assert_non_null(sys);
@@ -143,6 +150,9 @@ static void check_coverage(const sp_result *r) {
                               "\"missing_records\":0,\"silences\":1}"));
   assert_non_null(strstr(buf, "\"first_record\":5001,\"last_record\":5100,"
                               "\"gaps\":0"));
+  assert_non_null(strstr(buf, "\"records\":301,\"first_record\":1000,"
+                              "\"last_record\":4000,\"gaps\":300,"
+                              "\"missing_records\":2700"));
   free(buf);
 }
 
