@@ -272,6 +272,7 @@ else
 fi
 bash "$(dirname "$0")/evtx.sh" "${EVTX_MB:-1024}" # EVTX parse throughput
 bash "$(dirname "$0")/sigma.sh" # Sigma engine: per-event match cost, all rules vs 10
+bash "$(dirname "$0")/evtx_sigma.sh" "${EVTX_SIGMA_MB:-256}" # EVTX + rules/windows end to end
 # Network readers (bench/net.sh): NET_SIZE= skips them.
 if [[ -n ${NET_SIZE-1G} ]]; then bash "$(dirname "$0")/net.sh" "${NET_SIZE-1G}" "${NET_PCAP_SIZE-1G}"; fi
 

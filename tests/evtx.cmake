@@ -4,7 +4,8 @@
 # for fixtures, fuzz seeds and the benchmark corpus); the writer is linked
 # into the unit tests test_evtx*.
 if(EXISTS ${CMAKE_SOURCE_DIR}/tools/evtxgen/evtxgen.c)
-add_library(spoor_evtxwrite STATIC ${CMAKE_SOURCE_DIR}/tools/evtxgen/evtxwrite.c)
+add_library(spoor_evtxwrite STATIC ${CMAKE_SOURCE_DIR}/tools/evtxgen/evtxwrite.c
+            ${CMAKE_SOURCE_DIR}/tools/evtxgen/evtxsimple.c)
 target_include_directories(spoor_evtxwrite PUBLIC ${CMAKE_SOURCE_DIR}/tools/evtxgen)
 target_link_libraries(spoor_evtxwrite PUBLIC ZLIB::ZLIB)
 
@@ -18,7 +19,7 @@ target_link_libraries(evtxgen PRIVATE spoor_evtxwrite)
 
 endif()
 if(TARGET spoor_evtxwrite)
-foreach(t IN ITEMS test_evtx test_evtx_shared)
+foreach(t IN ITEMS test_evtx test_evtx_shared test_windows)
   if(TARGET ${t})
     target_link_libraries(${t} PRIVATE spoor_evtxwrite)
   endif()

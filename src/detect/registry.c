@@ -16,6 +16,7 @@ extern const sp_detector_vt sp_det_exchange_admin;
 extern const sp_detector_vt sp_det_mail_access;
 extern const sp_detector_vt sp_det_sigma;
 extern const sp_detector_vt sp_det_ioc;
+extern const sp_detector_vt sp_det_windows;
 extern const sp_detector_vt sp_det_netconn;
 extern const sp_detector_vt sp_det_dns_tunnel;
 
@@ -32,6 +33,7 @@ const sp_detector_vt *const sp_detectors[] = {
     &sp_det_mail_access,
     &sp_det_sigma,
     &sp_det_ioc,
+    &sp_det_windows,
     &sp_det_netconn,
     &sp_det_dns_tunnel,
     NULL,
@@ -45,6 +47,7 @@ extern const sp_rule *const sp_spray_forms_rules[];
 extern const sp_rule *const sp_exposure_rules[];
 extern const sp_rule *const sp_exchange_admin_rules[];
 extern const sp_rule *const sp_mail_access_rules[];
+extern const sp_rule *const sp_windows_rules[];
 
 extern const sp_rule *const sp_netconn_rules[];
 extern const sp_rule *const sp_dns_tunnel_rules[];
@@ -57,6 +60,7 @@ const sp_rule *const *const sp_builtin_rule_lists[] = {
     sp_exposure_rules,
     sp_exchange_admin_rules,
     sp_mail_access_rules,
+    sp_windows_rules,
     sp_netconn_rules,
     sp_dns_tunnel_rules,
     NULL,

@@ -70,6 +70,8 @@ struct sp_result {
   uint64_t findings_dropped;
   sp_limit *limits; /* sorted by name */
   size_t n_limits;
+  sp_log_cov *logs; /* evtx_logs coverage, sorted by path, channel, computer */
+  size_t n_logs;
   /* Storage for the findings' strings, entities and references. */
   struct sp_chunk *chunks;
   struct sp_incidents *incidents; /* correlated at finalize */

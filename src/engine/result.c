@@ -511,6 +511,28 @@ static sp_err build_limits(sp_result *r, const sp_fset *set) {
   return SP_OK;
 }
 
+static int cmp_log(const void *a, const void *b, void *ctx) {
+  const sp_result *sort_res = ctx;
+  const sp_log_cov *x = a, *y = b;
+  const char *px = x->file_id < sort_res->n_files
+                       ? sort_res->files[x->file_id].pub.path
+                       : "";
+  const char *py = y->file_id < sort_res->n_files
+                       ? sort_res->files[y->file_id].pub.path
+                       : "";
+  int c = strcmp(px, py);
+  if (!c)
+    c = strcmp(x->channel, y->channel);
+  if (!c)
+    c = strcmp(x->computer, y->computer);
+  return c;
+}
+
+static void sort_logs(sp_result *r) {
+  if (r->n_logs)
+    qsort_r(r->logs, r->n_logs, sizeof *r->logs, cmp_log, r);
+}
+
 sp_err sp_result_finalize(sp_result *r, sp_fset *set) {
   r->findings_dropped = sp_fset_dropped(set);
   sp_err e = build_limits(r, set);
@@ -533,6 +555,8 @@ sp_err sp_result_finalize(sp_result *r, sp_fset *set) {
   e = build_sources(r);
   if (e)
     return e;
+  r->logs = sp_fset_log_cov_take(set, &r->n_logs);
+  sort_logs(r);
   return sp_incidents_build(r->findings, r->n_findings, r->detected_ns,
                             &r->incidents);
 }
@@ -560,6 +584,11 @@ void sp_result_destroy(sp_result *r) {
   free(r->findings);
   free(r->sources);
   free(r->limits);
+  for (size_t i = 0; i < r->n_logs; i++) {
+    free(r->logs[i].channel);
+    free(r->logs[i].computer);
+  }
+  free(r->logs);
   free(r);
 }
 

@@ -197,6 +197,8 @@ struct sp_fset {
   uint64_t dropped;
   sp_limits lim;
   sp_err err;
+  sp_log_cov *logs; /* evtx_logs coverage rows */
+  size_t nlogs, caplogs;
 };
 
 /* What is added: a hit, or an aggregate of another set being merged. */
@@ -302,6 +304,11 @@ void sp_fset_destroy(sp_fset *s) {
   free(s->rslots);
   free(s->gslots);
   free(s->slots);
+  for (size_t i = 0; i < s->nlogs; i++) {
+    free(s->logs[i].channel);
+    free(s->logs[i].computer);
+  }
+  free(s->logs);
   free(s);
 }
 
@@ -1104,6 +1111,13 @@ sp_err sp_fset_merge(sp_fset *dst, sp_fset *src) {
   src->dropped = 0;
   sp_limits_merge(&dst->lim, &src->lim);
   memset(&src->lim, 0, sizeof src->lim);
+  for (size_t i = 0; i < src->nlogs; i++)
+    sp_fset_log_cov(dst, &src->logs[i]);
+  for (size_t i = 0; i < src->nlogs; i++) {
+    free(src->logs[i].channel);
+    free(src->logs[i].computer);
+  }
+  src->nlogs = 0;
   return dst->err;
 }
 
@@ -1193,4 +1207,42 @@ void sp_fset_drain(sp_fset *s, void (*fn)(const sp_agg *, void *), void *user) {
   memset(s->gslots, 0, s->gcap * sizeof *s->gslots);
   s->count = s->ngroups = s->nrules = 0;
   s->units = 0;
+}
+
+void sp_fset_log_cov(sp_fset *s, const sp_log_cov *c) {
+  if (s->nlogs == s->caplogs) {
+    size_t nc = s->caplogs ? s->caplogs * 2 : 16;
+    sp_log_cov *n = realloc(s->logs, nc * sizeof *n);
+    if (!n) {
+      note(s, SP_ENOMEM);
+      return;
+    }
+    s->logs = n;
+    s->caplogs = nc;
+  }
+  sp_log_cov *d = &s->logs[s->nlogs];
+  *d = *c;
+  d->channel = strdup(c->channel ? c->channel : "");
+  d->computer = strdup(c->computer ? c->computer : "");
+  if (!d->channel || !d->computer) {
+    free(d->channel);
+    free(d->computer);
+    note(s, SP_ENOMEM);
+    return;
+  }
+  s->nlogs++;
+}
+
+size_t sp_fset_log_cov_count(const sp_fset *s) { return s->nlogs; }
+
+const sp_log_cov *sp_fset_log_cov_at(const sp_fset *s, size_t i) {
+  return i < s->nlogs ? &s->logs[i] : NULL;
+}
+
+sp_log_cov *sp_fset_log_cov_take(sp_fset *s, size_t *n) {
+  sp_log_cov *l = s->logs;
+  *n = s->nlogs;
+  s->logs = NULL;
+  s->nlogs = s->caplogs = 0;
+  return l;
 }

@@ -110,6 +110,25 @@ size_t sp_fset_count(const sp_fset *set);
 sp_limits *sp_fset_limits(sp_fset *set);
 const sp_limits *sp_fset_limits_const(const sp_fset *set);
 
+/* Per event log stream coverage (coverage.json "evtx_logs", docs/SCHEMA.md):
+ * a detector's summary of one (file, Channel, Computer) of EVTX records.
+ * Travels with the set like the limits; strings are copied. */
+typedef struct sp_log_cov {
+  uint32_t file_id;
+  char *channel, *computer;
+  int64_t first_ns, last_ns; /* INT64_MIN when unknown */
+  uint64_t records, first_record, last_record;
+  uint64_t gaps, missing; /* holes in the EventRecordIDs, ids missing */
+  uint64_t silences;      /* silent periods reported */
+} sp_log_cov;
+void sp_fset_log_cov(sp_fset *set, const sp_log_cov *c);
+size_t sp_fset_log_cov_count(const sp_fset *set);
+/* Entry i; the set keeps ownership until sp_fset_log_cov_take. */
+const sp_log_cov *sp_fset_log_cov_at(const sp_fset *set, size_t i);
+/* Hand the entries (and their strings) to the caller; *n gets the count.
+ * The set is left without entries. */
+sp_log_cov *sp_fset_log_cov_take(sp_fset *set, size_t *n);
+
 /* One aggregated finding, as the set keeps it. */
 typedef struct sp_agg_ref {
   int64_t ts;

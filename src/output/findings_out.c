@@ -438,6 +438,28 @@ sp_err sp_write_coverage_json(const sp_result *r, FILE *out) {
     }
     fputs("]}", out);
   }
+  fputs("],\"evtx_logs\":[", out);
+  for (size_t i = 0; i < r->n_logs; i++) {
+    const sp_log_cov *l = &r->logs[i];
+    const char *p =
+        l->file_id < r->n_files ? r->files[l->file_id].pub.path : "";
+    fputs(i ? ",{\"path\":" : "{\"path\":", out);
+    sp_json_str(out, p, strlen(p));
+    fputs(",\"channel\":", out);
+    sp_json_str(out, l->channel, strlen(l->channel));
+    fputs(",\"computer\":", out);
+    sp_json_str(out, l->computer, strlen(l->computer));
+    fputs(",\"first\":", out);
+    json_time(out, l->first_ns);
+    fputs(",\"last\":", out);
+    json_time(out, l->last_ns);
+    fprintf(out,
+            ",\"records\":%llu,\"first_record\":%llu,\"last_record\":%llu,"
+            "\"gaps\":%llu,\"missing_records\":%llu,\"silences\":%llu}",
+            (unsigned long long)l->records, (unsigned long long)l->first_record,
+            (unsigned long long)l->last_record, (unsigned long long)l->gaps,
+            (unsigned long long)l->missing, (unsigned long long)l->silences);
+  }
   fputs("]}\n", out);
   return ferror(out) ? SP_EIO : SP_OK;
 }

@@ -3,7 +3,8 @@
  * libspoor and compares the (path, line, rule) triples of every finding's
  * evidence with an expected TSV ("path<TAB>line<TAB>rule_id[<TAB>note]",
  * '#' comments, an optional "path..." header row, paths relative to the
- * evidence folder, line 0 for findings on whole files).
+ * evidence folder, line 0 for findings on whole files; EVTX records by
+ * their EventRecordID).
  *
  *   golden_runner [--exact|--truth] [--shared-data] [--print]
  *                 [--baseline BASELINE_DIR] DIR EXPECTED
@@ -141,7 +142,8 @@ int main(int argc, char **argv) {
         p += dl + 1;
       char t[4096];
       snprintf(t, sizeof t, "%s\t%llu\t%s", p,
-               (unsigned long long)(f->evidence[k].kind == SP_REF_LINE
+               (unsigned long long)(f->evidence[k].kind == SP_REF_LINE ||
+                                            f->evidence[k].kind == SP_REF_RECORD
                                         ? f->evidence[k].where
                                         : 0),
                f->rule_id);

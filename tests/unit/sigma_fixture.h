@@ -92,8 +92,9 @@ static inline int sfx_one(const char *detection, ...) {
            "detection:\n%s",
            detection);
   sfx *x = sfx_new(rule);
-  if (sfx_failure(x)) {
-    print_message("rule failed: %s\n", sfx_failure(x));
+  const char *why = sfx_failure(x);
+  if (why) {
+    print_message("rule failed: %s\n", why);
     sfx_free(x);
     return -1;
   }

@@ -449,6 +449,29 @@ static void test_filters(void **st) {
   sp_names_destroy(nm);
 }
 
+/* Defender's EventData names carry spaces ("Threat Name"); rules of
+ * service windefend name them without. */
+static void test_defender_names(void **st) {
+  (void)st;
+  sfx *x =
+      sfx_new("title: d\nid: d1\nlogsource:\n  product: windows\n"
+              "  service: windefend\ndetection:\n  sel:\n"
+              "    EventID: 1119\n    ThreatName|endswith: EICAR_Test_File\n"
+              "  condition: sel\n");
+  assert_null(sfx_failure(x));
+  sfx_event(x, "evtx", 1);
+  sfx_set(x, "Channel", "Microsoft-Windows-Windows Defender/Operational");
+  sfx_set(x, "EventID", "1119");
+  sfx_set(x, "Threat Name", "Virus:DOS/EICAR_Test_File");
+  assert_int_equal(sfx_match(x), 1);
+  sfx_event(x, "evtx", 2);
+  sfx_set(x, "Channel", "Microsoft-Windows-Windows Defender/Operational");
+  sfx_set(x, "EventID", "1119");
+  sfx_set(x, "Threat Name", "Trojan:Win32/Foo");
+  assert_int_equal(sfx_match(x), 0);
+  sfx_free(x);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_plain_equality_case_insensitive),
@@ -472,6 +495,7 @@ int main(void) {
       cmocka_unit_test(test_alias_bomb),
       cmocka_unit_test(test_metadata),
       cmocka_unit_test(test_filters),
+      cmocka_unit_test(test_defender_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

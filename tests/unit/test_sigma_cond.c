@@ -26,8 +26,9 @@ static int cond_eval(const char *cond, const char *fields) {
            "  condition: %s\n",
            cond);
   sfx *x = sfx_new(rule);
-  if (sfx_failure(x)) {
-    print_message("%s: %s\n", cond, sfx_failure(x));
+  const char *why = sfx_failure(x);
+  if (why) {
+    print_message("%s: %s\n", cond, why);
     sfx_free(x);
     return -1;
   }

@@ -336,6 +336,11 @@ static void add_truth(gen_case *c, const char *path, uint64_t line,
   }
 }
 
+void gen_case_truth(gen_case *c, const char *rel, uint64_t line, uint32_t rules,
+                    const char *note) {
+  add_truth(c, gen_case_str(c, rel), line, rules, gen_case_str(c, note));
+}
+
 void gen_case_webfile(gen_case *c, const char *rel, const char *content,
                       uint32_t rules, const char *note) {
   /* Files with no story of their own date from the server's install. */

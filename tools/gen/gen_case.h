@@ -121,6 +121,11 @@ void gen_case_webfile_at(gen_case *c, const char *rel, const char *content,
 void gen_case_webfile(gen_case *c, const char *rel, const char *content,
                       uint32_t rules, const char *note);
 
+/* A truth row for a file written by the caller (rel under the case
+ * folder; line: the line or, for EVTX, the EventRecordID). */
+void gen_case_truth(gen_case *c, const char *rel, uint64_t line, uint32_t rules,
+                    const char *note);
+
 /* ---- scenario parts ------------------------------------------------------ */
 
 /* The mailbox users of the background (gen_case_bg.c): count and the

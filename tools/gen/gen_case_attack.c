@@ -16,11 +16,15 @@
  *   2021-03-05 03:06-03:21        web shell use (after the IIS restart)
  *   2021-03-05 09:12              203.0.113.150: brute force of exadmin
  *   2021-03-06 02:15-02:17        198.51.100.61: forms-based OWA spray
- *   2021-03-06 10:36 and 17:27    localhost SSRF scan, shell-name probing */
+ *   2021-03-06 10:36 and 17:27    localhost SSRF scan, shell-name probing
+ * and the Application event log (EVTX, tools/evtxgen's writer) with the
+ * Unified Messaging InvalidCastException of CVE-2021-26857 at 2021-03-03
+ * 06:58:40 among benign MSExchange records. */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "evtxsimple.h"
 #include "gen_case.h"
 
 #define ATK1 "203.0.113.66"
@@ -621,6 +625,69 @@ static void webroot(gen_case *c, const atk *a) {
                    0, NULL);
 }
 
+/* Application.evtx: benign Exchange records and, as record 4, the Unified
+ * Messaging worker's unhandled InvalidCastException (level 2, Error) that
+ * the CVE-2021-26857 deserialization leaves (Microsoft, "HAFNIUM targeting
+ * Exchange Servers", 2021-03-02: the Application log's MSExchange Unified
+ * Messaging errors). Unnamed Data values, as Exchange writes them. */
+static void um_evtx(gen_case *c) {
+  static const char rel[] = "windows/winevt/Logs/Application.evtx";
+  ews *w = ews_open();
+  if (!w) {
+    c->err = 1;
+    return;
+  }
+  static const struct {
+    const char *prov;
+    uint16_t eid;
+    uint8_t level;
+    int h, m, s;
+    const char *d0, *d1;
+  } recs[] = {
+      {"MSExchangeFastSearch", 1009, 4, 5, 1, 12, "Content indexing",
+       "The indexing of mailbox database DB01 completed."},
+      {"MSExchange ADAccess", 2080, 4, 6, 12, 40, "w3wp.exe (12244)",
+       "Process w3wp.exe (12244): topology discovery completed."},
+      {"MSExchangeFastSearch", 1009, 4, 6, 44, 2, "Content indexing",
+       "The indexing of mailbox database DB01 completed."},
+      {"MSExchange Unified Messaging", 1001, 2, 6, 58, 40,
+       "UMWorkerProcess.exe",
+       "An unhandled exception occurred in a UM worker process: "
+       "System.InvalidCastException: Unable to cast object of type "
+       "'System.Object' to type "
+       "'Microsoft.Exchange.UM.UMCore.PipelineContext'."},
+      {"MSExchange Unified Messaging", 1052, 4, 7, 3, 9, "UMWorkerProcess.exe",
+       "The UM worker process started."},
+      {"MSExchange ADAccess", 2080, 4, 8, 12, 40, "w3wp.exe (12244)",
+       "Process w3wp.exe (12244): topology discovery completed."},
+  };
+  for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+    ews_rec r = {.provider = recs[i].prov,
+                 .channel = "Application",
+                 .computer = GEN_MAIL_HOST,
+                 .eid = recs[i].eid,
+                 .level = recs[i].level,
+                 .unix_s =
+                     gen_time_utc(2021, 3, 3, recs[i].h, recs[i].m, recs[i].s),
+                 .n = 2,
+                 .names = {NULL, NULL},
+                 .values = {recs[i].d0, recs[i].d1}};
+    if (ews_add(w, &r) != 0)
+      c->err = 1;
+  }
+  char path[GEN_PATH_MAX], dir[GEN_PATH_MAX];
+  if (gen_path_join(dir, sizeof dir, c->dir, "windows/winevt/Logs") != 0 ||
+      gen_mkdirs(dir) != 0 ||
+      gen_path_join(path, sizeof path, c->dir, rel) != 0 ||
+      ews_write(w, path) != 0) {
+    fprintf(stderr, "spoor-gen: cannot write %s\n", rel);
+    c->err = 1;
+  }
+  ews_free(w);
+  gen_case_truth(c, rel, 4, GEN_R_UM_INVALID_CAST,
+                 "UM worker InvalidCastException (CVE-2021-26857)");
+}
+
 void gen_case_attack(gen_case *c) {
   atk a;
   memset(&a, 0, sizeof a);
@@ -648,4 +715,5 @@ void gen_case_attack(gen_case *c) {
   brute_force(c);
   webroot(c, &a);
   forms_spray(c);
+  um_evtx(c);
 }

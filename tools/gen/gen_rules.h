@@ -36,7 +36,8 @@
   X(FORMS_SPRAY, "spoor.auth.forms_spray")                                     \
   X(FORMS_SUCCESS, "spoor.auth.forms_success_after_failures")                  \
   X(EXPOSURE_PL, "spoor.exchange.exposure.proxylogon")                         \
-  X(EXPOSURE_PS_BEFORE, "spoor.exchange.exposure.proxyshell_before")
+  X(EXPOSURE_PS_BEFORE, "spoor.exchange.exposure.proxyshell_before")           \
+  X(UM_INVALID_CAST, "spoor.exchange.cve_2021_26857.um_deserialization")
 
 enum {
 #define GEN_RULE_ENUM(name, id) GEN_RI_##name,
