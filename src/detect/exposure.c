@@ -128,6 +128,12 @@ typedef struct expo_state {
   uint32_t n_hosts;
   uint64_t over;
   bool oom;
+  /* The previous event's server and build text and where they are kept:
+     a log repeats them on every row, so most events skip the parse and
+     the searches. */
+  build_seen *last;
+  char last_host[MAX_HOST_LEN], last_build[32];
+  uint8_t last_host_n, last_build_n;
 } expo_state;
 
 static void *expo_create(const sp_dctx *ctx) {
@@ -163,39 +169,47 @@ static host_builds *host_get(expo_state *s, const char *name, size_t n) {
   return h;
 }
 
-static void note_build(expo_state *s, const char *host, size_t hn,
-                       const build_seen *bs) {
+/* Fold a sighting of x's build into x: the earliest and the latest
+ * evidence in the total order of references. */
+static void widen(build_seen *x, const build_seen *bs) {
+  sp_agg_ref a = {x->first, x->where, x->file_id, x->kind};
+  sp_agg_ref b = {bs->first, bs->where, bs->file_id, bs->kind};
+  if (sp_agg_ref_cmp(&b, &a) < 0) {
+    x->first = bs->first;
+    x->file_id = bs->file_id;
+    x->where = bs->where;
+    x->kind = bs->kind;
+  }
+  sp_agg_ref la = {x->last, x->last_where, x->last_file_id, x->kind};
+  sp_agg_ref lb = {bs->last, bs->last_where, bs->last_file_id, bs->kind};
+  if (sp_agg_ref_cmp(&lb, &la) > 0) {
+    x->last = bs->last;
+    x->last_file_id = bs->last_file_id;
+    x->last_where = bs->last_where;
+  }
+}
+
+/* Record a sighting; the entry that holds it, or NULL when over budget. */
+static build_seen *note_build(expo_state *s, const char *host, size_t hn,
+                              const build_seen *bs) {
   host_builds *h = host_get(s, host, hn);
   if (!h) {
     s->over++;
-    return;
+    return NULL;
   }
   for (uint32_t i = 0; i < h->n; i++) {
     build_seen *x = &h->builds[i];
-    if (sp_exch_build_cmp(&x->b, &bs->b) != 0)
-      continue;
-    sp_agg_ref a = {x->first, x->where, x->file_id, x->kind};
-    sp_agg_ref b = {bs->first, bs->where, bs->file_id, bs->kind};
-    if (sp_agg_ref_cmp(&b, &a) < 0) {
-      x->first = bs->first;
-      x->file_id = bs->file_id;
-      x->where = bs->where;
-      x->kind = bs->kind;
+    if (sp_exch_build_cmp(&x->b, &bs->b) == 0) {
+      widen(x, bs);
+      return x;
     }
-    sp_agg_ref la = {x->last, x->last_where, x->last_file_id, x->kind};
-    sp_agg_ref lb = {bs->last, bs->last_where, bs->last_file_id, bs->kind};
-    if (sp_agg_ref_cmp(&lb, &la) > 0) {
-      x->last = bs->last;
-      x->last_file_id = bs->last_file_id;
-      x->last_where = bs->last_where;
-    }
-    return;
   }
   if (h->n >= MAX_BUILDS) {
     s->over++;
-    return;
+    return NULL;
   }
-  h->builds[h->n++] = *bs;
+  h->builds[h->n] = *bs;
+  return &h->builds[h->n++];
 }
 
 static void expo_on_event(void *st, const sp_event *ev, sp_fset *out) {
@@ -212,14 +226,29 @@ static void expo_on_event(void *st, const sp_event *ev, sp_fset *out) {
                    .kind = (sp_ref_kind)ev->ref,
                    .last_file_id = ev->file_id,
                    .last_where = ev->line};
-  if (!sp_exch_build_parse(sp_str_trim(b), &bs.b))
-    return;
   sp_str host = sp_event_get(ev, SP_F_HOST_NAME);
   if (!host.n)
     host = sp_str_make("(unnamed server)", 16);
   if (host.n >= MAX_HOST_LEN)
     host.n = MAX_HOST_LEN - 1;
-  note_build(st, host.p, host.n, &bs);
+  expo_state *s = st;
+  if (s->last && host.n == s->last_host_n && b.n == s->last_build_n &&
+      memcmp(host.p, s->last_host, host.n) == 0 &&
+      memcmp(b.p, s->last_build, b.n) == 0) {
+    widen(s->last, &bs);
+    return;
+  }
+  if (!sp_exch_build_parse(sp_str_trim(b), &bs.b))
+    return;
+  s->last = note_build(s, host.p, host.n, &bs);
+  if (s->last && b.n <= sizeof s->last_build) {
+    memcpy(s->last_host, host.p, host.n);
+    memcpy(s->last_build, b.p, b.n);
+    s->last_host_n = (uint8_t)host.n;
+    s->last_build_n = (uint8_t)b.n;
+  } else {
+    s->last = NULL;
+  }
 }
 
 static void expo_merge(void *dst, void *src) {

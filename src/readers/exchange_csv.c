@@ -70,6 +70,12 @@ typedef struct exch_state {
   uint64_t lenient_at[3]; /* the first of them */
   char build[32];         /* the "#Version:" header's build, normalised */
   uint8_t build_len;
+  /* The last row's version columns as written ("15.1.2176.2") and their
+     normal form: rows of one file repeat them, so they are parsed once. */
+  char ver_raw[80];
+  uint8_t ver_raw_len;
+  char ver_build[32];
+  uint8_t ver_build_len;
 } exch_state;
 
 /* The HttpProxy columns of Exchange 2016/2019, in the order of their
@@ -488,17 +494,31 @@ static bool imply_layout(exch_state *s, sp_rctx *rc, const char *p, size_t n,
 /* The server build of a row: its Major/Minor/Build/RevisionVersion columns
  * (HttpProxy), else an ECP row's BLD= item (set already), else the file's
  * "#Version:" header. */
-static void row_build(exch_state *s, sp_rctx *rc, sp_event *ev,
-                      const sp_str ver[4]) {
+static void row_build(exch_state *s, sp_event *ev, const sp_str ver[4]) {
   if (ver[0].n && ver[1].n && ver[2].n) {
+    /* The columns joined with dots (revision 0 when absent). */
     char tmp[80];
-    int k = snprintf(tmp, sizeof tmp, "%.*s.%.*s.%.*s.%.*s", (int)ver[0].n,
-                     ver[0].p, (int)ver[1].n, ver[1].p, (int)ver[2].n, ver[2].p,
-                     ver[3].n ? (int)ver[3].n : 1, ver[3].n ? ver[3].p : "0");
-    char *d = k > 0 && (size_t)k < sizeof tmp ? sp_rctx_alloc(rc, 32) : NULL;
-    size_t bn = d ? sp_exch_build_norm(sp_str_make(tmp, (size_t)k), d, 32) : 0;
-    if (bn) {
-      sp_event_set(ev, SP_F_EXCH_BUILD, sp_str_make(d, bn));
+    size_t k = 0;
+    bool fits = true;
+    for (int i = 0; i < 4 && fits; i++) {
+      sp_str v = i == 3 && !ver[3].n ? SP_STR_LIT("0") : ver[i];
+      fits = k + v.n + 1 < sizeof tmp;
+      if (fits) {
+        if (i)
+          tmp[k++] = '.';
+        memcpy(tmp + k, v.p, v.n);
+        k += v.n;
+      }
+    }
+    if (fits && (k != s->ver_raw_len || memcmp(tmp, s->ver_raw, k) != 0)) {
+      memcpy(s->ver_raw, tmp, k);
+      s->ver_raw_len = (uint8_t)k;
+      s->ver_build_len = (uint8_t)sp_exch_build_norm(
+          sp_str_make(tmp, k), s->ver_build, sizeof s->ver_build);
+    }
+    if (fits && s->ver_build_len) {
+      sp_event_set(ev, SP_F_EXCH_BUILD,
+                   sp_str_make(s->ver_build, s->ver_build_len));
       return;
     }
   }
@@ -583,7 +603,7 @@ static void exch_line(void *st, sp_rctx *rc, const char *p, size_t n,
     sp_rctx_malformed(rc, lineno, "too few columns and no timestamp");
     return;
   }
-  row_build(s, rc, ev, ver);
+  row_build(s, ev, ver);
   /* OABGenerator layouts differ between builds: without a Message column
      the detectors still see the whole line. */
   if (s->type == LT_OABGEN && !sp_event_has(ev, SP_F_MESSAGE))
