@@ -28,11 +28,6 @@
 
 typedef struct eve_state {
   nj_state nj;
-  char type[EVE_TYPE_MAX]; /* the last event_type seen, and its kind */
-  size_t type_n;
-  int kind;
-  char kind_name[EVE_TYPE_MAX];
-  size_t kind_n;
 } eve_state;
 
 typedef struct eve_rule {
@@ -170,7 +165,6 @@ static void *eve_create(void) {
     free(s);
     return NULL;
   }
-  s->kind = -1;
   return s;
 }
 
@@ -194,18 +188,10 @@ static void eve_line(void *st, sp_rctx *rc, const char *p, size_t n,
     type = SP_STR_LIT("suricata");
   if (type.n >= EVE_TYPE_MAX)
     type.n = EVE_TYPE_MAX - 1;
-  if (s->kind < 0 || type.n != s->type_n || memcmp(type.p, s->type, type.n)) {
-    memcpy(s->type, type.p, type.n);
-    s->type_n = type.n;
-    const char *k = kind_of(type);
-    s->kind_n = k ? strlen(k) : type.n;
-    memcpy(s->kind_name, k ? k : s->type, s->kind_n);
-    s->kind_name[s->kind_n] = 0;
-    s->kind = sp_rctx_kind(rc, s->kind_name);
-  }
-  sp_rctx_begin(rc, s->kind, lineno, offset);
-  if (nj_line(&s->nj, rc, s->kind, sp_str_make(s->kind_name, s->kind_n), p, n,
-              lineno))
+  sp_str name;
+  int kind = nj_kind(&s->nj, rc, type, kind_of, &name);
+  sp_rctx_begin(rc, kind, lineno, offset);
+  if (nj_line(&s->nj, rc, kind, name, p, n, lineno))
     sp_rctx_emit(rc);
 }
 

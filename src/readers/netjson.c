@@ -21,6 +21,7 @@ bool nj_init(nj_state *s, const char *reader, nj_map_fn map) {
   s->slots = calloc(NJ_CACHE_SLOTS, sizeof *s->slots);
   s->arena = malloc(NJ_ARENA);
   s->f_duration = -2;
+  s->kind_id = -1;
   return s->slots && s->arena;
 }
 
@@ -205,6 +206,27 @@ bool nj_line(nj_state *s, sp_rctx *rc, int kind, sp_str kind_name,
     }
   }
   return true;
+}
+
+int nj_kind(nj_state *s, sp_rctx *rc, sp_str key,
+            const char *(*name_of)(sp_str key), sp_str *name) {
+  if (key.n > NJ_KIND_MAX)
+    key.n = NJ_KIND_MAX;
+  if (s->kind_id < 0 || key.n != s->kind_key_n ||
+      memcmp(key.p, s->kind_key, key.n) != 0) {
+    memcpy(s->kind_key, key.p, key.n);
+    s->kind_key_n = key.n;
+    const char *k = name_of ? name_of(key) : NULL;
+    sp_str nm = k ? sp_str_make(k, strlen(k)) : key;
+    if (nm.n > NJ_KIND_MAX)
+      nm.n = NJ_KIND_MAX;
+    memcpy(s->kind_cname, nm.p, nm.n);
+    s->kind_cname[nm.n] = 0;
+    s->kind_cname_n = nm.n;
+    s->kind_id = sp_rctx_kind(rc, s->kind_cname);
+  }
+  *name = sp_str_make(s->kind_cname, s->kind_cname_n);
+  return s->kind_id;
 }
 
 void nj_finish(nj_state *s, sp_rctx *rc) {

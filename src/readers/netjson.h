@@ -61,6 +61,8 @@ typedef struct nj_slot {
   uint8_t hint, role, used;
 } nj_slot;
 
+#define NJ_KIND_MAX 64 /* bytes of a kind key or name */
+
 typedef struct nj_state {
   const char *reader; /* for limit names */
   bool iso_auto;      /* untyped strings shaped like ISO 8601 UTC are times */
@@ -77,6 +79,10 @@ typedef struct nj_state {
   int64_t start_ns, end_ns;
   int f_duration;
   int dur_kind;
+  /* The kind of the previous line (nj_kind): its key, name and id. */
+  char kind_key[NJ_KIND_MAX + 1], kind_cname[NJ_KIND_MAX + 1];
+  size_t kind_key_n, kind_cname_n;
+  int kind_id;
 } nj_state;
 
 bool nj_init(nj_state *s, const char *reader, nj_map_fn map);
@@ -87,6 +93,14 @@ void nj_free(nj_state *s);
  * caller has begun the event and emits it. */
 bool nj_line(nj_state *s, sp_rctx *rc, int kind, sp_str kind_name,
              const char *p, size_t n, uint64_t lineno);
+
+/* The kind id of a line whose kind the value `key` names (EVE's
+ * event_type, Zeek's _path; cut at NJ_KIND_MAX). name_of maps a key to the
+ * kind's name, or NULL for "the key itself"; it is asked, and the name
+ * interned, only when the key differs from the previous line's. *name gets
+ * the kind's name (valid until the next call). */
+int nj_kind(nj_state *s, sp_rctx *rc, sp_str key,
+            const char *(*name_of)(sp_str key), sp_str *name);
 
 /* Report the names the cache could not hold (once, at the end of a file). */
 void nj_finish(nj_state *s, sp_rctx *rc);

@@ -22,9 +22,6 @@
 
 typedef struct zj_state {
   nj_state nj;
-  int kind_cache_id;
-  char kind_cache[SP_NET_PATH_MAX + 1];
-  size_t kind_cache_n;
 } zj_state;
 
 static bool name_in(sp_str s, const char *const *list, size_t n) {
@@ -117,7 +114,6 @@ static void *zj_create(void) {
     return NULL;
   }
   s->nj.iso_auto = true;
-  s->kind_cache_id = -1;
   return s;
 }
 
@@ -145,16 +141,10 @@ static void zj_line(void *st, sp_rctx *rc, const char *p, size_t n,
   }
   if (kn.n > SP_NET_PATH_MAX)
     kn.n = SP_NET_PATH_MAX;
-  if (s->kind_cache_id < 0 || kn.n != s->kind_cache_n ||
-      memcmp(kn.p, s->kind_cache, kn.n) != 0) {
-    memcpy(s->kind_cache, kn.p, kn.n);
-    s->kind_cache[kn.n] = 0;
-    s->kind_cache_n = kn.n;
-    s->kind_cache_id = sp_rctx_kind(rc, s->kind_cache);
-  }
-  sp_rctx_begin(rc, s->kind_cache_id, lineno, offset);
-  if (nj_line(&s->nj, rc, s->kind_cache_id,
-              sp_str_make(s->kind_cache, s->kind_cache_n), p, n, lineno))
+  sp_str name;
+  int kind = nj_kind(&s->nj, rc, kn, NULL, &name);
+  sp_rctx_begin(rc, kind, lineno, offset);
+  if (nj_line(&s->nj, rc, kind, name, p, n, lineno))
     sp_rctx_emit(rc);
 }
 
