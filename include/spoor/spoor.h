@@ -267,6 +267,8 @@ typedef struct sp_incident {
 /* Incidents, highest level first, then earliest first. */
 size_t sp_result_incident_count(const sp_result *res);
 const sp_incident *sp_result_incident(const sp_result *res, size_t i);
+/* The incident finding i belongs to, or NULL (none, or below medium). */
+const sp_incident *sp_result_finding_incident(const sp_result *res, size_t i);
 
 /* ---- coverage ---------------------------------------------------------- */
 

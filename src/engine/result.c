@@ -600,6 +600,10 @@ const sp_incident *sp_result_incident(const sp_result *r, size_t i) {
   return r ? sp_incidents_get(r->incidents, i) : NULL;
 }
 
+const sp_incident *sp_result_finding_incident(const sp_result *r, size_t i) {
+  return r ? sp_incidents_of(r->incidents, i) : NULL;
+}
+
 size_t sp_result_finding_count(const sp_result *r) {
   return r ? r->n_findings : 0;
 }

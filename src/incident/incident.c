@@ -107,6 +107,8 @@ static void arena_free(arena *a) {
 struct sp_incidents {
   sp_incident *inc;
   size_t n;
+  uint32_t *of; /* per finding: its incident's index + 1, or 0 */
+  size_t n_findings;
   arena mem;
 };
 
@@ -716,6 +718,13 @@ sp_err sp_incidents_build(const sp_finding *f, size_t n, int64_t detected_ns,
     set->n++;
   }
   qsort(set->inc, set->n, sizeof *set->inc, cmp_incident);
+  set->of = calloc(n ? n : 1, sizeof *set->of);
+  if (!set->of)
+    goto fail;
+  set->n_findings = n;
+  for (size_t k = 0; k < set->n; k++)
+    for (size_t j = 0; j < set->inc[k].n_findings; j++)
+      set->of[set->inc[k].findings[j]] = (uint32_t)k + 1;
   err = SP_OK;
 fail:
   free(parent);
@@ -743,6 +752,7 @@ void sp_incidents_destroy(sp_incidents *set) {
   if (!set)
     return;
   free(set->inc);
+  free(set->of);
   arena_free(&set->mem);
   free(set);
 }
@@ -751,4 +761,10 @@ size_t sp_incidents_count(const sp_incidents *set) { return set ? set->n : 0; }
 
 const sp_incident *sp_incidents_get(const sp_incidents *set, size_t i) {
   return set && i < set->n ? &set->inc[i] : NULL;
+}
+
+const sp_incident *sp_incidents_of(const sp_incidents *set, size_t finding) {
+  if (!set || finding >= set->n_findings || !set->of[finding])
+    return NULL;
+  return &set->inc[set->of[finding] - 1];
 }

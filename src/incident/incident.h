@@ -20,6 +20,8 @@ sp_err sp_incidents_build(const sp_finding *f, size_t n, int64_t detected_ns,
 void sp_incidents_destroy(sp_incidents *set);
 size_t sp_incidents_count(const sp_incidents *set);
 const sp_incident *sp_incidents_get(const sp_incidents *set, size_t i);
+/* The incident finding `finding` (an index) belongs to, or NULL. */
+const sp_incident *sp_incidents_of(const sp_incidents *set, size_t finding);
 
 /* The ATT&CK tactics of a technique id ("T1190", "T1505.003"), as a
  * bit set of kill-chain positions (bit 0: reconnaissance ... 13: impact);

@@ -21,7 +21,6 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static void json_time_or_null(FILE *out, int64_t ns) {
@@ -149,19 +148,12 @@ sp_err sp_write_timeline_csv(const sp_result *res, FILE *out) {
         "evidence_where\n",
         out);
   size_t n = sp_result_finding_count(res);
-  const char **inc_of = calloc(n ? n : 1, sizeof *inc_of);
-  if (!inc_of)
-    return SP_ENOMEM;
-  for (size_t k = 0; k < sp_result_incident_count(res); k++) {
-    const sp_incident *in = sp_result_incident(res, k);
-    for (size_t j = 0; j < in->n_findings; j++)
-      inc_of[in->findings[j]] = in->id;
-  }
   for (size_t i = 0; i < n; i++) {
     const sp_finding *f = sp_result_finding(res, i);
     if (f->first_ns == INT64_MIN)
       continue;
-    const char *inc = inc_of[i] ? inc_of[i] : "";
+    const sp_incident *in = sp_result_finding_incident(res, i);
+    const char *inc = in ? in->id : "";
     int fd = file_dated(f);
     timeline_row(out, f, f->first_ns, fd ? "File modified" : "First evidence",
                  inc);
@@ -169,6 +161,5 @@ sp_err sp_write_timeline_csv(const sp_result *res, FILE *out) {
       timeline_row(out, f, f->last_ns,
                    fd ? "File modified (latest)" : "Last evidence", inc);
   }
-  free(inc_of);
   return ferror(out) ? SP_EIO : SP_OK;
 }

@@ -103,7 +103,7 @@ static const char *ref_kind(sp_ref_kind k) {
   return "line";
 }
 
-static void put_findings(db *d, const sp_result *res, const char **inc_of) {
+static void put_findings(db *d, const sp_result *res) {
   sqlite3_stmt *f = prep(d, "INSERT OR IGNORE INTO findings VALUES(?,?,?,?,?,?,"
                             "?,?,?,?,?,?,?,?,?,?,?)");
   sqlite3_stmt *e = prep(d, "INSERT INTO entities VALUES(?,?,?,?)");
@@ -129,7 +129,8 @@ static void put_findings(db *d, const sp_result *res, const char **inc_of) {
     bind_text(f, 14, x->vulnerability);
     bind_text(f, 15, x->reason);
     bind_text(f, 16, x->reference);
-    bind_text(f, 17, inc_of[i]);
+    const sp_incident *in = sp_result_finding_incident(res, i);
+    bind_text(f, 17, in ? in->id : NULL);
     step(d, f);
     for (size_t k = 0; k < x->n_entities; k++) {
       bind_text(e, 1, x->id);
@@ -257,15 +258,6 @@ sp_err sp_write_case_sqlite(const sp_result *res, const char *path) {
     close(tfd);
   d.rc = sqlite3_open_v2(path, &d.h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                          NULL);
-  size_t n = sp_result_finding_count(res);
-  const char **inc_of = calloc(n ? n : 1, sizeof *inc_of);
-  if (!inc_of)
-    d.rc = SQLITE_NOMEM;
-  for (size_t k = 0; inc_of && k < sp_result_incident_count(res); k++) {
-    const sp_incident *in = sp_result_incident(res, k);
-    for (size_t j = 0; j < in->n_findings; j++)
-      inc_of[in->findings[j]] = in->id;
-  }
   if (d.rc == SQLITE_OK)
     d.rc = sqlite3_exec(d.h,
                         "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -283,12 +275,9 @@ sp_err sp_write_case_sqlite(const sp_result *res, const char *path) {
     step(&d, m);
     sqlite3_finalize(m);
   }
-  if (inc_of) {
-    put_findings(&d, res, inc_of);
-    put_incidents(&d, res);
-    put_coverage(&d, res);
-  }
-  free(inc_of);
+  put_findings(&d, res);
+  put_incidents(&d, res);
+  put_coverage(&d, res);
   if (d.rc == SQLITE_OK)
     d.rc = sqlite3_exec(d.h, "COMMIT;", NULL, NULL, NULL);
   int rc = d.rc;
