@@ -593,27 +593,10 @@ static void ioc_merge(void *dst, void *srcp) {
 /* ---- findings ------------------------------------------------------------ */
 
 static void fmt_time(int64_t ns, char *buf, size_t cap) {
-  if (ns == SP_TIME_NONE) {
+  if (ns == SP_TIME_NONE)
     snprintf(buf, cap, "an unknown time");
-    return;
-  }
-  int64_t secs = ns / SP_NS_PER_SEC - (ns % SP_NS_PER_SEC < 0);
-  int64_t days = secs / 86400 - (secs % 86400 < 0);
-  int64_t rem = secs - days * 86400;
-  /* civil from days (Howard Hinnant) */
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t dd = doy - (153 * mp + 2) / 5 + 1;
-  int64_t mm = mp < 10 ? mp + 3 : mp - 9;
-  y += mm <= 2;
-  snprintf(buf, cap, "%04lld-%02lld-%02lld %02lld:%02lld UTC", (long long)y,
-           (long long)mm, (long long)dd, (long long)(rem / 3600),
-           (long long)(rem / 60 % 60));
+  else
+    sp_time_minutes(ns, buf, cap);
 }
 
 static sp_level level_of(int score) {
