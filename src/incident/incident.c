@@ -212,15 +212,14 @@ static bool is_script_name(const char *b, size_t n) {
   return false;
 }
 
-/* Last path segment (after '/' or '\'), lower-cased into out. */
+/* Last path segment (after '/' or '\'), to a '?', lower-cased into out. */
 static size_t base_lower(const char *p, char *out, size_t cap) {
-  const char *b = p;
-  for (const char *q = p; *q; q++)
-    if (*q == '/' || *q == '\\')
-      b = q + 1;
-  size_t n = 0;
-  for (; b[n] && b[n] != '?' && n + 1 < cap; n++)
-    out[n] = (char)((b[n] >= 'A' && b[n] <= 'Z') ? b[n] + 32 : b[n]);
+  sp_str b = sp_str_basename(sp_str_make(p, strlen(p)));
+  const char *q = memchr(b.p, '?', b.n);
+  size_t n = q ? (size_t)(q - b.p) : b.n;
+  if (n > cap - 1)
+    n = cap - 1;
+  sp_lower_copy(out, b.p, n);
   out[n] = '\0';
   return n;
 }
