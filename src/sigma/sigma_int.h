@@ -211,6 +211,10 @@ struct sp_sigma {
   struct hs_database *pf_any; /* keyword values, or NULL */
   size_t pf_nslots;
   uint32_t npids;
+  /* Hyperscan pattern ids are indices of distinct (field, literal, case)
+   * patterns; each stands for the pids pf_fan[pf_fan_off[u]..[u+1]). */
+  uint32_t npats;
+  uint32_t *pf_fan_off, *pf_fan;
   uint8_t *pf_kind;   /* by pid: SG_P_* */
   uint32_t *pf_len;   /* by pid: the literal's length */
   uint32_t *pf_item;  /* by pid: its item's iid, or 0 */

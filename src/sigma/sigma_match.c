@@ -496,30 +496,28 @@ static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
   return hits;
 }
 
-static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
-                 unsigned flags, void *ctx) {
-  (void)from;
-  (void)flags;
-  sp_sigma_mctx *m = ctx;
-  const sp_sigma *s = m->s;
+/* A hit of pid (its literal ends at `to`): check its anchor, stamp it and
+ * count its item, waking the variants the item gates. */
+static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
+                   unsigned long long to) {
   switch (s->pf_kind[id]) {
   case SG_P_PREFIX:
     if (to != s->pf_len[id])
-      return 0;
+      return;
     break;
   case SG_P_SUFFIX:
     if (to != m->scan_len)
-      return 0;
+      return;
     break;
   case SG_P_EXACT:
     if (to != m->scan_len || to != s->pf_len[id])
-      return 0;
+      return;
     break;
   default:
     break;
   }
   if (m->hit[id] == m->epoch)
-    return 0;
+    return;
   m->hit[id] = m->epoch;
   uint32_t item = s->pf_item[id], slot = s->pf_gslot[id];
   if (item && m->gslot_epoch[slot] != m->epoch) {
@@ -535,6 +533,17 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
     }
     m->item_cnt[item]++;
   }
+}
+
+/* A Hyperscan match of pattern id: every pid it stands for. */
+static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
+                 unsigned flags, void *ctx) {
+  (void)from;
+  (void)flags;
+  sp_sigma_mctx *m = ctx;
+  const sp_sigma *s = m->s;
+  for (uint32_t k = s->pf_fan_off[id]; k < s->pf_fan_off[id + 1]; k++)
+    on_pid(m, s, s->pf_fan[k], to);
   return 0;
 }
 

@@ -29,8 +29,8 @@
 typedef struct pfe {
   int field;
   uint32_t pid;
-  unsigned flags;
-  char *expr;
+  bool caseless;
+  const char *lit; /* the value's literal (arena) */
   size_t len;
   sg_val *val;
 } pfe;
@@ -41,11 +41,11 @@ typedef struct pfl {
   bool oom;
 } pfl;
 
-static char *expr_of(const sg_pat *p) {
-  char *e = malloc(p->n ? p->n : 1);
-  if (e)
-    memcpy(e, p->lit, p->n);
-  return e;
+static bool has_alpha(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z')
+      return true;
+  return false;
 }
 
 static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
@@ -62,30 +62,77 @@ static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
     l->v = nv;
     l->cap = nc;
   }
-  char *e = expr_of(&v->pat);
-  if (!e) {
-    l->oom = true;
-    return;
-  }
   v->pid = ++s->npids;
-  /* contains and prefix: the first match decides; suffix and exact need
-   * the one that ends the value */
-  unsigned single = v->pat.kind == SG_P_CONTAINS || v->pat.kind == SG_P_PREFIX
-                        ? HS_FLAG_SINGLEMATCH
-                        : 0u;
-  l->v[l->n++] =
-      (pfe){field, v->pid,   single | (v->pat.cased ? 0u : HS_FLAG_CASELESS),
-            e,     v->pat.n, v};
+  /* a cased literal without letters is the same pattern caseless */
+  bool caseless = !v->pat.cased || !has_alpha(v->pat.lit, v->pat.n);
+  l->v[l->n++] = (pfe){field, v->pid, caseless, v->pat.lit, v->pat.n, v};
 }
 
+/* Order: field, then the pattern (case flag, length, bytes), so equal
+ * patterns of a field are neighbours. */
 static int pfe_cmp(const void *a, const void *b) {
   const pfe *x = a, *y = b;
   if (x->field != y->field)
     return x->field < y->field ? -1 : 1;
+  if (x->caseless != y->caseless)
+    return x->caseless ? 1 : -1;
+  if (x->len != y->len)
+    return x->len < y->len ? -1 : 1;
+  int c = memcmp(x->lit, y->lit, x->len);
+  if (c)
+    return c;
   return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+static bool same_pat(const pfe *x, const pfe *y) {
+  return x->field == y->field && x->caseless == y->caseless &&
+         x->len == y->len && !memcmp(x->lit, y->lit, x->len);
+}
+
 static sp_err build_gates(sp_sigma *s);
+
+/* Compile one field's database from the distinct patterns v[i..j) (pids
+ * sorted so that equal patterns are neighbours): one Hyperscan literal per
+ * distinct pattern, its id the pattern index (pf_fan_off). */
+static sp_err compile_field(sp_sigma *s, pfe *v, size_t i, size_t j,
+                            const char **ex, unsigned *fl, unsigned *ids,
+                            size_t *lens) {
+  size_t np = 0;
+  for (size_t k = i; k < j;) {
+    size_t e = k;
+    bool single = true; /* contains and prefix: the first match decides;
+                           suffix and exact need the one that ends the value */
+    for (; e < j && same_pat(&v[k], &v[e]); e++) {
+      uint8_t kind = v[e].val->pat.kind;
+      single &= kind == SG_P_CONTAINS || kind == SG_P_PREFIX;
+      s->pf_fan[s->pf_fan_off[s->npats] + (e - k)] = v[e].pid;
+    }
+    ex[np] = v[k].lit;
+    lens[np] = v[k].len;
+    fl[np] = (single ? HS_FLAG_SINGLEMATCH : 0u) |
+             (v[k].caseless ? HS_FLAG_CASELESS : 0u);
+    ids[np] = s->npats;
+    np++;
+    s->pf_fan_off[s->npats + 1] = s->pf_fan_off[s->npats] + (uint32_t)(e - k);
+    s->npats++;
+    k = e;
+  }
+  hs_database_t *db = NULL;
+  hs_compile_error_t *ce = NULL;
+  if (hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)np, HS_MODE_BLOCK, NULL,
+                           &db, &ce) != HS_SUCCESS) {
+    /* cannot happen for literals; leave these values to the direct test */
+    hs_free_compile_error(ce);
+    for (size_t k = i; k < j; k++)
+      v[k].val->pid = 0;
+    return SP_OK;
+  }
+  if (v[i].field < 0)
+    s->pf_any = db; /* keywords: scanned over every value */
+  else
+    s->pf_db[v[i].field] = db;
+  return SP_OK;
+}
 
 sp_err sg_prefilter_build(sp_sigma *s) {
   pfl l = {0};
@@ -122,7 +169,10 @@ sp_err sg_prefilter_build(sp_sigma *s) {
     lens = malloc(l.n * sizeof *lens);
     s->pf_kind = calloc((size_t)s->npids + 1, 1);
     s->pf_len = calloc((size_t)s->npids + 1, sizeof *s->pf_len);
-    if (!ex || !fl || !ids || !lens || !s->pf_kind || !s->pf_len)
+    s->pf_fan_off = calloc(l.n + 1, sizeof *s->pf_fan_off);
+    s->pf_fan = malloc(l.n * sizeof *s->pf_fan);
+    if (!ex || !fl || !ids || !lens || !s->pf_kind || !s->pf_len ||
+        !s->pf_fan_off || !s->pf_fan)
       err = SP_ENOMEM;
   }
   for (size_t i = 0; !err && i < l.n; i++) {
@@ -131,27 +181,9 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   }
   for (size_t i = 0; !err && i < l.n;) {
     size_t j = i;
-    for (; j < l.n && l.v[j].field == l.v[i].field; j++) {
-      ex[j - i] = l.v[j].expr;
-      fl[j - i] = l.v[j].flags;
-      ids[j - i] = l.v[j].pid;
-      lens[j - i] = l.v[j].len;
-    }
-    hs_database_t *db = NULL;
-    hs_compile_error_t *ce = NULL;
-    if (hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)(j - i),
-                             HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
-      /* cannot happen for escaped literals; leave these values to the
-       * direct test */
-      hs_free_compile_error(ce);
-      for (size_t k = i; k < j; k++)
-        l.v[k].val->pid = 0;
-    } else {
-      if (l.v[i].field < 0)
-        s->pf_any = db; /* keywords: scanned over every value */
-      else
-        s->pf_db[l.v[i].field] = db;
-    }
+    while (j < l.n && l.v[j].field == l.v[i].field)
+      j++;
+    err = compile_field(s, l.v, i, j, ex, fl, ids, lens);
     i = j;
   }
   /* Items whose every value has a pid are decided by counting the hits:
@@ -195,8 +227,6 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   free(fl);
   free(ids);
   free(lens);
-  for (size_t i = 0; i < l.n; i++)
-    free(l.v[i].expr);
   free(l.v);
   return err;
 }
@@ -287,5 +317,7 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->pf_len);
   free(s->pf_item);
   free(s->pf_gslot);
+  free(s->pf_fan_off);
+  free(s->pf_fan);
   s->pf_db = NULL;
 }
