@@ -187,6 +187,33 @@ typedef struct sg_bucket {
   size_t nung;
 } sg_bucket;
 
+/* A literal matcher (sigma_prefilter.c): patterns looked for anywhere in
+ * a value (contains), at its start (prefix, exact) or at its end (suffix),
+ * found through a hash of a short gram of each pattern and verified in
+ * full. */
+enum { SG_LM_ANY, SG_LM_START, SG_LM_END };
+typedef struct sg_lment {
+  uint64_t w;   /* the gram's bytes (zero padded) */
+  uint32_t pat; /* pattern index */
+  uint8_t g;    /* gram length */
+  uint8_t k;    /* the gram's offset in the pattern (SG_LM_ANY) */
+  uint8_t cls;  /* SG_LM_* */
+  uint8_t cased;
+} sg_lment;
+typedef struct sg_lm {
+  unsigned bbits, fbits; /* log2 of buckets, of filter bits */
+  uint32_t *off;         /* buckets + 1 entry offsets, NULL: empty */
+  sg_lment *ent;
+  uint64_t *filter;   /* a bit per hash prefix of fbits bits: some gram */
+  uint8_t glen[2][3]; /* [cased][SG_LM_*]: bit g-1 when a gram has length g */
+} sg_lm;
+/* Report each occurrence of a pattern of lm in a value of n bytes (fold:
+ * its ASCII lower-case copy, raw: as is): hit(ctx, pattern, end offset). */
+typedef void (*sg_lm_hit)(void *ctx, uint32_t pat, size_t to);
+struct sp_sigma;
+void sg_lm_scan(const struct sp_sigma *s, const sg_lm *lm, const char *fold,
+                const char *raw, size_t n, sg_lm_hit hit, void *ctx);
+
 struct sp_sigma {
   sg_arena arena;
   sp_names *names;
@@ -205,15 +232,16 @@ struct sp_sigma {
   int *kind_any; /* per kind id: has buckets (bit 0), has channel buckets */
   size_t nkinds;
   int f_channel, f_eventid;
-  /* Prefilter (sigma_prefilter.c): one Hyperscan database per field over
-   * the literal values of every rule testing it. */
-  struct hs_database **pf_db; /* by field id, NULL: none */
-  struct hs_database *pf_any; /* keyword values, or NULL */
+  /* Prefilter (sigma_prefilter.c): one literal matcher per field over
+   * the literal values of every rule testing it. A pattern is a distinct
+   * (field, literal, case); it stands for the pids
+   * pf_fan[pf_fan_off[u]..pf_fan_off[u+1]). */
+  sg_lm *pf_lm; /* by field id (pf_nslots), off NULL: none */
+  sg_lm pf_kw;  /* keyword values, scanned over every value (off NULL: none) */
   size_t pf_nslots;
-  uint32_t npids;
-  /* Hyperscan pattern ids are indices of distinct (field, literal, case)
-   * patterns; each stands for the pids pf_fan[pf_fan_off[u]..[u+1]). */
-  uint32_t npats;
+  uint32_t npids, npats;
+  const char **pf_plit; /* by pattern: its bytes (folded unless cased) */
+  uint32_t *pf_plen;    /* by pattern: its length */
   uint32_t *pf_fan_off, *pf_fan;
   uint8_t *pf_kind;   /* by pid: SG_P_* */
   uint32_t *pf_len;   /* by pid: the literal's length */

@@ -16,7 +16,6 @@
 #include "core/timeutil.h"
 #include "sigma/sigma_int.h"
 
-#include <hs/hs.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +35,8 @@ struct sp_sigma_mctx {
   size_t nslots;
   uint32_t epoch;
   uint64_t regex_limits;
-  hs_scratch_t *scratch; /* Hyperscan scratch for every field database */
-  uint32_t *hit;         /* by pid: the epoch of the event that matched */
-  size_t scan_len;       /* length of the value being scanned */
+  uint32_t *hit;   /* by pid: the epoch of the event that matched */
+  size_t scan_len; /* length of the value being scanned */
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
@@ -77,13 +75,6 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
-  for (size_t i = 0; i <= s->pf_nslots; i++) {
-    struct hs_database *db = i < s->pf_nslots ? s->pf_db[i] : s->pf_any;
-    if (db && hs_alloc_scratch(db, &m->scratch)) {
-      sp_sigma_mctx_destroy(m);
-      return SP_ENOMEM;
-    }
-  }
   pcre2_set_match_limit(m->mc, SG_RE_MATCH_LIMIT);
   pcre2_set_depth_limit(m->mc, 10000);
   *out = m;
@@ -106,7 +97,6 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->gslot_epoch);
   free(m->cand_epoch);
   free(m->cands);
-  hs_free_scratch(m->scratch);
   free(m);
 }
 
@@ -499,7 +489,7 @@ static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
 /* A hit of pid (its literal ends at `to`): check its anchor, stamp it and
  * count its item, waking the variants the item gates. */
 static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
-                   unsigned long long to) {
+                   size_t to) {
   switch (s->pf_kind[id]) {
   case SG_P_PREFIX:
     if (to != s->pf_len[id])
@@ -535,36 +525,36 @@ static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
   }
 }
 
-/* A Hyperscan match of pattern id: every pid it stands for. */
-static int on_hs(unsigned id, unsigned long long from, unsigned long long to,
-                 unsigned flags, void *ctx) {
-  (void)from;
-  (void)flags;
+/* An occurrence of pattern pat ending at `to`: every pid it stands for. */
+static void on_pat(void *ctx, uint32_t pat, size_t to) {
   sp_sigma_mctx *m = ctx;
   const sp_sigma *s = m->s;
-  for (uint32_t k = s->pf_fan_off[id]; k < s->pf_fan_off[id + 1]; k++)
+  for (uint32_t k = s->pf_fan_off[pat]; k < s->pf_fan_off[pat + 1]; k++)
     on_pid(m, s, s->pf_fan[k], to);
-  return 0;
 }
 
-/* Scan every value of a field that has a database. */
+/* Scan every value of a field that has a matcher (and every value with the
+ * keyword matcher). */
 static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
-  if (!m->scratch)
+  if (!s->pf_lm && !s->pf_kw.off)
     return;
   size_t it = 0;
   for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
     size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
                     ? (size_t)(f - ev->fast)
                     : f->id;
-    m->scan_len = f->s.n;
-    if (f->s.n > UINT32_MAX)
+    const sg_lm *lm =
+        id < s->pf_nslots && s->pf_lm[id].off ? &s->pf_lm[id] : NULL;
+    if (!lm && !s->pf_kw.off)
       continue;
-    if (id < s->pf_nslots && s->pf_db[id])
-      hs_scan(s->pf_db[id], f->s.n ? f->s.p : "", (unsigned)f->s.n, 0,
-              m->scratch, on_hs, m);
-    if (s->pf_any)
-      hs_scan(s->pf_any, f->s.n ? f->s.p : "", (unsigned)f->s.n, 0, m->scratch,
-              on_hs, m);
+    const char *t = folded(m, ev, f);
+    if (!t)
+      continue;
+    m->scan_len = f->s.n;
+    if (lm)
+      sg_lm_scan(s, lm, t, f->s.p, f->s.n, on_pat, m);
+    if (s->pf_kw.off)
+      sg_lm_scan(s, &s->pf_kw, t, f->s.p, f->s.n, on_pat, m);
   }
 }
 

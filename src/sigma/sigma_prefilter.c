@@ -1,30 +1,39 @@
 /*
- * sigma_prefilter.c - one multi-pattern matcher per event field, so that
+ * sigma_prefilter.c - one multi-literal matcher per event field, so that
  * the cost of an event grows with the fields it has, not with the rules
  * loaded.
  *
  * Every literal string value of every compiled rule (exact, prefix,
- * suffix and contains forms: most Sigma values) gets a pattern id (pid);
- * the values testing one field go into one Hyperscan block-mode literal
- * database (caseless unless `cased`). The match callback checks the
- * anchors from the match's end offset and the literal's length (prefix:
- * ends at its length; suffix: ends at the value's end; exact: both). Per
- * event the
- * matcher scans each field value once with its field's database and stamps
- * the pids that matched; a value with a pid is then a lookup
- * (sigma_match.c). Keyword values (no field) go into one more database
- * that scans every value of the event. Glob, regex, numeric, CIDR and other
- * values are tested directly, as before.
+ * suffix and contains forms: most Sigma values) gets a pattern id (pid).
+ * Equal literals of one field (same bytes, same case flag) share one
+ * pattern, which lists the pids it stands for (fan-out); the rule set of
+ * SigmaHQ's windows folder has about half as many distinct patterns as
+ * pids. Per field, a literal matcher (sg_lm) finds the patterns in a
+ * value: each pattern is indexed by one gram of at most 4 bytes (anywhere:
+ * the gram the fewest other patterns chose, so that no bucket fills up with
+ * patterns sharing a common word) or of at most 8 bytes (its first bytes
+ * for prefix and exact values, its last for suffix, looked up only at the
+ * value's start or end); a bit filter over the gram hashes skips most
+ * positions, and a candidate is verified with the whole literal. Building
+ * it is linear in the literals' bytes (compiling the same literals with
+ * Hyperscan took over a second for the SigmaHQ windows rules).
  *
- * Owns the databases (freed by sg_prefilter_free). The scratch space is
- * per worker (sp_sigma_mctx).
+ * The match callback (sigma_match.c) checks each pid's anchor from the
+ * occurrence's end offset and the literal's length (prefix: ends at its
+ * length; suffix: ends at the value's end; exact: both) and stamps the
+ * pids that matched; a value with a pid is then a lookup. Keyword values
+ * (no field) go into one more matcher that scans every value of the event.
+ * Glob, regex, numeric, CIDR and other values are tested directly.
+ *
+ * Owns the matchers and pattern tables (freed by sg_prefilter_free).
  */
 #include "sigma/sigma_int.h"
 
-#include <hs/hs.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define LM_GANY 4 /* gram of patterns looked for anywhere */
+#define LM_GEND 8 /* gram of patterns looked for at the start or end */
 
 typedef struct pfe {
   int field;
@@ -41,6 +50,188 @@ typedef struct pfl {
   bool oom;
 } pfl;
 
+/* ---- the literal matcher ---------------------------------------------- */
+static inline uint64_t lm_load(const char *p, size_t g) {
+  uint64_t w = 0;
+  memcpy(&w, p, g);
+  return w;
+}
+
+static inline uint64_t lm_hash(uint64_t w, unsigned g, unsigned cls) {
+  uint64_t h = (w ^ ((uint64_t)(g | cls << 4) << 56)) * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 29;
+  return h * 0xBF58476D1CE4E5B9ull;
+}
+
+static inline bool lm_maybe(const sg_lm *lm, uint64_t h) {
+  uint64_t b = h >> (64 - lm->fbits);
+  return lm->filter[b >> 6] >> (b & 63) & 1;
+}
+
+/* The entries of gram w (length g, class cls) that are also found in full
+ * in b[0..n) starting at start(entry). */
+static inline void lm_probe(const sp_sigma *s, const sg_lm *lm, uint64_t h,
+                            uint64_t w, unsigned g, unsigned cls, int cased,
+                            const char *b, size_t n, size_t p, sg_lm_hit hit,
+                            void *ctx) {
+  uint64_t bk = h >> (64 - lm->bbits);
+  for (uint32_t e = lm->off[bk]; e < lm->off[bk + 1]; e++) {
+    const sg_lment *x = &lm->ent[e];
+    if (x->w != w || x->g != g || x->cls != cls || x->cased != cased)
+      continue;
+    size_t L = s->pf_plen[x->pat], st;
+    if (L > n)
+      continue;
+    if (cls == SG_LM_ANY) {
+      if (x->k > p || L > n - (p - x->k))
+        continue;
+      st = p - x->k;
+    } else {
+      st = cls == SG_LM_START ? 0 : n - L;
+    }
+    if (!memcmp(b + st, s->pf_plit[x->pat], L))
+      hit(ctx, x->pat, st + L);
+  }
+}
+
+static void lm_scan1(const sp_sigma *s, const sg_lm *lm, const char *b,
+                     size_t n, int c, sg_lm_hit hit, void *ctx) {
+  unsigned lens = lm->glen[c][SG_LM_START];
+  for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
+    if (lens >> (g - 1) & 1) {
+      uint64_t w = lm_load(b, g), h = lm_hash(w, g, SG_LM_START);
+      if (lm_maybe(lm, h))
+        lm_probe(s, lm, h, w, g, SG_LM_START, c, b, n, 0, hit, ctx);
+    }
+  lens = lm->glen[c][SG_LM_END];
+  for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
+    if (lens >> (g - 1) & 1) {
+      uint64_t w = lm_load(b + n - g, g), h = lm_hash(w, g, SG_LM_END);
+      if (lm_maybe(lm, h))
+        lm_probe(s, lm, h, w, g, SG_LM_END, c, b, n, n - g, hit, ctx);
+    }
+  lens = lm->glen[c][SG_LM_ANY];
+  if (!lens)
+    return;
+  if (lens == 1u << (LM_GANY - 1)) { /* the usual case: 4-byte grams only */
+    for (size_t p = 0; p + LM_GANY <= n; p++) {
+      uint32_t w32;
+      memcpy(&w32, b + p, 4);
+      uint64_t h = lm_hash(w32, LM_GANY, SG_LM_ANY);
+      if (lm_maybe(lm, h))
+        lm_probe(s, lm, h, w32, LM_GANY, SG_LM_ANY, c, b, n, p, hit, ctx);
+    }
+    return;
+  }
+  for (size_t p = 0; p < n; p++)
+    for (unsigned g = 1; g <= LM_GANY && g <= n - p; g++)
+      if (lens >> (g - 1) & 1) {
+        uint64_t w = lm_load(b + p, g), h = lm_hash(w, g, SG_LM_ANY);
+        if (lm_maybe(lm, h))
+          lm_probe(s, lm, h, w, g, SG_LM_ANY, c, b, n, p, hit, ctx);
+      }
+}
+
+void sg_lm_scan(const sp_sigma *s, const sg_lm *lm, const char *fold,
+                const char *raw, size_t n, sg_lm_hit hit, void *ctx) {
+  if (!lm->off)
+    return;
+  if (fold && (lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2]))
+    lm_scan1(s, lm, fold, n, 0, hit, ctx);
+  if (raw && (lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2]))
+    lm_scan1(s, lm, raw, n, 1, hit, ctx);
+}
+
+static void lm_free(sg_lm *lm) {
+  free(lm->off);
+  free(lm->ent);
+  free(lm->filter);
+  memset(lm, 0, sizeof *lm);
+}
+
+/* A pattern's classes: bit per SG_LM_* its pids need. */
+typedef struct lmpat {
+  uint32_t pat;
+  uint8_t cls, cased;
+} lmpat;
+
+/* Build lm over patterns ps[0..np). */
+static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *ps,
+                       size_t np) {
+  size_t nent = 0;
+  for (size_t i = 0; i < np; i++)
+    nent += (size_t)__builtin_popcount(ps[i].cls);
+  lm->bbits = 4;
+  while (((size_t)1 << lm->bbits) < 2 * nent && lm->bbits < 24)
+    lm->bbits++;
+  lm->fbits = 9;
+  while (((size_t)1 << lm->fbits) < 64 * nent && lm->fbits < 26)
+    lm->fbits++;
+  size_t nb = (size_t)1 << lm->bbits;
+  lm->off = calloc(nb + 1, sizeof *lm->off);
+  lm->ent = malloc((nent ? nent : 1) * sizeof *lm->ent);
+  lm->filter = calloc(((size_t)1 << lm->fbits) / 64, sizeof *lm->filter);
+  uint64_t *hs = malloc((nent ? nent : 1) * sizeof *hs);
+  sg_lment *tmp = malloc((nent ? nent : 1) * sizeof *tmp);
+  if (!lm->off || !lm->ent || !lm->filter || !hs || !tmp) {
+    free(hs);
+    free(tmp);
+    lm_free(lm);
+    return SP_ENOMEM;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < np; i++) {
+    const char *lit = s->pf_plit[ps[i].pat];
+    size_t L = s->pf_plen[ps[i].pat];
+    for (unsigned cls = 0; cls < 3; cls++) {
+      if (!(ps[i].cls >> cls & 1))
+        continue;
+      unsigned gmax = cls == SG_LM_ANY ? LM_GANY : LM_GEND;
+      unsigned g = L < gmax ? (unsigned)L : gmax;
+      size_t at = cls == SG_LM_END ? L - g : 0;
+      if (cls == SG_LM_ANY && L > g) { /* the least chosen gram */
+        uint32_t best = UINT32_MAX;
+        for (size_t q = 0; q + g <= L && q < 256; q++) {
+          uint64_t h = lm_hash(lm_load(lit + q, g), g, cls);
+          uint32_t load = lm->off[h >> (64 - lm->bbits)];
+          if (load < best) {
+            best = load;
+            at = q;
+          }
+        }
+      }
+      uint64_t w = lm_load(lit + at, g), h = lm_hash(w, g, cls);
+      lm->off[h >> (64 - lm->bbits)]++;
+      tmp[k] = (sg_lment){w,
+                          ps[i].pat,
+                          (uint8_t)g,
+                          (uint8_t)(cls == SG_LM_ANY ? at : 0),
+                          (uint8_t)cls,
+                          ps[i].cased};
+      hs[k++] = h;
+      lm->glen[ps[i].cased][cls] |= (uint8_t)(1u << (g - 1));
+      uint64_t fb = h >> (64 - lm->fbits);
+      lm->filter[fb >> 6] |= (uint64_t)1 << (fb & 63);
+    }
+  }
+  /* counts to starts, one bucket up (off[b + 1]: start of bucket b); placing
+   * advances off[b + 1] to the end of bucket b, the start of b + 1 */
+  uint32_t sum = 0;
+  for (size_t b = 0; b < nb; b++) {
+    uint32_t c = lm->off[b];
+    lm->off[b] = sum;
+    sum += c;
+  }
+  memmove(lm->off + 1, lm->off, nb * sizeof *lm->off);
+  lm->off[0] = 0;
+  for (size_t i = 0; i < k; i++)
+    lm->ent[lm->off[(hs[i] >> (64 - lm->bbits)) + 1]++] = tmp[i];
+  free(hs);
+  free(tmp);
+  return SP_OK;
+}
+
+/* ---- building the prefilter -------------------------------------------- */
 static bool has_alpha(const char *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z')
@@ -91,47 +282,30 @@ static bool same_pat(const pfe *x, const pfe *y) {
 
 static sp_err build_gates(sp_sigma *s);
 
-/* Compile one field's database from the distinct patterns v[i..j) (pids
- * sorted so that equal patterns are neighbours): one Hyperscan literal per
- * distinct pattern, its id the pattern index (pf_fan_off). */
-static sp_err compile_field(sp_sigma *s, pfe *v, size_t i, size_t j,
-                            const char **ex, unsigned *fl, unsigned *ids,
-                            size_t *lens) {
+/* One field's matcher over v[i..j): a pattern per distinct literal, with
+ * the classes its pids need. */
+static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps) {
   size_t np = 0;
   for (size_t k = i; k < j;) {
     size_t e = k;
-    bool single = true; /* contains and prefix: the first match decides;
-                           suffix and exact need the one that ends the value */
+    uint8_t cls = 0;
+    uint32_t u = s->npats;
     for (; e < j && same_pat(&v[k], &v[e]); e++) {
       uint8_t kind = v[e].val->pat.kind;
-      single &= kind == SG_P_CONTAINS || kind == SG_P_PREFIX;
-      s->pf_fan[s->pf_fan_off[s->npats] + (e - k)] = v[e].pid;
+      cls |= kind == SG_P_CONTAINS ? 1u << SG_LM_ANY
+             : kind == SG_P_SUFFIX ? 1u << SG_LM_END
+                                   : 1u << SG_LM_START;
+      s->pf_fan[s->pf_fan_off[u] + (e - k)] = v[e].pid;
     }
-    ex[np] = v[k].lit;
-    lens[np] = v[k].len;
-    fl[np] = (single ? HS_FLAG_SINGLEMATCH : 0u) |
-             (v[k].caseless ? HS_FLAG_CASELESS : 0u);
-    ids[np] = s->npats;
-    np++;
-    s->pf_fan_off[s->npats + 1] = s->pf_fan_off[s->npats] + (uint32_t)(e - k);
+    s->pf_plit[u] = v[k].lit;
+    s->pf_plen[u] = (uint32_t)v[k].len;
+    s->pf_fan_off[u + 1] = s->pf_fan_off[u] + (uint32_t)(e - k);
+    ps[np++] = (lmpat){u, cls, (uint8_t)!v[k].caseless};
     s->npats++;
     k = e;
   }
-  hs_database_t *db = NULL;
-  hs_compile_error_t *ce = NULL;
-  if (hs_compile_lit_multi(ex, fl, ids, lens, (unsigned)np, HS_MODE_BLOCK, NULL,
-                           &db, &ce) != HS_SUCCESS) {
-    /* cannot happen for literals; leave these values to the direct test */
-    hs_free_compile_error(ce);
-    for (size_t k = i; k < j; k++)
-      v[k].val->pid = 0;
-    return SP_OK;
-  }
-  if (v[i].field < 0)
-    s->pf_any = db; /* keywords: scanned over every value */
-  else
-    s->pf_db[v[i].field] = db;
-  return SP_OK;
+  sg_lm *lm = v[i].field < 0 ? &s->pf_kw : &s->pf_lm[v[i].field];
+  return lm_build(s, lm, ps, np);
 }
 
 sp_err sg_prefilter_build(sp_sigma *s) {
@@ -152,27 +326,20 @@ sp_err sg_prefilter_build(sp_sigma *s) {
       }
   }
   sp_err err = l.oom ? SP_ENOMEM : SP_OK;
+  lmpat *ps = NULL;
   if (!err && l.n) {
     qsort(l.v, l.n, sizeof *l.v, pfe_cmp);
-    s->pf_nslots = (size_t)maxf + 1; /* keywords (-1) have pf_any */
-    s->pf_db = calloc(s->pf_nslots ? s->pf_nslots : 1, sizeof *s->pf_db);
-    if (!s->pf_db)
-      err = SP_ENOMEM;
-  }
-  const char **ex = NULL;
-  unsigned *fl = NULL, *ids = NULL;
-  size_t *lens = NULL;
-  if (!err && l.n) {
-    ex = malloc(l.n * sizeof *ex);
-    fl = malloc(l.n * sizeof *fl);
-    ids = malloc(l.n * sizeof *ids);
-    lens = malloc(l.n * sizeof *lens);
+    s->pf_nslots = (size_t)maxf + 1; /* keywords (-1) have pf_kw */
+    s->pf_lm = calloc(s->pf_nslots ? s->pf_nslots : 1, sizeof *s->pf_lm);
     s->pf_kind = calloc((size_t)s->npids + 1, 1);
     s->pf_len = calloc((size_t)s->npids + 1, sizeof *s->pf_len);
+    s->pf_plit = malloc(l.n * sizeof *s->pf_plit);
+    s->pf_plen = malloc(l.n * sizeof *s->pf_plen);
     s->pf_fan_off = calloc(l.n + 1, sizeof *s->pf_fan_off);
     s->pf_fan = malloc(l.n * sizeof *s->pf_fan);
-    if (!ex || !fl || !ids || !lens || !s->pf_kind || !s->pf_len ||
-        !s->pf_fan_off || !s->pf_fan)
+    ps = malloc(l.n * sizeof *ps);
+    if (!s->pf_lm || !s->pf_kind || !s->pf_len || !s->pf_plit || !s->pf_plen ||
+        !s->pf_fan_off || !s->pf_fan || !ps)
       err = SP_ENOMEM;
   }
   for (size_t i = 0; !err && i < l.n; i++) {
@@ -183,9 +350,10 @@ sp_err sg_prefilter_build(sp_sigma *s) {
     size_t j = i;
     while (j < l.n && l.v[j].field == l.v[i].field)
       j++;
-    err = compile_field(s, l.v, i, j, ex, fl, ids, lens);
+    err = build_field(s, l.v, i, j, ps);
     i = j;
   }
+  free(ps);
   /* Items whose every value has a pid are decided by counting the hits:
    * an iid per item, a slot per (item, written value). */
   if (!err && s->npids) {
@@ -223,10 +391,6 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   if (err) /* no prefilter at all: every value is tested directly */
     for (size_t i = 0; i < l.n; i++)
       l.v[i].val->pid = 0;
-  free(ex);
-  free(fl);
-  free(ids);
-  free(lens);
   free(l.v);
   return err;
 }
@@ -308,16 +472,17 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->var_gated);
   free(s->iid_var_off);
   free(s->iid_vars);
-  for (size_t i = 0; s->pf_db && i < s->pf_nslots; i++)
-    hs_free_database(s->pf_db[i]);
-  hs_free_database(s->pf_any);
-  s->pf_any = NULL;
-  free(s->pf_db);
+  for (size_t i = 0; s->pf_lm && i < s->pf_nslots; i++)
+    lm_free(&s->pf_lm[i]);
+  lm_free(&s->pf_kw);
+  free(s->pf_lm);
+  s->pf_lm = NULL;
+  free(s->pf_plit);
+  free(s->pf_plen);
   free(s->pf_kind);
   free(s->pf_len);
   free(s->pf_item);
   free(s->pf_gslot);
   free(s->pf_fan_off);
   free(s->pf_fan);
-  s->pf_db = NULL;
 }
