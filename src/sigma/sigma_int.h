@@ -243,6 +243,12 @@ struct sp_sigma {
   const char **pf_plit; /* by pattern: its bytes (folded unless cased) */
   uint32_t *pf_plen;    /* by pattern: its length */
   uint32_t *pf_fan_off, *pf_fan;
+  /* By bucket (index in buckets): its row in bk_fmask, 0: none; row r
+   * (from 1) at bk_fmask[(r - 1) * (pf_nslots + 1)]: 1 for each field some
+   * variant of the bucket has a pid on, the last byte for keywords. Only
+   * those fields of an event are scanned. */
+  uint32_t *bk_row;
+  uint8_t *bk_fmask;
   uint8_t *pf_kind;   /* by pid: SG_P_* */
   uint32_t *pf_len;   /* by pid: the literal's length */
   uint32_t *pf_item;  /* by pid: its item's iid, or 0 */

@@ -42,6 +42,14 @@ struct sp_sigma_mctx {
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
   uint32_t *cands;                 /* the variants woken for this event */
   size_t ncands;
+  /* the buckets of the last event's (kind, Channel, EventID) and the
+   * fields they scan (bk_fmask rows or-ed, pf_nslots + 1 bytes) */
+  bool ck_valid;
+  int ck_kind, ck_eid;
+  size_t ck_chn;
+  char ck_ch[64];
+  const sg_bucket *ck_b[3];
+  uint8_t *fmask;
   const char *mfield; /* the first item that matched */
   sp_str mval;
 };
@@ -70,8 +78,9 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->cand_epoch = calloc(s->nvars + 1, sizeof *m->cand_epoch);
   m->cands = calloc(s->nvars + 1, sizeof *m->cands);
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
-  if (!m->hit || !m->item_epoch || !m->item_cnt || !m->gslot_epoch ||
-      !m->cand_epoch || !m->cands) {
+  m->fmask = calloc(s->pf_nslots + 1, 1);
+  if (!m->fmask || !m->hit || !m->item_epoch || !m->item_cnt ||
+      !m->gslot_epoch || !m->cand_epoch || !m->cands) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
@@ -97,6 +106,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->gslot_epoch);
   free(m->cand_epoch);
   free(m->cands);
+  free(m->fmask);
   free(m);
 }
 
@@ -533,19 +543,22 @@ static void on_pat(void *ctx, uint32_t pat, size_t to) {
     on_pid(m, s, s->pf_fan[k], to);
 }
 
-/* Scan every value of a field that has a matcher (and every value with the
- * keyword matcher). */
+/* Scan every value of a field that has a matcher and that a variant of
+ * the event's buckets tests (m->fmask), and every value with the keyword
+ * matcher when one of them has keywords. */
 static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
   if (!s->pf_lm && !s->pf_kw.off)
     return;
+  const sg_lm *kw = s->pf_kw.off && m->fmask[s->pf_nslots] ? &s->pf_kw : NULL;
   size_t it = 0;
   for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
     size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
                     ? (size_t)(f - ev->fast)
                     : f->id;
-    const sg_lm *lm =
-        id < s->pf_nslots && s->pf_lm[id].off ? &s->pf_lm[id] : NULL;
-    if (!lm && !s->pf_kw.off)
+    const sg_lm *lm = id < s->pf_nslots && m->fmask[id] && s->pf_lm[id].off
+                          ? &s->pf_lm[id]
+                          : NULL;
+    if (!lm && !kw)
       continue;
     const char *t = folded(m, ev, f);
     if (!t)
@@ -553,9 +566,48 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
     m->scan_len = f->s.n;
     if (lm)
       sg_lm_scan(s, lm, t, f->s.p, f->s.n, on_pat, m);
-    if (s->pf_kw.off)
-      sg_lm_scan(s, &s->pf_kw, t, f->s.p, f->s.n, on_pat, m);
+    if (kw)
+      sg_lm_scan(s, kw, t, f->s.p, f->s.n, on_pat, m);
   }
+}
+
+/* The event's buckets (kind, Channel, EventID), (kind, Channel, any) and
+ * (kind, any) into m->ck_b, and the fields they scan into m->fmask; the
+ * last event's are kept while its key repeats. */
+static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
+                         const sp_event *ev) {
+  const sp_fval *ch = sp_event_find(ev, s->f_channel);
+  const char *cp = ch && ch->s.n ? ch->s.p : NULL;
+  size_t cn = cp ? ch->s.n : 0;
+  int eid = -1;
+  if (cp) {
+    int64_t e = -1;
+    const sp_fval *ef = sp_event_find(ev, s->f_eventid);
+    if (ef && sp_fval_int(ef, &e) && e >= 0 && e <= 65535)
+      eid = (int)e;
+  }
+  if (m->ck_valid && m->ck_kind == ev->kind && m->ck_eid == eid &&
+      m->ck_chn == cn && (!cn || !memcmp(m->ck_ch, cp, cn)))
+    return;
+  m->ck_b[0] = cp && eid >= 0 ? sg_bucket_find(s, ev->kind, cp, cn, eid) : NULL;
+  m->ck_b[1] = cp ? sg_bucket_find(s, ev->kind, cp, cn, -1) : NULL;
+  m->ck_b[2] = sg_bucket_find(s, ev->kind, NULL, 0, -1);
+  size_t w = s->pf_nslots + 1;
+  memset(m->fmask, 0, w);
+  for (int i = 0; i < 3 && s->bk_row; i++) {
+    uint32_t row = m->ck_b[i] ? s->bk_row[m->ck_b[i] - s->buckets] : 0;
+    if (!row)
+      continue;
+    const uint8_t *r = s->bk_fmask + (size_t)(row - 1) * w;
+    for (size_t k = 0; k < w; k++)
+      m->fmask[k] |= r[k];
+  }
+  m->ck_valid = cn <= sizeof m->ck_ch;
+  m->ck_kind = ev->kind;
+  m->ck_eid = eid;
+  m->ck_chn = cn;
+  if (cn && m->ck_valid)
+    memcpy(m->ck_ch, cp, cn);
 }
 
 size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
@@ -575,20 +627,10 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
   }
   m->lused = 0;
   m->ncands = 0;
+  find_buckets(s, m, ev);
   prefilter(s, m, ev);
   size_t hits = 0;
-  const sp_fval *ch = sp_event_find(ev, s->f_channel);
-  if (ch && ch->s.n) {
-    int64_t eid = -1;
-    const sp_fval *ef = sp_event_find(ev, s->f_eventid);
-    if (ef && sp_fval_int(ef, &eid) && eid >= 0 && eid <= 65535)
-      hits += run_bucket(
-          s, m, sg_bucket_find(s, ev->kind, ch->s.p, ch->s.n, (int)eid), ev, cb,
-          user);
-    hits += run_bucket(s, m, sg_bucket_find(s, ev->kind, ch->s.p, ch->s.n, -1),
-                       ev, cb, user);
-  }
-  hits +=
-      run_bucket(s, m, sg_bucket_find(s, ev->kind, NULL, 0, -1), ev, cb, user);
+  for (int i = 0; i < 3; i++)
+    hits += run_bucket(s, m, m->ck_b[i], ev, cb, user);
   return hits;
 }

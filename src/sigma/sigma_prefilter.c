@@ -282,6 +282,38 @@ static bool same_pat(const pfe *x, const pfe *y) {
 
 static sp_err build_gates(sp_sigma *s);
 
+/* Per bucket, the fields its variants have pids on (bk_row, bk_fmask). */
+static sp_err build_fmasks(sp_sigma *s) {
+  size_t w = s->pf_nslots + 1, rows = 0;
+  s->bk_row = calloc(s->capbuckets ? s->capbuckets : 1, sizeof *s->bk_row);
+  if (!s->bk_row)
+    return SP_ENOMEM;
+  for (size_t i = 0; i < s->capbuckets; i++)
+    if (s->buckets[i].n)
+      s->bk_row[i] = (uint32_t)++rows;
+  s->bk_fmask = calloc(rows ? rows * w : 1, 1);
+  if (!s->bk_fmask)
+    return SP_ENOMEM;
+  for (size_t i = 0; i < s->nvars; i++) {
+    uint32_t row = s->bk_row[s->var_bucket[i]];
+    if (!row)
+      continue;
+    uint8_t *mask = s->bk_fmask + (row - 1) * w;
+    const sg_variant *var = &s->vars[i];
+    for (size_t j = 0; j < var->nsel; j++)
+      for (size_t k = 0; k < var->sels[j].n; k++) {
+        const sg_map *mp = &var->sels[j].maps[k];
+        for (size_t q = 0; q < mp->n; q++) {
+          const sg_item *it = &mp->items[q];
+          for (size_t z = 0; z < it->n; z++)
+            if (it->vals[z].pid)
+              mask[it->field < 0 ? s->pf_nslots : (size_t)it->field] = 1;
+        }
+      }
+  }
+  return SP_OK;
+}
+
 /* One field's matcher over v[i..j): a pattern per distinct literal, with
  * the classes its pids need. */
 static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps) {
@@ -388,6 +420,8 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   }
   if (!err)
     err = build_gates(s);
+  if (!err)
+    err = build_fmasks(s);
   if (err) /* no prefilter at all: every value is tested directly */
     for (size_t i = 0; i < l.n; i++)
       l.v[i].val->pid = 0;
@@ -485,4 +519,8 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->pf_gslot);
   free(s->pf_fan_off);
   free(s->pf_fan);
+  free(s->bk_row);
+  free(s->bk_fmask);
+  s->bk_row = NULL;
+  s->bk_fmask = NULL;
 }
