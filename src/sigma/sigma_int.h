@@ -205,14 +205,31 @@ typedef struct sg_lm {
   uint32_t *off;         /* buckets + 1 entry offsets, NULL: empty */
   sg_lment *ent;
   uint64_t *filter;   /* a bit per hash prefix of fbits bits: some gram */
+  uint64_t *sfilter;  /* 65536 bits by the first two bytes of a short (1 to
+                         3 bytes) SG_LM_ANY gram, or NULL: none */
   uint8_t glen[2][3]; /* [cased][SG_LM_*]: bit g-1 when a gram has length g */
+  /* integer equalities (SG_V_NUM, SG_CMP_EQ): key to pattern, open
+   * addressing over 1 << nbits slots (npat UINT32_MAX: empty), or nbits 0 */
+  unsigned nbits;
+  int64_t *nkey;
+  uint32_t *npat;
 } sg_lm;
-/* Report each occurrence of a pattern of lm in a value of n bytes (fold:
- * its ASCII lower-case copy, raw: as is): hit(ctx, pattern, end offset). */
-typedef void (*sg_lm_hit)(void *ctx, uint32_t pat, size_t to);
+#define SG_NUM_EXACT (INT64_C(1) << 53) /* integers a double holds exactly */
+/* The pattern of integer key in lm's table, or UINT32_MAX. */
+uint32_t sg_lm_num(const sg_lm *lm, int64_t key);
+/* Report the occurrences of the patterns of lm in a value of n bytes (fold:
+ * its ASCII lower-case copy, raw: as is): hit(ctx, pattern, end offset).
+ * A pattern looked for anywhere is reported once per epoch (seen, by
+ * pattern: the epoch it was found in); at the start or end, each time. */
+typedef struct sg_lm_run {
+  void (*hit)(void *ctx, uint32_t pat, size_t to);
+  void *ctx;
+  uint32_t *seen;
+  uint32_t epoch;
+} sg_lm_run;
 struct sp_sigma;
 void sg_lm_scan(const struct sp_sigma *s, const sg_lm *lm, const char *fold,
-                const char *raw, size_t n, sg_lm_hit hit, void *ctx);
+                const char *raw, size_t n, sg_lm_run *r);
 
 struct sp_sigma {
   sg_arena arena;
@@ -236,7 +253,8 @@ struct sp_sigma {
    * the literal values of every rule testing it. A pattern is a distinct
    * (field, literal, case); it stands for the pids
    * pf_fan[pf_fan_off[u]..pf_fan_off[u+1]). */
-  sg_lm *pf_lm; /* by field id (pf_nslots), off NULL: none */
+  sg_lm *pf_lm; /* by field id (pf_nslots), off NULL: none; each also
+                   finds the keyword patterns */
   sg_lm pf_kw;  /* keyword values, scanned over every value (off NULL: none) */
   size_t pf_nslots;
   uint32_t npids, npats;

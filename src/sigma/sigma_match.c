@@ -35,8 +35,9 @@ struct sp_sigma_mctx {
   size_t nslots;
   uint32_t epoch;
   uint64_t regex_limits;
-  uint32_t *hit;   /* by pid: the epoch of the event that matched */
-  size_t scan_len; /* length of the value being scanned */
+  uint32_t *hit;      /* by pid: the epoch of the event that matched */
+  uint32_t *pat_seen; /* by pattern: the epoch it was found anywhere in */
+  size_t scan_len;    /* length of the value being scanned */
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
@@ -79,7 +80,8 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->cands = calloc(s->nvars + 1, sizeof *m->cands);
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
   m->fmask = calloc(s->pf_nslots + 1, 1);
-  if (!m->fmask || !m->hit || !m->item_epoch || !m->item_cnt ||
+  m->pat_seen = calloc((size_t)s->npats + 1, sizeof *m->pat_seen);
+  if (!m->fmask || !m->pat_seen || !m->hit || !m->item_epoch || !m->item_cnt ||
       !m->gslot_epoch || !m->cand_epoch || !m->cands) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
@@ -107,6 +109,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->cand_epoch);
   free(m->cands);
   free(m->fmask);
+  free(m->pat_seen);
   free(m);
 }
 
@@ -282,6 +285,23 @@ static bool time_part(const sp_fval *f, int part, int64_t *out) {
   default:
     *out = tm.tm_year + 1900;
   }
+  return true;
+}
+
+/* The integer an SG_V_NUM equality with an integer of at most 2^53 compares
+ * a field value as (val_match: its integer, else its text as a number that
+ * must be that integer); false: no such equality can match it. */
+static bool num_key(const sp_fval *f, int64_t *key) {
+  int64_t i;
+  if (sp_fval_int(f, &i) && f->type != SP_T_TIME) {
+    *key = i;
+    return true;
+  }
+  double d;
+  if (!text_num(f->s, &d) || d < -(double)SG_NUM_EXACT ||
+      d > (double)SG_NUM_EXACT || d != floor(d))
+    return false;
+  *key = (int64_t)d;
   return true;
 }
 
@@ -550,24 +570,32 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
   if (!s->pf_lm && !s->pf_kw.off)
     return;
   const sg_lm *kw = s->pf_kw.off && m->fmask[s->pf_nslots] ? &s->pf_kw : NULL;
+  sg_lm_run run = {on_pat, m, m->pat_seen, m->epoch};
   size_t it = 0;
   for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
     size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
                     ? (size_t)(f - ev->fast)
                     : f->id;
-    const sg_lm *lm = id < s->pf_nslots && m->fmask[id] && s->pf_lm[id].off
-                          ? &s->pf_lm[id]
-                          : NULL;
-    if (!lm && !kw)
-      continue;
-    const char *t = folded(m, ev, f);
-    if (!t)
+    const sg_lm *lm = NULL; /* a field's matcher finds keywords too */
+    if (id < s->pf_nslots && s->pf_lm[id].off && (m->fmask[id] || kw))
+      lm = &s->pf_lm[id];
+    else if (kw)
+      lm = kw;
+    if (!lm)
       continue;
     m->scan_len = f->s.n;
-    if (lm)
-      sg_lm_scan(s, lm, t, f->s.p, f->s.n, on_pat, m);
-    if (kw)
-      sg_lm_scan(s, kw, t, f->s.p, f->s.n, on_pat, m);
+    int64_t key;
+    if (lm->nbits && num_key(f, &key)) {
+      uint32_t u = sg_lm_num(lm, key);
+      if (u != UINT32_MAX)
+        on_pat(m, u, f->s.n);
+    }
+    if (!(lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2] | lm->glen[1][0] |
+          lm->glen[1][1] | lm->glen[1][2]))
+      continue;
+    const char *t = folded(m, ev, f);
+    if (t)
+      sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
   }
 }
 
@@ -619,6 +647,7 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
   if (++m->epoch == 0) { /* wrapped: forget every cached slot */
     memset(m->lepoch, 0, m->nslots * sizeof *m->lepoch);
     memset(m->hit, 0, ((size_t)s->npids + 1) * sizeof *m->hit);
+    memset(m->pat_seen, 0, ((size_t)s->npats + 1) * sizeof *m->pat_seen);
     memset(m->item_epoch, 0, ((size_t)s->niids + 1) * sizeof *m->item_epoch);
     memset(m->gslot_epoch, 0,
            ((size_t)s->ngslots + 1) * sizeof *m->gslot_epoch);

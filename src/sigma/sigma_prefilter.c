@@ -38,6 +38,8 @@
 typedef struct pfe {
   int field;
   uint32_t pid;
+  bool num; /* an integer equality: key */
+  int64_t key;
   bool caseless;
   const char *lit; /* the value's literal (arena) */
   size_t len;
@@ -51,121 +53,158 @@ typedef struct pfl {
 } pfl;
 
 /* ---- the literal matcher ---------------------------------------------- */
+#define LM_K 0x9E3779B97F4A7C15ull
+
 static inline uint64_t lm_load(const char *p, size_t g) {
   uint64_t w = 0;
   memcpy(&w, p, g);
   return w;
 }
 
+/* Fibonacci hash of a gram; its top bits index the filter and buckets. */
 static inline uint64_t lm_hash(uint64_t w, unsigned g, unsigned cls) {
-  uint64_t h = (w ^ ((uint64_t)(g | cls << 4) << 56)) * 0x9E3779B97F4A7C15ull;
-  h ^= h >> 29;
-  return h * 0xBF58476D1CE4E5B9ull;
+  return (w ^ ((uint64_t)(g | cls << 4) << 56)) * LM_K;
 }
 
-static inline bool lm_maybe(const sg_lm *lm, uint64_t h) {
-  uint64_t b = h >> (64 - lm->fbits);
-  return lm->filter[b >> 6] >> (b & 63) & 1;
+static inline bool lm_bit(const uint64_t *f, uint64_t b) {
+  return f[b >> 6] >> (b & 63) & 1;
 }
 
-/* The entries of gram w (length g, class cls) that are also found in full
- * in b[0..n) starting at start(entry). */
-static inline void lm_probe(const sp_sigma *s, const sg_lm *lm, uint64_t h,
-                            uint64_t w, unsigned g, unsigned cls, int cased,
-                            const char *b, size_t n, size_t p, sg_lm_hit hit,
-                            void *ctx) {
+/* The entries of gram w (length g, class cls) found in full in b[0..n)
+ * (gram at p). */
+static void lm_probe(const sp_sigma *s, const sg_lm *lm, uint64_t h, uint64_t w,
+                     unsigned g, unsigned cls, int cased, const char *b,
+                     size_t n, size_t p, sg_lm_run *r) {
   uint64_t bk = h >> (64 - lm->bbits);
   for (uint32_t e = lm->off[bk]; e < lm->off[bk + 1]; e++) {
     const sg_lment *x = &lm->ent[e];
     if (x->w != w || x->g != g || x->cls != cls || x->cased != cased)
       continue;
     size_t L = s->pf_plen[x->pat], st;
-    if (L > n)
-      continue;
     if (cls == SG_LM_ANY) {
-      if (x->k > p || L > n - (p - x->k))
+      if (x->k > p || L > n - (p - x->k) || r->seen[x->pat] == r->epoch)
         continue;
       st = p - x->k;
     } else {
+      if (L > n)
+        continue;
       st = cls == SG_LM_START ? 0 : n - L;
     }
-    if (!memcmp(b + st, s->pf_plit[x->pat], L))
-      hit(ctx, x->pat, st + L);
+    if (L == g || !memcmp(b + st, s->pf_plit[x->pat], L)) {
+      if (cls == SG_LM_ANY) /* its first occurrence serves every later */
+        r->seen[x->pat] = r->epoch;
+      r->hit(r->ctx, x->pat, st + L);
+    }
   }
+}
+
+static inline void lm_try(const sp_sigma *s, const sg_lm *lm, uint64_t w,
+                          unsigned g, unsigned cls, int c, const char *b,
+                          size_t n, size_t p, sg_lm_run *r) {
+  uint64_t h = lm_hash(w, g, cls);
+  if (lm_bit(lm->filter, h >> (64 - lm->fbits)))
+    lm_probe(s, lm, h, w, g, cls, c, b, n, p, r);
+}
+
+/* Patterns of 1 to 3 bytes looked for anywhere, at p (their first two
+ * bytes pass the short filter). */
+static void lm_short(const sp_sigma *s, const sg_lm *lm, unsigned lens,
+                     const char *b, size_t n, size_t p, int c, sg_lm_run *r) {
+  for (unsigned g = 1; g < LM_GANY && g <= n - p; g++)
+    if (lens >> (g - 1) & 1)
+      lm_try(s, lm, lm_load(b + p, g), g, SG_LM_ANY, c, b, n, p, r);
 }
 
 static void lm_scan1(const sp_sigma *s, const sg_lm *lm, const char *b,
-                     size_t n, int c, sg_lm_hit hit, void *ctx) {
+                     size_t n, int c, sg_lm_run *r) {
   unsigned lens = lm->glen[c][SG_LM_START];
   for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
-    if (lens >> (g - 1) & 1) {
-      uint64_t w = lm_load(b, g), h = lm_hash(w, g, SG_LM_START);
-      if (lm_maybe(lm, h))
-        lm_probe(s, lm, h, w, g, SG_LM_START, c, b, n, 0, hit, ctx);
-    }
+    if (lens >> (g - 1) & 1)
+      lm_try(s, lm, lm_load(b, g), g, SG_LM_START, c, b, n, 0, r);
   lens = lm->glen[c][SG_LM_END];
   for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
-    if (lens >> (g - 1) & 1) {
-      uint64_t w = lm_load(b + n - g, g), h = lm_hash(w, g, SG_LM_END);
-      if (lm_maybe(lm, h))
-        lm_probe(s, lm, h, w, g, SG_LM_END, c, b, n, n - g, hit, ctx);
-    }
+    if (lens >> (g - 1) & 1)
+      lm_try(s, lm, lm_load(b + n - g, g), g, SG_LM_END, c, b, n, n - g, r);
   lens = lm->glen[c][SG_LM_ANY];
   if (!lens)
     return;
-  if (lens == 1u << (LM_GANY - 1)) { /* the usual case: 4-byte grams only */
-    for (size_t p = 0; p + LM_GANY <= n; p++) {
-      uint32_t w32;
-      memcpy(&w32, b + p, 4);
-      uint64_t h = lm_hash(w32, LM_GANY, SG_LM_ANY);
-      if (lm_maybe(lm, h))
-        lm_probe(s, lm, h, w32, LM_GANY, SG_LM_ANY, c, b, n, p, hit, ctx);
+  const uint64_t *f = lm->filter, *sf = lm->sfilter;
+  const unsigned fs = 64 - lm->fbits;
+  const uint64_t tag = lm_hash(0, LM_GANY, SG_LM_ANY);
+  const bool four = lens >> (LM_GANY - 1) & 1, shorts = lens & 7;
+  size_t p = 0;
+  for (; p + LM_GANY <= n; p++) {
+    if (four) {
+      uint32_t w;
+      memcpy(&w, b + p, 4);
+      uint64_t h = w * LM_K + tag; /* lm_hash(w, LM_GANY, SG_LM_ANY) */
+      if (lm_bit(f, h >> fs))
+        lm_probe(s, lm, h, w, LM_GANY, SG_LM_ANY, c, b, n, p, r);
     }
-    return;
+    if (shorts) {
+      uint16_t w2;
+      memcpy(&w2, b + p, 2);
+      if (lm_bit(sf, w2))
+        lm_short(s, lm, lens, b, n, p, c, r);
+    }
   }
-  for (size_t p = 0; p < n; p++)
-    for (unsigned g = 1; g <= LM_GANY && g <= n - p; g++)
-      if (lens >> (g - 1) & 1) {
-        uint64_t w = lm_load(b + p, g), h = lm_hash(w, g, SG_LM_ANY);
-        if (lm_maybe(lm, h))
-          lm_probe(s, lm, h, w, g, SG_LM_ANY, c, b, n, p, hit, ctx);
-      }
+  for (; shorts && p < n; p++) { /* the last bytes: short patterns only */
+    uint16_t w2 = (uint8_t)b[p];
+    if (p + 1 < n)
+      w2 |= (uint16_t)((uint8_t)b[p + 1] << 8);
+    if (lm_bit(sf, w2))
+      lm_short(s, lm, lens, b, n, p, c, r);
+  }
 }
 
 void sg_lm_scan(const sp_sigma *s, const sg_lm *lm, const char *fold,
-                const char *raw, size_t n, sg_lm_hit hit, void *ctx) {
+                const char *raw, size_t n, sg_lm_run *r) {
   if (!lm->off)
     return;
   if (fold && (lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2]))
-    lm_scan1(s, lm, fold, n, 0, hit, ctx);
+    lm_scan1(s, lm, fold, n, 0, r);
   if (raw && (lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2]))
-    lm_scan1(s, lm, raw, n, 1, hit, ctx);
+    lm_scan1(s, lm, raw, n, 1, r);
+}
+
+uint32_t sg_lm_num(const sg_lm *lm, int64_t key) {
+  if (!lm->nbits)
+    return UINT32_MAX;
+  size_t mask = ((size_t)1 << lm->nbits) - 1;
+  size_t h = (size_t)(((uint64_t)key * LM_K) >> (64 - lm->nbits));
+  for (; lm->npat[h] != UINT32_MAX; h = (h + 1) & mask)
+    if (lm->nkey[h] == key)
+      return lm->npat[h];
+  return UINT32_MAX;
 }
 
 static void lm_free(sg_lm *lm) {
+  free(lm->nkey);
+  free(lm->npat);
   free(lm->off);
   free(lm->ent);
   free(lm->filter);
+  free(lm->sfilter);
   memset(lm, 0, sizeof *lm);
 }
 
-/* A pattern's classes: bit per SG_LM_* its pids need. */
+/* A pattern and the classes its pids need (bit per SG_LM_*). */
 typedef struct lmpat {
   uint32_t pat;
   uint8_t cls, cased;
 } lmpat;
 
-/* Build lm over patterns ps[0..np). */
-static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *ps,
-                       size_t np) {
+/* Build lm over the patterns a[0..na) and b[0..nb). */
+static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
+                       const lmpat *bp, size_t nbp) {
   size_t nent = 0;
-  for (size_t i = 0; i < np; i++)
-    nent += (size_t)__builtin_popcount(ps[i].cls);
+  for (size_t i = 0; i < na + nbp; i++)
+    nent += (size_t)__builtin_popcount(i < na ? a[i].cls : bp[i - na].cls);
   lm->bbits = 4;
   while (((size_t)1 << lm->bbits) < 2 * nent && lm->bbits < 24)
     lm->bbits++;
-  lm->fbits = 9;
-  while (((size_t)1 << lm->fbits) < 64 * nent && lm->fbits < 26)
+  lm->fbits = 9; /* at most 8 KiB: the filter stays in the L1 cache */
+  while (((size_t)1 << lm->fbits) < 64 * nent && lm->fbits < 16)
     lm->fbits++;
   size_t nb = (size_t)1 << lm->bbits;
   lm->off = calloc(nb + 1, sizeof *lm->off);
@@ -180,11 +219,12 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *ps,
     return SP_ENOMEM;
   }
   size_t k = 0;
-  for (size_t i = 0; i < np; i++) {
-    const char *lit = s->pf_plit[ps[i].pat];
-    size_t L = s->pf_plen[ps[i].pat];
+  for (size_t i = 0; i < na + nbp; i++) {
+    const lmpat *pp = i < na ? &a[i] : &bp[i - na];
+    const char *lit = s->pf_plit[pp->pat];
+    size_t L = s->pf_plen[pp->pat];
     for (unsigned cls = 0; cls < 3; cls++) {
-      if (!(ps[i].cls >> cls & 1))
+      if (!(pp->cls >> cls & 1))
         continue;
       unsigned gmax = cls == SG_LM_ANY ? LM_GANY : LM_GEND;
       unsigned g = L < gmax ? (unsigned)L : gmax;
@@ -203,15 +243,32 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *ps,
       uint64_t w = lm_load(lit + at, g), h = lm_hash(w, g, cls);
       lm->off[h >> (64 - lm->bbits)]++;
       tmp[k] = (sg_lment){w,
-                          ps[i].pat,
+                          pp->pat,
                           (uint8_t)g,
                           (uint8_t)(cls == SG_LM_ANY ? at : 0),
                           (uint8_t)cls,
-                          ps[i].cased};
+                          pp->cased};
       hs[k++] = h;
-      lm->glen[ps[i].cased][cls] |= (uint8_t)(1u << (g - 1));
+      lm->glen[pp->cased][cls] |= (uint8_t)(1u << (g - 1));
       uint64_t fb = h >> (64 - lm->fbits);
       lm->filter[fb >> 6] |= (uint64_t)1 << (fb & 63);
+      if (cls == SG_LM_ANY && g < LM_GANY) { /* the short filter */
+        if (!lm->sfilter)
+          lm->sfilter = calloc(65536 / 64, sizeof *lm->sfilter);
+        if (!lm->sfilter) {
+          free(hs);
+          free(tmp);
+          lm_free(lm);
+          return SP_ENOMEM;
+        }
+        for (unsigned y = 0; y < 256; y++) { /* second byte: any for g 1 */
+          unsigned x = (uint8_t)lit[0] |
+                       (g > 1 ? (unsigned)(uint8_t)lit[1] << 8 : y << 8);
+          lm->sfilter[x >> 6] |= (uint64_t)1 << (x & 63);
+          if (g > 1)
+            break;
+        }
+      }
     }
   }
   /* counts to starts, one bucket up (off[b + 1]: start of bucket b); placing
@@ -239,9 +296,18 @@ static bool has_alpha(const char *p, size_t n) {
   return false;
 }
 
+/* An integer equality the numeric table can decide: an exact integer of
+ * at most 2^53 (so that a value read as a double compares the same), on a
+ * field (keywords are tested directly). */
+static bool num_ok(int field, const sg_val *v) {
+  return field >= 0 && v->type == SG_V_NUM && v->cmp == SG_CMP_EQ &&
+         v->is_int && v->inum >= -SG_NUM_EXACT && v->inum <= SG_NUM_EXACT;
+}
+
 static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
-  if (v->pid || v->type != SG_V_STR || v->cmp == SG_CMP_NEQ ||
-      v->pat.kind == SG_P_GLOB || v->pat.n == 0)
+  bool num = num_ok(field, v);
+  if (v->pid || (!num && (v->type != SG_V_STR || v->cmp == SG_CMP_NEQ ||
+                          v->pat.kind == SG_P_GLOB || v->pat.n == 0)))
     return;
   if (l->n == l->cap) {
     size_t nc = l->cap ? l->cap * 2 : 1024;
@@ -255,8 +321,13 @@ static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
   }
   v->pid = ++s->npids;
   /* a cased literal without letters is the same pattern caseless */
+  if (num) {
+    l->v[l->n++] = (pfe){field, v->pid, true, v->inum, true, NULL, 0, v};
+    return;
+  }
   bool caseless = !v->pat.cased || !has_alpha(v->pat.lit, v->pat.n);
-  l->v[l->n++] = (pfe){field, v->pid, caseless, v->pat.lit, v->pat.n, v};
+  l->v[l->n++] =
+      (pfe){field, v->pid, false, 0, caseless, v->pat.lit, v->pat.n, v};
 }
 
 /* Order: field, then the pattern (case flag, length, bytes), so equal
@@ -265,6 +336,10 @@ static int pfe_cmp(const void *a, const void *b) {
   const pfe *x = a, *y = b;
   if (x->field != y->field)
     return x->field < y->field ? -1 : 1;
+  if (x->num != y->num)
+    return x->num ? 1 : -1;
+  if (x->num && x->key != y->key)
+    return x->key < y->key ? -1 : 1;
   if (x->caseless != y->caseless)
     return x->caseless ? 1 : -1;
   if (x->len != y->len)
@@ -276,6 +351,8 @@ static int pfe_cmp(const void *a, const void *b) {
 }
 
 static bool same_pat(const pfe *x, const pfe *y) {
+  if (x->num || y->num)
+    return x->field == y->field && x->num == y->num && x->key == y->key;
   return x->field == y->field && x->caseless == y->caseless &&
          x->len == y->len && !memcmp(x->lit, y->lit, x->len);
 }
@@ -315,9 +392,25 @@ static sp_err build_fmasks(sp_sigma *s) {
 }
 
 /* One field's matcher over v[i..j): a pattern per distinct literal, with
- * the classes its pids need. */
-static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps) {
-  size_t np = 0;
+ * the classes its pids need, written to ps; the keyword patterns kw[0..nkw)
+ * are added to every field's matcher, so that a value is scanned once.
+ * Returns the patterns written in *np. */
+static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps,
+                          const lmpat *kw, size_t nkw, size_t *nout) {
+  size_t np = 0, nnum = 0;
+  for (size_t k = i; k < j; k++)
+    nnum += v[k].num;
+  sg_lm *lm = v[i].field < 0 ? &s->pf_kw : &s->pf_lm[v[i].field];
+  if (nnum) { /* the integer table: open addressing, load at most 1/2 */
+    lm->nbits = 1;
+    while (((size_t)1 << lm->nbits) < 2 * nnum)
+      lm->nbits++;
+    lm->nkey = malloc(((size_t)1 << lm->nbits) * sizeof *lm->nkey);
+    lm->npat = malloc(((size_t)1 << lm->nbits) * sizeof *lm->npat);
+    if (!lm->nkey || !lm->npat)
+      return SP_ENOMEM;
+    memset(lm->npat, 0xff, ((size_t)1 << lm->nbits) * sizeof *lm->npat);
+  }
   for (size_t k = i; k < j;) {
     size_t e = k;
     uint8_t cls = 0;
@@ -332,12 +425,23 @@ static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps) {
     s->pf_plit[u] = v[k].lit;
     s->pf_plen[u] = (uint32_t)v[k].len;
     s->pf_fan_off[u + 1] = s->pf_fan_off[u] + (uint32_t)(e - k);
-    ps[np++] = (lmpat){u, cls, (uint8_t)!v[k].caseless};
+    if (v[k].num) {
+      size_t mask = ((size_t)1 << lm->nbits) - 1;
+      size_t h = (size_t)(((uint64_t)v[k].key * LM_K) >> (64 - lm->nbits));
+      while (lm->npat[h] != UINT32_MAX)
+        h = (h + 1) & mask;
+      lm->nkey[h] = v[k].key;
+      lm->npat[h] = u;
+    } else {
+      ps[np++] = (lmpat){u, cls, (uint8_t)!v[k].caseless};
+    }
     s->npats++;
     k = e;
   }
-  sg_lm *lm = v[i].field < 0 ? &s->pf_kw : &s->pf_lm[v[i].field];
-  return lm_build(s, lm, ps, np);
+  *nout = np;
+  if (v[i].field < 0)
+    return lm_build(s, lm, ps, np, NULL, 0);
+  return lm_build(s, lm, ps, np, kw, nkw);
 }
 
 sp_err sg_prefilter_build(sp_sigma *s) {
@@ -375,14 +479,18 @@ sp_err sg_prefilter_build(sp_sigma *s) {
       err = SP_ENOMEM;
   }
   for (size_t i = 0; !err && i < l.n; i++) {
-    s->pf_kind[l.v[i].pid] = l.v[i].val->pat.kind;
+    s->pf_kind[l.v[i].pid] = l.v[i].num ? SG_P_CONTAINS /* no anchor */
+                                        : l.v[i].val->pat.kind;
     s->pf_len[l.v[i].pid] = (uint32_t)l.v[i].len;
   }
+  size_t nkw = 0; /* keywords (field -1) sort first: ps[0..nkw) */
   for (size_t i = 0; !err && i < l.n;) {
-    size_t j = i;
+    size_t j = i, np = 0;
     while (j < l.n && l.v[j].field == l.v[i].field)
       j++;
-    err = build_field(s, l.v, i, j, ps);
+    err = build_field(s, l.v, i, j, ps + nkw, ps, nkw, &np);
+    if (l.v[i].field < 0)
+      nkw = np;
     i = j;
   }
   free(ps);
