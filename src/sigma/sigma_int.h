@@ -79,6 +79,8 @@ typedef struct sg_val {
   int ref;      /* SG_V_FIELDREF: field id */
   uint32_t grp; /* the written value it came from (|all counts groups) */
   uint32_t pid; /* prefilter pattern id (sigma_prefilter.c), 0: none */
+  uint32_t nec; /* SG_P_GLOB: pid of its longest literal run, which every
+                   value it matches contains (a necessary condition), 0: none */
 } sg_val;
 
 /* One `field|modifiers: values` entry; field -1 for keywords (any field). */
@@ -90,6 +92,7 @@ typedef struct sg_item {
   sg_val *vals;
   size_t n;
   uint32_t iid;     /* prefilter item id when every value has a pid, else 0 */
+  uint32_t gid;     /* gate id when every value has a pid or nec, else 0 */
   uint32_t ngroups; /* written values (|all needs each) */
 } sg_item;
 
@@ -270,13 +273,14 @@ struct sp_sigma {
   uint8_t *pf_kind;   /* by pid: SG_P_* */
   uint32_t *pf_len;   /* by pid: the literal's length */
   uint32_t *pf_item;  /* by pid: its item's iid, or 0 */
+  uint32_t *pf_gid;   /* by pid (or nec): its item's gid, or 0 */
   uint32_t *pf_gslot; /* by pid: slot of its (item, written value) */
-  uint32_t niids, ngslots;
+  uint32_t niids, ngslots, ngids;
   /* Variants that cannot match unless one of a few items is hit: by iid,
-   * the variants to wake (CSR: iid_var_off[iid]..iid_var_off[iid+1]). */
+   * the variants to wake (CSR: gid_var_off[gid]..gid_var_off[gid+1]). */
   uint8_t *var_gated;    /* by variant: 1 when it has such a set */
-  uint32_t *iid_var_off; /* niids + 2 offsets */
-  uint32_t *iid_vars;
+  uint32_t *gid_var_off; /* ngids + 2 offsets */
+  uint32_t *gid_vars;
   uint32_t *var_bucket; /* by variant: its bucket's index in buckets */
   size_t max_sels;
   size_t rule_values; /* values compiled for the current document */

@@ -40,6 +40,7 @@ struct sp_sigma_mctx {
   size_t scan_len;    /* length of the value being scanned */
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
+  uint32_t *gid_epoch;             /* by gid: one of its values was hit */
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
   uint32_t *cands;                 /* the variants woken for this event */
   size_t ncands;
@@ -80,9 +81,10 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->cands = calloc(s->nvars + 1, sizeof *m->cands);
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
   m->fmask = calloc(s->pf_nslots + 1, 1);
+  m->gid_epoch = calloc((size_t)s->ngids + 1, sizeof *m->gid_epoch);
   m->pat_seen = calloc((size_t)s->npats + 1, sizeof *m->pat_seen);
-  if (!m->fmask || !m->pat_seen || !m->hit || !m->item_epoch || !m->item_cnt ||
-      !m->gslot_epoch || !m->cand_epoch || !m->cands) {
+  if (!m->fmask || !m->gid_epoch || !m->pat_seen || !m->hit || !m->item_epoch ||
+      !m->item_cnt || !m->gslot_epoch || !m->cand_epoch || !m->cands) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
@@ -109,6 +111,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->cand_epoch);
   free(m->cands);
   free(m->fmask);
+  free(m->gid_epoch);
   free(m->pat_seen);
   free(m);
 }
@@ -354,7 +357,9 @@ static bool val_match(sp_sigma_mctx *m, const sp_event *ev, const sg_val *v,
 /* Does v match some value of the field (or of any field: keywords)? */
 static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
                     const sg_val *v) {
-  if (v->pid) { /* the prefilter knows */
+  if (v->nec && m->hit[v->nec] != m->epoch)
+    return false; /* its necessary literal is in no scanned value */
+  if (v->pid) {   /* the prefilter knows */
     if (m->hit[v->pid] != m->epoch)
       return false;
     if (m->mfield)
@@ -545,13 +550,17 @@ static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
     if (m->item_epoch[item] != m->epoch) {
       m->item_epoch[item] = m->epoch;
       m->item_cnt[item] = 0;
-      for (uint32_t k = s->iid_var_off[item]; k < s->iid_var_off[item + 1]; k++)
-        if (m->cand_epoch[s->iid_vars[k]] != m->epoch) { /* wake it */
-          m->cand_epoch[s->iid_vars[k]] = m->epoch;
-          m->cands[m->ncands++] = s->iid_vars[k];
-        }
     }
     m->item_cnt[item]++;
+  }
+  uint32_t gid = s->pf_gid[id];
+  if (gid && m->gid_epoch[gid] != m->epoch) {
+    m->gid_epoch[gid] = m->epoch;
+    for (uint32_t k = s->gid_var_off[gid]; k < s->gid_var_off[gid + 1]; k++)
+      if (m->cand_epoch[s->gid_vars[k]] != m->epoch) { /* wake it */
+        m->cand_epoch[s->gid_vars[k]] = m->epoch;
+        m->cands[m->ncands++] = s->gid_vars[k];
+      }
   }
 }
 
@@ -649,6 +658,7 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
     memset(m->hit, 0, ((size_t)s->npids + 1) * sizeof *m->hit);
     memset(m->pat_seen, 0, ((size_t)s->npats + 1) * sizeof *m->pat_seen);
     memset(m->item_epoch, 0, ((size_t)s->niids + 1) * sizeof *m->item_epoch);
+    memset(m->gid_epoch, 0, ((size_t)s->ngids + 1) * sizeof *m->gid_epoch);
     memset(m->gslot_epoch, 0,
            ((size_t)s->ngslots + 1) * sizeof *m->gslot_epoch);
     memset(m->cand_epoch, 0, (s->nvars + 1) * sizeof *m->cand_epoch);

@@ -38,7 +38,8 @@
 typedef struct pfe {
   int field;
   uint32_t pid;
-  bool num; /* an integer equality: key */
+  uint8_t kind; /* SG_P_* of the pattern (a nec: SG_P_CONTAINS) */
+  bool num;     /* an integer equality: key */
   int64_t key;
   bool caseless;
   const char *lit; /* the value's literal (arena) */
@@ -304,30 +305,71 @@ static bool num_ok(int field, const sg_val *v) {
          v->is_int && v->inum >= -SG_NUM_EXACT && v->inum <= SG_NUM_EXACT;
 }
 
+static bool grow(pfl *l) {
+  if (l->n < l->cap)
+    return true;
+  size_t nc = l->cap ? l->cap * 2 : 1024;
+  pfe *nv = realloc(l->v, nc * sizeof *nv);
+  if (!nv) {
+    l->oom = true;
+    return false;
+  }
+  l->v = nv;
+  l->cap = nc;
+  return true;
+}
+
+/* A glob's necessary literal: its longest run of plain bytes (in the
+ * arena), as a contains pattern. */
+static void add_nec(sp_sigma *s, pfl *l, int field, sg_val *v) {
+  size_t best = 0, at = 0;
+  for (size_t i = 0; i < v->pat.nops;) {
+    size_t j = i;
+    while (j < v->pat.nops && v->pat.ops[j] < 256)
+      j++;
+    if (j - i > best) {
+      best = j - i;
+      at = i;
+    }
+    i = j + 1;
+  }
+  if (!best || !grow(l))
+    return;
+  char *lit = sg_alloc(&s->arena, best);
+  if (!lit) {
+    l->oom = true;
+    return;
+  }
+  for (size_t i = 0; i < best; i++)
+    lit[i] = (char)v->pat.ops[at + i];
+  v->nec = ++s->npids;
+  bool caseless = !v->pat.cased || !has_alpha(lit, best);
+  l->v[l->n++] =
+      (pfe){field, v->nec, SG_P_CONTAINS, false, 0, caseless, lit, best, v};
+}
+
 static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
+  if (v->type == SG_V_STR && v->cmp != SG_CMP_NEQ && v->pat.kind == SG_P_GLOB &&
+      !v->nec) {
+    add_nec(s, l, field, v);
+    return;
+  }
   bool num = num_ok(field, v);
   if (v->pid || (!num && (v->type != SG_V_STR || v->cmp == SG_CMP_NEQ ||
                           v->pat.kind == SG_P_GLOB || v->pat.n == 0)))
     return;
-  if (l->n == l->cap) {
-    size_t nc = l->cap ? l->cap * 2 : 1024;
-    pfe *nv = realloc(l->v, nc * sizeof *nv);
-    if (!nv) {
-      l->oom = true;
-      return;
-    }
-    l->v = nv;
-    l->cap = nc;
-  }
+  if (!grow(l))
+    return;
   v->pid = ++s->npids;
   /* a cased literal without letters is the same pattern caseless */
   if (num) {
-    l->v[l->n++] = (pfe){field, v->pid, true, v->inum, true, NULL, 0, v};
+    l->v[l->n++] =
+        (pfe){field, v->pid, SG_P_CONTAINS, true, v->inum, true, NULL, 0, v};
     return;
   }
   bool caseless = !v->pat.cased || !has_alpha(v->pat.lit, v->pat.n);
-  l->v[l->n++] =
-      (pfe){field, v->pid, false, 0, caseless, v->pat.lit, v->pat.n, v};
+  l->v[l->n++] = (pfe){field,    v->pid,     v->pat.kind, false, 0,
+                       caseless, v->pat.lit, v->pat.n,    v};
 }
 
 /* Order: field, then the pattern (case flag, length, bytes), so equal
@@ -383,7 +425,7 @@ static sp_err build_fmasks(sp_sigma *s) {
         for (size_t q = 0; q < mp->n; q++) {
           const sg_item *it = &mp->items[q];
           for (size_t z = 0; z < it->n; z++)
-            if (it->vals[z].pid)
+            if (it->vals[z].pid || it->vals[z].nec)
               mask[it->field < 0 ? s->pf_nslots : (size_t)it->field] = 1;
         }
       }
@@ -416,7 +458,7 @@ static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps,
     uint8_t cls = 0;
     uint32_t u = s->npats;
     for (; e < j && same_pat(&v[k], &v[e]); e++) {
-      uint8_t kind = v[e].val->pat.kind;
+      uint8_t kind = v[e].kind;
       cls |= kind == SG_P_CONTAINS ? 1u << SG_LM_ANY
              : kind == SG_P_SUFFIX ? 1u << SG_LM_END
                                    : 1u << SG_LM_START;
@@ -479,8 +521,7 @@ sp_err sg_prefilter_build(sp_sigma *s) {
       err = SP_ENOMEM;
   }
   for (size_t i = 0; !err && i < l.n; i++) {
-    s->pf_kind[l.v[i].pid] = l.v[i].num ? SG_P_CONTAINS /* no anchor */
-                                        : l.v[i].val->pat.kind;
+    s->pf_kind[l.v[i].pid] = l.v[i].kind;
     s->pf_len[l.v[i].pid] = (uint32_t)l.v[i].len;
   }
   size_t nkw = 0; /* keywords (field -1) sort first: ps[0..nkw) */
@@ -499,7 +540,8 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   if (!err && s->npids) {
     s->pf_item = calloc((size_t)s->npids + 1, sizeof *s->pf_item);
     s->pf_gslot = calloc((size_t)s->npids + 1, sizeof *s->pf_gslot);
-    if (!s->pf_item || !s->pf_gslot)
+    s->pf_gid = calloc((size_t)s->npids + 1, sizeof *s->pf_gid);
+    if (!s->pf_item || !s->pf_gslot || !s->pf_gid)
       err = SP_ENOMEM;
   }
   for (size_t i = 0; !err && s->npids && i < s->nvars; i++) {
@@ -509,11 +551,19 @@ sp_err sg_prefilter_build(sp_sigma *s) {
         const sg_map *mp = &var->sels[j].maps[k];
         for (size_t q = 0; q < mp->n; q++) {
           sg_item *it = &mp->items[q];
-          if (it->iid || !it->n)
+          if (it->gid || !it->n)
             continue;
-          bool all_pid = true;
-          for (size_t z = 0; z < it->n; z++)
+          bool all_pid = true, all_gate = true;
+          for (size_t z = 0; z < it->n; z++) {
             all_pid &= it->vals[z].pid != 0;
+            all_gate &= it->vals[z].pid != 0 || it->vals[z].nec != 0;
+          }
+          if (all_gate) { /* it cannot match unless one of these is hit */
+            it->gid = ++s->ngids;
+            for (size_t z = 0; z < it->n; z++)
+              s->pf_gid[it->vals[z].pid ? it->vals[z].pid : it->vals[z].nec] =
+                  it->gid;
+          }
           if (!all_pid)
             continue;
           it->iid = ++s->niids;
@@ -532,7 +582,7 @@ sp_err sg_prefilter_build(sp_sigma *s) {
     err = build_fmasks(s);
   if (err) /* no prefilter at all: every value is tested directly */
     for (size_t i = 0; i < l.n; i++)
-      l.v[i].val->pid = 0;
+      l.v[i].val->pid = l.v[i].val->nec = 0;
   free(l.v);
   return err;
 }
@@ -551,7 +601,7 @@ static bool gate(const sg_variant *v, const sg_cond *c, int node, uint32_t *out,
     for (size_t k = 0; k < sel->n; k++) { /* every map must name one */
       uint32_t pick = 0;
       for (size_t q = 0; q < sel->maps[k].n && !pick; q++)
-        pick = sel->maps[k].items[q].iid;
+        pick = sel->maps[k].items[q].gid;
       if (!pick || *n >= SG_GATE_MAX)
         return false;
       out[(*n)++] = pick;
@@ -575,8 +625,8 @@ static bool gate(const sg_variant *v, const sg_cond *c, int node, uint32_t *out,
 
 static sp_err build_gates(sp_sigma *s) {
   s->var_gated = calloc(s->nvars ? s->nvars : 1, 1);
-  s->iid_var_off = calloc((size_t)s->niids + 2, sizeof *s->iid_var_off);
-  if (!s->var_gated || !s->iid_var_off)
+  s->gid_var_off = calloc((size_t)s->ngids + 2, sizeof *s->gid_var_off);
+  if (!s->var_gated || !s->gid_var_off)
     return SP_ENOMEM;
   uint32_t g[SG_GATE_MAX];
   for (int pass = 0; pass < 2; pass++) {
@@ -589,31 +639,31 @@ static sp_err build_gates(sp_sigma *s) {
       s->var_gated[i] = 1;
       for (size_t k = 0; k < n; k++) {
         if (pass == 0)
-          s->iid_var_off[g[k] + 1]++;
+          s->gid_var_off[g[k] + 1]++;
         else
-          s->iid_vars[s->iid_var_off[g[k]]++] = (uint32_t)i;
+          s->gid_vars[s->gid_var_off[g[k]]++] = (uint32_t)i;
       }
     }
     if (pass == 0) {
-      for (size_t k = 1; k <= (size_t)s->niids + 1; k++)
-        s->iid_var_off[k] += s->iid_var_off[k - 1];
-      size_t total = s->iid_var_off[s->niids + 1];
-      s->iid_vars = malloc((total ? total : 1) * sizeof *s->iid_vars);
-      if (!s->iid_vars)
+      for (size_t k = 1; k <= (size_t)s->ngids + 1; k++)
+        s->gid_var_off[k] += s->gid_var_off[k - 1];
+      size_t total = s->gid_var_off[s->ngids + 1];
+      s->gid_vars = malloc((total ? total : 1) * sizeof *s->gid_vars);
+      if (!s->gid_vars)
         return SP_ENOMEM;
     }
   }
   /* pass 1 advanced each start to the next one's: shift back */
-  for (size_t k = (size_t)s->niids + 1; k > 0; k--)
-    s->iid_var_off[k] = s->iid_var_off[k - 1];
-  s->iid_var_off[0] = 0;
+  for (size_t k = (size_t)s->ngids + 1; k > 0; k--)
+    s->gid_var_off[k] = s->gid_var_off[k - 1];
+  s->gid_var_off[0] = 0;
   return SP_OK;
 }
 
 void sg_prefilter_free(sp_sigma *s) {
   free(s->var_gated);
-  free(s->iid_var_off);
-  free(s->iid_vars);
+  free(s->gid_var_off);
+  free(s->gid_vars);
   for (size_t i = 0; s->pf_lm && i < s->pf_nslots; i++)
     lm_free(&s->pf_lm[i]);
   lm_free(&s->pf_kw);
@@ -625,6 +675,7 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->pf_len);
   free(s->pf_item);
   free(s->pf_gslot);
+  free(s->pf_gid);
   free(s->pf_fan_off);
   free(s->pf_fan);
   free(s->bk_row);
