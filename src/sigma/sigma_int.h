@@ -205,6 +205,7 @@ typedef struct sg_lment {
 } sg_lment;
 typedef struct sg_lm {
   unsigned bbits, fbits; /* log2 of buckets, of filter bits */
+  unsigned step;         /* SG_LM_ANY: look at every step-th position */
   uint32_t *off;         /* buckets + 1 entry offsets, NULL: empty */
   sg_lment *ent;
   uint64_t *filter;   /* a bit per hash prefix of fbits bits: some gram */
@@ -256,9 +257,8 @@ struct sp_sigma {
    * the literal values of every rule testing it. A pattern is a distinct
    * (field, literal, case); it stands for the pids
    * pf_fan[pf_fan_off[u]..pf_fan_off[u+1]). */
-  sg_lm *pf_lm; /* by field id (pf_nslots), off NULL: none; each also
-                   finds the keyword patterns */
-  sg_lm pf_kw;  /* keyword values, scanned over every value (off NULL: none) */
+  sg_lm *pf_lm; /* by field id (pf_nslots), off NULL: none (keywords: the
+                   buckets' bk_kw) */
   size_t pf_nslots;
   uint32_t npids, npats;
   const char **pf_plit; /* by pattern: its bytes (folded unless cased) */
@@ -270,6 +270,8 @@ struct sp_sigma {
    * those fields of an event are scanned. */
   uint32_t *bk_row;
   uint8_t *bk_fmask;
+  sg_lm *bk_kw; /* by row - 1: the keyword patterns of its variants */
+  size_t bk_nrows;
   uint8_t *pf_kind;   /* by pid: SG_P_* */
   uint32_t *pf_len;   /* by pid: the literal's length */
   uint32_t *pf_item;  /* by pid: its item's iid, or 0 */

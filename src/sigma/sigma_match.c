@@ -51,6 +51,8 @@ struct sp_sigma_mctx {
   size_t ck_chn;
   char ck_ch[64];
   const sg_bucket *ck_b[3];
+  const sg_lm *ck_kw[3]; /* their keyword matchers */
+  size_t nkw;
   uint8_t *fmask;
   const char *mfield; /* the first item that matched */
   sp_str mval;
@@ -576,35 +578,36 @@ static void on_pat(void *ctx, uint32_t pat, size_t to) {
  * the event's buckets tests (m->fmask), and every value with the keyword
  * matcher when one of them has keywords. */
 static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
-  if (!s->pf_lm && !s->pf_kw.off)
+  if (!s->pf_lm)
     return;
-  const sg_lm *kw = s->pf_kw.off && m->fmask[s->pf_nslots] ? &s->pf_kw : NULL;
   sg_lm_run run = {on_pat, m, m->pat_seen, m->epoch};
   size_t it = 0;
   for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
     size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
                     ? (size_t)(f - ev->fast)
                     : f->id;
-    const sg_lm *lm = NULL; /* a field's matcher finds keywords too */
-    if (id < s->pf_nslots && s->pf_lm[id].off && (m->fmask[id] || kw))
-      lm = &s->pf_lm[id];
-    else if (kw)
-      lm = kw;
-    if (!lm)
+    const sg_lm *lm = id < s->pf_nslots && s->pf_lm[id].off && m->fmask[id]
+                          ? &s->pf_lm[id]
+                          : NULL;
+    if (!lm && !m->nkw)
       continue;
     m->scan_len = f->s.n;
+    const char *t = NULL; /* folded, when a field matcher needs it */
     int64_t key;
-    if (lm->nbits && num_key(f, &key)) {
+    if (lm && lm->nbits && num_key(f, &key)) {
       uint32_t u = sg_lm_num(lm, key);
       if (u != UINT32_MAX)
         on_pat(m, u, f->s.n);
     }
-    if (!(lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2] | lm->glen[1][0] |
-          lm->glen[1][1] | lm->glen[1][2]))
-      continue;
-    const char *t = folded(m, ev, f);
-    if (t)
-      sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
+    if (lm && (lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2] |
+               lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2])) {
+      t = folded(m, ev, f);
+      if (t)
+        sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
+    }
+    /* keywords: over the folded copy if there is one, else the value */
+    for (size_t k = 0; k < m->nkw; k++)
+      sg_lm_scan(s, m->ck_kw[k], t, f->s.p, f->s.n, &run);
   }
 }
 
@@ -631,10 +634,13 @@ static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
   m->ck_b[2] = sg_bucket_find(s, ev->kind, NULL, 0, -1);
   size_t w = s->pf_nslots + 1;
   memset(m->fmask, 0, w);
+  m->nkw = 0;
   for (int i = 0; i < 3 && s->bk_row; i++) {
     uint32_t row = m->ck_b[i] ? s->bk_row[m->ck_b[i] - s->buckets] : 0;
     if (!row)
       continue;
+    if (s->bk_kw[row - 1].off)
+      m->ck_kw[m->nkw++] = &s->bk_kw[row - 1];
     const uint8_t *r = s->bk_fmask + (size_t)(row - 1) * w;
     for (size_t k = 0; k < w; k++)
       m->fmask[k] |= r[k];

@@ -27,6 +27,7 @@
  *
  * Owns the matchers and pattern tables (freed by sg_prefilter_free).
  */
+#include "core/str.h"
 #include "sigma/sigma_int.h"
 
 #include <stdlib.h>
@@ -62,6 +63,15 @@ static inline uint64_t lm_load(const char *p, size_t g) {
   return w;
 }
 
+/* ASCII lower case of 8 bytes at once (as sp_lower_copy). */
+static inline uint64_t lm_fold(uint64_t x) {
+  const uint64_t ones = UINT64_C(0x0101010101010101);
+  uint64_t low7 = x & (ones * 0x7f);
+  uint64_t above_z = low7 + ones * (0x7f - 'Z');
+  uint64_t from_a = low7 + ones * (0x80 - 'A');
+  return x | ((from_a & ~above_z) & ~x & (ones * 0x80)) >> 2;
+}
+
 /* Fibonacci hash of a gram; its top bits index the filter and buckets. */
 static inline uint64_t lm_hash(uint64_t w, unsigned g, unsigned cls) {
   return (w ^ ((uint64_t)(g | cls << 4) << 56)) * LM_K;
@@ -75,7 +85,7 @@ static inline bool lm_bit(const uint64_t *f, uint64_t b) {
  * (gram at p). */
 static void lm_probe(const sp_sigma *s, const sg_lm *lm, uint64_t h, uint64_t w,
                      unsigned g, unsigned cls, int cased, const char *b,
-                     size_t n, size_t p, sg_lm_run *r) {
+                     size_t n, size_t p, bool fr, sg_lm_run *r) {
   uint64_t bk = h >> (64 - lm->bbits);
   for (uint32_t e = lm->off[bk]; e < lm->off[bk + 1]; e++) {
     const sg_lment *x = &lm->ent[e];
@@ -91,7 +101,8 @@ static void lm_probe(const sp_sigma *s, const sg_lm *lm, uint64_t h, uint64_t w,
         continue;
       st = cls == SG_LM_START ? 0 : n - L;
     }
-    if (L == g || !memcmp(b + st, s->pf_plit[x->pat], L)) {
+    if (L == g || (fr ? sp_mem_ieq(b + st, s->pf_plit[x->pat], L)
+                      : !memcmp(b + st, s->pf_plit[x->pat], L))) {
       if (cls == SG_LM_ANY) /* its first occurrence serves every later */
         r->seen[x->pat] = r->epoch;
       r->hit(r->ctx, x->pat, st + L);
@@ -101,31 +112,36 @@ static void lm_probe(const sp_sigma *s, const sg_lm *lm, uint64_t h, uint64_t w,
 
 static inline void lm_try(const sp_sigma *s, const sg_lm *lm, uint64_t w,
                           unsigned g, unsigned cls, int c, const char *b,
-                          size_t n, size_t p, sg_lm_run *r) {
+                          size_t n, size_t p, bool fr, sg_lm_run *r) {
+  if (fr)
+    w = lm_fold(w);
   uint64_t h = lm_hash(w, g, cls);
   if (lm_bit(lm->filter, h >> (64 - lm->fbits)))
-    lm_probe(s, lm, h, w, g, cls, c, b, n, p, r);
+    lm_probe(s, lm, h, w, g, cls, c, b, n, p, fr, r);
 }
 
 /* Patterns of 1 to 3 bytes looked for anywhere, at p (their first two
  * bytes pass the short filter). */
 static void lm_short(const sp_sigma *s, const sg_lm *lm, unsigned lens,
-                     const char *b, size_t n, size_t p, int c, sg_lm_run *r) {
+                     const char *b, size_t n, size_t p, int c, bool fr,
+                     sg_lm_run *r) {
   for (unsigned g = 1; g < LM_GANY && g <= n - p; g++)
     if (lens >> (g - 1) & 1)
-      lm_try(s, lm, lm_load(b + p, g), g, SG_LM_ANY, c, b, n, p, r);
+      lm_try(s, lm, lm_load(b + p, g), g, SG_LM_ANY, c, b, n, p, fr, r);
 }
 
+/* Scan b[0..n) for the patterns of case c (fr: b is not folded, fold its
+ * grams and compare caselessly). */
 static void lm_scan1(const sp_sigma *s, const sg_lm *lm, const char *b,
-                     size_t n, int c, sg_lm_run *r) {
+                     size_t n, int c, bool fr, sg_lm_run *r) {
   unsigned lens = lm->glen[c][SG_LM_START];
   for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
     if (lens >> (g - 1) & 1)
-      lm_try(s, lm, lm_load(b, g), g, SG_LM_START, c, b, n, 0, r);
+      lm_try(s, lm, lm_load(b, g), g, SG_LM_START, c, b, n, 0, fr, r);
   lens = lm->glen[c][SG_LM_END];
   for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
     if (lens >> (g - 1) & 1)
-      lm_try(s, lm, lm_load(b + n - g, g), g, SG_LM_END, c, b, n, n - g, r);
+      lm_try(s, lm, lm_load(b + n - g, g), g, SG_LM_END, c, b, n, n - g, fr, r);
   lens = lm->glen[c][SG_LM_ANY];
   if (!lens)
     return;
@@ -133,28 +149,45 @@ static void lm_scan1(const sp_sigma *s, const sg_lm *lm, const char *b,
   const unsigned fs = 64 - lm->fbits;
   const uint64_t tag = lm_hash(0, LM_GANY, SG_LM_ANY);
   const bool four = lens >> (LM_GANY - 1) & 1, shorts = lens & 7;
+  const size_t step = lm->step ? lm->step : 1;
   size_t p = 0;
+  if (four && !shorts) { /* the usual case: 4-byte grams only */
+    for (; p + LM_GANY <= n; p += step) {
+      uint32_t w;
+      memcpy(&w, b + p, 4);
+      if (fr)
+        w = (uint32_t)lm_fold(w);
+      uint64_t h = w * LM_K + tag; /* lm_hash(w, LM_GANY, SG_LM_ANY) */
+      if (lm_bit(f, h >> fs))
+        lm_probe(s, lm, h, w, LM_GANY, SG_LM_ANY, c, b, n, p, fr, r);
+    }
+    return;
+  }
   for (; p + LM_GANY <= n; p++) {
     if (four) {
       uint32_t w;
       memcpy(&w, b + p, 4);
-      uint64_t h = w * LM_K + tag; /* lm_hash(w, LM_GANY, SG_LM_ANY) */
+      if (fr)
+        w = (uint32_t)lm_fold(w);
+      uint64_t h = w * LM_K + tag;
       if (lm_bit(f, h >> fs))
-        lm_probe(s, lm, h, w, LM_GANY, SG_LM_ANY, c, b, n, p, r);
+        lm_probe(s, lm, h, w, LM_GANY, SG_LM_ANY, c, b, n, p, fr, r);
     }
-    if (shorts) {
-      uint16_t w2;
-      memcpy(&w2, b + p, 2);
-      if (lm_bit(sf, w2))
-        lm_short(s, lm, lens, b, n, p, c, r);
-    }
+    uint16_t w2;
+    memcpy(&w2, b + p, 2);
+    if (fr)
+      w2 = (uint16_t)lm_fold(w2);
+    if (lm_bit(sf, w2))
+      lm_short(s, lm, lens, b, n, p, c, fr, r);
   }
-  for (; shorts && p < n; p++) { /* the last bytes: short patterns only */
+  for (; p < n; p++) { /* the last bytes: short patterns only */
     uint16_t w2 = (uint8_t)b[p];
     if (p + 1 < n)
       w2 |= (uint16_t)((uint8_t)b[p + 1] << 8);
+    if (fr)
+      w2 = (uint16_t)lm_fold(w2);
     if (lm_bit(sf, w2))
-      lm_short(s, lm, lens, b, n, p, c, r);
+      lm_short(s, lm, lens, b, n, p, c, fr, r);
   }
 }
 
@@ -162,10 +195,10 @@ void sg_lm_scan(const sp_sigma *s, const sg_lm *lm, const char *fold,
                 const char *raw, size_t n, sg_lm_run *r) {
   if (!lm->off)
     return;
-  if (fold && (lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2]))
-    lm_scan1(s, lm, fold, n, 0, r);
-  if (raw && (lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2]))
-    lm_scan1(s, lm, raw, n, 1, r);
+  if (lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2])
+    lm_scan1(s, lm, fold ? fold : raw, n, 0, !fold, r);
+  if (lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2])
+    lm_scan1(s, lm, raw, n, 1, false, r);
 }
 
 uint32_t sg_lm_num(const sg_lm *lm, int64_t key) {
@@ -198,9 +231,28 @@ typedef struct lmpat {
 /* Build lm over the patterns a[0..na) and b[0..nb). */
 static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
                        const lmpat *bp, size_t nbp) {
+  /* Patterns looked for anywhere all of at least LM_GANY + 2 bytes: index
+   * every gram of each and look at every step-th position only (an
+   * occurrence covers at least step consecutive gram positions). */
+  size_t minany = SIZE_MAX;
+  for (size_t i = 0; i < na + nbp; i++) {
+    const lmpat *pp = i < na ? &a[i] : &bp[i - na];
+    if (pp->cls >> SG_LM_ANY & 1 && s->pf_plen[pp->pat] < minany)
+      minany = s->pf_plen[pp->pat];
+  }
+  lm->step =
+      minany != SIZE_MAX && minany >= LM_GANY + 2
+          ? (unsigned)(minany - LM_GANY + 1 < 128 ? minany - LM_GANY + 1 : 128)
+          : 1;
   size_t nent = 0;
-  for (size_t i = 0; i < na + nbp; i++)
-    nent += (size_t)__builtin_popcount(i < na ? a[i].cls : bp[i - na].cls);
+  for (size_t i = 0; i < na + nbp; i++) {
+    const lmpat *pp = i < na ? &a[i] : &bp[i - na];
+    nent += (size_t)__builtin_popcount(pp->cls);
+    if (lm->step > 1 && pp->cls >> SG_LM_ANY & 1) {
+      size_t L = s->pf_plen[pp->pat];
+      nent += (L - LM_GANY < 255 ? L - LM_GANY : 255); /* the other grams */
+    }
+  }
   lm->bbits = 4;
   while (((size_t)1 << lm->bbits) < 2 * nent && lm->bbits < 24)
     lm->bbits++;
@@ -229,8 +281,10 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
         continue;
       unsigned gmax = cls == SG_LM_ANY ? LM_GANY : LM_GEND;
       unsigned g = L < gmax ? (unsigned)L : gmax;
-      size_t at = cls == SG_LM_END ? L - g : 0;
-      if (cls == SG_LM_ANY && L > g) { /* the least chosen gram */
+      size_t at = cls == SG_LM_END ? L - g : 0, last = at;
+      if (cls == SG_LM_ANY && lm->step > 1) { /* every gram */
+        last = L - g < 255 ? L - g : 255;
+      } else if (cls == SG_LM_ANY && L > g) { /* the least chosen gram */
         uint32_t best = UINT32_MAX;
         for (size_t q = 0; q + g <= L && q < 256; q++) {
           uint64_t h = lm_hash(lm_load(lit + q, g), g, cls);
@@ -240,19 +294,22 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
             at = q;
           }
         }
+        last = at;
       }
-      uint64_t w = lm_load(lit + at, g), h = lm_hash(w, g, cls);
-      lm->off[h >> (64 - lm->bbits)]++;
-      tmp[k] = (sg_lment){w,
-                          pp->pat,
-                          (uint8_t)g,
-                          (uint8_t)(cls == SG_LM_ANY ? at : 0),
-                          (uint8_t)cls,
-                          pp->cased};
-      hs[k++] = h;
+      for (size_t q = at; q <= last; q++) {
+        uint64_t w = lm_load(lit + q, g), h = lm_hash(w, g, cls);
+        lm->off[h >> (64 - lm->bbits)]++;
+        tmp[k] = (sg_lment){w,
+                            pp->pat,
+                            (uint8_t)g,
+                            (uint8_t)(cls == SG_LM_ANY ? q : 0),
+                            (uint8_t)cls,
+                            pp->cased};
+        hs[k++] = h;
+        uint64_t fb = h >> (64 - lm->fbits);
+        lm->filter[fb >> 6] |= (uint64_t)1 << (fb & 63);
+      }
       lm->glen[pp->cased][cls] |= (uint8_t)(1u << (g - 1));
-      uint64_t fb = h >> (64 - lm->fbits);
-      lm->filter[fb >> 6] |= (uint64_t)1 << (fb & 63);
       if (cls == SG_LM_ANY && g < LM_GANY) { /* the short filter */
         if (!lm->sfilter)
           lm->sfilter = calloc(65536 / 64, sizeof *lm->sfilter);
@@ -401,8 +458,38 @@ static bool same_pat(const pfe *x, const pfe *y) {
 
 static sp_err build_gates(sp_sigma *s);
 
-/* Per bucket, the fields its variants have pids on (bk_row, bk_fmask). */
-static sp_err build_fmasks(sp_sigma *s) {
+/* Per bucket, the keyword matcher over the keyword patterns of its
+ * variants (kw[0..nkw): every keyword pattern), so that an event scans its
+ * values only for the keywords of its own log source; pairs holds
+ * (row, kw index) pairs. */
+static int u64_cmp(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static sp_err build_kw(sp_sigma *s, const lmpat *kw, uint64_t *pairs,
+                       size_t np) {
+  qsort(pairs, np, sizeof *pairs, u64_cmp);
+  lmpat *sub = malloc((np ? np : 1) * sizeof *sub);
+  if (!sub)
+    return SP_ENOMEM;
+  sp_err err = SP_OK;
+  for (size_t i = 0; !err && i < np;) {
+    uint32_t row = (uint32_t)(pairs[i] >> 32);
+    size_t n = 0, j = i;
+    for (; j < np && (uint32_t)(pairs[j] >> 32) == row; j++)
+      if (j == i || pairs[j] != pairs[j - 1])
+        sub[n++] = kw[(uint32_t)pairs[j]];
+    err = lm_build(s, &s->bk_kw[row - 1], sub, n, NULL, 0);
+    i = j;
+  }
+  free(sub);
+  return err;
+}
+
+/* Per bucket, the fields its variants have pids on (bk_row, bk_fmask),
+ * and its keyword matcher. */
+static sp_err build_fmasks(sp_sigma *s, const lmpat *kw, size_t nkw) {
   size_t w = s->pf_nslots + 1, rows = 0;
   s->bk_row = calloc(s->capbuckets ? s->capbuckets : 1, sizeof *s->bk_row);
   if (!s->bk_row)
@@ -411,8 +498,23 @@ static sp_err build_fmasks(sp_sigma *s) {
     if (s->buckets[i].n)
       s->bk_row[i] = (uint32_t)++rows;
   s->bk_fmask = calloc(rows ? rows * w : 1, 1);
-  if (!s->bk_fmask)
+  s->bk_kw = calloc(rows ? rows : 1, sizeof *s->bk_kw);
+  s->bk_nrows = rows;
+  if (!s->bk_fmask || !s->bk_kw)
     return SP_ENOMEM;
+  /* keyword pid (or nec) to its index in kw, plus 1 */
+  uint32_t *kwof = calloc((size_t)s->npids + 1, sizeof *kwof);
+  size_t np = 0, capp = 64;
+  uint64_t *pairs = malloc(capp * sizeof *pairs);
+  if (!kwof || !pairs) {
+    free(kwof);
+    free(pairs);
+    return SP_ENOMEM;
+  }
+  for (size_t i = 0; i < nkw; i++)
+    for (uint32_t k = s->pf_fan_off[kw[i].pat];
+         k < s->pf_fan_off[kw[i].pat + 1]; k++)
+      kwof[s->pf_fan[k]] = (uint32_t)i + 1;
   for (size_t i = 0; i < s->nvars; i++) {
     uint32_t row = s->bk_row[s->var_bucket[i]];
     if (!row)
@@ -424,13 +526,32 @@ static sp_err build_fmasks(sp_sigma *s) {
         const sg_map *mp = &var->sels[j].maps[k];
         for (size_t q = 0; q < mp->n; q++) {
           const sg_item *it = &mp->items[q];
-          for (size_t z = 0; z < it->n; z++)
-            if (it->vals[z].pid || it->vals[z].nec)
-              mask[it->field < 0 ? s->pf_nslots : (size_t)it->field] = 1;
+          for (size_t z = 0; z < it->n; z++) {
+            uint32_t pid = it->vals[z].pid ? it->vals[z].pid : it->vals[z].nec;
+            if (!pid)
+              continue;
+            mask[it->field < 0 ? s->pf_nslots : (size_t)it->field] = 1;
+            if (it->field >= 0 || !kwof[pid])
+              continue;
+            if (np == capp) {
+              uint64_t *nv = realloc(pairs, 2 * capp * sizeof *pairs);
+              if (!nv) {
+                free(kwof);
+                free(pairs);
+                return SP_ENOMEM;
+              }
+              pairs = nv;
+              capp *= 2;
+            }
+            pairs[np++] = (uint64_t)row << 32 | (kwof[pid] - 1);
+          }
         }
       }
   }
-  return SP_OK;
+  sp_err err = build_kw(s, kw, pairs, np);
+  free(kwof);
+  free(pairs);
+  return err;
 }
 
 /* One field's matcher over v[i..j): a pattern per distinct literal, with
@@ -442,8 +563,8 @@ static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps,
   size_t np = 0, nnum = 0;
   for (size_t k = i; k < j; k++)
     nnum += v[k].num;
-  sg_lm *lm = v[i].field < 0 ? &s->pf_kw : &s->pf_lm[v[i].field];
-  if (nnum) { /* the integer table: open addressing, load at most 1/2 */
+  sg_lm *lm = v[i].field < 0 ? NULL : &s->pf_lm[v[i].field];
+  if (nnum && lm) { /* the integer table: open addressing, load at most 1/2 */
     lm->nbits = 1;
     while (((size_t)1 << lm->nbits) < 2 * nnum)
       lm->nbits++;
@@ -482,7 +603,7 @@ static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps,
   }
   *nout = np;
   if (v[i].field < 0)
-    return lm_build(s, lm, ps, np, NULL, 0);
+    return SP_OK; /* keywords: a matcher per bucket (build_fmasks) */
   return lm_build(s, lm, ps, np, kw, nkw);
 }
 
@@ -507,7 +628,7 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   lmpat *ps = NULL;
   if (!err && l.n) {
     qsort(l.v, l.n, sizeof *l.v, pfe_cmp);
-    s->pf_nslots = (size_t)maxf + 1; /* keywords (-1) have pf_kw */
+    s->pf_nslots = (size_t)maxf + 1; /* keywords (-1): bk_kw */
     s->pf_lm = calloc(s->pf_nslots ? s->pf_nslots : 1, sizeof *s->pf_lm);
     s->pf_kind = calloc((size_t)s->npids + 1, 1);
     s->pf_len = calloc((size_t)s->npids + 1, sizeof *s->pf_len);
@@ -529,12 +650,11 @@ sp_err sg_prefilter_build(sp_sigma *s) {
     size_t j = i, np = 0;
     while (j < l.n && l.v[j].field == l.v[i].field)
       j++;
-    err = build_field(s, l.v, i, j, ps + nkw, ps, nkw, &np);
+    err = build_field(s, l.v, i, j, ps + nkw, NULL, 0, &np);
     if (l.v[i].field < 0)
       nkw = np;
     i = j;
   }
-  free(ps);
   /* Items whose every value has a pid are decided by counting the hits:
    * an iid per item, a slot per (item, written value). */
   if (!err && s->npids) {
@@ -579,7 +699,8 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   if (!err)
     err = build_gates(s);
   if (!err)
-    err = build_fmasks(s);
+    err = build_fmasks(s, ps, nkw);
+  free(ps);
   if (err) /* no prefilter at all: every value is tested directly */
     for (size_t i = 0; i < l.n; i++)
       l.v[i].val->pid = l.v[i].val->nec = 0;
@@ -666,7 +787,6 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->gid_vars);
   for (size_t i = 0; s->pf_lm && i < s->pf_nslots; i++)
     lm_free(&s->pf_lm[i]);
-  lm_free(&s->pf_kw);
   free(s->pf_lm);
   s->pf_lm = NULL;
   free(s->pf_plit);
@@ -680,6 +800,10 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->pf_fan);
   free(s->bk_row);
   free(s->bk_fmask);
+  for (size_t i = 0; s->bk_kw && i < s->bk_nrows; i++)
+    lm_free(&s->bk_kw[i]);
+  free(s->bk_kw);
+  s->bk_kw = NULL;
   s->bk_row = NULL;
   s->bk_fmask = NULL;
 }
