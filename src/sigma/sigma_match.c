@@ -23,6 +23,19 @@
 
 #define SG_RE_MATCH_LIMIT 1000000
 
+/* The buckets of a (kind, Channel, EventID) and what they scan. */
+#define SG_NCK 16
+typedef struct sg_ck {
+  bool valid;
+  int kind, eid;
+  size_t chn;
+  char ch[64];
+  const sg_bucket *b[3];
+  const sg_lm *kw[3]; /* their keyword matchers */
+  size_t nkw;
+  uint8_t *fmask; /* pf_nslots + 1 bytes: the bk_fmask rows or-ed */
+} sg_ck;
+
 struct sp_sigma_mctx {
   const sp_sigma *s;
   pcre2_match_data *md;
@@ -44,15 +57,10 @@ struct sp_sigma_mctx {
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
   uint32_t *cands;                 /* the variants woken for this event */
   size_t ncands;
-  /* the buckets of the last event's (kind, Channel, EventID) and the
-   * fields they scan (bk_fmask rows or-ed, pf_nslots + 1 bytes) */
-  bool ck_valid;
-  int ck_kind, ck_eid;
-  size_t ck_chn;
-  char ck_ch[64];
-  const sg_bucket *ck_b[3];
-  const sg_lm *ck_kw[3]; /* their keyword matchers */
-  size_t nkw;
+  /* the buckets of recent events' (kind, Channel, EventID) and the fields
+   * they scan */
+  sg_ck ck[SG_NCK]; /* a direct-mapped cache by that key */
+  const sg_ck *cur; /* the current event's */
   uint8_t *fmask;
   const char *mfield; /* the first item that matched */
   sp_str mval;
@@ -82,9 +90,11 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->cand_epoch = calloc(s->nvars + 1, sizeof *m->cand_epoch);
   m->cands = calloc(s->nvars + 1, sizeof *m->cands);
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
-  m->fmask = calloc(s->pf_nslots + 1, 1);
+  m->fmask = calloc(SG_NCK * (s->pf_nslots + 1), 1);
   m->gid_epoch = calloc((size_t)s->ngids + 1, sizeof *m->gid_epoch);
   m->pat_seen = calloc((size_t)s->npats + 1, sizeof *m->pat_seen);
+  for (size_t i = 0; m->fmask && i < SG_NCK; i++)
+    m->ck[i].fmask = m->fmask + i * (s->pf_nslots + 1);
   if (!m->fmask || !m->gid_epoch || !m->pat_seen || !m->hit || !m->item_epoch ||
       !m->item_cnt || !m->gslot_epoch || !m->cand_epoch || !m->cands) {
     sp_sigma_mctx_destroy(m);
@@ -575,21 +585,22 @@ static void on_pat(void *ctx, uint32_t pat, size_t to) {
 }
 
 /* Scan every value of a field that has a matcher and that a variant of
- * the event's buckets tests (m->fmask), and every value with the keyword
- * matcher when one of them has keywords. */
+ * the event's buckets tests (m->cur->fmask), and every value with the
+ * keyword matchers of those buckets. */
 static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
   if (!s->pf_lm)
     return;
   sg_lm_run run = {on_pat, m, m->pat_seen, m->epoch};
+  const sg_ck *c = m->cur;
   size_t it = 0;
   for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
     size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
                     ? (size_t)(f - ev->fast)
                     : f->id;
-    const sg_lm *lm = id < s->pf_nslots && s->pf_lm[id].off && m->fmask[id]
+    const sg_lm *lm = id < s->pf_nslots && s->pf_lm[id].off && c->fmask[id]
                           ? &s->pf_lm[id]
                           : NULL;
-    if (!lm && !m->nkw)
+    if (!lm && !c->nkw)
       continue;
     m->scan_len = f->s.n;
     const char *t = NULL; /* folded, when a field matcher needs it */
@@ -606,14 +617,14 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
         sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
     }
     /* keywords: over the folded copy if there is one, else the value */
-    for (size_t k = 0; k < m->nkw; k++)
-      sg_lm_scan(s, m->ck_kw[k], t, f->s.p, f->s.n, &run);
+    for (size_t k = 0; k < c->nkw; k++)
+      sg_lm_scan(s, c->kw[k], t, f->s.p, f->s.n, &run);
   }
 }
 
 /* The event's buckets (kind, Channel, EventID), (kind, Channel, any) and
- * (kind, any) into m->ck_b, and the fields they scan into m->fmask; the
- * last event's are kept while its key repeats. */
+ * (kind, any) and the fields they scan (m->cur), kept in a small cache by
+ * that key (logs interleave a few channels and event ids). */
 static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
                          const sp_event *ev) {
   const sp_fval *ch = sp_event_find(ev, s->f_channel);
@@ -626,31 +637,36 @@ static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
     if (ef && sp_fval_int(ef, &e) && e >= 0 && e <= 65535)
       eid = (int)e;
   }
-  if (m->ck_valid && m->ck_kind == ev->kind && m->ck_eid == eid &&
-      m->ck_chn == cn && (!cn || !memcmp(m->ck_ch, cp, cn)))
+  unsigned slot = (unsigned)ev->kind * 31u + (unsigned)eid * 7u + (unsigned)cn;
+  if (cn)
+    slot += (uint8_t)cp[cn - 1] * 13u + (uint8_t)cp[cn / 2];
+  sg_ck *c = &m->ck[slot % SG_NCK];
+  m->cur = c;
+  if (c->valid && c->kind == ev->kind && c->eid == eid && c->chn == cn &&
+      (!cn || !memcmp(c->ch, cp, cn)))
     return;
-  m->ck_b[0] = cp && eid >= 0 ? sg_bucket_find(s, ev->kind, cp, cn, eid) : NULL;
-  m->ck_b[1] = cp ? sg_bucket_find(s, ev->kind, cp, cn, -1) : NULL;
-  m->ck_b[2] = sg_bucket_find(s, ev->kind, NULL, 0, -1);
+  c->b[0] = cp && eid >= 0 ? sg_bucket_find(s, ev->kind, cp, cn, eid) : NULL;
+  c->b[1] = cp ? sg_bucket_find(s, ev->kind, cp, cn, -1) : NULL;
+  c->b[2] = sg_bucket_find(s, ev->kind, NULL, 0, -1);
   size_t w = s->pf_nslots + 1;
-  memset(m->fmask, 0, w);
-  m->nkw = 0;
+  memset(c->fmask, 0, w);
+  c->nkw = 0;
   for (int i = 0; i < 3 && s->bk_row; i++) {
-    uint32_t row = m->ck_b[i] ? s->bk_row[m->ck_b[i] - s->buckets] : 0;
+    uint32_t row = c->b[i] ? s->bk_row[c->b[i] - s->buckets] : 0;
     if (!row)
       continue;
     if (s->bk_kw[row - 1].off)
-      m->ck_kw[m->nkw++] = &s->bk_kw[row - 1];
+      c->kw[c->nkw++] = &s->bk_kw[row - 1];
     const uint8_t *r = s->bk_fmask + (size_t)(row - 1) * w;
     for (size_t k = 0; k < w; k++)
-      m->fmask[k] |= r[k];
+      c->fmask[k] |= r[k];
   }
-  m->ck_valid = cn <= sizeof m->ck_ch;
-  m->ck_kind = ev->kind;
-  m->ck_eid = eid;
-  m->ck_chn = cn;
-  if (cn && m->ck_valid)
-    memcpy(m->ck_ch, cp, cn);
+  c->valid = cn <= sizeof c->ch; /* longer: not kept */
+  c->kind = ev->kind;
+  c->eid = eid;
+  c->chn = cn;
+  if (cn && c->valid)
+    memcpy(c->ch, cp, cn);
 }
 
 size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
@@ -676,6 +692,6 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
   prefilter(s, m, ev);
   size_t hits = 0;
   for (int i = 0; i < 3; i++)
-    hits += run_bucket(s, m, m->ck_b[i], ev, cb, user);
+    hits += run_bucket(s, m, m->cur->b[i], ev, cb, user);
   return hits;
 }
