@@ -206,7 +206,9 @@ typedef struct sg_lment {
 typedef struct sg_lm {
   unsigned bbits, fbits; /* log2 of buckets, of filter bits */
   unsigned step;         /* SG_LM_ANY: look at every step-th position */
-  uint32_t *off;         /* buckets + 1 entry offsets, NULL: empty */
+  bool joinable; /* only caseless SG_LM_ANY patterns without a 0 byte: values
+                    joined by 0 bytes can be scanned at once */
+  uint32_t *off; /* buckets + 1 entry offsets, NULL: empty */
   sg_lment *ent;
   uint64_t *filter;   /* a bit per hash prefix of fbits bits: some gram */
   uint64_t *sfilter;  /* 65536 bits by the first two bytes of a short (1 to

@@ -33,6 +33,7 @@ typedef struct sg_ck {
   const sg_bucket *b[3];
   const sg_lm *kw[3]; /* their keyword matchers */
   size_t nkw;
+  bool kwjoin;    /* every one joinable */
   uint8_t *fmask; /* pf_nslots + 1 bytes: the bk_fmask rows or-ed */
 } sg_ck;
 
@@ -61,6 +62,8 @@ struct sp_sigma_mctx {
    * they scan */
   sg_ck ck[SG_NCK]; /* a direct-mapped cache by that key */
   const sg_ck *cur; /* the current event's */
+  char *kwbuf;      /* the event's values folded, joined by 0 bytes */
+  size_t kwlen, kwcap;
   uint8_t *fmask;
   const char *mfield; /* the first item that matched */
   sp_str mval;
@@ -123,6 +126,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->cand_epoch);
   free(m->cands);
   free(m->fmask);
+  free(m->kwbuf);
   free(m->gid_epoch);
   free(m->pat_seen);
   free(m);
@@ -587,11 +591,37 @@ static void on_pat(void *ctx, uint32_t pat, size_t to) {
 /* Scan every value of a field that has a matcher and that a variant of
  * the event's buckets tests (m->cur->fmask), and every value with the
  * keyword matchers of those buckets. */
+/* Append n bytes (folded: as they are, else folded) and a 0 separator to
+ * the keyword buffer; false when out of memory. */
+static bool kw_append(sp_sigma_mctx *m, const char *p, size_t n, bool folded) {
+  if (m->kwlen + n + 1 > m->kwcap) {
+    size_t nc = m->kwcap ? m->kwcap : 4096;
+    while (nc < m->kwlen + n + 1)
+      nc *= 2;
+    char *nb = realloc(m->kwbuf, nc);
+    if (!nb)
+      return false;
+    m->kwbuf = nb;
+    m->kwcap = nc;
+  }
+  if (n && folded)
+    memcpy(m->kwbuf + m->kwlen, p, n);
+  else if (n)
+    sp_lower_copy(m->kwbuf + m->kwlen, p, n);
+  m->kwbuf[m->kwlen + n] = 0;
+  m->kwlen += n + 1;
+  return true;
+}
+
 static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
   if (!s->pf_lm)
     return;
   sg_lm_run run = {on_pat, m, m->pat_seen, m->epoch};
   const sg_ck *c = m->cur;
+  /* keywords: every value, joined by 0 bytes and scanned once when the
+   * keyword patterns allow (sg_lm.joinable), else value by value */
+  bool join = c->nkw && c->kwjoin;
+  m->kwlen = 0;
   size_t it = 0;
   for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
     size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
@@ -616,9 +646,20 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
       if (t)
         sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
     }
-    /* keywords: over the folded copy if there is one, else the value */
+    if (join)
+      join = kw_append(m, t ? t : f->s.p, f->s.n, t != NULL);
+    else /* over the folded copy if there is one, else the value */
+      for (size_t k = 0; k < c->nkw; k++)
+        sg_lm_scan(s, c->kw[k], t, f->s.p, f->s.n, &run);
+  }
+  if (join) {
     for (size_t k = 0; k < c->nkw; k++)
-      sg_lm_scan(s, c->kw[k], t, f->s.p, f->s.n, &run);
+      sg_lm_scan(s, c->kw[k], m->kwbuf, NULL, m->kwlen, &run);
+  } else if (c->nkw && c->kwjoin) { /* out of memory joining: one by one */
+    it = 0;
+    for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;)
+      for (size_t k = 0; k < c->nkw; k++)
+        sg_lm_scan(s, c->kw[k], NULL, f->s.p, f->s.n, &run);
   }
 }
 
@@ -651,12 +692,15 @@ static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
   size_t w = s->pf_nslots + 1;
   memset(c->fmask, 0, w);
   c->nkw = 0;
+  c->kwjoin = true;
   for (int i = 0; i < 3 && s->bk_row; i++) {
     uint32_t row = c->b[i] ? s->bk_row[c->b[i] - s->buckets] : 0;
     if (!row)
       continue;
-    if (s->bk_kw[row - 1].off)
+    if (s->bk_kw[row - 1].off) {
       c->kw[c->nkw++] = &s->bk_kw[row - 1];
+      c->kwjoin &= s->bk_kw[row - 1].joinable;
+    }
     const uint8_t *r = s->bk_fmask + (size_t)(row - 1) * w;
     for (size_t k = 0; k < w; k++)
       c->fmask[k] |= r[k];

@@ -329,6 +329,12 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
       }
     }
   }
+  lm->joinable = !lm->glen[0][SG_LM_START] && !lm->glen[0][SG_LM_END] &&
+                 !(lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2]);
+  for (size_t i = 0; lm->joinable && i < na + nbp; i++) {
+    const lmpat *pp = i < na ? &a[i] : &bp[i - na];
+    lm->joinable = !memchr(s->pf_plit[pp->pat], 0, s->pf_plen[pp->pat]);
+  }
   /* counts to starts, one bucket up (off[b + 1]: start of bucket b); placing
    * advances off[b + 1] to the end of bucket b, the start of b + 1 */
   uint32_t sum = 0;
