@@ -60,9 +60,12 @@ struct sp_sigma_mctx {
   size_t ncands;
   /* the buckets of recent events' (kind, Channel, EventID) and the fields
    * they scan */
-  sg_ck ck[SG_NCK]; /* a direct-mapped cache by that key */
-  const sg_ck *cur; /* the current event's */
-  char *kwbuf;      /* the event's values folded, joined by 0 bytes */
+  sg_ck ck[SG_NCK];            /* a direct-mapped cache by that key */
+  const sg_ck *cur;            /* the current event's */
+  uint32_t *fidx, *fidx_epoch; /* by field id < pf_nslots: the index in
+                                  ev->vals of its first value this event */
+  uint32_t fidx_ok;            /* the epoch fidx was filled in */
+  char *kwbuf;                 /* the event's values, joined by 0 bytes */
   size_t kwlen, kwcap;
   uint8_t *fmask;
   const char *mfield; /* the first item that matched */
@@ -94,12 +97,15 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->cands = calloc(s->nvars + 1, sizeof *m->cands);
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
   m->fmask = calloc(SG_NCK * (s->pf_nslots + 1), 1);
+  m->fidx = calloc(s->pf_nslots + 1, sizeof *m->fidx);
+  m->fidx_epoch = calloc(s->pf_nslots + 1, sizeof *m->fidx_epoch);
   m->gid_epoch = calloc((size_t)s->ngids + 1, sizeof *m->gid_epoch);
   m->pat_seen = calloc((size_t)s->npats + 1, sizeof *m->pat_seen);
   for (size_t i = 0; m->fmask && i < SG_NCK; i++)
     m->ck[i].fmask = m->fmask + i * (s->pf_nslots + 1);
-  if (!m->fmask || !m->gid_epoch || !m->pat_seen || !m->hit || !m->item_epoch ||
-      !m->item_cnt || !m->gslot_epoch || !m->cand_epoch || !m->cands) {
+  if (!m->fmask || !m->fidx || !m->fidx_epoch || !m->gid_epoch ||
+      !m->pat_seen || !m->hit || !m->item_epoch || !m->item_cnt ||
+      !m->gslot_epoch || !m->cand_epoch || !m->cands) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
@@ -127,6 +133,8 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->cands);
   free(m->fmask);
   free(m->kwbuf);
+  free(m->fidx);
+  free(m->fidx_epoch);
   free(m->gid_epoch);
   free(m->pat_seen);
   free(m);
@@ -134,6 +142,15 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
 
 uint64_t sp_sigma_mctx_regex_limits(const sp_sigma_mctx *m) {
   return m ? m->regex_limits : 0;
+}
+
+/* sp_event_find through the event's field index (filled by prefilter). */
+static const sp_fval *ev_find(const sp_sigma_mctx *m, const sp_event *ev,
+                              int id) {
+  if ((unsigned)id < SP_F__COUNT || m->fidx_ok != m->epoch ||
+      (size_t)id >= m->s->pf_nslots)
+    return sp_event_find(ev, id);
+  return m->fidx_epoch[id] == m->epoch ? &ev->vals[m->fidx[id]] : NULL;
 }
 
 /* The folded text of a value, cached for the event; NULL on no memory. */
@@ -355,8 +372,7 @@ static bool val_match(sp_sigma_mctx *m, const sp_event *ev, const sg_val *v,
     return sp_fval_ip(f, &ip) && sp_ip_in(&ip, &v->net, v->prefix);
   }
   case SG_V_FIELDREF: {
-    for (const sp_fval *o = sp_event_find(ev, v->ref); o;
-         o = sp_event_next(ev, o))
+    for (const sp_fval *o = ev_find(m, ev, v->ref); o; o = sp_event_next(ev, o))
       if (ref_match(v, f->s, o->s))
         return true;
     return false;
@@ -401,7 +417,7 @@ static bool val_any(sp_sigma_mctx *m, const sp_event *ev, const sg_item *it,
     if (m->mfield)
       return true;
   }
-  for (const sp_fval *f = sp_event_find(ev, it->field); f;
+  for (const sp_fval *f = ev_find(m, ev, it->field); f;
        f = sp_event_next(ev, f))
     if (val_match(m, ev, v, f)) {
       if (!m->mfield) {
@@ -425,7 +441,7 @@ static bool item_match(sp_sigma_mctx *m, const sp_event *ev,
   }
   if (it->n &&
       (it->vals[0].type == SG_V_EXISTS || it->vals[0].type == SG_V_NULL)) {
-    const sp_fval *f = sp_event_find(ev, it->field);
+    const sp_fval *f = ev_find(m, ev, it->field);
     for (size_t i = 0; i < it->n; i++) {
       const sg_val *v = &it->vals[i];
       bool r = v->type == SG_V_EXISTS ? (f != NULL) == v->b
@@ -440,7 +456,7 @@ static bool item_match(sp_sigma_mctx *m, const sp_event *ev,
   }
   if (!it->all) {
     for (size_t i = 0; i < it->n; i++)
-      if (it->vals[i].type == SG_V_NULL ? !sp_event_find(ev, it->field)
+      if (it->vals[i].type == SG_V_NULL ? !ev_find(m, ev, it->field)
                                         : val_any(m, ev, it, &it->vals[i]))
         return true;
     return false;
@@ -502,7 +518,7 @@ static size_t run_var(const sp_sigma *s, sp_sigma_mctx *m, uint32_t vid,
   const sg_variant *v = &s->vars[vid];
   const sg_rule *r = &s->rules[v->rule];
   if (v->cond_field >= 0) {
-    const sp_fval *f = sp_event_find(ev, v->cond_field);
+    const sp_fval *f = ev_find(m, ev, v->cond_field);
     if (!f || !str_match(m, ev, &v->cond_value, f))
       return 0;
   }
@@ -591,9 +607,9 @@ static void on_pat(void *ctx, uint32_t pat, size_t to) {
 /* Scan every value of a field that has a matcher and that a variant of
  * the event's buckets tests (m->cur->fmask), and every value with the
  * keyword matchers of those buckets. */
-/* Append n bytes (folded: as they are, else folded) and a 0 separator to
- * the keyword buffer; false when out of memory. */
-static bool kw_append(sp_sigma_mctx *m, const char *p, size_t n, bool folded) {
+/* Append n bytes and a 0 separator to the keyword buffer (scanned with
+ * folded grams); false when out of memory. */
+static bool kw_append(sp_sigma_mctx *m, const char *p, size_t n) {
   if (m->kwlen + n + 1 > m->kwcap) {
     size_t nc = m->kwcap ? m->kwcap : 4096;
     while (nc < m->kwlen + n + 1)
@@ -604,10 +620,8 @@ static bool kw_append(sp_sigma_mctx *m, const char *p, size_t n, bool folded) {
     m->kwbuf = nb;
     m->kwcap = nc;
   }
-  if (n && folded)
+  if (n)
     memcpy(m->kwbuf + m->kwlen, p, n);
-  else if (n)
-    sp_lower_copy(m->kwbuf + m->kwlen, p, n);
   m->kwbuf[m->kwlen + n] = 0;
   m->kwlen += n + 1;
   return true;
@@ -622,11 +636,15 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
    * keyword patterns allow (sg_lm.joinable), else value by value */
   bool join = c->nkw && c->kwjoin;
   m->kwlen = 0;
+  m->fidx_ok = m->epoch;
   size_t it = 0;
   for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;) {
-    size_t id = f >= ev->fast && f < ev->fast + SP_F__COUNT
-                    ? (size_t)(f - ev->fast)
-                    : f->id;
+    bool fast = f >= ev->fast && f < ev->fast + SP_F__COUNT;
+    size_t id = fast ? (size_t)(f - ev->fast) : (size_t)f->id;
+    if (!fast && id < s->pf_nslots && m->fidx_epoch[id] != m->epoch) {
+      m->fidx_epoch[id] = m->epoch; /* its first value */
+      m->fidx[id] = (uint32_t)(f - ev->vals);
+    }
     const sg_lm *lm = id < s->pf_nslots && s->pf_lm[id].off && c->fmask[id]
                           ? &s->pf_lm[id]
                           : NULL;
@@ -647,14 +665,14 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
         sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
     }
     if (join)
-      join = kw_append(m, t ? t : f->s.p, f->s.n, t != NULL);
+      join = kw_append(m, f->s.p, f->s.n);
     else /* over the folded copy if there is one, else the value */
       for (size_t k = 0; k < c->nkw; k++)
         sg_lm_scan(s, c->kw[k], t, f->s.p, f->s.n, &run);
   }
   if (join) {
     for (size_t k = 0; k < c->nkw; k++)
-      sg_lm_scan(s, c->kw[k], m->kwbuf, NULL, m->kwlen, &run);
+      sg_lm_scan(s, c->kw[k], NULL, m->kwbuf, m->kwlen, &run);
   } else if (c->nkw && c->kwjoin) { /* out of memory joining: one by one */
     it = 0;
     for (const sp_fval *f; (f = sp_event_each(ev, &it)) != NULL;)
@@ -725,6 +743,8 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
     memset(m->pat_seen, 0, ((size_t)s->npats + 1) * sizeof *m->pat_seen);
     memset(m->item_epoch, 0, ((size_t)s->niids + 1) * sizeof *m->item_epoch);
     memset(m->gid_epoch, 0, ((size_t)s->ngids + 1) * sizeof *m->gid_epoch);
+    memset(m->fidx_epoch, 0, (s->pf_nslots + 1) * sizeof *m->fidx_epoch);
+    m->fidx_ok = 0;
     memset(m->gslot_epoch, 0,
            ((size_t)s->ngslots + 1) * sizeof *m->gslot_epoch);
     memset(m->cand_epoch, 0, (s->nvars + 1) * sizeof *m->cand_epoch);
