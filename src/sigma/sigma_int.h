@@ -272,7 +272,10 @@ struct sp_sigma {
    * those fields of an event are scanned. */
   uint32_t *bk_row;
   uint8_t *bk_fmask;
-  sg_lm *bk_kw; /* by row - 1: the keyword patterns of its variants */
+  sg_lm *bk_kw;     /* by row - 1: the keyword patterns of its variants */
+  uint32_t *pf_row; /* by pid (or nec): the row of its variants' bucket,
+                       UINT32_MAX: several (hits there matter only when the
+                       event is in that bucket) */
   size_t bk_nrows;
   uint8_t *pf_kind;   /* by pid: SG_P_* */
   uint32_t *pf_len;   /* by pid: the literal's length */

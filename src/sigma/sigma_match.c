@@ -65,6 +65,7 @@ struct sp_sigma_mctx {
   uint32_t *fidx, *fidx_epoch; /* by field id < pf_nslots: the index in
                                   ev->vals of its first value this event */
   uint32_t fidx_ok;            /* the epoch fidx was filled in */
+  uint32_t *row_epoch;         /* by bucket row: the epoch of an event in it */
   char *kwbuf;                 /* the event's values, joined by 0 bytes */
   size_t kwlen, kwcap;
   uint8_t *fmask;
@@ -98,14 +99,15 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->gslot_epoch = calloc((size_t)s->ngslots + 1, sizeof *m->gslot_epoch);
   m->fmask = calloc(SG_NCK * (s->pf_nslots + 1), 1);
   m->fidx = calloc(s->pf_nslots + 1, sizeof *m->fidx);
+  m->row_epoch = calloc(s->bk_nrows + 1, sizeof *m->row_epoch);
   m->fidx_epoch = calloc(s->pf_nslots + 1, sizeof *m->fidx_epoch);
   m->gid_epoch = calloc((size_t)s->ngids + 1, sizeof *m->gid_epoch);
   m->pat_seen = calloc((size_t)s->npats + 1, sizeof *m->pat_seen);
   for (size_t i = 0; m->fmask && i < SG_NCK; i++)
     m->ck[i].fmask = m->fmask + i * (s->pf_nslots + 1);
-  if (!m->fmask || !m->fidx || !m->fidx_epoch || !m->gid_epoch ||
-      !m->pat_seen || !m->hit || !m->item_epoch || !m->item_cnt ||
-      !m->gslot_epoch || !m->cand_epoch || !m->cands) {
+  if (!m->fmask || !m->fidx || !m->row_epoch || !m->fidx_epoch ||
+      !m->gid_epoch || !m->pat_seen || !m->hit || !m->item_epoch ||
+      !m->item_cnt || !m->gslot_epoch || !m->cand_epoch || !m->cands) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
@@ -134,6 +136,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->fmask);
   free(m->kwbuf);
   free(m->fidx);
+  free(m->row_epoch);
   free(m->fidx_epoch);
   free(m->gid_epoch);
   free(m->pat_seen);
@@ -557,6 +560,9 @@ static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
  * count its item, waking the variants the item gates. */
 static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
                    size_t to) {
+  uint32_t row = s->pf_row[id];
+  if (row != UINT32_MAX && m->row_epoch[row] != m->epoch)
+    return; /* a variant of a bucket this event is not in */
   switch (s->pf_kind[id]) {
   case SG_P_PREFIX:
     if (to != s->pf_len[id])
@@ -634,6 +640,9 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
   const sg_ck *c = m->cur;
   /* keywords: every value, joined by 0 bytes and scanned once when the
    * keyword patterns allow (sg_lm.joinable), else value by value */
+  for (int i = 0; i < 3; i++)
+    if (c->b[i] && s->bk_row)
+      m->row_epoch[s->bk_row[c->b[i] - s->buckets]] = m->epoch;
   bool join = c->nkw && c->kwjoin;
   m->kwlen = 0;
   m->fidx_ok = m->epoch;
@@ -745,6 +754,7 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
     memset(m->gid_epoch, 0, ((size_t)s->ngids + 1) * sizeof *m->gid_epoch);
     memset(m->fidx_epoch, 0, (s->pf_nslots + 1) * sizeof *m->fidx_epoch);
     m->fidx_ok = 0;
+    memset(m->row_epoch, 0, (s->bk_nrows + 1) * sizeof *m->row_epoch);
     memset(m->gslot_epoch, 0,
            ((size_t)s->ngslots + 1) * sizeof *m->gslot_epoch);
     memset(m->cand_epoch, 0, (s->nvars + 1) * sizeof *m->cand_epoch);

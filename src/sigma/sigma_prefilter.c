@@ -506,7 +506,8 @@ static sp_err build_fmasks(sp_sigma *s, const lmpat *kw, size_t nkw) {
   s->bk_fmask = calloc(rows ? rows * w : 1, 1);
   s->bk_kw = calloc(rows ? rows : 1, sizeof *s->bk_kw);
   s->bk_nrows = rows;
-  if (!s->bk_fmask || !s->bk_kw)
+  s->pf_row = calloc((size_t)s->npids + 1, sizeof *s->pf_row);
+  if (!s->bk_fmask || !s->bk_kw || !s->pf_row)
     return SP_ENOMEM;
   /* keyword pid (or nec) to its index in kw, plus 1 */
   uint32_t *kwof = calloc((size_t)s->npids + 1, sizeof *kwof);
@@ -536,6 +537,10 @@ static sp_err build_fmasks(sp_sigma *s, const lmpat *kw, size_t nkw) {
             uint32_t pid = it->vals[z].pid ? it->vals[z].pid : it->vals[z].nec;
             if (!pid)
               continue;
+            /* its bucket row, or UINT32_MAX when variants of several
+             * buckets share it */
+            s->pf_row[pid] =
+                !s->pf_row[pid] || s->pf_row[pid] == row ? row : UINT32_MAX;
             mask[it->field < 0 ? s->pf_nslots : (size_t)it->field] = 1;
             if (it->field >= 0 || !kwof[pid])
               continue;
@@ -802,6 +807,7 @@ void sg_prefilter_free(sp_sigma *s) {
   free(s->pf_item);
   free(s->pf_gslot);
   free(s->pf_gid);
+  free(s->pf_row);
   free(s->pf_fan_off);
   free(s->pf_fan);
   free(s->bk_row);
