@@ -134,15 +134,17 @@ static void lm_short(const sp_sigma *s, const sg_lm *lm, unsigned lens,
  * grams and compare caselessly). */
 static void lm_scan1(const sp_sigma *s, const sg_lm *lm, const char *b,
                      size_t n, int c, bool fr, sg_lm_run *r) {
-  unsigned lens = lm->glen[c][SG_LM_START];
-  for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
-    if (lens >> (g - 1) & 1)
-      lm_try(s, lm, lm_load(b, g), g, SG_LM_START, c, b, n, 0, fr, r);
-  lens = lm->glen[c][SG_LM_END];
-  for (unsigned g = 1; lens && g <= LM_GEND && g <= n; g++)
-    if (lens >> (g - 1) & 1)
-      lm_try(s, lm, lm_load(b + n - g, g), g, SG_LM_END, c, b, n, n - g, fr, r);
-  lens = lm->glen[c][SG_LM_ANY];
+  /* the gram lengths that fit the value: bit g - 1 */
+  unsigned fit = n >= LM_GEND ? 0xffu : (1u << n) - 1;
+  for (unsigned bits = lm->glen[c][SG_LM_START] & fit; bits; bits &= bits - 1) {
+    unsigned g = (unsigned)__builtin_ctz(bits) + 1;
+    lm_try(s, lm, lm_load(b, g), g, SG_LM_START, c, b, n, 0, fr, r);
+  }
+  for (unsigned bits = lm->glen[c][SG_LM_END] & fit; bits; bits &= bits - 1) {
+    unsigned g = (unsigned)__builtin_ctz(bits) + 1;
+    lm_try(s, lm, lm_load(b + n - g, g), g, SG_LM_END, c, b, n, n - g, fr, r);
+  }
+  unsigned lens = lm->glen[c][SG_LM_ANY];
   if (!lens)
     return;
   const uint64_t *f = lm->filter, *sf = lm->sfilter;
