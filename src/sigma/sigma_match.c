@@ -667,11 +667,13 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
       if (u != UINT32_MAX)
         on_pat(m, u, f->s.n);
     }
-    if (lm && (lm->glen[0][0] | lm->glen[0][1] | lm->glen[0][2] |
-               lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2])) {
+    if (lm && lm->glen[0][SG_LM_ANY]) { /* every position: fold it once */
       t = folded(m, ev, f);
       if (t)
         sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
+    } else if (lm && (lm->glen[0][SG_LM_START] | lm->glen[0][SG_LM_END] |
+                      lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2])) {
+      sg_lm_scan(s, lm, NULL, f->s.p, f->s.n, &run); /* grams folded */
     }
     if (join)
       join = kw_append(m, f->s.p, f->s.n);
