@@ -3,7 +3,13 @@
  *
  * An event is tested only against the variants of its log source: the
  * index buckets for (kind, Channel, EventID), (kind, Channel, any) and
- * (kind, any). Each variant's condition is evaluated with short-circuit;
+ * (kind, any), found through a small cache by that key with the fields
+ * they scan and their keyword matchers. One pass over the event's values
+ * runs the prefilter (sigma_prefilter.c: the field matchers, the keyword
+ * matchers over the values joined by 0 bytes, an index of the fields'
+ * first values) and wakes the gated variants whose gate items were hit;
+ * then each bucket runs its ungated variants and those woken. Each
+ * variant's condition is evaluated with short-circuit;
  * a selection is evaluated at most once per variant (memo). String values
  * compare against a folded (ASCII lower-case) copy of the event value, made
  * once per value per event and cached in the worker's context (sp_sigma_mctx),
