@@ -461,11 +461,13 @@ static int pfe_cmp(const void *a, const void *b) {
     return x->num ? 1 : -1;
   if (x->num && x->key != y->key)
     return x->key < y->key ? -1 : 1;
+  if (x->num)
+    return x->pid < y->pid ? -1 : x->pid > y->pid;
   if (x->caseless != y->caseless)
     return x->caseless ? 1 : -1;
   if (x->len != y->len)
     return x->len < y->len ? -1 : 1;
-  int c = memcmp(x->lit, y->lit, x->len);
+  int c = x->len ? memcmp(x->lit, y->lit, x->len) : 0;
   if (c)
     return c;
   return x->pid < y->pid ? -1 : x->pid > y->pid;
