@@ -198,10 +198,13 @@ enum { SG_LM_ANY, SG_LM_START, SG_LM_END };
 typedef struct sg_lment {
   uint64_t w;   /* the gram's bytes (zero padded) */
   uint32_t pat; /* pattern index */
+  uint32_t chk; /* 4 other bytes of the pattern (its last, or its first when
+                   chk_first), compared before the whole (length > gram) */
   uint8_t g;    /* gram length */
   uint8_t k;    /* the gram's offset in the pattern (SG_LM_ANY) */
   uint8_t cls;  /* SG_LM_* */
   uint8_t cased;
+  uint8_t chk_first;
 } sg_lment;
 typedef struct sg_lm {
   unsigned bbits, fbits; /* log2 of buckets, of filter bits */

@@ -115,6 +115,12 @@ static void lm_probe(const sp_sigma *s, const sg_lm *lm, uint64_t h, uint64_t w,
         continue;
       st = cls == SG_LM_START ? 0 : n - L;
     }
+    if (L > g) { /* 4 more bytes first: most candidates fail there */
+      uint32_t c4;
+      memcpy(&c4, b + st + (x->chk_first ? 0 : L - 4), 4);
+      if ((fr ? (uint32_t)lm_fold(c4) : c4) != x->chk)
+        continue;
+    }
     if (L == g || (fr ? sp_mem_ieq(b + st, s->pf_plit[x->pat], L)
                       : !memcmp(b + st, s->pf_plit[x->pat], L))) {
       if (cls == SG_LM_ANY) /* its first occurrence serves every later */
@@ -315,12 +321,20 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
       for (size_t q = at; q <= last; q++) {
         uint64_t w = lm_load(lit + q, g), h = lm_hash(w, g, cls);
         lm->off[h >> (64 - lm->bbits)]++;
-        tmp[k] = (sg_lment){w,
-                            pp->pat,
-                            (uint8_t)g,
-                            (uint8_t)(cls == SG_LM_ANY ? q : 0),
-                            (uint8_t)cls,
-                            pp->cased};
+        /* the check word: the pattern's last 4 bytes, or its first when
+         * the gram is at its end (suffix grams, anywhere grams there) */
+        bool first = L >= 4 && (cls == SG_LM_END || q + g == L);
+        uint32_t chk = 0;
+        if (L >= 4)
+          memcpy(&chk, lit + (first ? 0 : L - 4), 4);
+        tmp[k] = (sg_lment){.w = w,
+                            .pat = pp->pat,
+                            .chk = chk,
+                            .g = (uint8_t)g,
+                            .k = (uint8_t)(cls == SG_LM_ANY ? q : 0),
+                            .cls = (uint8_t)cls,
+                            .cased = pp->cased,
+                            .chk_first = first};
         hs[k++] = h;
         uint64_t fb = h >> (64 - lm->fbits);
         lm->filter[fb >> 6] |= (uint64_t)1 << (fb & 63);
