@@ -30,7 +30,8 @@
 #define SG_RE_MATCH_LIMIT 1000000
 
 /* The buckets of a (kind, Channel, EventID) and what they scan. */
-#define SG_NCK 16
+#define SG_NCK_BITS 6
+#define SG_NCK (1 << SG_NCK_BITS)
 typedef struct sg_ck {
   bool valid;
   int kind, eid;
@@ -713,10 +714,12 @@ static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
     if (ef && sp_fval_int(ef, &e) && e >= 0 && e <= 65535)
       eid = (int)e;
   }
-  unsigned slot = (unsigned)ev->kind * 31u + (unsigned)eid * 7u + (unsigned)cn;
+  uint64_t key = (uint64_t)(unsigned)ev->kind << 40 ^
+                 (uint64_t)(uint32_t)eid << 8 ^ (uint64_t)cn << 32;
   if (cn)
-    slot += (uint8_t)cp[cn - 1] * 13u + (uint8_t)cp[cn / 2];
-  sg_ck *c = &m->ck[slot % SG_NCK];
+    key ^= (uint64_t)(uint8_t)cp[cn - 1] << 48 ^
+           (uint64_t)(uint8_t)cp[cn / 2] << 56 ^ (uint8_t)cp[0];
+  sg_ck *c = &m->ck[(key * 0x9E3779B97F4A7C15ull) >> (64 - SG_NCK_BITS)];
   m->cur = c;
   if (c->valid && c->kind == ev->kind && c->eid == eid && c->chn == cn &&
       (!cn || !memcmp(c->ch, cp, cn)))
