@@ -244,6 +244,23 @@ static void lm_free(sg_lm *lm) {
   memset(lm, 0, sizeof *lm);
 }
 
+/* How common a gram's bytes are in event values (paths, command lines,
+ * names): 0 (rare punctuation) to 12; the anywhere-gram of a pattern is
+ * the least chosen and then the least common, so that fewer positions of
+ * ordinary values hit it. */
+static unsigned gram_commonness(const char *p, unsigned g) {
+  unsigned sc = 0;
+  for (unsigned i = 0; i < g; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (strchr("etaoinsrhlcdmuwx\\. :", c) && c)
+      sc += 3;
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+             c == '/' || c == '_')
+      sc += 2;
+  }
+  return sc;
+}
+
 /* A pattern and the classes its pids need (bit per SG_LM_*). */
 typedef struct lmpat {
   uint32_t pat;
@@ -310,7 +327,8 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
         uint32_t best = UINT32_MAX;
         for (size_t q = 0; q + g <= L && q < 256; q++) {
           uint64_t h = lm_hash(lm_load(lit + q, g), g, cls);
-          uint32_t load = lm->off[h >> (64 - lm->bbits)];
+          uint32_t load =
+              lm->off[h >> (64 - lm->bbits)] + gram_commonness(lit + q, g) * 8;
           if (load < best) {
             best = load;
             at = q;
