@@ -240,6 +240,12 @@ struct sp_sigma;
 void sg_lm_scan(const struct sp_sigma *s, const sg_lm *lm, const char *fold,
                 const char *raw, size_t n, sg_lm_run *r);
 
+/* A pid a pattern stands for, with its bucket row (pf_row) beside it so
+ * that the hits of other log sources are skipped without a lookup. */
+typedef struct sg_fan {
+  uint32_t pid, row;
+} sg_fan;
+
 struct sp_sigma {
   sg_arena arena;
   sp_names *names;
@@ -268,7 +274,8 @@ struct sp_sigma {
   uint32_t npids, npats;
   const char **pf_plit; /* by pattern: its bytes (folded unless cased) */
   uint32_t *pf_plen;    /* by pattern: its length */
-  uint32_t *pf_fan_off, *pf_fan;
+  uint32_t *pf_fan_off;
+  sg_fan *pf_fan;
   /* By bucket (index in buckets): its row in bk_fmask, 0: none; row r
    * (from 1) at bk_fmask[(r - 1) * (pf_nslots + 1)]: 1 for each field some
    * variant of the bucket has a pid on, the last byte for keywords. Only

@@ -567,9 +567,6 @@ static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
  * count its item, waking the variants the item gates. */
 static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
                    size_t to) {
-  uint32_t row = s->pf_row[id];
-  if (row != UINT32_MAX && m->row_epoch[row] != m->epoch)
-    return; /* a variant of a bucket this event is not in */
   switch (s->pf_kind[id]) {
   case SG_P_PREFIX:
     if (to != s->pf_len[id])
@@ -613,8 +610,11 @@ static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
 static void on_pat(void *ctx, uint32_t pat, size_t to) {
   sp_sigma_mctx *m = ctx;
   const sp_sigma *s = m->s;
-  for (uint32_t k = s->pf_fan_off[pat]; k < s->pf_fan_off[pat + 1]; k++)
-    on_pid(m, s, s->pf_fan[k], to);
+  for (uint32_t k = s->pf_fan_off[pat]; k < s->pf_fan_off[pat + 1]; k++) {
+    const sg_fan *fe = &s->pf_fan[k];
+    if (fe->row == UINT32_MAX || m->row_epoch[fe->row] == m->epoch)
+      on_pid(m, s, fe->pid, to); /* else: another log source's */
+  }
 }
 
 /* Scan every value of a field that has a matcher and that a variant of

@@ -571,7 +571,7 @@ static sp_err build_fmasks(sp_sigma *s, const lmpat *kw, size_t nkw) {
   for (size_t i = 0; i < nkw; i++)
     for (uint32_t k = s->pf_fan_off[kw[i].pat];
          k < s->pf_fan_off[kw[i].pat + 1]; k++)
-      kwof[s->pf_fan[k]] = (uint32_t)i + 1;
+      kwof[s->pf_fan[k].pid] = (uint32_t)i + 1;
   for (size_t i = 0; i < s->nvars; i++) {
     uint32_t row = s->bk_row[s->var_bucket[i]];
     if (!row)
@@ -609,6 +609,8 @@ static sp_err build_fmasks(sp_sigma *s, const lmpat *kw, size_t nkw) {
         }
       }
   }
+  for (uint32_t k = 0; k < s->pf_fan_off[s->npats]; k++)
+    s->pf_fan[k].row = s->pf_row[s->pf_fan[k].pid];
   sp_err err = build_kw(s, kw, pairs, np);
   free(kwof);
   free(pairs);
@@ -644,7 +646,7 @@ static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps,
       cls |= kind == SG_P_CONTAINS ? 1u << SG_LM_ANY
              : kind == SG_P_SUFFIX ? 1u << SG_LM_END
                                    : 1u << SG_LM_START;
-      s->pf_fan[s->pf_fan_off[u] + (e - k)] = v[e].pid;
+      s->pf_fan[s->pf_fan_off[u] + (e - k)] = (sg_fan){v[e].pid, UINT32_MAX};
     }
     s->pf_plit[u] = v[k].lit;
     s->pf_plen[u] = (uint32_t)v[k].len;
