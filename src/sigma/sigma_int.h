@@ -240,10 +240,13 @@ struct sp_sigma;
 void sg_lm_scan(const struct sp_sigma *s, const sg_lm *lm, const char *fold,
                 const char *raw, size_t n, sg_lm_run *r);
 
-/* A pid a pattern stands for, with its bucket row (pf_row) beside it so
- * that the hits of other log sources are skipped without a lookup. */
+/* A pid a pattern stands for, with what a hit needs (its bucket row, so
+ * that the hits of other log sources are skipped; its anchor, item and
+ * gate) beside it: a hit reads one entry, not five tables. */
 typedef struct sg_fan {
   uint32_t pid, row;
+  uint32_t item, gslot, gid; /* pf_item, pf_gslot, pf_gid of the pid */
+  uint8_t kind;              /* pf_kind */
 } sg_fan;
 
 struct sp_sigma {
@@ -287,6 +290,7 @@ struct sp_sigma {
                        UINT32_MAX: several (hits there matter only when the
                        event is in that bucket) */
   size_t bk_nrows;
+  /* by pid, while building (copied into pf_fan, then freed): */
   uint8_t *pf_kind;   /* by pid: SG_P_* */
   uint32_t *pf_len;   /* by pid: the literal's length */
   uint32_t *pf_item;  /* by pid: its item's iid, or 0 */

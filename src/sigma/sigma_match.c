@@ -565,11 +565,11 @@ static size_t run_bucket(const sp_sigma *s, sp_sigma_mctx *m,
 
 /* A hit of pid (its literal ends at `to`): check its anchor, stamp it and
  * count its item, waking the variants the item gates. */
-static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
-                   size_t to) {
-  switch (s->pf_kind[id]) {
+static void on_pid(sp_sigma_mctx *m, const sg_fan *fe, size_t len, size_t to) {
+  const sp_sigma *s = m->s;
+  switch (fe->kind) {
   case SG_P_PREFIX:
-    if (to != s->pf_len[id])
+    if (to != len)
       return;
     break;
   case SG_P_SUFFIX:
@@ -577,16 +577,17 @@ static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
       return;
     break;
   case SG_P_EXACT:
-    if (to != m->scan_len || to != s->pf_len[id])
+    if (to != m->scan_len || to != len)
       return;
     break;
   default:
     break;
   }
+  uint32_t id = fe->pid;
   if (m->hit[id] == m->epoch)
     return;
   m->hit[id] = m->epoch;
-  uint32_t item = s->pf_item[id], slot = s->pf_gslot[id];
+  uint32_t item = fe->item, slot = fe->gslot;
   if (item && m->gslot_epoch[slot] != m->epoch) {
     m->gslot_epoch[slot] = m->epoch;
     if (m->item_epoch[item] != m->epoch) {
@@ -595,7 +596,7 @@ static void on_pid(sp_sigma_mctx *m, const sp_sigma *s, uint32_t id,
     }
     m->item_cnt[item]++;
   }
-  uint32_t gid = s->pf_gid[id];
+  uint32_t gid = fe->gid;
   if (gid && m->gid_epoch[gid] != m->epoch) {
     m->gid_epoch[gid] = m->epoch;
     for (uint32_t k = s->gid_var_off[gid]; k < s->gid_var_off[gid + 1]; k++)
@@ -613,7 +614,7 @@ static void on_pat(void *ctx, uint32_t pat, size_t to) {
   for (uint32_t k = s->pf_fan_off[pat]; k < s->pf_fan_off[pat + 1]; k++) {
     const sg_fan *fe = &s->pf_fan[k];
     if (fe->row == UINT32_MAX || m->row_epoch[fe->row] == m->epoch)
-      on_pid(m, s, fe->pid, to); /* else: another log source's */
+      on_pid(m, fe, s->pf_plen[pat], to); /* else: another log source's */
   }
 }
 

@@ -609,8 +609,14 @@ static sp_err build_fmasks(sp_sigma *s, const lmpat *kw, size_t nkw) {
         }
       }
   }
-  for (uint32_t k = 0; k < s->pf_fan_off[s->npats]; k++)
-    s->pf_fan[k].row = s->pf_row[s->pf_fan[k].pid];
+  for (uint32_t k = 0; s->pf_fan_off && k < s->pf_fan_off[s->npats]; k++) {
+    sg_fan *fe = &s->pf_fan[k];
+    fe->row = s->pf_row[fe->pid];
+    fe->kind = s->pf_kind[fe->pid];
+    fe->item = s->pf_item ? s->pf_item[fe->pid] : 0;
+    fe->gslot = s->pf_gslot ? s->pf_gslot[fe->pid] : 0;
+    fe->gid = s->pf_gid ? s->pf_gid[fe->pid] : 0;
+  }
   sp_err err = build_kw(s, kw, pairs, np);
   free(kwof);
   free(pairs);
@@ -646,7 +652,8 @@ static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps,
       cls |= kind == SG_P_CONTAINS ? 1u << SG_LM_ANY
              : kind == SG_P_SUFFIX ? 1u << SG_LM_END
                                    : 1u << SG_LM_START;
-      s->pf_fan[s->pf_fan_off[u] + (e - k)] = (sg_fan){v[e].pid, UINT32_MAX};
+      s->pf_fan[s->pf_fan_off[u] + (e - k)] =
+          (sg_fan){.pid = v[e].pid, .row = UINT32_MAX, .kind = v[e].kind};
     }
     s->pf_plit[u] = v[k].lit;
     s->pf_plen[u] = (uint32_t)v[k].len;
@@ -767,6 +774,15 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   if (err) /* no prefilter at all: every value is tested directly */
     for (size_t i = 0; i < l.n; i++)
       l.v[i].val->pid = l.v[i].val->nec = 0;
+  /* the per-pid tables live on in pf_fan */
+  free(s->pf_kind);
+  free(s->pf_len);
+  free(s->pf_item);
+  free(s->pf_gslot);
+  free(s->pf_gid);
+  free(s->pf_row);
+  s->pf_kind = NULL;
+  s->pf_len = s->pf_item = s->pf_gslot = s->pf_gid = s->pf_row = NULL;
   free(l.v);
   return err;
 }
