@@ -112,6 +112,39 @@ typedef struct sp_evtx_buf {
   uint64_t cut;
 } sp_evtx_buf;
 
+/* A compiled template op (binxml.c): OPEN name, ATTR name, TEXT literal,
+ * SUB substitution (idx; opt: optional), CLOSE_START, CLOSE (end or
+ * close-empty), TPL (a template instance inside a fragment that is not a
+ * template). */
+enum {
+  SP_EVTX_OP_OPEN = 1,
+  SP_EVTX_OP_ATTR,
+  SP_EVTX_OP_CLOSE_START,
+  SP_EVTX_OP_CLOSE,
+  SP_EVTX_OP_TEXT,
+  SP_EVTX_OP_SUB,
+  SP_EVTX_OP_TPL
+};
+
+typedef struct sp_evtx_op {
+  uint8_t k;
+  uint8_t vtype;
+  uint8_t opt;
+  uint16_t idx;
+  uint32_t n;    /* TEXT: length; TPL: substitution count */
+  uint32_t a;    /* TPL: definition offset in the chunk */
+  uint32_t b;    /* TPL: offset of the substitution descriptors */
+  const void *p; /* OPEN/ATTR: sp_evtx_name; TEXT: UTF-8 literal */
+  int32_t slot;  /* TEXT: the sink's cache */
+} sp_evtx_op;
+
+/* One substitution value of a record: its bytes in the chunk and type. */
+typedef struct sp_evtx_sub {
+  const uint8_t *p;
+  uint32_t n;
+  uint8_t t;
+} sp_evtx_sub;
+
 /* Per-worker compiled template cache (opaque). */
 typedef struct sp_evtx_cache sp_evtx_cache;
 sp_evtx_cache *sp_evtx_cache_create(void);
@@ -140,6 +173,31 @@ typedef struct sp_evtx_rstat {
 const char *sp_evtx_render(sp_evtx_cache *c, const sp_evtx_chunk *ch,
                            uint32_t off, uint32_t len, const sp_evtx_sink *sk,
                            sp_evtx_buf *out, sp_evtx_rstat *st);
+/* A record that is one template instance (nearly every record): its
+ * template's ops and its substitution values, for a sink that derives a
+ * plan from the ops once and then reads values directly (readers/evtx.c).
+ * user is the template's slot for that plan, NULL when the template lives
+ * only as long as the chunk (cache full); binxml tells that a value is
+ * nested BinXML (then the plan does not apply: use sp_evtx_render). */
+typedef struct sp_evtx_inst {
+  const sp_evtx_op *ops;
+  uint32_t nops;
+  const sp_evtx_sub *subs;
+  uint32_t nsub;
+  void **user;
+  bool binxml;
+} sp_evtx_inst;
+
+/* 1 and *in filled when the record's BinXML (bytes [off, off+len) of the
+ * chunk) is one template instance; 0 for any other shape (render it with
+ * sp_evtx_render); -1 with *err on damage. in->subs is valid until the
+ * next call. */
+int sp_evtx_instance(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t off,
+                     uint32_t len, sp_evtx_inst *in, sp_evtx_rstat *st,
+                     const char **err);
+/* How the cache frees a template's user slot when it drops the template. */
+void sp_evtx_cache_set_user_free(sp_evtx_cache *c, void (*fn)(void *));
+
 /* Forget the per-chunk template offsets (call before each chunk). */
 void sp_evtx_cache_new_chunk(sp_evtx_cache *c);
 

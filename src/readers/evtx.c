@@ -132,6 +132,7 @@ typedef struct evtx_worker {
   char *pool;
   size_t pool_used;
   int kind;
+  bool no_plans; /* every record walked (sp_reader_evtx_walk_only) */
 } evtx_worker;
 
 typedef struct lvl {
@@ -459,6 +460,400 @@ static void s_close(void *u) {
   }
 }
 
+/* ---- plans: a template's fields, derived once ------------------------- */
+
+/* The sink above decides which element or attribute becomes which field
+ * from names and structure alone: for a template, the same for every
+ * record. A plan is that decision made once, by walking the template's ops
+ * as the sink would, into steps (field, value source, flags); a record is
+ * then its steps run over its substitution values, with no walk and no
+ * sink calls. A template whose fields would depend on a value (a Data Name
+ * given by a substitution, an element or attribute made of several
+ * pieces, nesting past the limit, an inner template) gets no plan, nor
+ * does a record with a nested BinXML value: those take the walk above.
+ * tests/evtx/test_evtx_plan.c checks that both ways give the same events. */
+
+#define PS_LIT 0xffffu
+
+enum {
+  PF_TRIM = 1,  /* element text: trimmed like s_close */
+  PF_USEV = 2,  /* typed: put_field gets the value (integer, array) */
+  PF_TS = 4,    /* TimeCreated SystemTime: the event's time */
+  PF_EMPTY = 8, /* element: an absent value puts "" (else nothing) */
+  PF_OPT = 16,  /* optional substitution: absent when empty */
+  PF_ATTR = 32  /* attribute: absent puts "", unless optional (dropped) */
+};
+
+typedef struct pstep {
+  int32_t fid;
+  int16_t ecs;  /* SP_F_* also set to the text, or -1 */
+  uint16_t sub; /* substitution index, or PS_LIT */
+  uint8_t flags;
+  uint32_t litn;
+  const char *lit; /* PS_LIT: the text (lives as long as the template) */
+} pstep;
+
+typedef struct plan {
+  uint32_t n;
+  pstep steps[];
+} plan;
+
+/* A template that has no plan (never written: only its address is used). */
+static const char plan_none_mark;
+#define PLAN_NONE ((void *)&plan_none_mark)
+
+static void plan_free(void *p) {
+  if (p != PLAN_NONE)
+    free(p);
+}
+
+typedef struct blvl {
+  sp_evtx_name *name;
+  int cls;
+  unsigned pieces;
+  bool has_child;
+  const sp_evtx_op *first;
+  const char *dname;
+  uint32_t dname_n;
+} blvl;
+
+typedef struct bctx {
+  evtx_file *f;
+  blvl st[SP_EVTX_MAX_DEPTH + 1];
+  int depth;
+  sp_evtx_name *aname; /* attribute being read */
+  unsigned apieces;
+  const sp_evtx_op *afirst;
+  pstep *steps;
+  uint32_t n, cap;
+  bool bad;
+} bctx;
+
+static void trim(const char **p, size_t *n) {
+  const char *s = *p;
+  size_t k = *n;
+  while (k && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r' ||
+               s[k - 1] == '\n'))
+    k--;
+  while (k && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) {
+    s++;
+    k--;
+  }
+  *p = s;
+  *n = k;
+}
+
+/* A step for a value made of np pieces, the first being `first`. */
+static void b_step(bctx *b, int fid, int ecs, unsigned flags, unsigned np,
+                   const sp_evtx_op *first) {
+  if (np > 1) {
+    b->bad = true;
+    return;
+  }
+  if (b->n == b->cap) {
+    b->bad = true; /* cannot happen: at most one step per op */
+    return;
+  }
+  pstep *p = &b->steps[b->n++];
+  p->fid = fid;
+  p->ecs = (int16_t)ecs;
+  p->flags = (uint8_t)flags;
+  p->sub = PS_LIT;
+  p->lit = "";
+  p->litn = 0;
+  if (np == 0)
+    return;
+  if (first->k == SP_EVTX_OP_TEXT) {
+    const char *s = first->p;
+    size_t k = first->n;
+    if (flags & PF_TRIM)
+      trim(&s, &k);
+    p->lit = s;
+    p->litn = (uint32_t)k;
+  } else {
+    p->sub = first->idx;
+    if (first->opt)
+      p->flags |= PF_OPT;
+  }
+}
+
+/* s_attr, symbolically. */
+static void b_attr_flush(bctx *b) {
+  sp_evtx_name *nm = b->aname;
+  unsigned np = b->apieces;
+  const sp_evtx_op *first = b->afirst;
+  b->aname = NULL;
+  b->apieces = 0;
+  b->afirst = NULL;
+  if (!nm || !b->depth)
+    return;
+  blvl *l = &b->st[b->depth - 1];
+  if (l->cls != C_SYSLEAF && l->cls != C_EVDITEM)
+    return;
+  int at = tag_of(nm);
+  if (l->cls == C_EVDITEM) {
+    if (at == A_NAME) {
+      if (np > 1 || (np == 1 && first->k != SP_EVTX_OP_TEXT)) {
+        b->bad = true; /* the field's name would be a value */
+        return;
+      }
+      l->dname = np ? first->p : "";
+      l->dname_n = np ? first->n : 0;
+    }
+    return;
+  }
+  int fx = -1, ecs = -1;
+  unsigned fl = 0;
+  switch (tag_of(l->name)) {
+  case T_PROVIDER:
+    if (at == A_NAME) {
+      fx = F_PROVIDER_NAME;
+      ecs = SP_F_EVENT_PROVIDER;
+    } else if (at == A_GUID) {
+      fx = F_PROVIDER_GUID;
+    } else if (at == A_EVENTSOURCENAME) {
+      fx = F_EVENTSOURCENAME;
+    }
+    break;
+  case T_TIMECREATED:
+    if (at == A_SYSTEMTIME) {
+      fx = F_TIMECREATED;
+      fl = PF_TS;
+    }
+    break;
+  case T_EXECUTION:
+    if (at == A_PROCESSID || at == A_THREADID) {
+      fx = at == A_PROCESSID ? F_PROCESSID : F_THREADID;
+      fl = PF_USEV;
+    }
+    break;
+  case T_SECURITY:
+    if (at == A_USERID)
+      fx = F_USERID;
+    break;
+  case T_CORRELATION:
+    if (at == A_ACTIVITYID)
+      fx = F_ACTIVITYID;
+    else if (at == A_RELATEDACTIVITYID)
+      fx = F_RELATEDACTIVITYID;
+    break;
+  case T_EVENTID:
+    if (at == A_QUALIFIERS) {
+      fx = F_QUALIFIERS;
+      fl = PF_USEV;
+    }
+    break;
+  default:
+    break;
+  }
+  if (fx < 0)
+    return;
+  /* an absent non-optional value is "" (attr_flush); optional: dropped */
+  b_step(b, b->f->w->fixed[fx], ecs, fl | PF_ATTR, np, first);
+}
+
+/* s_open, symbolically. */
+static void b_open(bctx *b, sp_evtx_name *nm) {
+  if (b->depth >= SP_EVTX_MAX_DEPTH) {
+    b->bad = true;
+    return;
+  }
+  int pc = b->depth ? b->st[b->depth - 1].cls : -1;
+  int cls = C_NONE;
+  switch (pc) {
+  case -1:
+    cls = C_EVENT;
+    break;
+  case C_EVENT: {
+    int t = tag_of(nm);
+    cls = t == T_SYSTEM      ? C_SYS
+          : t == T_EVENTDATA ? C_EVD
+          : t == T_USERDATA  ? C_UD
+                             : C_NONE;
+    break;
+  }
+  case C_SYS:
+    cls = C_SYSLEAF;
+    break;
+  case C_EVD:
+    cls = C_EVDITEM;
+    break;
+  case C_UD:
+  case C_EVDITEM:
+  case C_UDNODE:
+    cls = C_UDNODE;
+    break;
+  default:
+    cls = C_NONE;
+  }
+  if (b->depth)
+    b->st[b->depth - 1].has_child = true;
+  b->st[b->depth++] = (blvl){.name = nm, .cls = cls};
+}
+
+/* s_text, symbolically. */
+static void b_text(bctx *b, const sp_evtx_op *o) {
+  if (!b->depth)
+    return;
+  blvl *l = &b->st[b->depth - 1];
+  if (l->cls == C_NONE || l->cls == C_EVENT || l->cls == C_SYS ||
+      l->cls == C_EVD || l->cls == C_UD)
+    return;
+  if (l->pieces++ == 0)
+    l->first = o;
+}
+
+/* s_close, symbolically. */
+static void b_close(bctx *b) {
+  if (!b->depth)
+    return;
+  blvl *l = &b->st[--b->depth];
+  evtx_file *f = b->f;
+  const unsigned el = PF_TRIM | PF_USEV | PF_EMPTY;
+  switch (l->cls) {
+  case C_SYSLEAF: {
+    if (l->has_child || l->pieces == 0)
+      return;
+    int t = tag_of(l->name);
+    int ecs = t == T_EVENTID    ? SP_F_EVENT_CODE
+              : t == T_COMPUTER ? SP_F_HOST_NAME
+                                : -1;
+    /* absent: no text, no field */
+    b_step(b, fid_of(f, l->name), ecs, PF_TRIM | PF_USEV, l->pieces, l->first);
+    return;
+  }
+  case C_EVDITEM: {
+    int t = tag_of(l->name);
+    if (t == T_DATA) {
+      if (l->has_child)
+        return;
+      int fid = l->dname_n ? name_fid(f->w, f->rc, l->dname, l->dname_n)
+                           : f->w->fixed[F_DATA];
+      b_step(b, fid, -1, el, l->pieces, l->first);
+    } else if (t == T_BINARY) {
+      b_step(b, f->w->fixed[F_BINARY], -1, PF_TRIM | PF_EMPTY, l->pieces,
+             l->first);
+    } else if (!l->has_child) {
+      b_step(b, fid_of(f, l->name), -1, el, l->pieces, l->first);
+    }
+    return;
+  }
+  case C_UDNODE:
+    if (!l->has_child)
+      b_step(b, fid_of(f, l->name), -1, el, l->pieces, l->first);
+    return;
+  default:
+    return;
+  }
+}
+
+/* Derive a template's plan; PLAN_NONE when it cannot have one. */
+static void *plan_build(evtx_file *f, const sp_evtx_inst *in) {
+  bctx *b = calloc(1, sizeof *b);
+  if (!b)
+    return PLAN_NONE;
+  b->f = f;
+  b->cap = in->nops + 1;
+  b->steps = malloc(b->cap * sizeof *b->steps);
+  if (!b->steps) {
+    free(b);
+    return PLAN_NONE;
+  }
+  for (uint32_t i = 0; i < in->nops && !b->bad; i++) {
+    const sp_evtx_op *o = &in->ops[i];
+    switch (o->k) {
+    case SP_EVTX_OP_OPEN:
+      b_attr_flush(b);
+      b_open(b, (sp_evtx_name *)o->p);
+      break;
+    case SP_EVTX_OP_ATTR:
+      b_attr_flush(b);
+      b->aname = (sp_evtx_name *)o->p;
+      break;
+    case SP_EVTX_OP_CLOSE_START:
+      b_attr_flush(b);
+      break;
+    case SP_EVTX_OP_CLOSE:
+      b_attr_flush(b);
+      b_close(b);
+      break;
+    case SP_EVTX_OP_TEXT:
+    case SP_EVTX_OP_SUB:
+      if (b->aname) {
+        if (b->apieces++ == 0)
+          b->afirst = o;
+      } else {
+        b_text(b, o);
+      }
+      break;
+    default:
+      b->bad = true; /* an inner template instance */
+    }
+  }
+  b_attr_flush(b);
+  plan *p = NULL;
+  if (!b->bad)
+    p = malloc(sizeof *p + b->n * sizeof(pstep));
+  if (p) {
+    p->n = b->n;
+    memcpy(p->steps, b->steps, b->n * sizeof(pstep));
+  }
+  free(b->steps);
+  free(b);
+  return p ? (void *)p : PLAN_NONE;
+}
+
+/* A record through its template's plan. */
+static void plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in) {
+  sp_event *ev = &f->rc->ev;
+  for (uint32_t i = 0; i < p->n; i++) {
+    const pstep *st = &p->steps[i];
+    sp_evtx_val v;
+    const sp_evtx_val *vp = NULL;
+    const char *s;
+    size_t n;
+    if (st->sub == PS_LIT) {
+      s = st->lit;
+      n = st->litn;
+      v = (sp_evtx_val){.s = s, .n = n, .type = SP_EVTX_T_STRING};
+    } else {
+      const sp_evtx_sub *x = st->sub < in->nsub ? &in->subs[st->sub] : NULL;
+      if (!x || x->t == SP_EVTX_T_NULL || ((st->flags & PF_OPT) && !x->n)) {
+        bool put = st->flags & PF_ATTR ? !(st->flags & PF_OPT)
+                                       : (st->flags & PF_EMPTY) != 0;
+        if (!put)
+          continue; /* no text (element) or a dropped optional attribute */
+        s = "";
+        n = 0;
+        v = (sp_evtx_val){.s = s, .n = 0, .type = SP_EVTX_T_STRING};
+      } else {
+        if (!sp_evtx_value(x->t, x->p, x->n, &f->buf, &v)) {
+          v.s = "";
+          v.n = 0;
+        }
+        s = v.s;
+        n = v.n;
+        if (st->flags & PF_TRIM)
+          trim(&s, &n);
+        if (st->flags & PF_USEV)
+          vp = &v;
+      }
+    }
+    sp_str str = sp_str_make(s, n);
+    put_field(f, st->fid, str, vp);
+    if (st->ecs >= 0)
+      sp_event_set(ev, st->ecs, str);
+    if (st->flags & PF_TS) {
+      int64_t ns;
+      if (v.has_int &&
+          (v.type == SP_EVTX_T_FILETIME || v.type == SP_EVTX_T_SYSTIME))
+        f->ts = v.i;
+      else if (sp_parse_iso8601(str, &ns))
+        f->ts = ns;
+    }
+  }
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static int evtx_sniff(const sp_reader_vt *vt, const sp_sniff *sn) {
@@ -485,6 +880,7 @@ static sp_err evtx_worker_create(const sp_reader_vt *vt, sp_rctx *rc,
   for (int i = 0; i < F__COUNT; i++)
     w->fixed[i] = name_fid(w, rc, fixed_names[i], strlen(fixed_names[i]));
   w->kind = sp_rctx_kind(rc, "evtx");
+  sp_evtx_cache_set_user_free(w->cache, plan_free);
   *out = w;
   return SP_OK;
 }
@@ -572,15 +968,32 @@ static void on_record(void *u, const sp_evtx_record *r) {
   f->skip_depth = 0;
   f->ts = SP_TIME_NONE;
   sp_event *ev = sp_rctx_begin(rc, f->w->kind, r->id, f->ch.file_off + r->off);
-  static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text, s_close};
-  sp_evtx_sink sk = sink_vt;
-  sk.user = f;
-  const char *err =
-      sp_evtx_render(f->w->cache, &f->ch, r->off + 24,
-                     r->size - SP_EVTX_RECORD_MIN, &sk, &f->buf, &f->rst);
-  if (err) {
+  uint32_t off = r->off + 24, len = r->size - SP_EVTX_RECORD_MIN;
+  sp_evtx_inst in;
+  const char *err = NULL;
+  int shape =
+      sp_evtx_instance(f->w->cache, &f->ch, off, len, &in, &f->rst, &err);
+  if (shape < 0) {
     on_bad_record(f, r->off, err);
     return;
+  }
+  void *pl = NULL;
+  if (shape > 0 && in.user && !in.binxml && !f->w->no_plans) {
+    if (!*in.user)
+      *in.user = plan_build(f, &in);
+    pl = *in.user;
+  }
+  if (pl && pl != PLAN_NONE) {
+    plan_run(f, pl, &in);
+  } else {
+    static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text, s_close};
+    sp_evtx_sink sk = sink_vt;
+    sk.user = f;
+    err = sp_evtx_render(f->w->cache, &f->ch, off, len, &sk, &f->buf, &f->rst);
+    if (err) {
+      on_bad_record(f, r->off, err);
+      return;
+    }
   }
   if (f->buf.cut)
     f->cut_values++;
@@ -700,3 +1113,9 @@ const sp_reader_vt sp_reader_evtx = {
     .worker_create = evtx_worker_create,
     .worker_destroy = evtx_worker_destroy,
 };
+
+void sp_reader_evtx_walk_only(void *wstate, bool on) {
+  evtx_worker *w = wstate;
+  if (w)
+    w->no_plans = on;
+}
