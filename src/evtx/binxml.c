@@ -1143,9 +1143,11 @@ const char *sp_evtx_render(sp_evtx_cache *c, const sp_evtx_chunk *ch,
 }
 
 int sp_evtx_instance(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t off,
-                     uint32_t len, sp_evtx_inst *in, sp_evtx_rstat *st,
-                     const char **err) {
+                     uint32_t len, int level, sp_evtx_inst *in,
+                     sp_evtx_rstat *st, const char **err) {
   *err = NULL;
+  if (level < 0 || level > SP_EVTX_MAX_NEST)
+    return 0;
   if (off > ch->len || ch->len - off < len) {
     *err = "record outside the chunk";
     return -1;
@@ -1162,11 +1164,12 @@ int sp_evtx_instance(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t off,
       *err = "bad template";
     return -1;
   }
-  if ((*err = fill_subs(ch, desc, &nsub, c->subs[0], &in->binxml, st)) != NULL)
+  sp_evtx_sub *subs = c->subs[level];
+  if ((*err = fill_subs(ch, desc, &nsub, subs, &in->binxml, st)) != NULL)
     return -1;
   in->ops = t->ops;
   in->nops = t->nops;
-  in->subs = c->subs[0];
+  in->subs = subs;
   in->nsub = nsub;
   in->user = t->kept ? &t->user : NULL;
   return 1;

@@ -190,11 +190,13 @@ typedef struct sp_evtx_inst {
 
 /* 1 and *in filled when the record's BinXML (bytes [off, off+len) of the
  * chunk) is one template instance; 0 for any other shape (render it with
- * sp_evtx_render); -1 with *err on damage. in->subs is valid until the
- * next call. */
+ * sp_evtx_render) or a level past SP_EVTX_MAX_NEST; -1 with *err on damage.
+ * level (0 for a record, n+1 for a BinXML value inside a level-n
+ * instance) picks the substitution frame: in->subs is valid until the
+ * next call at the same level. */
 int sp_evtx_instance(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t off,
-                     uint32_t len, sp_evtx_inst *in, sp_evtx_rstat *st,
-                     const char **err);
+                     uint32_t len, int level, sp_evtx_inst *in,
+                     sp_evtx_rstat *st, const char **err);
 /* How the cache frees a template's user slot when it drops the template. */
 void sp_evtx_cache_set_user_free(sp_evtx_cache *c, void (*fn)(void *));
 

@@ -467,13 +467,19 @@ static void s_close(void *u) {
  * record. A plan is that decision made once, by walking the template's ops
  * as the sink would, into steps (field, value source, flags); a record is
  * then its steps run over its substitution values, with no walk and no
- * sink calls. A template whose fields would depend on a value (a Data Name
- * given by a substitution, an element or attribute made of several
- * pieces, nesting past the limit, an inner template) gets no plan, nor
- * does a record with a nested BinXML value: those take the walk above.
- * tests/evtx/test_evtx_plan.c checks that both ways give the same events. */
+ * sink calls. A nested BinXML value (Windows puts EventData and UserData in
+ * one) is a NEST step: its own template's plan, derived for the place it
+ * sits in (a plan per template and parent class). A template whose fields
+ * would depend on a value (a Data Name given by a substitution, a field of
+ * several pieces, an inner template) gets no plan; a record whose values do
+ * something a plan does not foresee (BinXML inside a field, a nested value
+ * that is not one template instance, nesting past the limits) is read
+ * again by the walk above, which handles and reports everything.
+ * tests/unit/test_evtx_plan.c and test_evtx_shared.c check that both ways
+ * give the same events. */
 
 #define PS_LIT 0xffffu
+#define N_CTX 9 /* parent classes a plan is derived for: root, C_* + 1 */
 
 enum {
   PF_TRIM = 1,  /* element text: trimmed like s_close */
@@ -481,12 +487,14 @@ enum {
   PF_TS = 4,    /* TimeCreated SystemTime: the event's time */
   PF_EMPTY = 8, /* element: an absent value puts "" (else nothing) */
   PF_OPT = 16,  /* optional substitution: absent when empty */
-  PF_ATTR = 32  /* attribute: absent puts "", unless optional (dropped) */
+  PF_ATTR = 32, /* attribute: absent puts "", unless optional (dropped) */
+  PF_NEST = 64, /* a BinXML value here is a nested fragment (ctx, depth) */
+  PF_CHK = 128  /* no field: only a BinXML value here needs the walk */
 };
 
 typedef struct pstep {
-  int32_t fid;
-  int16_t ecs;  /* SP_F_* also set to the text, or -1 */
+  int32_t fid;  /* field; PF_NEST: the parent context */
+  int16_t ecs;  /* SP_F_* also set to the text, or -1; PF_NEST: depth */
   uint16_t sub; /* substitution index, or PS_LIT */
   uint8_t flags;
   uint32_t litn;
@@ -495,16 +503,42 @@ typedef struct pstep {
 
 typedef struct plan {
   uint32_t n;
+  int maxd; /* deepest element, relative to where the plan starts */
   pstep steps[];
 } plan;
 
-/* A template that has no plan (never written: only its address is used). */
+/* A template's plans, one per parent context (tpl user slot). */
+typedef struct pset {
+  void *by_ctx[N_CTX]; /* plan, PLAN_NONE, or NULL (not derived yet) */
+} pset;
+
+/* A plan that cannot be (never written: only its address is used). */
 static const char plan_none_mark;
 #define PLAN_NONE ((void *)&plan_none_mark)
 
-static void plan_free(void *p) {
-  if (p != PLAN_NONE)
-    free(p);
+static void pset_free(void *p) {
+  pset *ps = p;
+  for (int i = 0; ps && i < N_CTX; i++)
+    if (ps->by_ctx[i] != PLAN_NONE)
+      free(ps->by_ctx[i]);
+  free(ps);
+}
+
+/* Parent class -> context index, -1 when a nested fragment there would
+ * change the parent's own field (the walk then). */
+static int ctx_of(int depth, int cls) {
+  if (!depth)
+    return 0;
+  switch (cls) {
+  case C_NONE:
+  case C_EVENT:
+  case C_SYS:
+  case C_EVD:
+  case C_UD:
+    return cls + 1;
+  default:
+    return -1;
+  }
 }
 
 typedef struct blvl {
@@ -519,8 +553,9 @@ typedef struct blvl {
 
 typedef struct bctx {
   evtx_file *f;
+  int base_cls; /* class of the element the plan starts in; -1 at the root */
   blvl st[SP_EVTX_MAX_DEPTH + 1];
-  int depth;
+  int depth, maxd;
   sp_evtx_name *aname; /* attribute being read */
   unsigned apieces;
   const sp_evtx_op *afirst;
@@ -543,6 +578,14 @@ static void trim(const char **p, size_t *n) {
   *n = k;
 }
 
+static pstep *b_push(bctx *b) {
+  if (b->n == b->cap) {
+    b->bad = true; /* cannot happen: at most two steps per op */
+    return NULL;
+  }
+  return &b->steps[b->n++];
+}
+
 /* A step for a value made of np pieces, the first being `first`. */
 static void b_step(bctx *b, int fid, int ecs, unsigned flags, unsigned np,
                    const sp_evtx_op *first) {
@@ -550,17 +593,14 @@ static void b_step(bctx *b, int fid, int ecs, unsigned flags, unsigned np,
     b->bad = true;
     return;
   }
-  if (b->n == b->cap) {
-    b->bad = true; /* cannot happen: at most one step per op */
+  pstep *p = b_push(b);
+  if (!p)
     return;
-  }
-  pstep *p = &b->steps[b->n++];
-  p->fid = fid;
-  p->ecs = (int16_t)ecs;
-  p->flags = (uint8_t)flags;
-  p->sub = PS_LIT;
-  p->lit = "";
-  p->litn = 0;
+  *p = (pstep){.fid = fid,
+               .ecs = (int16_t)ecs,
+               .flags = (uint8_t)flags,
+               .sub = PS_LIT,
+               .lit = ""};
   if (np == 0)
     return;
   if (first->k == SP_EVTX_OP_TEXT) {
@@ -658,7 +698,7 @@ static void b_open(bctx *b, sp_evtx_name *nm) {
     b->bad = true;
     return;
   }
-  int pc = b->depth ? b->st[b->depth - 1].cls : -1;
+  int pc = b->depth ? b->st[b->depth - 1].cls : b->base_cls;
   int cls = C_NONE;
   switch (pc) {
   case -1:
@@ -689,16 +729,34 @@ static void b_open(bctx *b, sp_evtx_name *nm) {
   if (b->depth)
     b->st[b->depth - 1].has_child = true;
   b->st[b->depth++] = (blvl){.name = nm, .cls = cls};
+  if (b->depth > b->maxd)
+    b->maxd = b->depth;
 }
 
-/* s_text, symbolically. */
+/* s_text, symbolically; and where a BinXML value would go. */
 static void b_text(bctx *b, const sp_evtx_op *o) {
+  int cls = b->depth ? b->st[b->depth - 1].cls : b->base_cls;
+  int ctx = b->depth ? ctx_of(b->depth, cls)
+                     : (b->base_cls < 0 ? 0 : ctx_of(1, b->base_cls));
+  if (o->k == SP_EVTX_OP_SUB && ctx >= 0) {
+    pstep *p = b_push(b);
+    if (p)
+      *p = (pstep){.fid = ctx,
+                   .ecs = (int16_t)b->depth,
+                   .sub = o->idx,
+                   .flags = PF_NEST};
+  }
   if (!b->depth)
     return;
   blvl *l = &b->st[b->depth - 1];
   if (l->cls == C_NONE || l->cls == C_EVENT || l->cls == C_SYS ||
       l->cls == C_EVD || l->cls == C_UD)
     return;
+  if (o->k == SP_EVTX_OP_SUB) { /* BinXML in a field: the walk */
+    pstep *p = b_push(b);
+    if (p)
+      *p = (pstep){.sub = o->idx, .flags = PF_CHK};
+  }
   if (l->pieces++ == 0)
     l->first = o;
 }
@@ -747,13 +805,15 @@ static void b_close(bctx *b) {
   }
 }
 
-/* Derive a template's plan; PLAN_NONE when it cannot have one. */
-static void *plan_build(evtx_file *f, const sp_evtx_inst *in) {
+/* Derive a template's plan for context ctx; PLAN_NONE when it cannot
+ * have one. */
+static void *plan_build(evtx_file *f, const sp_evtx_inst *in, int ctx) {
   bctx *b = calloc(1, sizeof *b);
   if (!b)
     return PLAN_NONE;
   b->f = f;
-  b->cap = in->nops + 1;
+  b->base_cls = ctx - 1;
+  b->cap = 2 * in->nops + 2;
   b->steps = malloc(b->cap * sizeof *b->steps);
   if (!b->steps) {
     free(b);
@@ -796,6 +856,7 @@ static void *plan_build(evtx_file *f, const sp_evtx_inst *in) {
     p = malloc(sizeof *p + b->n * sizeof(pstep));
   if (p) {
     p->n = b->n;
+    p->maxd = b->maxd;
     memcpy(p->steps, b->steps, b->n * sizeof(pstep));
   }
   free(b->steps);
@@ -803,11 +864,50 @@ static void *plan_build(evtx_file *f, const sp_evtx_inst *in) {
   return p ? (void *)p : PLAN_NONE;
 }
 
-/* A record through its template's plan. */
-static void plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in) {
+/* The plan of an instance's template for context ctx, derived on first
+ * use; NULL when there is none. */
+static const plan *plan_get(evtx_file *f, const sp_evtx_inst *in, int ctx) {
+  if (!in->user)
+    return NULL; /* a template that lives only as long as its chunk */
+  pset *ps = *in->user;
+  if (!ps) {
+    ps = calloc(1, sizeof *ps);
+    if (!ps)
+      return NULL;
+    *in->user = ps;
+  }
+  if (!ps->by_ctx[ctx])
+    ps->by_ctx[ctx] = plan_build(f, in, ctx);
+  return ps->by_ctx[ctx] == PLAN_NONE ? NULL : ps->by_ctx[ctx];
+}
+
+/* Run a plan over an instance's values at nesting level `level`, its
+ * elements starting at element depth `depth`. False when the record needs
+ * the walk (fields put so far are then dropped with the event). */
+static bool plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in,
+                     int level, int depth) {
+  if (depth + p->maxd > SP_EVTX_MAX_DEPTH)
+    return false;
   sp_event *ev = &f->rc->ev;
   for (uint32_t i = 0; i < p->n; i++) {
     const pstep *st = &p->steps[i];
+    const sp_evtx_sub *x = st->sub < in->nsub ? &in->subs[st->sub] : NULL;
+    if (st->flags & (PF_NEST | PF_CHK)) {
+      if (!x || x->t != SP_EVTX_T_BINXML)
+        continue; /* text where the sink takes none, or no value */
+      if (st->flags & PF_CHK || level + 1 > SP_EVTX_MAX_NEST)
+        return false;
+      sp_evtx_inst nin;
+      sp_evtx_rstat scratch = {0}; /* the walk counts, if it comes to it */
+      const char *err = NULL;
+      if (sp_evtx_instance(f->w->cache, &f->ch, (uint32_t)(x->p - f->ch.p),
+                           x->n, level + 1, &nin, &scratch, &err) <= 0)
+        return false;
+      const plan *np = plan_get(f, &nin, st->fid);
+      if (!np || !plan_run(f, np, &nin, level + 1, depth + st->ecs))
+        return false;
+      continue;
+    }
     sp_evtx_val v;
     const sp_evtx_val *vp = NULL;
     const char *s;
@@ -816,28 +916,33 @@ static void plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in) {
       s = st->lit;
       n = st->litn;
       v = (sp_evtx_val){.s = s, .n = n, .type = SP_EVTX_T_STRING};
+    } else if (!x || x->t == SP_EVTX_T_NULL || x->t == SP_EVTX_T_BINXML ||
+               ((st->flags & PF_OPT) && !x->n)) {
+      if (x && x->t == SP_EVTX_T_BINXML && !(st->flags & PF_ATTR))
+        return false;
+      /* absent (BinXML in an attribute is dropped, the attribute kept) */
+      bool put = st->flags & PF_ATTR
+                     ? !(st->flags & PF_OPT) || (x && x->t == SP_EVTX_T_BINXML)
+                     : (st->flags & PF_EMPTY) != 0;
+      if (!put)
+        continue; /* no text (element) or a dropped optional attribute */
+      s = "";
+      n = 0;
+      v = (sp_evtx_val){.s = s, .n = 0, .type = SP_EVTX_T_STRING};
     } else {
-      const sp_evtx_sub *x = st->sub < in->nsub ? &in->subs[st->sub] : NULL;
-      if (!x || x->t == SP_EVTX_T_NULL || ((st->flags & PF_OPT) && !x->n)) {
-        bool put = st->flags & PF_ATTR ? !(st->flags & PF_OPT)
-                                       : (st->flags & PF_EMPTY) != 0;
-        if (!put)
-          continue; /* no text (element) or a dropped optional attribute */
-        s = "";
-        n = 0;
-        v = (sp_evtx_val){.s = s, .n = 0, .type = SP_EVTX_T_STRING};
-      } else {
-        if (!sp_evtx_value(x->t, x->p, x->n, &f->buf, &v)) {
-          v.s = "";
-          v.n = 0;
-        }
-        s = v.s;
-        n = v.n;
-        if (st->flags & PF_TRIM)
-          trim(&s, &n);
-        if (st->flags & PF_USEV)
-          vp = &v;
+      if (!sp_evtx_value(x->t, x->p, x->n, &f->buf, &v)) {
+        v.s = "";
+        v.n = 0;
       }
+      s = v.s;
+      n = v.n;
+      /* numbers, GUIDs, SIDs, times and hex never have spaces to trim */
+      uint8_t bt = x->t & 0x7f;
+      if ((st->flags & PF_TRIM) &&
+          (bt < SP_EVTX_T_INT8 || bt > SP_EVTX_T_HEX64))
+        trim(&s, &n);
+      if (st->flags & PF_USEV)
+        vp = &v;
     }
     sp_str str = sp_str_make(s, n);
     put_field(f, st->fid, str, vp);
@@ -852,6 +957,7 @@ static void plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in) {
         f->ts = ns;
     }
   }
+  return true;
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -880,7 +986,7 @@ static sp_err evtx_worker_create(const sp_reader_vt *vt, sp_rctx *rc,
   for (int i = 0; i < F__COUNT; i++)
     w->fixed[i] = name_fid(w, rc, fixed_names[i], strlen(fixed_names[i]));
   w->kind = sp_rctx_kind(rc, "evtx");
-  sp_evtx_cache_set_user_free(w->cache, plan_free);
+  sp_evtx_cache_set_user_free(w->cache, pset_free);
   *out = w;
   return SP_OK;
 }
@@ -972,20 +1078,19 @@ static void on_record(void *u, const sp_evtx_record *r) {
   sp_evtx_inst in;
   const char *err = NULL;
   int shape =
-      sp_evtx_instance(f->w->cache, &f->ch, off, len, &in, &f->rst, &err);
+      sp_evtx_instance(f->w->cache, &f->ch, off, len, 0, &in, &f->rst, &err);
   if (shape < 0) {
     on_bad_record(f, r->off, err);
     return;
   }
-  void *pl = NULL;
-  if (shape > 0 && in.user && !in.binxml && !f->w->no_plans) {
-    if (!*in.user)
-      *in.user = plan_build(f, &in);
-    pl = *in.user;
-  }
-  if (pl && pl != PLAN_NONE) {
-    plan_run(f, pl, &in);
-  } else {
+  const plan *pl = shape > 0 && !f->w->no_plans ? plan_get(f, &in, 0) : NULL;
+  if (!pl || !plan_run(f, pl, &in, 0, 0)) {
+    if (pl) { /* start the record again, for the walk */
+      f->buf.used = 0;
+      f->buf.cut = 0;
+      f->ts = SP_TIME_NONE;
+      ev = sp_rctx_begin(rc, f->w->kind, r->id, f->ch.file_off + r->off);
+    }
     static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text, s_close};
     sp_evtx_sink sk = sink_vt;
     sk.user = f;
@@ -1010,6 +1115,11 @@ static void on_record(void *u, const sp_evtx_record *r) {
   sp_rctx_emit(rc);
 }
 
+/* Whether n bytes are all zero (unused space after the last chunk). */
+static bool all_zero(const uint8_t *p, size_t n) {
+  return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
 static int evtx_next(void *st, sp_rctx *rc) {
   evtx_file *f = st;
   if (f->eof)
@@ -1030,10 +1140,7 @@ static int evtx_next(void *st, sp_rctx *rc) {
   f->ch = (sp_evtx_chunk){f->chunk, got, at};
   if (got < SP_EVTX_CHUNK_HEADER) {
     /* A few trailing bytes: padding or a cut chunk header. */
-    bool zero = true;
-    for (size_t i = 0; i < got && zero; i++)
-      zero = f->chunk[i] == 0;
-    if (!zero) {
+    if (!all_zero(f->chunk, got)) {
       char msg[96];
       snprintf(msg, sizeof msg, "chunk at byte offset %llu: truncated header",
                (unsigned long long)at);
@@ -1048,10 +1155,7 @@ static int evtx_next(void *st, sp_rctx *rc) {
     /* Unused space (all zero) after the last chunk is normal. A chunk
      * whose header was wiped is damage, reported; its records are still
      * read when they start where records start. */
-    bool zero = true;
-    for (size_t i = 0; i < got && zero; i++)
-      zero = f->chunk[i] == 0;
-    if (zero)
+    if (all_zero(f->chunk, got))
       return f->eof ? 0 : 1;
     char msg[96];
     snprintf(msg, sizeof msg, "chunk at byte offset %llu: bad chunk magic",
