@@ -132,7 +132,8 @@ typedef struct evtx_worker {
   char *pool;
   size_t pool_used;
   int kind;
-  bool no_plans; /* every record walked (sp_reader_evtx_walk_only) */
+  bool no_plans;            /* every record walked (sp_reader_evtx_walk_only) */
+  uint64_t planned, walked; /* records read each way */
 } evtx_worker;
 
 typedef struct lvl {
@@ -1084,7 +1085,10 @@ static void on_record(void *u, const sp_evtx_record *r) {
     return;
   }
   const plan *pl = shape > 0 && !f->w->no_plans ? plan_get(f, &in, 0) : NULL;
-  if (!pl || !plan_run(f, pl, &in, 0, 0)) {
+  if (pl && plan_run(f, pl, &in, 0, 0)) {
+    f->w->planned++;
+  } else {
+    f->w->walked++;
     if (pl) { /* start the record again, for the walk */
       f->buf.used = 0;
       f->buf.cut = 0;
@@ -1222,4 +1226,11 @@ void sp_reader_evtx_walk_only(void *wstate, bool on) {
   evtx_worker *w = wstate;
   if (w)
     w->no_plans = on;
+}
+
+void sp_reader_evtx_plan_stats(const void *wstate, uint64_t *planned,
+                               uint64_t *walked) {
+  const evtx_worker *w = wstate;
+  *planned = w ? w->planned : 0;
+  *walked = w ? w->walked : 0;
 }

@@ -244,6 +244,9 @@ const sp_reader_vt *sp_reader_by_name(const char *name);
  * through the full BinXML walk instead of its template's plan (tests that
  * check both give the same events). */
 void sp_reader_evtx_walk_only(void *wstate, bool on);
+/* Records read through a plan and through the walk so far (tests). */
+void sp_reader_evtx_plan_stats(const void *wstate, uint64_t *planned,
+                               uint64_t *walked);
 
 /* Run a reader over a whole memory buffer (tests, fuzzers). A reader with
  * per-worker state gets it created for this run unless rc->wstate is set. */

@@ -39,6 +39,7 @@ typedef struct et_run {
   char bad_reason[8][160];
   uint64_t bad_chunks; /* reports naming a whole chunk */
   uint64_t limits;
+  uint64_t planned, walked; /* records read through a plan / the walk */
 } et_run;
 
 static inline void et_on_event(void *u, const sp_event *ev) {
@@ -102,6 +103,7 @@ static inline et_run *et_read_mode(const void *buf, size_t len, bool walk) {
   sp_reader_evtx_walk_only(ws, walk);
   rc.wstate = ws;
   assert_int_equal(sp_reader_run_buffer(vt, &rc, buf, len), SP_OK);
+  sp_reader_evtx_plan_stats(ws, &r->planned, &r->walked);
   vt->worker_destroy(ws);
   sp_rctx_free(&rc);
   return r;

@@ -203,10 +203,71 @@ static const ew_op frag_y[] = {
     {.k = EW_END},
 };
 
-static void check_same(const uint8_t *buf, size_t len) {
+/* Windows' own layout: System in the outer template, EventData a nested
+ * template instance at Event level; and a Data list nested in EventData,
+ * itself holding a nested value two levels down. */
+static const ew_op ops_win[] = {
+    {.k = EW_OPEN, .name = "Event"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_OPEN, .name = "System"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_OPEN, .name = "EventID"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_SUB, .idx = 0, .type = 0x06},
+    {.k = EW_END},
+    {.k = EW_OPEN, .name = "Channel", .attrs = true},
+    {.k = EW_ATTR, .name = "Note"},
+    {.k = EW_OSUB, .idx = 2, .type = 0x21},
+    {.k = EW_CLOSE_START},
+    {.k = EW_TEXT, .text = "Security"},
+    {.k = EW_END},
+    {.k = EW_END},
+    {.k = EW_OSUB, .idx = 1, .type = 0x21},
+    {.k = EW_END},
+};
+static const ew_tpl tpl_win = {
+    ops_win, sizeof ops_win / sizeof ops_win[0], {8, 8, 8, 8}};
+static const ew_op ops_evd[] = {
+    {.k = EW_OPEN, .name = "EventData"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_OPEN, .name = "Data", .attrs = true},
+    {.k = EW_ATTR, .name = "Name"},
+    {.k = EW_TEXT, .text = "TargetUserName"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_SUB, .idx = 0, .type = 0x01},
+    {.k = EW_END},
+    {.k = EW_SUB, .idx = 1, .type = 0x21},
+    {.k = EW_END},
+};
+static const ew_tpl tpl_evd = {
+    ops_evd, sizeof ops_evd / sizeof ops_evd[0], {9, 9, 9, 9}};
+static const ew_op ops_item[] = {
+    {.k = EW_OPEN, .name = "Data", .attrs = true},
+    {.k = EW_ATTR, .name = "Name"},
+    {.k = EW_TEXT, .text = "Nested"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_SUB, .idx = 0, .type = 0x01},
+    {.k = EW_END},
+};
+static const ew_tpl tpl_item = {
+    ops_item, sizeof ops_item / sizeof ops_item[0], {10, 10, 10, 10}};
+static const ew_op frag_ud[] = {
+    {.k = EW_OPEN, .name = "UserData"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_OPEN, .name = "Log"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_TEXT, .text = "cleared"},
+    {.k = EW_END},
+    {.k = EW_END},
+};
+
+static void check_same(const uint8_t *buf, size_t len, uint64_t planned) {
   et_run *plan = et_read_mode(buf, len, false);
   et_run *walk = et_read_mode(buf, len, true);
   et_assert_same(plan, walk);
+  assert_int_equal(walk->planned, 0);
+  assert_int_equal(plan->planned, planned);
+  assert_int_equal(plan->planned + plan->walked, plan->total);
   et_free(plan);
   et_free(walk);
 }
@@ -231,14 +292,45 @@ static void test_plan_cases(void **state) {
                           : mk_str(&v, "plain")};
     assert_int_equal(ew_record(w, &tpl_nest, x, 1, FT_2021), 0);
   }
+  /* k = 0: all nested instances; 1: the inner value not BinXML; 2: the
+   * EventData value a fragment (the walk); 3: BinXML in an attribute */
+  for (int k = 0; k < 4; k++) {
+    vb v = {.n = 0};
+    ew_val item[1] = {mk_str(&v, k == 1 ? "n1" : "n0")};
+    ew_val evd[2] = {mk_str(&v, "alice"), k == 1 ? mk_str(&v, "text")
+                                                 : (ew_val){.type = 0x21,
+                                                            .tpl = &tpl_item,
+                                                            .subs = item,
+                                                            .nsubs = 1}};
+    ew_val s[3] = {
+        mk_le(&v, 0x06, 4624, 2),
+        k == 2
+            ? (ew_val){.type = 0x21, .frag = frag_ud, .nfrag = 7}
+            : (ew_val){.type = 0x21, .tpl = &tpl_evd, .subs = evd, .nsubs = 2},
+        k == 3 ? (ew_val){.type = 0x21, .frag = frag_y, .nfrag = 4}
+               : (ew_val){.type = 0x00}};
+    assert_int_equal(ew_record(w, &tpl_win, s, 3, FT_2021), 0);
+  }
   size_t len;
   const uint8_t *buf = ew_finish(w, &len);
-  check_same(buf, len);
+  /* walked: 3 of tpl_dyn, 3 of tpl_two, 1 of tpl_nest (BinXML in a Data),
+   * 1 of tpl_win (a fragment, not an instance) */
+  check_same(buf, len, 45 - 8);
 
   /* And what the plan gives, read from the template by hand. */
   et_run *r = et_read(buf, len);
   assert_int_equal(r->bad, 0);
-  assert_int_equal(r->n, 32 + 9);
+  assert_int_equal(r->n, 32 + 9 + 4);
+  const et_event *w0 = &r->ev[41];
+  et_assert_field(w0, "EventID", "4624");
+  et_assert_field(w0, "TargetUserName", "alice");
+  et_assert_field(w0, "Nested", "n0");
+  et_assert_field(w0, "Channel", "Security");
+  assert_null(et_get(w0, "Note", 0));
+  et_assert_field(&r->ev[42], "TargetUserName", "alice");
+  assert_null(et_get(&r->ev[42], "Nested", 0));
+  et_assert_field(&r->ev[43], "Log", "cleared");
+  et_assert_field(&r->ev[44], "Nested", "n0");
   const et_event *e0 = &r->ev[0];
   et_assert_field(e0, "Computer", "host1.example.org");
   et_assert_field(e0, "host.name", "host1.example.org");
@@ -287,7 +379,7 @@ static void test_plan_many_records(void **state) {
   size_t len;
   const uint8_t *buf = ew_finish(w, &len);
   assert_true(ew_chunks(w) >= 2);
-  check_same(buf, len);
+  check_same(buf, len, 3000);
   ew_free(w);
 }
 
