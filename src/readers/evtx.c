@@ -764,8 +764,13 @@ static void b_text(bctx *b, const sp_evtx_op *o) {
 
 /* s_close, symbolically. */
 static void b_close(bctx *b) {
-  if (!b->depth)
+  if (!b->depth) {
+    /* a nested fragment closing its parent's elements: the walk shares
+     * one element stack across nesting, a plan does not */
+    if (b->base_cls >= 0)
+      b->bad = true;
     return;
+  }
   blvl *l = &b->st[--b->depth];
   evtx_file *f = b->f;
   const unsigned el = PF_TRIM | PF_USEV | PF_EMPTY;
@@ -852,6 +857,8 @@ static void *plan_build(evtx_file *f, const sp_evtx_inst *in, int ctx) {
     }
   }
   b_attr_flush(b);
+  if (b->depth && b->base_cls >= 0)
+    b->bad = true; /* elements left open for the parent to close */
   plan *p = NULL;
   if (!b->bad)
     p = malloc(sizeof *p + b->n * sizeof(pstep));
@@ -1088,7 +1095,6 @@ static void on_record(void *u, const sp_evtx_record *r) {
   if (pl && plan_run(f, pl, &in, 0, 0)) {
     f->w->planned++;
   } else {
-    f->w->walked++;
     if (pl) { /* start the record again, for the walk */
       f->buf.used = 0;
       f->buf.cut = 0;
@@ -1103,6 +1109,7 @@ static void on_record(void *u, const sp_evtx_record *r) {
       on_bad_record(f, r->off, err);
       return;
     }
+    f->w->walked++;
   }
   if (f->buf.cut)
     f->cut_values++;

@@ -261,6 +261,45 @@ static const ew_op frag_ud[] = {
     {.k = EW_END},
 };
 
+/* Nested templates that leave an element open for the parent to close, or
+ * close one of the parent's: the walk keeps one element stack across
+ * nesting (found by fuzz_evtx). */
+static const ew_op ops_open[] = {
+    {.k = EW_OPEN, .name = "Data", .attrs = true},
+    {.k = EW_ATTR, .name = "Name"},
+    {.k = EW_TEXT, .text = "LeftOpen"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_OSUB, .idx = 0, .type = 0x01},
+};
+static const ew_tpl tpl_open = {
+    ops_open, sizeof ops_open / sizeof ops_open[0], {11, 11, 11, 11}};
+static const ew_op ops_extra[] = {
+    {.k = EW_OPEN, .name = "Data", .attrs = true},
+    {.k = EW_ATTR, .name = "Name"},
+    {.k = EW_TEXT, .text = "Closed"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_SUB, .idx = 0, .type = 0x01},
+    {.k = EW_END},
+    {.k = EW_END},
+    {.k = EW_OPEN, .name = "Outside"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_SUB, .idx = 0, .type = 0x01},
+    {.k = EW_END},
+};
+static const ew_tpl tpl_extra = {
+    ops_extra, sizeof ops_extra / sizeof ops_extra[0], {12, 12, 12, 12}};
+static const ew_op ops_evd1[] = {
+    {.k = EW_OPEN, .name = "Event"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_OPEN, .name = "EventData"},
+    {.k = EW_CLOSE_START},
+    {.k = EW_SUB, .idx = 0, .type = 0x21},
+    {.k = EW_END},
+    {.k = EW_END},
+};
+static const ew_tpl tpl_evd1 = {
+    ops_evd1, sizeof ops_evd1 / sizeof ops_evd1[0], {13, 13, 13, 13}};
+
 static void check_same(const uint8_t *buf, size_t len, uint64_t planned) {
   et_run *plan = et_read_mode(buf, len, false);
   et_run *walk = et_read_mode(buf, len, true);
@@ -366,6 +405,28 @@ static void test_plan_cases(void **state) {
   ew_free(w);
 }
 
+static void test_plan_unbalanced(void **state) {
+  (void)state;
+  ew_file *w = ew_open();
+  vb v = {.n = 0};
+  ew_val in[1] = {mk_str(&v, "val")};
+  ew_val a[1] = {{.type = 0x21, .tpl = &tpl_open, .subs = in, .nsubs = 1}};
+  ew_val b[1] = {{.type = 0x21, .tpl = &tpl_extra, .subs = in, .nsubs = 1}};
+  assert_int_equal(ew_record(w, &tpl_evd1, a, 1, FT_2021), 0);
+  assert_int_equal(ew_record(w, &tpl_evd1, b, 1, FT_2021), 0);
+  size_t len;
+  const uint8_t *buf = ew_finish(w, &len);
+  check_same(buf, len, 0);
+  et_run *r = et_read(buf, len);
+  /* the parent's end element closes LeftOpen: its value is the field; a
+   * template that closes more than it opened is damage */
+  assert_int_equal(r->n, 1);
+  assert_int_equal(r->bad, 1);
+  et_assert_field(&r->ev[0], "LeftOpen", "val");
+  et_free(r);
+  ew_free(w);
+}
+
 /* Many records over several chunks: the plan is kept across chunks. */
 static void test_plan_many_records(void **state) {
   (void)state;
@@ -386,6 +447,7 @@ static void test_plan_many_records(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_plan_cases),
+      cmocka_unit_test(test_plan_unbalanced),
       cmocka_unit_test(test_plan_many_records),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
