@@ -17,7 +17,10 @@
  * compiled once. A record is then rendered by walking the ops with the
  * record's substitution array, calling a sink (open, attr, text, close) with
  * values rendered into a caller-owned text buffer: no XML string is built and
- * nothing is allocated per record.
+ * nothing is allocated per record. A sink may also take a record's template
+ * ops and substitution values directly (sp_evtx_instance) and derive what
+ * it needs from the ops once per template, keeping it in the template's
+ * user slot (readers/evtx.c does: its template plans).
  *
  * Everything is read through bounds checks against the chunk; every depth,
  * count and size has a limit (SP_EVTX_*). Damage is reported through the

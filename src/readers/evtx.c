@@ -12,7 +12,10 @@
  * recovered files have stale headers). A chunk whose magic is wrong is
  * reported and skipped; a short last chunk is read as far as it goes. Each
  * record's BinXML is rendered through the sink below straight into fields:
- * values land in the context's scratch, no XML text is built.
+ * values land in the context's scratch, no XML text is built. Nearly every
+ * record takes a shorter way: its template's plan (the sink's decisions
+ * made once per template, see "plans" below), which renders only the
+ * values into fields.
  *
  * Per-worker state (evtx_worker): the template cache (evtx/binxml.c), a
  * local name -> field id table so names are interned once per worker, and
