@@ -109,7 +109,8 @@ static sp_err bad(sp_diag *d, const char *name, size_t line, const char *fmt,
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
     d->code = SP_EINVAL;
-    snprintf(d->msg, sizeof d->msg, "%.80s: line %zu: %s", name, line, why);
+    snprintf(d->msg, sizeof d->msg, "%.200s: line %zu: %.290s", name, line,
+             why);
   }
   return SP_EINVAL;
 }
