@@ -118,6 +118,12 @@ typedef struct sp_opts {
    * The callback must not call back into the engine. */
   void (*progress)(void *user, const sp_progress *p);
   void *progress_user;
+  /* Sigma `expand` placeholders (--sigma-placeholders, docs/SIGMA.md): a
+   * YAML file of name -> string or list of strings, or NULL; with
+   * sigma_placeholders_wildcard (--sigma-placeholders-wildcard) a
+   * placeholder the file lacks becomes `*` instead of failing its rule. */
+  const char *sigma_placeholders;
+  int sigma_placeholders_wildcard;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
