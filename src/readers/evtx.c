@@ -482,7 +482,7 @@ static void s_close(void *u) {
  * tests/unit/test_evtx_plan.c and test_evtx_shared.c check that both ways
  * give the same events. */
 
-#define PS_LIT 0xffffu
+#define PS_LIT UINT32_MAX /* op indices are 16-bit: no clash */
 #define N_CTX 9 /* parent classes a plan is derived for: root, C_* + 1 */
 
 enum {
@@ -499,7 +499,7 @@ enum {
 typedef struct pstep {
   int32_t fid;  /* field; PF_NEST: the parent context */
   int16_t ecs;  /* SP_F_* also set to the text, or -1; PF_NEST: depth */
-  uint16_t sub; /* substitution index, or PS_LIT */
+  uint32_t sub; /* substitution index, or PS_LIT */
   uint8_t flags;
   uint32_t litn;
   const char *lit; /* PS_LIT: the text (lives as long as the template) */

@@ -36,6 +36,8 @@ static const ew_op ops_sys[] = {
     {.k = EW_SUB, .idx = 1, .type = 0x0f},
     {.k = EW_ATTR, .name = "EventSourceName"},
     {.k = EW_OSUB, .idx = 2, .type = 0x01},
+    {.k = EW_ATTR, .name = "Guid"}, /* index 65535: never there (fuzz) */
+    {.k = EW_OSUB, .idx = 65535, .type = 0x0f},
     {.k = EW_CLOSE_EMPTY},
     {.k = EW_OPEN, .name = "EventID", .attrs = true},
     {.k = EW_ATTR, .name = "Qualifiers"},
