@@ -163,6 +163,9 @@ typedef struct sp_evidence_ref {
   uint64_t where; /* line, record or byte offset, as kind says */
   sp_ref_kind kind;
   int64_t ts; /* the evidence's time (ns, UTC), INT64_MIN if none */
+  /* SP_REF_RECORD: the record's byte offset in the file (an EVTX record
+   * id need not be unique in a forwarded log); UINT64_MAX when unknown */
+  uint64_t offset;
 } sp_evidence_ref;
 
 typedef struct sp_entity {
