@@ -270,9 +270,9 @@ if command -v yara >/dev/null 2>&1; then
 else
   echo "bench: yara not installed (Debian package yara): web root comparison skipped"
 fi
-bash "$(dirname "$0")/evtx.sh" "${EVTX_MB:-1024}" # EVTX parse throughput
+bash "$(dirname "$0")/evtx.sh" "${EVTX_MB:-2048}" # EVTX parse throughput (2 GB corpus)
 bash "$(dirname "$0")/sigma.sh" # Sigma engine: per-event match cost, all rules vs 10
-bash "$(dirname "$0")/evtx_sigma.sh" "${EVTX_SIGMA_MB:-256}" # EVTX + rules/windows end to end
+bash "$(dirname "$0")/evtx_sigma.sh" "${EVTX_SIGMA_MB:-2048}" # EVTX + rules/windows end to end, same corpus
 # Network readers (bench/net.sh): NET_SIZE= skips them.
 if [[ -n ${NET_SIZE-1G} ]]; then bash "$(dirname "$0")/net.sh" "${NET_SIZE-1G}" "${NET_PCAP_SIZE-1G}"; fi
 

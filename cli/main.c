@@ -27,7 +27,9 @@ static void usage(FILE *out) {
       "usage: spoor hunt [options] PATH...\n"
       "       spoor rules [--builtin] [-y PATH]... [-r PATH]... "
       "[--no-builtin-yara]\n"
-      "       spoor rules check [--min-level L] [--rule-status S] PATH...\n"
+      "       spoor rules check [--min-level L] [--rule-status S]\n"
+      "                         [--sigma-placeholders FILE]\n"
+      "                         [--sigma-placeholders-wildcard] PATH...\n"
       "       spoor readers\n"
       "       spoor version\n"
       "\n"
@@ -54,6 +56,10 @@ static void usage(FILE *out) {
       "                       (informational, low, medium, high, critical)\n"
       "      --rule-status S  Sigma rule statuses to load, comma separated\n"
       "                       (default: all but deprecated,unsupported)\n"
+      "      --sigma-placeholders FILE  values of Sigma `expand` placeholders\n"
+      "                       (YAML: name: [value, ...]; docs/SIGMA.md)\n"
+      "      --sigma-placeholders-wildcard  a placeholder without values "
+      "becomes *\n"
       "      --ioc PATH       indicator file or folder: STIX 2.1, MISP, CSV,\n"
       "                       lists, signature-base, CHIRP (repeatable)\n"
       "      --strict         exit 3 on damaged input or when a limit was hit\n"
@@ -245,7 +251,9 @@ enum {
   OPT_SINCE,
   OPT_UNTIL,
   OPT_RULE_INCLUDE,
-  OPT_RULE_EXCLUDE
+  OPT_RULE_EXCLUDE,
+  OPT_SIGMA_PLACEHOLDERS,
+  OPT_SIGMA_PLACEHOLDERS_WILDCARD
 };
 
 /* cmdline: the whole command line as typed, for run.json (getopt permutes
@@ -276,6 +284,9 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       {"until", required_argument, NULL, OPT_UNTIL},
       {"rule-include", required_argument, NULL, OPT_RULE_INCLUDE},
       {"rule-exclude", required_argument, NULL, OPT_RULE_EXCLUDE},
+      {"sigma-placeholders", required_argument, NULL, OPT_SIGMA_PLACEHOLDERS},
+      {"sigma-placeholders-wildcard", no_argument, NULL,
+       OPT_SIGMA_PLACEHOLDERS_WILDCARD},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   sp_opts opts = {0};
@@ -418,6 +429,12 @@ static int cmd_hunt(int argc, char **argv, const char *const *cmdline,
       (c == OPT_RULE_INCLUDE ? incl : excl)[(*n)++] = optarg;
       break;
     }
+    case OPT_SIGMA_PLACEHOLDERS:
+      opts.sigma_placeholders = optarg;
+      break;
+    case OPT_SIGMA_PLACEHOLDERS_WILDCARD:
+      opts.sigma_placeholders_wildcard = 1;
+      break;
     case 'h':
       usage(stdout);
       return 0;

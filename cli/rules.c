@@ -87,6 +87,8 @@ static int rules_check(int argc, char **argv) {
   static const struct option longopts[] = {
       {"min-level", required_argument, NULL, 5},
       {"rule-status", required_argument, NULL, 6},
+      {"sigma-placeholders", required_argument, NULL, 7},
+      {"sigma-placeholders-wildcard", no_argument, NULL, 8},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -100,16 +102,24 @@ static int rules_check(int argc, char **argv) {
     case 6:
       opts.sigma_status = optarg;
       break;
+    case 7:
+      opts.sigma_placeholders = optarg;
+      break;
+    case 8:
+      opts.sigma_placeholders_wildcard = 1;
+      break;
     case 'q':
       quiet = 1;
       break;
     case 'h':
       fputs("usage: spoor rules check [--min-level L] [--rule-status S] [-q] "
+            "[--sigma-placeholders FILE] [--sigma-placeholders-wildcard] "
             "PATH...\n",
             stdout);
       return 0;
     default:
       fputs("usage: spoor rules check [--min-level L] [--rule-status S] [-q] "
+            "[--sigma-placeholders FILE] [--sigma-placeholders-wildcard] "
             "PATH...\n",
             stderr);
       return 2;
@@ -117,6 +127,7 @@ static int rules_check(int argc, char **argv) {
   }
   if (optind >= argc) {
     fputs("usage: spoor rules check [--min-level L] [--rule-status S] [-q] "
+          "[--sigma-placeholders FILE] [--sigma-placeholders-wildcard] "
           "PATH...\n",
           stderr);
     return 2;

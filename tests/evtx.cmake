@@ -19,7 +19,7 @@ target_link_libraries(evtxgen PRIVATE spoor_evtxwrite)
 
 endif()
 if(TARGET spoor_evtxwrite)
-foreach(t IN ITEMS test_evtx test_evtx_shared test_windows)
+foreach(t IN ITEMS test_evtx test_evtx_shared test_evtx_plan test_windows)
   if(TARGET ${t})
     target_link_libraries(${t} PRIVATE spoor_evtxwrite)
   endif()

@@ -118,6 +118,12 @@ typedef struct sp_opts {
    * The callback must not call back into the engine. */
   void (*progress)(void *user, const sp_progress *p);
   void *progress_user;
+  /* Sigma `expand` placeholders (--sigma-placeholders, docs/SIGMA.md): a
+   * YAML file of name -> string or list of strings, or NULL; with
+   * sigma_placeholders_wildcard (--sigma-placeholders-wildcard) a
+   * placeholder the file lacks becomes `*` instead of failing its rule. */
+  const char *sigma_placeholders;
+  int sigma_placeholders_wildcard;
 } sp_opts;
 
 typedef struct sp_engine sp_engine;
@@ -157,6 +163,9 @@ typedef struct sp_evidence_ref {
   uint64_t where; /* line, record or byte offset, as kind says */
   sp_ref_kind kind;
   int64_t ts; /* the evidence's time (ns, UTC), INT64_MIN if none */
+  /* SP_REF_RECORD: the record's byte offset in the file (an EVTX record
+   * id need not be unique in a forwarded log); UINT64_MAX when unknown */
+  uint64_t offset;
 } sp_evidence_ref;
 
 typedef struct sp_entity {

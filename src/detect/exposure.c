@@ -172,16 +172,18 @@ static host_builds *host_get(expo_state *s, const char *name, size_t n) {
 /* Fold a sighting of x's build into x: the earliest and the latest
  * evidence in the total order of references. */
 static void widen(build_seen *x, const build_seen *bs) {
-  sp_agg_ref a = {x->first, x->where, x->file_id, x->kind};
-  sp_agg_ref b = {bs->first, bs->where, bs->file_id, bs->kind};
+  sp_agg_ref a = {x->first, x->where, x->file_id, x->kind, UINT64_MAX};
+  sp_agg_ref b = {bs->first, bs->where, bs->file_id, bs->kind, UINT64_MAX};
   if (sp_agg_ref_cmp(&b, &a) < 0) {
     x->first = bs->first;
     x->file_id = bs->file_id;
     x->where = bs->where;
     x->kind = bs->kind;
   }
-  sp_agg_ref la = {x->last, x->last_where, x->last_file_id, x->kind};
-  sp_agg_ref lb = {bs->last, bs->last_where, bs->last_file_id, bs->kind};
+  sp_agg_ref la = {x->last, x->last_where, x->last_file_id, x->kind,
+                   UINT64_MAX};
+  sp_agg_ref lb = {bs->last, bs->last_where, bs->last_file_id, bs->kind,
+                   UINT64_MAX};
   if (sp_agg_ref_cmp(&lb, &la) > 0) {
     x->last = bs->last;
     x->last_file_id = bs->last_file_id;

@@ -513,7 +513,8 @@ static void ioc_on_event(void *st, const sp_event *ev, sp_fset *out) {
   if (!nh)
     return;
   sp_agg_ref r = {ev->ts, ev->ref == SP_REF_OFFSET ? ev->offset : ev->line,
-                  ev->file_id, (sp_ref_kind)ev->ref};
+                  ev->file_id, (sp_ref_kind)ev->ref,
+                  ev->ref == SP_REF_RECORD ? ev->offset : UINT64_MAX};
   for (size_t i = 0; i < nh; i++) {
     sp_ioc_info info;
     if (!sp_ioc_set_get(d->set, hv[i].id, &info))

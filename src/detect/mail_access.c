@@ -257,7 +257,8 @@ static void ma_on_event(void *st, const sp_event *ev, sp_fset *out) {
     if (ev->ts > u->last)
       u->last = ev->ts;
   }
-  sp_agg_ref r = {ev->ts, ev->line, ev->file_id, (sp_ref_kind)ev->ref};
+  sp_agg_ref r = {ev->ts, ev->line, ev->file_id, (sp_ref_kind)ev->ref,
+                  ev->ref == SP_REF_RECORD ? ev->offset : UINT64_MAX};
   if (u->ref.ts == INT64_MAX || sp_agg_ref_cmp(&r, &u->ref) < 0) {
     u->ref = r;
     sp_str src = sp_event_get(ev, SP_F_SOURCE_IP);

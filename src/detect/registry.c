@@ -91,6 +91,8 @@ int sp_dctx_kind(const sp_dctx *ctx, const char *name) {
 
 void sp_hit_from_event(sp_hit *h, const sp_rule *rule, const sp_event *ev) {
   sp_hit_init(h, rule, ev->ts, ev->file_id, ev->line, (sp_ref_kind)ev->ref);
+  if (ev->ref == SP_REF_RECORD)
+    h->offset = ev->offset;
 }
 
 void sp_hit_field(sp_hit *h, const sp_event *ev, sp_field f) {

@@ -300,6 +300,7 @@ static void fill_cb(const sp_agg *a, void *u) {
     refs[i].where = a->refs[i].where;
     refs[i].kind = a->refs[i].kind;
     refs[i].ts = a->refs[i].ts;
+    refs[i].offset = a->refs[i].offset;
   }
   f->evidence = refs;
   f->n_evidence = a->n_refs;

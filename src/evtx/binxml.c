@@ -28,31 +28,23 @@
 #include <string.h>
 
 enum {
-  OP_OPEN = 1,
-  OP_ATTR,
-  OP_CLOSE_START,
-  OP_CLOSE, /* close-empty or end element */
-  OP_TEXT,
-  OP_SUB,
-  OP_TPL
+  OP_OPEN = SP_EVTX_OP_OPEN,
+  OP_ATTR = SP_EVTX_OP_ATTR,
+  OP_CLOSE_START = SP_EVTX_OP_CLOSE_START,
+  OP_CLOSE = SP_EVTX_OP_CLOSE,
+  OP_TEXT = SP_EVTX_OP_TEXT,
+  OP_SUB = SP_EVTX_OP_SUB,
+  OP_TPL = SP_EVTX_OP_TPL
 };
 
-typedef struct op {
-  uint8_t k;
-  uint8_t vtype;
-  uint8_t opt;
-  uint16_t idx;
-  uint32_t n;    /* TEXT: length; TPL: substitution count */
-  uint32_t a;    /* TPL: definition offset in the chunk */
-  uint32_t b;    /* TPL: offset of the substitution descriptors */
-  const void *p; /* OPEN/ATTR: sp_evtx_name; TEXT: UTF-8 literal */
-  int32_t slot;  /* TEXT: the sink's cache */
-} op;
+typedef sp_evtx_op op;
 
 typedef struct tpl {
   uint32_t nops;
   op *ops;
   bool bad;
+  bool kept;  /* kept across chunks (ptpl), not in a chunk's arena */
+  void *user; /* the sink's plan (kept templates only; sp_evtx_inst) */
 } tpl;
 
 #define ARENA_BLOCK (256u << 10)
@@ -122,12 +114,10 @@ struct sp_evtx_cache {
   struct ptpl *pt[PT_SLOTS];
   size_t pt_count, pt_bytes;
   bool pt_flush;
+  /* the sink's plan destructor (sp_evtx_cache_set_user_free) */
+  void (*user_free)(void *);
   /* substitution scratch: one frame per nesting level */
-  struct sub {
-    const uint8_t *p;
-    uint32_t n;
-    uint8_t t;
-  } subs[SP_EVTX_MAX_NEST + 1][SP_EVTX_MAX_SUBS];
+  sp_evtx_sub subs[SP_EVTX_MAX_NEST + 1][SP_EVTX_MAX_SUBS];
 };
 
 static inline uint16_t rd16(const uint8_t *p) {
@@ -142,6 +132,8 @@ static void pt_clear(sp_evtx_cache *c) {
   for (size_t i = 0; i < PT_SLOTS; i++) {
     for (ptpl *p = c->pt[i]; p;) {
       ptpl *n = p->next;
+      if (p->t->user && c->user_free)
+        c->user_free(p->t->user);
       free(p);
       p = n;
     }
@@ -663,6 +655,8 @@ static tpl *lay_out(cctx *x, unsigned char *m) {
   tpl *t = (tpl *)m;
   t->nops = x->nops;
   t->bad = false;
+  t->kept = false;
+  t->user = NULL;
   t->ops = (op *)(m + sizeof(tpl));
   sp_evtx_name *names = (sp_evtx_name *)(t->ops + x->nops);
   char *str = (char *)(names + x->nnames);
@@ -775,6 +769,7 @@ static tpl *compile_keep(sp_evtx_cache *c, const sp_evtx_chunk *ch,
   ptpl *e = (ptpl *)m;
   unsigned char *q = m + ((sizeof(ptpl) + 15) & ~(size_t)15);
   e->t = lay_out(&x, q);
+  e->t->kept = true;
   q += tb;
   mark *mk = (mark *)q;
   q += c->nmarks * sizeof(mark);
@@ -909,6 +904,82 @@ static void attr_flush(rctx *r, attr_acc *a) {
 static const char *render_fragment(rctx *r, uint32_t off, uint32_t len,
                                    int nest);
 
+/* Read a substitution array: nsub descriptors at chunk offset desc, then
+ * the values. Past SP_EVTX_MAX_SUBS values are not read (counted; the
+ * template then finds them missing) and *nsub is cut. *binxml (when not
+ * NULL) tells whether a value is nested BinXML. */
+static const char *fill_subs(const sp_evtx_chunk *ch, uint32_t desc,
+                             uint32_t *nsub, sp_evtx_sub *subs, bool *binxml,
+                             sp_evtx_rstat *st) {
+  const uint8_t *cp = ch->p;
+  uint32_t n = *nsub;
+  if (desc > ch->len || (ch->len - desc) / 4 < n)
+    return "substitution array outside the chunk";
+  uint32_t data = desc + 4 * n;
+  if (n > SP_EVTX_MAX_SUBS) {
+    st->limit_subs++;
+    n = SP_EVTX_MAX_SUBS;
+  }
+  bool bx = false;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t sz = rd16(cp + desc + 4 * i);
+    if (data > ch->len || ch->len - data < sz)
+      return "substitution value outside the chunk";
+    subs[i].p = cp + data;
+    subs[i].n = sz;
+    subs[i].t = cp[desc + 4 * i + 2];
+    bx |= subs[i].t == SP_EVTX_T_BINXML;
+    data += sz;
+  }
+  *nsub = n;
+  if (binxml)
+    *binxml = bx;
+  return NULL;
+}
+
+/* Whether the fragment at [off, off+len) is the usual fragment header plus
+ * one template instance: 1 with the definition offset, the descriptors'
+ * offset and the count; 0 for another shape; -1 with *err on damage. */
+static int instance_at(const sp_evtx_chunk *ch, uint32_t off, uint32_t len,
+                       uint32_t *def, uint32_t *desc, uint32_t *nsub,
+                       sp_evtx_rstat *st, const char **err) {
+  const uint8_t *p = ch->p + off;
+  uint32_t q = 0;
+  if (len >= 4 && p[0] == 0x0f)
+    q = 4;
+  if (len - q < 10 || p[q] != 0x0c)
+    return 0;
+  uint32_t pos = off + q + 1;
+  *def = rd32(ch->p + pos + 5);
+  pos += 9;
+  if (*def == pos) {
+    if (len < pos - off + 24) {
+      *err = "template definition runs past the record";
+      return -1;
+    }
+    uint32_t dsz = rd32(ch->p + pos + 20);
+    if (dsz > len - (pos - off) - 24) {
+      *err = "template definition runs past the record";
+      return -1;
+    }
+    pos += 24 + dsz;
+  }
+  if (len < pos - off + 4) {
+    *err = "substitution count runs past the record";
+    return -1;
+  }
+  *nsub = rd32(ch->p + pos);
+  pos += 4;
+  if (*nsub > (len - (pos - off)) / 4) {
+    if (*nsub > SP_EVTX_MAX_SUBS)
+      st->limit_subs++;
+    *err = "substitution array runs past the record";
+    return -1;
+  }
+  *desc = pos;
+  return 1;
+}
+
 static const char *render_instance(rctx *r, uint32_t def, uint32_t desc,
                                    uint32_t nsub, int nest) {
   if (nest > SP_EVTX_MAX_NEST) {
@@ -920,25 +991,9 @@ static const char *render_instance(rctx *r, uint32_t def, uint32_t desc,
   if (!t)
     return err ? err : "bad template";
   const uint8_t *cp = r->ch->p;
-  if (desc > r->ch->len || (r->ch->len - desc) / 4 < nsub)
-    return "substitution array outside the chunk";
-  /* Values start after all descriptors; past the limit they are not read
-   * (the template then finds them missing). */
-  uint32_t data = desc + 4 * nsub;
-  if (nsub > SP_EVTX_MAX_SUBS) {
-    r->st->limit_subs++;
-    nsub = SP_EVTX_MAX_SUBS;
-  }
-  struct sub *subs = r->c->subs[nest];
-  for (uint32_t i = 0; i < nsub; i++) {
-    uint32_t sz = rd16(cp + desc + 4 * i);
-    if (data > r->ch->len || r->ch->len - data < sz)
-      return "substitution value outside the chunk";
-    subs[i].p = cp + data;
-    subs[i].n = sz;
-    subs[i].t = cp[desc + 4 * i + 2];
-    data += sz;
-  }
+  sp_evtx_sub *subs = r->c->subs[nest];
+  if ((err = fill_subs(r->ch, desc, &nsub, subs, NULL, r->st)) != NULL)
+    return err;
 
   /* Walk the ops. An attribute's value may be several pieces: the first is
    * kept as it is (a literal keeps its cache slot); from the second on they
@@ -976,7 +1031,7 @@ static const char *render_instance(rctx *r, uint32_t def, uint32_t desc,
       break;
     }
     case OP_SUB: {
-      struct sub *s = o->idx < nsub ? &subs[o->idx] : NULL;
+      sp_evtx_sub *s = o->idx < nsub ? &subs[o->idx] : NULL;
       if (!s || s->t == SP_EVTX_T_NULL || (o->opt && s->n == 0)) {
         if (a.name && a.pieces == 0 && o->opt)
           a.skip = true; /* an optional value that is absent drops it */
@@ -1022,35 +1077,14 @@ static const char *render_fragment(rctx *r, uint32_t off, uint32_t len,
     r->st->limit_depth++;
     return NULL;
   }
-  const uint8_t *p = r->ch->p + off;
-  uint32_t q = 0;
-  if (len >= 4 && p[0] == 0x0f)
-    q = 4;
-  if (len - q >= 10 && p[q] == 0x0c) {
-    uint32_t pos = off + q + 1;
-    uint32_t def = rd32(r->ch->p + pos + 5);
-    pos += 9;
-    if (def == pos) {
-      if (len < pos - off + 24)
-        return "template definition runs past the record";
-      uint32_t dsz = rd32(r->ch->p + pos + 20);
-      if (dsz > len - (pos - off) - 24)
-        return "template definition runs past the record";
-      pos += 24 + dsz;
-    }
-    if (len < pos - off + 4)
-      return "substitution count runs past the record";
-    uint32_t nsub = rd32(r->ch->p + pos);
-    pos += 4;
-    if (nsub > (len - (pos - off)) / 4) {
-      if (nsub > SP_EVTX_MAX_SUBS)
-        r->st->limit_subs++;
-      return "substitution array runs past the record";
-    }
-    return render_instance(r, def, pos, nsub, nest);
-  }
-  /* General case. */
   const char *err = NULL;
+  uint32_t def, desc, nsub;
+  int shape = instance_at(r->ch, off, len, &def, &desc, &nsub, r->st, &err);
+  if (shape < 0)
+    return err;
+  if (shape > 0)
+    return render_instance(r, def, desc, nsub, nest);
+  /* General case. */
   tpl *t = compile(r->c, r->ch, off, len, &err);
   if (!t)
     return err;
@@ -1106,4 +1140,41 @@ const char *sp_evtx_render(sp_evtx_cache *c, const sp_evtx_chunk *ch,
     return "record outside the chunk";
   rctx r = {c, ch, sk, out, st};
   return render_fragment(&r, off, len, 0);
+}
+
+int sp_evtx_instance(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t off,
+                     uint32_t len, int level, sp_evtx_inst *in,
+                     sp_evtx_rstat *st, const char **err) {
+  *err = NULL;
+  if (level < 0 || level > SP_EVTX_MAX_NEST)
+    return 0;
+  if (off > ch->len || ch->len - off < len) {
+    *err = "record outside the chunk";
+    return -1;
+  }
+  uint32_t def, desc, nsub;
+  int k = instance_at(ch, off, len, &def, &desc, &nsub, st, err);
+  if (k <= 0)
+    return k;
+  if (nsub > SP_EVTX_MAX_SUBS)
+    return 0; /* the full walk reports the limit */
+  tpl *t = get_template(c, ch, def, err);
+  if (!t) {
+    if (!*err)
+      *err = "bad template";
+    return -1;
+  }
+  sp_evtx_sub *subs = c->subs[level];
+  if ((*err = fill_subs(ch, desc, &nsub, subs, &in->binxml, st)) != NULL)
+    return -1;
+  in->ops = t->ops;
+  in->nops = t->nops;
+  in->subs = subs;
+  in->nsub = nsub;
+  in->user = t->kept ? &t->user : NULL;
+  return 1;
+}
+
+void sp_evtx_cache_set_user_free(sp_evtx_cache *c, void (*fn)(void *)) {
+  c->user_free = fn;
 }

@@ -17,7 +17,10 @@
  * compiled once. A record is then rendered by walking the ops with the
  * record's substitution array, calling a sink (open, attr, text, close) with
  * values rendered into a caller-owned text buffer: no XML string is built and
- * nothing is allocated per record.
+ * nothing is allocated per record. A sink may also take a record's template
+ * ops and substitution values directly (sp_evtx_instance) and derive what
+ * it needs from the ops once per template, keeping it in the template's
+ * user slot (readers/evtx.c does: its template plans).
  *
  * Everything is read through bounds checks against the chunk; every depth,
  * count and size has a limit (SP_EVTX_*). Damage is reported through the
@@ -112,6 +115,39 @@ typedef struct sp_evtx_buf {
   uint64_t cut;
 } sp_evtx_buf;
 
+/* A compiled template op (binxml.c): OPEN name, ATTR name, TEXT literal,
+ * SUB substitution (idx; opt: optional), CLOSE_START, CLOSE (end or
+ * close-empty), TPL (a template instance inside a fragment that is not a
+ * template). */
+enum {
+  SP_EVTX_OP_OPEN = 1,
+  SP_EVTX_OP_ATTR,
+  SP_EVTX_OP_CLOSE_START,
+  SP_EVTX_OP_CLOSE,
+  SP_EVTX_OP_TEXT,
+  SP_EVTX_OP_SUB,
+  SP_EVTX_OP_TPL
+};
+
+typedef struct sp_evtx_op {
+  uint8_t k;
+  uint8_t vtype;
+  uint8_t opt;
+  uint16_t idx;
+  uint32_t n;    /* TEXT: length; TPL: substitution count */
+  uint32_t a;    /* TPL: definition offset in the chunk */
+  uint32_t b;    /* TPL: offset of the substitution descriptors */
+  const void *p; /* OPEN/ATTR: sp_evtx_name; TEXT: UTF-8 literal */
+  int32_t slot;  /* TEXT: the sink's cache */
+} sp_evtx_op;
+
+/* One substitution value of a record: its bytes in the chunk and type. */
+typedef struct sp_evtx_sub {
+  const uint8_t *p;
+  uint32_t n;
+  uint8_t t;
+} sp_evtx_sub;
+
 /* Per-worker compiled template cache (opaque). */
 typedef struct sp_evtx_cache sp_evtx_cache;
 sp_evtx_cache *sp_evtx_cache_create(void);
@@ -140,6 +176,33 @@ typedef struct sp_evtx_rstat {
 const char *sp_evtx_render(sp_evtx_cache *c, const sp_evtx_chunk *ch,
                            uint32_t off, uint32_t len, const sp_evtx_sink *sk,
                            sp_evtx_buf *out, sp_evtx_rstat *st);
+/* A record that is one template instance (nearly every record): its
+ * template's ops and its substitution values, for a sink that derives a
+ * plan from the ops once and then reads values directly (readers/evtx.c).
+ * user is the template's slot for that plan, NULL when the template lives
+ * only as long as the chunk (cache full); binxml tells that a value is
+ * nested BinXML (then the plan does not apply: use sp_evtx_render). */
+typedef struct sp_evtx_inst {
+  const sp_evtx_op *ops;
+  uint32_t nops;
+  const sp_evtx_sub *subs;
+  uint32_t nsub;
+  void **user;
+  bool binxml;
+} sp_evtx_inst;
+
+/* 1 and *in filled when the record's BinXML (bytes [off, off+len) of the
+ * chunk) is one template instance; 0 for any other shape (render it with
+ * sp_evtx_render) or a level past SP_EVTX_MAX_NEST; -1 with *err on damage.
+ * level (0 for a record, n+1 for a BinXML value inside a level-n
+ * instance) picks the substitution frame: in->subs is valid until the
+ * next call at the same level. */
+int sp_evtx_instance(sp_evtx_cache *c, const sp_evtx_chunk *ch, uint32_t off,
+                     uint32_t len, int level, sp_evtx_inst *in,
+                     sp_evtx_rstat *st, const char **err);
+/* How the cache frees a template's user slot when it drops the template. */
+void sp_evtx_cache_set_user_free(sp_evtx_cache *c, void (*fn)(void *));
+
 /* Forget the per-chunk template offsets (call before each chunk). */
 void sp_evtx_cache_new_chunk(sp_evtx_cache *c);
 

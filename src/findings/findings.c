@@ -228,6 +228,7 @@ void sp_hit_init(sp_hit *h, const sp_rule *rule, int64_t ts, uint32_t file_id,
   h->reason = sp_str_make(NULL, 0);
   h->weight = 1;
   h->cut = false;
+  h->offset = UINT64_MAX;
 }
 
 void sp_hit_entity(sp_hit *h, const char *field, sp_str value) {
@@ -984,8 +985,11 @@ void sp_fset_add(sp_fset *s, const sp_hit *h) {
   uint64_t w = h->weight ? h->weight : 1;
   if (h->cut)
     sp_limits_add(&s->lim, LIM_CUT, LIM_CUT_DETAIL, w);
-  sp_agg_ref r = {
-      .ts = h->ts, .where = h->where, .file_id = h->file_id, .kind = h->kind};
+  sp_agg_ref r = {.ts = h->ts,
+                  .where = h->where,
+                  .file_id = h->file_id,
+                  .kind = h->kind,
+                  .offset = h->offset};
   item it = {.rule = h->rule,
              .n = h->n_ent,
              .f = h->ent_field,

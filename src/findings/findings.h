@@ -80,6 +80,7 @@ typedef struct sp_hit {
   sp_str reason;
   uint64_t weight; /* hits this one stands for (1 by default) */
   bool cut;        /* an entity value was cut at SP_MAX_ENTITY_LEN */
+  uint64_t offset; /* record's byte offset (SP_REF_RECORD), else UINT64_MAX */
 } sp_hit;
 
 /* Start a hit for an event-like reference. */
@@ -135,6 +136,7 @@ typedef struct sp_agg_ref {
   uint64_t where;
   uint32_t file_id;
   sp_ref_kind kind;
+  uint64_t offset; /* as sp_hit.offset */
 } sp_agg_ref;
 
 typedef struct sp_agg {

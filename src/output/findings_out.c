@@ -117,8 +117,13 @@ static void write_evidence(FILE *out, const sp_finding *f) {
       fputc(',', out);
     fputs("{\"path\":", out);
     sp_json_str(out, f->evidence[i].path, strlen(f->evidence[i].path));
-    fprintf(out, ",\"%s\":%llu}", kinds[f->evidence[i].kind % 4],
+    fprintf(out, ",\"%s\":%llu", kinds[f->evidence[i].kind % 4],
             (unsigned long long)f->evidence[i].where);
+    if (f->evidence[i].kind == SP_REF_RECORD &&
+        f->evidence[i].offset != UINT64_MAX)
+      fprintf(out, ",\"offset\":%llu",
+              (unsigned long long)f->evidence[i].offset);
+    fputc('}', out);
   }
   fputc(']', out);
 }

@@ -30,7 +30,7 @@ static const char SCHEMA_SQL[] =
     "CREATE TABLE entities(finding_id TEXT, field TEXT, value TEXT,"
     " normalized INTEGER);"
     "CREATE TABLE evidence(finding_id TEXT, seq INTEGER, path TEXT,"
-    " ref_kind TEXT, ref INTEGER, time TEXT);"
+    " ref_kind TEXT, ref INTEGER, time TEXT, byte_offset INTEGER);"
     "CREATE TABLE incidents(id TEXT PRIMARY KEY, level TEXT, severity INTEGER,"
     " first_seen TEXT, last_seen TEXT, dwell_days REAL, summary TEXT,"
     " exposure_from TEXT, exposure_to TEXT);"
@@ -107,7 +107,7 @@ static void put_findings(db *d, const sp_result *res) {
   sqlite3_stmt *f = prep(d, "INSERT OR IGNORE INTO findings VALUES(?,?,?,?,?,?,"
                             "?,?,?,?,?,?,?,?,?,?,?)");
   sqlite3_stmt *e = prep(d, "INSERT INTO entities VALUES(?,?,?,?)");
-  sqlite3_stmt *v = prep(d, "INSERT INTO evidence VALUES(?,?,?,?,?,?)");
+  sqlite3_stmt *v = prep(d, "INSERT INTO evidence VALUES(?,?,?,?,?,?,?)");
   for (size_t i = 0; d->rc == SQLITE_OK && i < sp_result_finding_count(res);
        i++) {
     const sp_finding *x = sp_result_finding(res, i);
@@ -153,6 +153,12 @@ static void put_findings(db *d, const sp_result *res) {
       bind_text(v, 4, ref_kind(x->evidence[k].kind));
       sqlite3_bind_int64(v, 5, (sqlite3_int64)x->evidence[k].where);
       bind_time(v, 6, x->evidence[k].ts);
+      if (x->evidence[k].kind == SP_REF_RECORD &&
+          x->evidence[k].offset != UINT64_MAX &&
+          x->evidence[k].offset <= (uint64_t)INT64_MAX)
+        sqlite3_bind_int64(v, 7, (sqlite3_int64)x->evidence[k].offset);
+      else
+        sqlite3_bind_null(v, 7);
       step(d, v);
     }
   }

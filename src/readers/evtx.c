@@ -12,7 +12,10 @@
  * recovered files have stale headers). A chunk whose magic is wrong is
  * reported and skipped; a short last chunk is read as far as it goes. Each
  * record's BinXML is rendered through the sink below straight into fields:
- * values land in the context's scratch, no XML text is built.
+ * values land in the context's scratch, no XML text is built. Nearly every
+ * record takes a shorter way: its template's plan (the sink's decisions
+ * made once per template, see "plans" below), which renders only the
+ * values into fields.
  *
  * Per-worker state (evtx_worker): the template cache (evtx/binxml.c), a
  * local name -> field id table so names are interned once per worker, and
@@ -132,6 +135,8 @@ typedef struct evtx_worker {
   char *pool;
   size_t pool_used;
   int kind;
+  bool no_plans;            /* every record walked (sp_reader_evtx_walk_only) */
+  uint64_t planned, walked; /* records read each way */
 } evtx_worker;
 
 typedef struct lvl {
@@ -459,6 +464,513 @@ static void s_close(void *u) {
   }
 }
 
+/* ---- plans: a template's fields, derived once ------------------------- */
+
+/* The sink above decides which element or attribute becomes which field
+ * from names and structure alone: for a template, the same for every
+ * record. A plan is that decision made once, by walking the template's ops
+ * as the sink would, into steps (field, value source, flags); a record is
+ * then its steps run over its substitution values, with no walk and no
+ * sink calls. A nested BinXML value (Windows puts EventData and UserData in
+ * one) is a NEST step: its own template's plan, derived for the place it
+ * sits in (a plan per template and parent class). A template whose fields
+ * would depend on a value (a Data Name given by a substitution, a field of
+ * several pieces, an inner template) gets no plan; a record whose values do
+ * something a plan does not foresee (BinXML inside a field, a nested value
+ * that is not one template instance, nesting past the limits) is read
+ * again by the walk above, which handles and reports everything.
+ * tests/unit/test_evtx_plan.c and test_evtx_shared.c check that both ways
+ * give the same events. */
+
+#define PS_LIT UINT32_MAX /* op indices are 16-bit: no clash */
+#define N_CTX 9 /* parent classes a plan is derived for: root, C_* + 1 */
+
+enum {
+  PF_TRIM = 1,  /* element text: trimmed like s_close */
+  PF_USEV = 2,  /* typed: put_field gets the value (integer, array) */
+  PF_TS = 4,    /* TimeCreated SystemTime: the event's time */
+  PF_EMPTY = 8, /* element: an absent value puts "" (else nothing) */
+  PF_OPT = 16,  /* optional substitution: absent when empty */
+  PF_ATTR = 32, /* attribute: absent puts "", unless optional (dropped) */
+  PF_NEST = 64, /* a BinXML value here is a nested fragment (ctx, depth) */
+  PF_CHK = 128  /* no field: only a BinXML value here needs the walk */
+};
+
+typedef struct pstep {
+  int32_t fid;  /* field; PF_NEST: the parent context */
+  int16_t ecs;  /* SP_F_* also set to the text, or -1; PF_NEST: depth */
+  uint32_t sub; /* substitution index, or PS_LIT */
+  uint8_t flags;
+  uint32_t litn;
+  const char *lit; /* PS_LIT: the text (lives as long as the template) */
+} pstep;
+
+typedef struct plan {
+  uint32_t n;
+  int maxd; /* deepest element, relative to where the plan starts */
+  pstep steps[];
+} plan;
+
+/* A template's plans, one per parent context (tpl user slot). */
+typedef struct pset {
+  void *by_ctx[N_CTX]; /* plan, PLAN_NONE, or NULL (not derived yet) */
+} pset;
+
+/* A plan that cannot be (never written: only its address is used). */
+static const char plan_none_mark;
+#define PLAN_NONE ((void *)&plan_none_mark)
+
+static void pset_free(void *p) {
+  pset *ps = p;
+  for (int i = 0; ps && i < N_CTX; i++)
+    if (ps->by_ctx[i] != PLAN_NONE)
+      free(ps->by_ctx[i]);
+  free(ps);
+}
+
+/* Parent class -> context index, -1 when a nested fragment there would
+ * change the parent's own field (the walk then). */
+static int ctx_of(int depth, int cls) {
+  if (!depth)
+    return 0;
+  switch (cls) {
+  case C_NONE:
+  case C_EVENT:
+  case C_SYS:
+  case C_EVD:
+  case C_UD:
+    return cls + 1;
+  default:
+    return -1;
+  }
+}
+
+typedef struct blvl {
+  sp_evtx_name *name;
+  int cls;
+  unsigned pieces;
+  bool has_child;
+  const sp_evtx_op *first;
+  const char *dname;
+  uint32_t dname_n;
+} blvl;
+
+typedef struct bctx {
+  evtx_file *f;
+  int base_cls; /* class of the element the plan starts in; -1 at the root */
+  blvl st[SP_EVTX_MAX_DEPTH + 1];
+  int depth, maxd;
+  sp_evtx_name *aname; /* attribute being read */
+  unsigned apieces;
+  const sp_evtx_op *afirst;
+  pstep *steps;
+  uint32_t n, cap;
+  bool bad;
+} bctx;
+
+static void trim(const char **p, size_t *n) {
+  const char *s = *p;
+  size_t k = *n;
+  while (k && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r' ||
+               s[k - 1] == '\n'))
+    k--;
+  while (k && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) {
+    s++;
+    k--;
+  }
+  *p = s;
+  *n = k;
+}
+
+static pstep *b_push(bctx *b) {
+  if (b->n == b->cap) {
+    b->bad = true; /* cannot happen: at most two steps per op */
+    return NULL;
+  }
+  return &b->steps[b->n++];
+}
+
+/* A step for a value made of np pieces, the first being `first`. */
+static void b_step(bctx *b, int fid, int ecs, unsigned flags, unsigned np,
+                   const sp_evtx_op *first) {
+  if (np > 1) {
+    b->bad = true;
+    return;
+  }
+  pstep *p = b_push(b);
+  if (!p)
+    return;
+  *p = (pstep){.fid = fid,
+               .ecs = (int16_t)ecs,
+               .flags = (uint8_t)flags,
+               .sub = PS_LIT,
+               .lit = ""};
+  if (np == 0)
+    return;
+  if (first->k == SP_EVTX_OP_TEXT) {
+    const char *s = first->p;
+    size_t k = first->n;
+    if (flags & PF_TRIM)
+      trim(&s, &k);
+    p->lit = s;
+    p->litn = (uint32_t)k;
+  } else {
+    p->sub = first->idx;
+    if (first->opt)
+      p->flags |= PF_OPT;
+  }
+}
+
+/* s_attr, symbolically. */
+static void b_attr_flush(bctx *b) {
+  sp_evtx_name *nm = b->aname;
+  unsigned np = b->apieces;
+  const sp_evtx_op *first = b->afirst;
+  b->aname = NULL;
+  b->apieces = 0;
+  b->afirst = NULL;
+  if (!nm || !b->depth)
+    return;
+  blvl *l = &b->st[b->depth - 1];
+  if (l->cls != C_SYSLEAF && l->cls != C_EVDITEM)
+    return;
+  int at = tag_of(nm);
+  if (l->cls == C_EVDITEM) {
+    if (at == A_NAME) {
+      if (np > 1 || (np == 1 && first->k != SP_EVTX_OP_TEXT)) {
+        b->bad = true; /* the field's name would be a value */
+        return;
+      }
+      l->dname = np ? first->p : "";
+      l->dname_n = np ? first->n : 0;
+    }
+    return;
+  }
+  int fx = -1, ecs = -1;
+  unsigned fl = 0;
+  switch (tag_of(l->name)) {
+  case T_PROVIDER:
+    if (at == A_NAME) {
+      fx = F_PROVIDER_NAME;
+      ecs = SP_F_EVENT_PROVIDER;
+    } else if (at == A_GUID) {
+      fx = F_PROVIDER_GUID;
+    } else if (at == A_EVENTSOURCENAME) {
+      fx = F_EVENTSOURCENAME;
+    }
+    break;
+  case T_TIMECREATED:
+    if (at == A_SYSTEMTIME) {
+      fx = F_TIMECREATED;
+      fl = PF_TS;
+    }
+    break;
+  case T_EXECUTION:
+    if (at == A_PROCESSID || at == A_THREADID) {
+      fx = at == A_PROCESSID ? F_PROCESSID : F_THREADID;
+      fl = PF_USEV;
+    }
+    break;
+  case T_SECURITY:
+    if (at == A_USERID)
+      fx = F_USERID;
+    break;
+  case T_CORRELATION:
+    if (at == A_ACTIVITYID)
+      fx = F_ACTIVITYID;
+    else if (at == A_RELATEDACTIVITYID)
+      fx = F_RELATEDACTIVITYID;
+    break;
+  case T_EVENTID:
+    if (at == A_QUALIFIERS) {
+      fx = F_QUALIFIERS;
+      fl = PF_USEV;
+    }
+    break;
+  default:
+    break;
+  }
+  if (fx < 0)
+    return;
+  /* an absent non-optional value is "" (attr_flush); optional: dropped */
+  b_step(b, b->f->w->fixed[fx], ecs, fl | PF_ATTR, np, first);
+}
+
+/* s_open, symbolically. */
+static void b_open(bctx *b, sp_evtx_name *nm) {
+  if (b->depth >= SP_EVTX_MAX_DEPTH) {
+    b->bad = true;
+    return;
+  }
+  int pc = b->depth ? b->st[b->depth - 1].cls : b->base_cls;
+  int cls = C_NONE;
+  switch (pc) {
+  case -1:
+    cls = C_EVENT;
+    break;
+  case C_EVENT: {
+    int t = tag_of(nm);
+    cls = t == T_SYSTEM      ? C_SYS
+          : t == T_EVENTDATA ? C_EVD
+          : t == T_USERDATA  ? C_UD
+                             : C_NONE;
+    break;
+  }
+  case C_SYS:
+    cls = C_SYSLEAF;
+    break;
+  case C_EVD:
+    cls = C_EVDITEM;
+    break;
+  case C_UD:
+  case C_EVDITEM:
+  case C_UDNODE:
+    cls = C_UDNODE;
+    break;
+  default:
+    cls = C_NONE;
+  }
+  if (b->depth)
+    b->st[b->depth - 1].has_child = true;
+  b->st[b->depth++] = (blvl){.name = nm, .cls = cls};
+  if (b->depth > b->maxd)
+    b->maxd = b->depth;
+}
+
+/* s_text, symbolically; and where a BinXML value would go. */
+static void b_text(bctx *b, const sp_evtx_op *o) {
+  int cls = b->depth ? b->st[b->depth - 1].cls : b->base_cls;
+  int ctx = b->depth ? ctx_of(b->depth, cls)
+                     : (b->base_cls < 0 ? 0 : ctx_of(1, b->base_cls));
+  if (o->k == SP_EVTX_OP_SUB && ctx >= 0) {
+    pstep *p = b_push(b);
+    if (p)
+      *p = (pstep){.fid = ctx,
+                   .ecs = (int16_t)b->depth,
+                   .sub = o->idx,
+                   .flags = PF_NEST};
+  }
+  if (!b->depth)
+    return;
+  blvl *l = &b->st[b->depth - 1];
+  if (l->cls == C_NONE || l->cls == C_EVENT || l->cls == C_SYS ||
+      l->cls == C_EVD || l->cls == C_UD)
+    return;
+  if (o->k == SP_EVTX_OP_SUB) { /* BinXML in a field: the walk */
+    pstep *p = b_push(b);
+    if (p)
+      *p = (pstep){.sub = o->idx, .flags = PF_CHK};
+  }
+  if (l->pieces++ == 0)
+    l->first = o;
+}
+
+/* s_close, symbolically. */
+static void b_close(bctx *b) {
+  if (!b->depth) {
+    /* a nested fragment closing its parent's elements: the walk shares
+     * one element stack across nesting, a plan does not */
+    if (b->base_cls >= 0)
+      b->bad = true;
+    return;
+  }
+  blvl *l = &b->st[--b->depth];
+  evtx_file *f = b->f;
+  const unsigned el = PF_TRIM | PF_USEV | PF_EMPTY;
+  switch (l->cls) {
+  case C_SYSLEAF: {
+    if (l->has_child || l->pieces == 0)
+      return;
+    int t = tag_of(l->name);
+    int ecs = t == T_EVENTID    ? SP_F_EVENT_CODE
+              : t == T_COMPUTER ? SP_F_HOST_NAME
+                                : -1;
+    /* absent: no text, no field */
+    b_step(b, fid_of(f, l->name), ecs, PF_TRIM | PF_USEV, l->pieces, l->first);
+    return;
+  }
+  case C_EVDITEM: {
+    int t = tag_of(l->name);
+    if (t == T_DATA) {
+      if (l->has_child)
+        return;
+      int fid = l->dname_n ? name_fid(f->w, f->rc, l->dname, l->dname_n)
+                           : f->w->fixed[F_DATA];
+      b_step(b, fid, -1, el, l->pieces, l->first);
+    } else if (t == T_BINARY) {
+      b_step(b, f->w->fixed[F_BINARY], -1, PF_TRIM | PF_EMPTY, l->pieces,
+             l->first);
+    } else if (!l->has_child) {
+      b_step(b, fid_of(f, l->name), -1, el, l->pieces, l->first);
+    }
+    return;
+  }
+  case C_UDNODE:
+    if (!l->has_child)
+      b_step(b, fid_of(f, l->name), -1, el, l->pieces, l->first);
+    return;
+  default:
+    return;
+  }
+}
+
+/* Derive a template's plan for context ctx; PLAN_NONE when it cannot
+ * have one. */
+static void *plan_build(evtx_file *f, const sp_evtx_inst *in, int ctx) {
+  bctx *b = calloc(1, sizeof *b);
+  if (!b)
+    return PLAN_NONE;
+  b->f = f;
+  b->base_cls = ctx - 1;
+  b->cap = 2 * in->nops + 2;
+  b->steps = malloc(b->cap * sizeof *b->steps);
+  if (!b->steps) {
+    free(b);
+    return PLAN_NONE;
+  }
+  for (uint32_t i = 0; i < in->nops && !b->bad; i++) {
+    const sp_evtx_op *o = &in->ops[i];
+    switch (o->k) {
+    case SP_EVTX_OP_OPEN:
+      b_attr_flush(b);
+      b_open(b, (sp_evtx_name *)o->p);
+      break;
+    case SP_EVTX_OP_ATTR:
+      b_attr_flush(b);
+      b->aname = (sp_evtx_name *)o->p;
+      break;
+    case SP_EVTX_OP_CLOSE_START:
+      b_attr_flush(b);
+      break;
+    case SP_EVTX_OP_CLOSE:
+      b_attr_flush(b);
+      b_close(b);
+      break;
+    case SP_EVTX_OP_TEXT:
+    case SP_EVTX_OP_SUB:
+      if (b->aname) {
+        if (b->apieces++ == 0)
+          b->afirst = o;
+      } else {
+        b_text(b, o);
+      }
+      break;
+    default:
+      b->bad = true; /* an inner template instance */
+    }
+  }
+  b_attr_flush(b);
+  if (b->depth && b->base_cls >= 0)
+    b->bad = true; /* elements left open for the parent to close */
+  plan *p = NULL;
+  if (!b->bad)
+    p = malloc(sizeof *p + b->n * sizeof(pstep));
+  if (p) {
+    p->n = b->n;
+    p->maxd = b->maxd;
+    memcpy(p->steps, b->steps, b->n * sizeof(pstep));
+  }
+  free(b->steps);
+  free(b);
+  return p ? (void *)p : PLAN_NONE;
+}
+
+/* The plan of an instance's template for context ctx, derived on first
+ * use; NULL when there is none. */
+static const plan *plan_get(evtx_file *f, const sp_evtx_inst *in, int ctx) {
+  if (!in->user)
+    return NULL; /* a template that lives only as long as its chunk */
+  pset *ps = *in->user;
+  if (!ps) {
+    ps = calloc(1, sizeof *ps);
+    if (!ps)
+      return NULL;
+    *in->user = ps;
+  }
+  if (!ps->by_ctx[ctx])
+    ps->by_ctx[ctx] = plan_build(f, in, ctx);
+  return ps->by_ctx[ctx] == PLAN_NONE ? NULL : ps->by_ctx[ctx];
+}
+
+/* Run a plan over an instance's values at nesting level `level`, its
+ * elements starting at element depth `depth`. False when the record needs
+ * the walk (fields put so far are then dropped with the event). */
+static bool plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in,
+                     int level, int depth) {
+  if (depth + p->maxd > SP_EVTX_MAX_DEPTH)
+    return false;
+  sp_event *ev = &f->rc->ev;
+  for (uint32_t i = 0; i < p->n; i++) {
+    const pstep *st = &p->steps[i];
+    const sp_evtx_sub *x = st->sub < in->nsub ? &in->subs[st->sub] : NULL;
+    if (st->flags & (PF_NEST | PF_CHK)) {
+      if (!x || x->t != SP_EVTX_T_BINXML)
+        continue; /* text where the sink takes none, or no value */
+      if (st->flags & PF_CHK || level + 1 > SP_EVTX_MAX_NEST)
+        return false;
+      sp_evtx_inst nin;
+      sp_evtx_rstat scratch = {0}; /* the walk counts, if it comes to it */
+      const char *err = NULL;
+      if (sp_evtx_instance(f->w->cache, &f->ch, (uint32_t)(x->p - f->ch.p),
+                           x->n, level + 1, &nin, &scratch, &err) <= 0)
+        return false;
+      const plan *np = plan_get(f, &nin, st->fid);
+      if (!np || !plan_run(f, np, &nin, level + 1, depth + st->ecs))
+        return false;
+      continue;
+    }
+    sp_evtx_val v;
+    const sp_evtx_val *vp = NULL;
+    const char *s;
+    size_t n;
+    if (st->sub == PS_LIT) {
+      s = st->lit;
+      n = st->litn;
+      v = (sp_evtx_val){.s = s, .n = n, .type = SP_EVTX_T_STRING};
+    } else if (!x || x->t == SP_EVTX_T_NULL || x->t == SP_EVTX_T_BINXML ||
+               ((st->flags & PF_OPT) && !x->n)) {
+      if (x && x->t == SP_EVTX_T_BINXML && !(st->flags & PF_ATTR))
+        return false;
+      /* absent (BinXML in an attribute is dropped, the attribute kept) */
+      bool put = st->flags & PF_ATTR
+                     ? !(st->flags & PF_OPT) || (x && x->t == SP_EVTX_T_BINXML)
+                     : (st->flags & PF_EMPTY) != 0;
+      if (!put)
+        continue; /* no text (element) or a dropped optional attribute */
+      s = "";
+      n = 0;
+      v = (sp_evtx_val){.s = s, .n = 0, .type = SP_EVTX_T_STRING};
+    } else {
+      if (!sp_evtx_value(x->t, x->p, x->n, &f->buf, &v)) {
+        v.s = "";
+        v.n = 0;
+      }
+      s = v.s;
+      n = v.n;
+      /* numbers, GUIDs, SIDs, times and hex never have spaces to trim */
+      uint8_t bt = x->t & 0x7f;
+      if ((st->flags & PF_TRIM) &&
+          (bt < SP_EVTX_T_INT8 || bt > SP_EVTX_T_HEX64))
+        trim(&s, &n);
+      if (st->flags & PF_USEV)
+        vp = &v;
+    }
+    sp_str str = sp_str_make(s, n);
+    put_field(f, st->fid, str, vp);
+    if (st->ecs >= 0)
+      sp_event_set(ev, st->ecs, str);
+    if (st->flags & PF_TS) {
+      int64_t ns;
+      if (v.has_int &&
+          (v.type == SP_EVTX_T_FILETIME || v.type == SP_EVTX_T_SYSTIME))
+        f->ts = v.i;
+      else if (sp_parse_iso8601(str, &ns))
+        f->ts = ns;
+    }
+  }
+  return true;
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static int evtx_sniff(const sp_reader_vt *vt, const sp_sniff *sn) {
@@ -485,6 +997,7 @@ static sp_err evtx_worker_create(const sp_reader_vt *vt, sp_rctx *rc,
   for (int i = 0; i < F__COUNT; i++)
     w->fixed[i] = name_fid(w, rc, fixed_names[i], strlen(fixed_names[i]));
   w->kind = sp_rctx_kind(rc, "evtx");
+  sp_evtx_cache_set_user_free(w->cache, pset_free);
   *out = w;
   return SP_OK;
 }
@@ -572,15 +1085,34 @@ static void on_record(void *u, const sp_evtx_record *r) {
   f->skip_depth = 0;
   f->ts = SP_TIME_NONE;
   sp_event *ev = sp_rctx_begin(rc, f->w->kind, r->id, f->ch.file_off + r->off);
-  static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text, s_close};
-  sp_evtx_sink sk = sink_vt;
-  sk.user = f;
-  const char *err =
-      sp_evtx_render(f->w->cache, &f->ch, r->off + 24,
-                     r->size - SP_EVTX_RECORD_MIN, &sk, &f->buf, &f->rst);
-  if (err) {
+  uint32_t off = r->off + 24, len = r->size - SP_EVTX_RECORD_MIN;
+  sp_evtx_inst in;
+  const char *err = NULL;
+  int shape =
+      sp_evtx_instance(f->w->cache, &f->ch, off, len, 0, &in, &f->rst, &err);
+  if (shape < 0) {
     on_bad_record(f, r->off, err);
     return;
+  }
+  const plan *pl = shape > 0 && !f->w->no_plans ? plan_get(f, &in, 0) : NULL;
+  if (pl && plan_run(f, pl, &in, 0, 0)) {
+    f->w->planned++;
+  } else {
+    if (pl) { /* start the record again, for the walk */
+      f->buf.used = 0;
+      f->buf.cut = 0;
+      f->ts = SP_TIME_NONE;
+      ev = sp_rctx_begin(rc, f->w->kind, r->id, f->ch.file_off + r->off);
+    }
+    static const sp_evtx_sink sink_vt = {NULL, s_open, s_attr, s_text, s_close};
+    sp_evtx_sink sk = sink_vt;
+    sk.user = f;
+    err = sp_evtx_render(f->w->cache, &f->ch, off, len, &sk, &f->buf, &f->rst);
+    if (err) {
+      on_bad_record(f, r->off, err);
+      return;
+    }
+    f->w->walked++;
   }
   if (f->buf.cut)
     f->cut_values++;
@@ -595,6 +1127,11 @@ static void on_record(void *u, const sp_evtx_record *r) {
   rc->scratch_used = f->buf.used;
   f->records++;
   sp_rctx_emit(rc);
+}
+
+/* Whether n bytes are all zero (unused space after the last chunk). */
+static bool all_zero(const uint8_t *p, size_t n) {
+  return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
 static int evtx_next(void *st, sp_rctx *rc) {
@@ -617,10 +1154,7 @@ static int evtx_next(void *st, sp_rctx *rc) {
   f->ch = (sp_evtx_chunk){f->chunk, got, at};
   if (got < SP_EVTX_CHUNK_HEADER) {
     /* A few trailing bytes: padding or a cut chunk header. */
-    bool zero = true;
-    for (size_t i = 0; i < got && zero; i++)
-      zero = f->chunk[i] == 0;
-    if (!zero) {
+    if (!all_zero(f->chunk, got)) {
       char msg[96];
       snprintf(msg, sizeof msg, "chunk at byte offset %llu: truncated header",
                (unsigned long long)at);
@@ -635,10 +1169,7 @@ static int evtx_next(void *st, sp_rctx *rc) {
     /* Unused space (all zero) after the last chunk is normal. A chunk
      * whose header was wiped is damage, reported; its records are still
      * read when they start where records start. */
-    bool zero = true;
-    for (size_t i = 0; i < got && zero; i++)
-      zero = f->chunk[i] == 0;
-    if (zero)
+    if (all_zero(f->chunk, got))
       return f->eof ? 0 : 1;
     char msg[96];
     snprintf(msg, sizeof msg, "chunk at byte offset %llu: bad chunk magic",
@@ -700,3 +1231,16 @@ const sp_reader_vt sp_reader_evtx = {
     .worker_create = evtx_worker_create,
     .worker_destroy = evtx_worker_destroy,
 };
+
+void sp_reader_evtx_walk_only(void *wstate, bool on) {
+  evtx_worker *w = wstate;
+  if (w)
+    w->no_plans = on;
+}
+
+void sp_reader_evtx_plan_stats(const void *wstate, uint64_t *planned,
+                               uint64_t *walked) {
+  const evtx_worker *w = wstate;
+  *planned = w ? w->planned : 0;
+  *walked = w ? w->walked : 0;
+}

@@ -240,6 +240,13 @@ const sp_reader_vt *sp_reader_sniff(const char *buf, size_t len);
  * SP_SNIFF_LOOKS_LIKE band ("looks like a <name> log, cannot be read"). */
 const sp_reader_vt *sp_reader_looks_like(const char *buf, size_t len);
 const sp_reader_vt *sp_reader_by_name(const char *name);
+/* EVTX reader worker state (from its worker_create): on = every record
+ * through the full BinXML walk instead of its template's plan (tests that
+ * check both give the same events). */
+void sp_reader_evtx_walk_only(void *wstate, bool on);
+/* Records read through a plan and through the walk so far (tests). */
+void sp_reader_evtx_plan_stats(const void *wstate, uint64_t *planned,
+                               uint64_t *walked);
 
 /* Run a reader over a whole memory buffer (tests, fuzzers). A reader with
  * per-worker state gets it created for this run unless rc->wstate is set. */

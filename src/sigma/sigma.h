@@ -36,6 +36,11 @@ typedef struct sp_sigma_opts {
   const char *min_level; /* informational..critical, or NULL: all */
   const char *status;    /* comma list ("stable,test"), or NULL: all but
                             deprecated and unsupported */
+  /* `expand` placeholders (docs/SIGMA.md "Placeholders"): a YAML file of
+   * name -> string or list of strings, or NULL; placeholders_wildcard: a
+   * placeholder the file lacks becomes `*` instead of failing its rule. */
+  const char *placeholders;
+  int placeholders_wildcard;
 } sp_sigma_opts;
 
 /* Load every .yml/.yaml file under the paths (files or folders, walked in
@@ -111,5 +116,14 @@ bool sp_sigma_rule_correlated(const sp_sigma *s, size_t i);
 /* False for a base rule a correlation marks "generate: false" (its own
  * matches give no finding). */
 bool sp_sigma_rule_generates(const sp_sigma *s, size_t i);
+
+/* Placeholders from memory (tests, fuzzers): replaces the set's table;
+ * call before sp_sigma_add_text. path names the text in diag. SP_EINVAL
+ * with diag ("path: line N: why") on a malformed or over-limit file. */
+sp_err sp_sigma_set_placeholders(sp_sigma *s, const char *path,
+                                 const char *text, size_t len, bool wildcard,
+                                 sp_diag *diag);
+/* Placeholders in the set's table (0 without a file). */
+size_t sp_sigma_placeholder_count(const sp_sigma *s);
 
 #endif

@@ -306,6 +306,7 @@ struct sp_sigma {
   size_t max_sels;
   size_t rule_values; /* values compiled for the current document */
   bool finished;
+  struct sg_ph *ph; /* `expand` placeholders (sigma_placeholder.c), or NULL */
 };
 
 enum {

@@ -6,10 +6,15 @@
  * references resolved by rule id or name, and the index of compiled
  * variants by (source kind, channel, event id).
  *
- * Owns: the arena, the rule, variant, report and bucket arrays, and the
- * PCRE2 codes. Read-only after sp_sigma_finish.
+ * `expand` placeholders: the file named by the options is read at create
+ * (sigma_placeholder.c) and every document's `|expand` items are rewritten
+ * into their expansions before it is compiled.
+ *
+ * Owns: the arena, the rule, variant, report and bucket arrays, the PCRE2
+ * codes and the placeholder table. Read-only after sp_sigma_finish.
  */
 #include "sigma/sigma_int.h"
+#include "sigma/sigma_ph.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +33,61 @@ static unsigned status_bit(const char *w, size_t n) {
     if (strlen(names[i]) == n && memcmp(names[i], w, n) == 0)
       return 1u << i;
   return 0;
+}
+
+/* Read the placeholder file (NULL: none, wildcard mode only). */
+static sp_err load_placeholders(sp_sigma *s, const char *path, bool wildcard,
+                                sp_diag *diag) {
+  if (!path || !*path)
+    return sp_sigma_set_placeholders(s, "", NULL, 0, wildcard, diag);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    if (diag) {
+      diag->code = SP_ENOENT;
+      snprintf(diag->msg, sizeof diag->msg, "--sigma-placeholders %.300s: %s",
+               path, strerror(errno));
+    }
+    return SP_ENOENT;
+  }
+  char *buf = malloc(SG_MAX_FILE_BYTES + 1);
+  if (!buf) {
+    fclose(f);
+    return SP_ENOMEM;
+  }
+  size_t n = fread(buf, 1, SG_MAX_FILE_BYTES + 1, f);
+  bool err = ferror(f) != 0;
+  fclose(f);
+  sp_err e;
+  if (err) {
+    if (diag) {
+      diag->code = SP_EIO;
+      snprintf(diag->msg, sizeof diag->msg,
+               "--sigma-placeholders %.300s: read error", path);
+    }
+    e = SP_EIO;
+  } else {
+    e = sp_sigma_set_placeholders(s, path, buf, n, wildcard, diag);
+  }
+  free(buf);
+  return e;
+}
+
+sp_err sp_sigma_set_placeholders(sp_sigma *s, const char *path,
+                                 const char *text, size_t len, bool wildcard,
+                                 sp_diag *diag) {
+  if (!s || s->finished)
+    return SP_EINVAL;
+  sg_ph *p;
+  sp_err e = sg_ph_parse(path, text, len, wildcard, &p, diag);
+  if (e)
+    return e;
+  sg_ph_free(s->ph);
+  s->ph = p;
+  return SP_OK;
+}
+
+size_t sp_sigma_placeholder_count(const sp_sigma *s) {
+  return s ? sg_ph_count(s->ph) : 0;
 }
 
 sp_err sp_sigma_create(const sp_sigma_opts *o, sp_names *names, sp_sigma **out,
@@ -87,6 +147,15 @@ sp_err sp_sigma_create(const sp_sigma_opts *o, sp_names *names, sp_sigma **out,
     free(s);
     return SP_EINVAL;
   }
+  if (o &&
+      ((o->placeholders && *o->placeholders) || o->placeholders_wildcard)) {
+    sp_err e = load_placeholders(s, o->placeholders,
+                                 o->placeholders_wildcard != 0, diag);
+    if (e) {
+      sp_sigma_destroy(s);
+      return e;
+    }
+  }
   *out = s;
   return SP_OK;
 }
@@ -95,6 +164,7 @@ void sp_sigma_destroy(sp_sigma *s) {
   if (!s)
     return;
   sg_prefilter_free(s);
+  sg_ph_free(s->ph);
   for (size_t i = 0; i < s->ncodes; i++)
     pcre2_code_free(s->codes[i]);
   free(s->codes);
@@ -162,6 +232,8 @@ sp_err sp_sigma_add_text(sp_sigma *s, const char *path, const char *text,
     if (act && act->type == YAML_SCALAR_NODE) {
       const char *a = (const char *)act->data.scalar.value;
       if (!strcmp(a, "global")) {
+        (void)sg_ph_rewrite(s, &doc); /* out of memory: `expand` stays
+                                         and fails the rules using it */
         if (have_global)
           yaml_document_delete(&global);
         global = doc;
@@ -180,7 +252,11 @@ sp_err sp_sigma_add_text(sp_sigma *s, const char *path, const char *text,
       yaml_document_delete(&doc);
       continue;
     }
-    sg_compile_doc(s, p, &doc, have_global ? &global : NULL);
+    if (sg_ph_rewrite(s, &doc))
+      sg_compile_doc(s, p, &doc, have_global ? &global : NULL);
+    else
+      sg_report_add(s, p, "", "", SG_FAILED,
+                    "out of memory expanding placeholders", 0);
     yaml_document_delete(&doc);
   }
   if (have_global)

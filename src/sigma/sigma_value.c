@@ -20,6 +20,7 @@
  */
 #include "core/timeutil.h"
 #include "sigma/sigma_int.h"
+#include "sigma/sigma_ph.h"
 
 #include <errno.h>
 #include <math.h>
@@ -534,6 +535,12 @@ bool sg_value_compile(sp_sigma *s, const sg_mods *m, sg_scalar v, sg_val **vals,
       return false;                                                            \
     }                                                                          \
   } while (0)
+  if (m->expand) { /* sg_ph_rewrite expands every item it can */
+    char why[200];
+    sg_ph_explain(s, v.p, v.n, why, sizeof why);
+    sg_fail(e, "%s", why);
+    return false;
+  }
   if (m->exists) {
     bool t = plain_is(v, "true") || plain_is(v, "True") || plain_is(v, "yes");
     bool f = plain_is(v, "false") || plain_is(v, "False") || plain_is(v, "no");
@@ -551,16 +558,6 @@ bool sg_value_compile(sp_sigma *s, const sg_mods *m, sg_scalar v, sg_val **vals,
     PUSH();
     x->type = SG_V_NULL;
     return true;
-  }
-  if (m->expand) {
-    const char *pc = memchr(v.p, '%', v.n);
-    if (pc) {
-      const char *pe = memchr(pc + 1, '%', v.n - (size_t)(pc + 1 - v.p));
-      int l = pe ? (int)(pe - pc + 1) : 1;
-      sg_fail(e, "unsupported: expand placeholder %.*s is not configured",
-              l > 60 ? 60 : l, pc);
-      return false;
-    }
   }
   if (m->fieldref) {
     PUSH();

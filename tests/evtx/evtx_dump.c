@@ -3,7 +3,9 @@
  * as one JSON line ({"record":N,"offset":N,"ts":N,"fields":{name:[values]}}),
  * then one {"summary":...} line with the record and malformed counts; with
  * -c it only counts (parse and discard, for the benchmark: prints bytes,
- * records, malformed and seconds). Test and bench helper, not installed.
+ * records, malformed and seconds); -w walks every record's BinXML instead
+ * of using template plans (tests compare both). Test and bench helper, not
+ * installed.
  */
 #include "event/names.h"
 #include "readers/reader.h"
@@ -93,14 +95,18 @@ static void on_bad(void *u, uint64_t where, const char *reason) {
 }
 
 int main(int argc, char **argv) {
-  bool count = false;
+  bool count = false, walk = false;
   int i = 1;
-  if (i < argc && strcmp(argv[i], "-c") == 0) {
-    count = true;
-    i++;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1] && !argv[i][2]; i++) {
+    if (argv[i][1] == 'c')
+      count = true;
+    else if (argv[i][1] == 'w')
+      walk = true;
+    else
+      break;
   }
   if (i >= argc) {
-    fprintf(stderr, "usage: evtx_dump [-c] FILE.evtx...\n");
+    fprintf(stderr, "usage: evtx_dump [-c] [-w] FILE.evtx...\n");
     return 2;
   }
   dump d = {0};
@@ -123,6 +129,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   rc.wstate = ws;
+  sp_reader_evtx_walk_only(ws, walk);
   uint64_t bytes = 0;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -39,6 +39,7 @@ typedef struct et_run {
   char bad_reason[8][160];
   uint64_t bad_chunks; /* reports naming a whole chunk */
   uint64_t limits;
+  uint64_t planned, walked; /* records read through a plan / the walk */
 } et_run;
 
 static inline void et_on_event(void *u, const sp_event *ev) {
@@ -82,7 +83,9 @@ static inline void et_on_limit(void *u, const char *name, const char *detail,
   ((et_run *)u)->limits += n;
 }
 
-static inline et_run *et_read(const void *buf, size_t len) {
+/* Read a buffer; walk: every record through the full BinXML walk instead
+ * of its template's plan (sp_reader_evtx_walk_only). */
+static inline et_run *et_read_mode(const void *buf, size_t len, bool walk) {
   et_run *r = calloc(1, sizeof *r);
   assert_non_null(r);
   r->ev = calloc(ET_MAX_EV, sizeof *r->ev);
@@ -94,9 +97,43 @@ static inline et_run *et_read(const void *buf, size_t len) {
   rc.on_limit = et_on_limit;
   const sp_reader_vt *vt = sp_reader_by_name("evtx");
   assert_non_null(vt);
+  void *ws = NULL;
+  rc.ref = vt->ref;
+  assert_int_equal(vt->worker_create(vt, &rc, &ws), SP_OK);
+  sp_reader_evtx_walk_only(ws, walk);
+  rc.wstate = ws;
   assert_int_equal(sp_reader_run_buffer(vt, &rc, buf, len), SP_OK);
+  sp_reader_evtx_plan_stats(ws, &r->planned, &r->walked);
+  vt->worker_destroy(ws);
   sp_rctx_free(&rc);
   return r;
+}
+
+static inline et_run *et_read(const void *buf, size_t len) {
+  return et_read_mode(buf, len, false);
+}
+
+/* Two reads of the same buffer gave the same events, field by field. */
+static inline void et_assert_same(const et_run *a, const et_run *b) {
+  assert_int_equal(a->total, b->total);
+  assert_int_equal(a->n, b->n);
+  assert_int_equal(a->bad, b->bad);
+  assert_int_equal(a->limits, b->limits);
+  for (size_t i = 0; i < a->n; i++) {
+    const et_event *x = &a->ev[i], *y = &b->ev[i];
+    assert_int_equal(x->line, y->line);
+    assert_int_equal(x->offset, y->offset);
+    assert_int_equal(x->ts, y->ts);
+    if (x->n != y->n)
+      fail_msg("event %zu: %zu fields against %zu", i, x->n, y->n);
+    for (size_t k = 0; k < x->n; k++) {
+      const et_field *f = &x->f[k], *g = &y->f[k];
+      if (strcmp(f->name, g->name) || strcmp(f->val, g->val) ||
+          f->typed_int != g->typed_int || (f->typed_int && f->i != g->i))
+        fail_msg("event %zu field %zu: %s=\"%s\" against %s=\"%s\"", i, k,
+                 f->name, f->val, g->name, g->val);
+    }
+  }
 }
 
 static inline void et_free(et_run *r) {

@@ -14,35 +14,11 @@
 
 #include <cmocka.h>
 
+#include "evtx/evtx.h"
 #include "evtxtest.h"
-#include "evtxwrite.h"
+#include "evtxvals.h"
 
 #define FT_2019 132000000001234567ULL /* 2019-04-17T18:40:00.1234567 */
-
-/* Values: bytes for substitutions, in one buffer per test. */
-typedef struct vb {
-  uint8_t b[8192];
-  size_t n;
-} vb;
-
-static ew_val mk(vb *v, uint8_t t, const void *p, size_t n) {
-  ew_val x = {.type = t, .p = v->b + v->n, .n = n};
-  memcpy(v->b + v->n, p, n);
-  v->n += n;
-  return x;
-}
-static ew_val mk_le(vb *v, uint8_t t, uint64_t x, size_t n) {
-  uint8_t tmp[8];
-  for (size_t i = 0; i < 8; i++)
-    tmp[i] = (uint8_t)(x >> (8 * i));
-  return mk(v, t, tmp, n);
-}
-static ew_val mk_str(vb *v, const char *s) {
-  ew_val x = {.type = 0x01, .p = v->b + v->n};
-  x.n = ew_utf16(s, v->b + v->n, sizeof v->b - v->n);
-  v->n += x.n;
-  return x;
-}
 
 /* <Event><System>...</System><UserData><Values> leaf per value
  * </Values></UserData></Event>: a leaf named T<i> holds substitution i. */
@@ -804,9 +780,72 @@ static void test_same_guid_other_template(void **state) {
   ew_free(w);
 }
 
+/* UTF-16LE -> UTF-8 (the value renderer's fast paths: eight ASCII units at
+ * a time, an overlapping last block, then one by one) against the
+ * conversion as the Unicode standard defines it, written out plainly here:
+ * every length from 0 to 40 with a non-ASCII unit (2- and 3-byte forms, a
+ * surrogate pair, a lone surrogate -> U+FFFD) at every position. */
+static size_t ref_utf8(const uint16_t *u, size_t n, char *out) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t c = u[i];
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 &&
+        u[i + 1] <= 0xdfff) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (u[i + 1] - 0xdc00);
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      c = 0xfffd;
+    }
+    if (c < 0x80) {
+      out[o++] = (char)c;
+    } else if (c < 0x800) {
+      out[o++] = (char)(0xc0 | (c >> 6));
+      out[o++] = (char)(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      out[o++] = (char)(0xe0 | (c >> 12));
+      out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+      out[o++] = (char)(0x80 | (c & 0x3f));
+    } else {
+      out[o++] = (char)(0xf0 | (c >> 18));
+      out[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
+      out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
+      out[o++] = (char)(0x80 | (c & 0x3f));
+    }
+  }
+  return o;
+}
+
+static void test_utf16_all_lengths(void **state) {
+  (void)state;
+  static const uint16_t odd[] = {0x00e9, 0x20ac, 0xd83d, 0xdc00, 0x7f};
+  char text[512], want[512];
+  for (size_t n = 0; n <= 40; n++)
+    for (size_t at = 0; at <= n; at++) /* at == n: all ASCII */
+      for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+        uint16_t u[48];
+        for (size_t i = 0; i < n; i++)
+          u[i] = (uint16_t)('a' + (i * 7 + n) % 26);
+        if (at < n)
+          u[at] = odd[k];
+        uint8_t le[96];
+        for (size_t i = 0; i < n; i++) {
+          le[2 * i] = (uint8_t)u[i];
+          le[2 * i + 1] = (uint8_t)(u[i] >> 8);
+        }
+        sp_evtx_buf b = {text, sizeof text, 0, 0};
+        sp_evtx_val v;
+        assert_true(sp_evtx_value(SP_EVTX_T_STRING, le, 2 * n, &b, &v));
+        size_t wn = ref_utf8(u, n, want);
+        if (v.n != wn || memcmp(v.s, want, wn) != 0)
+          fail_msg("length %zu, odd unit %04x at %zu: %.*s against %.*s", n,
+                   odd[k], at, (int)v.n, v.s, (int)wn, want);
+      }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_value_types),
+      cmocka_unit_test(test_utf16_all_lengths),
       cmocka_unit_test(test_tokens_and_system),
       cmocka_unit_test(test_templates_across_chunks),
       cmocka_unit_test(test_fragment_without_template),

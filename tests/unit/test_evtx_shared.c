@@ -467,6 +467,43 @@ static void test_evtx_rs_counts(void **state) {
   et_free(r);
 }
 
+/* Template plans (readers/evtx.c) against the full BinXML walk on every
+ * EVTX file of the shared data: the same events, field by field. */
+static int n_plan;
+static uint64_t n_planned, n_walked;
+
+static int visit_plan(const char *path, const struct stat *sb, int flag,
+                      struct FTW *ftw) {
+  (void)ftw;
+  size_t pl = strlen(path);
+  if (flag != FTW_F || pl < 5 || strcmp(path + pl - 5, ".evtx") != 0 ||
+      sb->st_size > (64 << 20))
+    return 0;
+  size_t len;
+  char *b = slurp(path, &len);
+  assert_non_null(b);
+  et_run *plan = et_read_mode(b, len, false);
+  et_run *walk = et_read_mode(b, len, true);
+  et_assert_same(plan, walk);
+  n_planned += plan->planned;
+  n_walked += plan->walked;
+  et_free(plan);
+  et_free(walk);
+  free(b);
+  n_plan++;
+  return 0;
+}
+
+static void test_plan_against_walk(void **state) {
+  (void)state;
+  assert_int_equal(nftw(EVTX_DIR, visit_plan, 16, FTW_PHYS), 0);
+  printf("plan against walk: %d EVTX files, same events; %llu records "
+         "through plans, %llu walked\n",
+         n_plan, (unsigned long long)n_planned, (unsigned long long)n_walked);
+  assert_true(n_plan > 400);
+  assert_true(n_planned > 10 * n_walked);
+}
+
 int main(void) {
   int rc = spoor_shared_or_skip(SIGMA_DIR);
   if (rc)
@@ -476,6 +513,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sigma_regression),
       cmocka_unit_test(test_evtx_rs_counts),
+      cmocka_unit_test(test_plan_against_walk),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -432,7 +432,7 @@ static void test_filters(void **st) {
                {NULL, "stable", 1}, /* a */
                {"low", "stable,test,deprecated", 3}};
   for (size_t i = 0; i < 4; i++) {
-    sp_sigma_opts o = {cases[i].lvl, cases[i].status};
+    sp_sigma_opts o = {.min_level = cases[i].lvl, .status = cases[i].status};
     sp_sigma *s;
     assert_int_equal(sp_sigma_create(&o, nm, &s, NULL), SP_OK);
     assert_int_equal(sp_sigma_add_text(s, "f.yml", y, strlen(y)), SP_OK);
@@ -441,7 +441,7 @@ static void test_filters(void **st) {
     assert_int_equal(sp_sigma_report_count(s), 3);
     sp_sigma_destroy(s);
   }
-  sp_sigma_opts bad = {"severe", NULL};
+  sp_sigma_opts bad = {.min_level = "severe"};
   sp_sigma *s;
   sp_diag d = {0};
   assert_int_equal(sp_sigma_create(&bad, nm, &s, &d), SP_EINVAL);

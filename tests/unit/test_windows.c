@@ -77,6 +77,19 @@ static void test_log_cleared(void **st) {
   assert_int_equal(f->level, SP_LEVEL_HIGH);
   assert_string_equal(f->techniques, "T1070.001");
   assert_int_equal(f->evidence[0].where, 1); /* EventRecordID */
+  /* and the record's byte offset: the first record of the first chunk,
+   * after the 4 KiB file header and the 512-byte chunk header, where the
+   * record magic "**\0\0" is */
+  assert_int_equal(f->evidence[0].offset, 4096 + 512);
+  char path[1024];
+  snprintf(path, sizeof path, "%s/Security.evtx", dir);
+  FILE *fp = fopen(path, "rb");
+  assert_non_null(fp);
+  unsigned char magic[4] = {0};
+  assert_int_equal(fseek(fp, (long)f->evidence[0].offset, SEEK_SET), 0);
+  assert_int_equal(fread(magic, 1, 4, fp), 4);
+  fclose(fp);
+  assert_memory_equal(magic, "**\0\0", 4);
   f = tu_find(r, "spoor.windows.log_cleared.system", 0);
   assert_non_null(f);
   assert_non_null(strstr(f->reason, "Application"));
