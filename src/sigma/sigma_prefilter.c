@@ -15,8 +15,9 @@
  * Per field, a literal matcher (sg_lm) finds the patterns in a value: each
  * is indexed by a gram of at most 4 bytes (anywhere: the gram the fewest
  * other patterns chose, so that no bucket fills up with patterns sharing a
- * common word; when all are 6 bytes or more, every gram, and only every
- * (shortest - 3)th position is looked at) or of at most 8 bytes (its first
+ * common word; when all are 6 bytes or more, the first `step` grams of
+ * each, and only every step-th position is looked at, step = shortest - 3,
+ * at most 16) or of at most 8 bytes (its first
  * bytes for prefix and exact values, its last for suffix, looked up only at
  * the value's start or end); 1 to 3 byte patterns pass a 65,536-bit filter
  * of their first two bytes. A bit filter (at most 8 KiB) over the gram
@@ -48,7 +49,10 @@
 #include <string.h>
 
 #define LM_GANY 4 /* gram of patterns looked for anywhere */
-#define LM_GEND 8 /* gram of patterns looked for at the start or end */
+#define LM_GEND 8
+#define LM_MAXSTEP                                                             \
+  16 /* bounds the grams indexed per pattern */ /* gram of patterns looked for \
+                                                   at the start or end */
 
 typedef struct pfe {
   int field;
@@ -271,8 +275,9 @@ typedef struct lmpat {
 static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
                        const lmpat *bp, size_t nbp) {
   /* Patterns looked for anywhere all of at least LM_GANY + 2 bytes: index
-   * every gram of each and look at every step-th position only (an
-   * occurrence covers at least step consecutive gram positions). */
+   * the grams at offsets 0..step-1 of each and look at every step-th
+   * position only (the gram positions of an occurrence start anywhere, and
+   * step consecutive ones hold a multiple of step). */
   size_t minany = SIZE_MAX;
   for (size_t i = 0; i < na + nbp; i++) {
     const lmpat *pp = i < na ? &a[i] : &bp[i - na];
@@ -281,7 +286,8 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
   }
   lm->step =
       minany != SIZE_MAX && minany >= LM_GANY + 2
-          ? (unsigned)(minany - LM_GANY + 1 < 128 ? minany - LM_GANY + 1 : 128)
+          ? (unsigned)(minany - LM_GANY + 1 < LM_MAXSTEP ? minany - LM_GANY + 1
+                                                         : LM_MAXSTEP)
           : 1;
   size_t nent = 0;
   for (size_t i = 0; i < na + nbp; i++) {
@@ -289,7 +295,9 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
     nent += (size_t)__builtin_popcount(pp->cls);
     if (lm->step > 1 && pp->cls >> SG_LM_ANY & 1) {
       size_t L = s->pf_plen[pp->pat];
-      nent += (L - LM_GANY < 255 ? L - LM_GANY : 255); /* the other grams */
+      /* the grams at offsets 1..step-1: any occurrence puts one of its
+       * first step grams on a multiple of step */
+      nent += (L - LM_GANY < lm->step - 1 ? L - LM_GANY : lm->step - 1);
     }
   }
   lm->bbits = 4;
@@ -322,7 +330,7 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
       unsigned g = L < gmax ? (unsigned)L : gmax;
       size_t at = cls == SG_LM_END ? L - g : 0, last = at;
       if (cls == SG_LM_ANY && lm->step > 1) { /* every gram */
-        last = L - g < 255 ? L - g : 255;
+        last = L - g < lm->step - 1 ? L - g : lm->step - 1;
       } else if (cls == SG_LM_ANY && L > g) { /* the least chosen gram */
         uint32_t best = UINT32_MAX;
         for (size_t q = 0; q + g <= L && q < 256; q++) {
