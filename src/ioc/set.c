@@ -8,6 +8,7 @@
  */
 #include "ioc/ioc_int.h"
 
+#include "core/relit.h"
 #include "core/strset.h"
 
 #include <limits.h>
@@ -753,92 +754,6 @@ static pcre2_code *compile_re(const char *p, size_t n) {
   return re;
 }
 
-/* The longest literal every match of re must contain, case as written,
- * into out (which has room for strlen(re) bytes); 0 when none is sure. Reads
- * only top-level literal characters and escapes of punctuation; a group,
- * class or special escape ends a run, a quantifier takes back the character
- * it applies to, and any top-level '|' means no literal is required. */
-static size_t required_literal(const char *re, size_t n, char *out) {
-  size_t best = 0, best_at = 0, run = 0, run_at = 0, k = 0;
-  int depth = 0;
-  for (size_t i = 0; i < n; i++)
-    if (re[i] == '\\')
-      i++;
-    else if (re[i] == '(')
-      depth++;
-    else if (re[i] == ')')
-      depth--;
-    else if (re[i] == '|' && depth == 0)
-      return 0;
-  char *buf = out; /* runs are built in place, best is copied to front */
-  char tmp[SP_IOC_MAX_VALUE + 1];
-  depth = 0;
-#define END_RUN()                                                              \
-  do {                                                                         \
-    if (run > best) {                                                          \
-      best = run;                                                              \
-      best_at = run_at;                                                        \
-    }                                                                          \
-    run = 0;                                                                   \
-  } while (0)
-  for (size_t i = 0; i < n && k < sizeof tmp; i++) {
-    char c = re[i];
-    if (depth > 0) {
-      if (c == '\\')
-        i++;
-      else if (c == '(')
-        depth++;
-      else if (c == ')')
-        depth--;
-      continue;
-    }
-    if (c == '(') {
-      END_RUN();
-      depth++;
-      continue;
-    }
-    if (c == '[') {
-      END_RUN();
-      while (i + 1 < n && re[i + 1] != ']')
-        i += re[i + 1] == '\\' ? 2 : 1;
-      i++;
-      continue;
-    }
-    if (c == '*' || c == '?' || c == '{' || c == '+') {
-      if (run && c != '+')
-        run--; /* the quantified character is optional */
-      END_RUN();
-      if (c == '{')
-        while (i + 1 < n && re[i + 1] != '}')
-          i++;
-      continue;
-    }
-    if (c == '.' || c == '^' || c == '$') {
-      END_RUN();
-      continue;
-    }
-    if (c == '\\') {
-      if (i + 1 >= n)
-        break;
-      char e = re[++i];
-      if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
-          (e >= '0' && e <= '9')) {
-        END_RUN();
-        continue;
-      }
-      c = e;
-    }
-    if (run == 0)
-      run_at = k;
-    tmp[k++] = c;
-    run++;
-  }
-  END_RUN();
-#undef END_RUN
-  memcpy(buf, tmp + best_at, best);
-  return best;
-}
-
 static sp_err build_regexes(sp_ioc_set *s, sp_diag *diag) {
   size_t n = s->per_type[SP_IOC_REGEX];
   if (!n)
@@ -882,7 +797,7 @@ static sp_err build_regexes(sp_ioc_set *s, sp_diag *diag) {
   size_t m = 0, lo = 0;
   for (size_t i = 0; !e && i < s->n_re; i++) {
     const char *re = s->arena + s->ind[s->re[i].id].value;
-    size_t ln = required_literal(re, strlen(re), lits + lo);
+    size_t ln = sp_re_required_literal(re, strlen(re), lits + lo);
     if (ln < 3) {
       s->hs_only_pcre[s->n_pcre_only++] = (uint32_t)i;
       continue;

@@ -76,11 +76,16 @@ typedef struct sg_val {
   int64_t inum;
   sp_ip net;
   unsigned prefix;
-  int ref;      /* SG_V_FIELDREF: field id */
-  uint32_t grp; /* the written value it came from (|all counts groups) */
-  uint32_t pid; /* prefilter pattern id (sigma_prefilter.c), 0: none */
-  uint32_t nec; /* SG_P_GLOB: pid of its longest literal run, which every
-                   value it matches contains (a necessary condition), 0: none */
+  int ref;           /* SG_V_FIELDREF: field id */
+  uint32_t grp;      /* the written value it came from (|all counts groups) */
+  uint32_t pid;      /* prefilter pattern id (sigma_prefilter.c), 0: none */
+  uint32_t nec;      /* SG_P_GLOB: pid of its longest literal run, which every
+                        value it matches contains (a necessary condition), 0: none;
+                        SG_V_RE: of relit */
+  const char *relit; /* SG_V_RE: a literal every match contains (relit.h),
+                        or NULL (case-sensitive regexes without inline
+                        options only) */
+  uint32_t relit_n;
 } sg_val;
 
 /* One `field|modifiers: values` entry; field -1 for keywords (any field). */

@@ -438,6 +438,23 @@ static bool grow(pfl *l) {
   return true;
 }
 
+/* A regex's necessary literal (sg_val.relit: a case-sensitive regex, so
+ * the literal is in every match byte for byte; looked for caselessly,
+ * which is weaker and still necessary), as a contains pattern. */
+static void add_re_nec(sp_sigma *s, pfl *l, int field, sg_val *v) {
+  if (!grow(l))
+    return;
+  char *lit = sg_alloc(&s->arena, v->relit_n); /* caseless: folded */
+  if (!lit) {
+    l->oom = true;
+    return;
+  }
+  sp_lower_copy(lit, v->relit, v->relit_n);
+  v->nec = ++s->npids;
+  l->v[l->n++] =
+      (pfe){field, v->nec, SG_P_CONTAINS, false, 0, true, lit, v->relit_n, v};
+}
+
 /* A glob's necessary literal: its longest run of plain bytes (in the
  * arena), as a contains pattern. */
 static void add_nec(sp_sigma *s, pfl *l, int field, sg_val *v) {
@@ -471,6 +488,10 @@ static void add(sp_sigma *s, pfl *l, int field, sg_val *v) {
   if (v->type == SG_V_STR && v->cmp != SG_CMP_NEQ && v->pat.kind == SG_P_GLOB &&
       !v->nec) {
     add_nec(s, l, field, v);
+    return;
+  }
+  if (v->type == SG_V_RE && v->relit && !v->nec) {
+    add_re_nec(s, l, field, v);
     return;
   }
   bool num = num_ok(field, v);

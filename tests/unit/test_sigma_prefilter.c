@@ -161,6 +161,37 @@ static void test_glob_necessary_literal(void **st) {
   sfx_free(x);
 }
 
+/* A regex's required literal gates it (core/relit.c): PCRE2 semantics
+ * decide every case: the literal in another field or a near miss does not
+ * wake it, case counts (re without i), a brace quantifier's '}' is no
+ * literal, a caseless regex (re|i) is not gated and still matches in any
+ * case, and a not-selection with a regex still works. */
+static void test_regex_necessary_literal(void **st) {
+  (void)st;
+  const char *r = RULE("re", "  s:\n    CommandLine|re: 'abc[0-9]{2}defgh'\n"
+                             "  condition: s\n")
+      RULE("rei", "  s:\n    CommandLine|re|i: 'KLMN[0-9]+OPQR'\n"
+                  "  condition: s\n")
+          RULE("reneg", "  s:\n    Image|endswith: '\\\\x.exe'\n"
+                        "  f:\n    CommandLine|re: 'safe-[a-z]+-mode'\n"
+                        "  condition: s and not f\n");
+  sfx *x = sfx_new(r);
+  assert_null(sfx_failure(x));
+  assert_int_equal(ev2(x, CL, "xx abc12defgh yy", NULL, NULL), 1);
+  assert_true(hit(x, "re"));
+  assert_int_equal(ev2(x, CL, "abc12DEFGH", NULL, NULL), 0);   /* cased */
+  assert_int_equal(ev2(x, CL, "abc123defgh", NULL, NULL), 0);  /* {2} */
+  assert_int_equal(ev2(x, CL, "abc12}defgh", NULL, NULL), 0);  /* no '}' */
+  assert_int_equal(ev2(x, "Image", "abc12defgh", CL, "x"), 0); /* field */
+  assert_int_equal(ev2(x, CL, "klmn42opqr", NULL, NULL), 1);
+  assert_true(hit(x, "rei"));
+  assert_int_equal(ev2(x, CL, "KlMn7OpQr", NULL, NULL), 1);
+  assert_int_equal(ev2(x, "Image", "c:\\x.exe", CL, "run safe-boot-mode"), 0);
+  assert_int_equal(ev2(x, "Image", "c:\\x.exe", CL, "run unsafe"), 1);
+  assert_true(hit(x, "reneg"));
+  sfx_free(x);
+}
+
 /* Keywords: any value, never across two values; every alignment of a
  * stepped scan; a short keyword next to long ones. */
 static void test_keywords(void **st) {
@@ -267,6 +298,7 @@ int main(void) {
       cmocka_unit_test(test_repeated_occurrences),
       cmocka_unit_test(test_integer_equality),
       cmocka_unit_test(test_glob_necessary_literal),
+      cmocka_unit_test(test_regex_necessary_literal),
       cmocka_unit_test(test_keywords),
       cmocka_unit_test(test_short_and_long_literals),
       cmocka_unit_test(test_log_sources_and_cache),
