@@ -20,6 +20,7 @@
  * as the limit "sigma.regex_limit").
  */
 #include "core/timeutil.h"
+#include "core/strset.h"
 #include "sigma/sigma_int.h"
 
 #include <math.h>
@@ -44,6 +45,26 @@ typedef struct sg_ck {
   uint8_t *fmask; /* pf_nslots + 1 bytes: the bk_fmask rows or-ed */
 } sg_ck;
 
+#define VC_SLOTS 2048u
+#define VC_MAXLEN 192u
+#define VC_MAXHITS 24u
+
+typedef struct vc_hit {
+  uint32_t pat;
+  uint32_t to;
+  bool any;
+} vc_hit;
+
+struct vc_ent {
+  const sg_lm *lm; /* NULL: empty */
+  uint64_t h;
+  uint32_t n;
+  uint32_t nhits;
+  bool full; /* more hits than fit: not usable */
+  char val[VC_MAXLEN];
+  vc_hit hits[VC_MAXHITS];
+};
+
 struct sp_sigma_mctx {
   const sp_sigma *s;
   pcre2_match_data *md;
@@ -58,7 +79,15 @@ struct sp_sigma_mctx {
   uint64_t regex_limits;
   uint32_t *hit;      /* by pid: the epoch of the event that matched */
   uint32_t *pat_seen; /* by pattern: the epoch it was found anywhere in */
-  size_t scan_len;    /* length of the value being scanned */
+  /* the value cache (scan_field): a field matcher's hits on a value, kept
+   * by (matcher, value) since logs repeat values (providers, accounts,
+   * images); seen2/epoch2: the scratch "found anywhere" marks of a scan
+   * made for the cache */
+  struct vc_ent *vc;
+  struct vc_ent *vc_cur;
+  uint32_t *seen2;
+  uint32_t epoch2;
+  size_t scan_len;                 /* length of the value being scanned */
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
   uint32_t *gid_epoch;             /* by gid: one of its values was hit */
@@ -110,6 +139,12 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->fidx_epoch = calloc(s->pf_nslots + 1, sizeof *m->fidx_epoch);
   m->gid_epoch = calloc((size_t)s->ngids + 1, sizeof *m->gid_epoch);
   m->pat_seen = calloc((size_t)s->npats + 1, sizeof *m->pat_seen);
+  m->seen2 = calloc((size_t)s->npats + 1, sizeof *m->seen2);
+  m->vc = calloc(VC_SLOTS, sizeof *m->vc);
+  if (!m->seen2 || !m->vc) {
+    sp_sigma_mctx_destroy(m);
+    return SP_ENOMEM;
+  }
   for (size_t i = 0; m->fmask && i < SG_NCK; i++)
     m->ck[i].fmask = m->fmask + i * (s->pf_nslots + 1);
   if (!m->fmask || !m->fidx || !m->row_epoch || !m->fidx_epoch ||
@@ -147,6 +182,8 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->fidx_epoch);
   free(m->gid_epoch);
   free(m->pat_seen);
+  free(m->seen2);
+  free(m->vc);
   free(m);
 }
 
@@ -641,6 +678,86 @@ static bool kw_append(sp_sigma_mctx *m, const char *p, size_t n) {
   return true;
 }
 
+/* ---- the value cache ----------------------------------------------------
+ * A field matcher's report on a value (the sg_lm_run hit calls) depends on
+ * the value and on which patterns the event has already found anywhere
+ * (those are not reported again). The cache keeps, per (matcher, value),
+ * the report of a scan from a clean state, with a flag on each hit saying
+ * whether it was an anywhere-hit; replaying it against the event's own
+ * marks gives exactly the calls a scan would make. Values longer than
+ * VC_MAXLEN, or with more than VC_MAXHITS hits, are scanned every time. */
+static void vc_capture(void *ctx, uint32_t pat, size_t to) {
+  sp_sigma_mctx *m = ctx;
+  struct vc_ent *e = m->vc_cur;
+  if (e->nhits == VC_MAXHITS) {
+    e->full = true;
+    return;
+  }
+  /* an anywhere-hit marks its pattern before it is reported */
+  e->hits[e->nhits++] = (vc_hit){pat, (uint32_t)to, m->seen2[pat] == m->epoch2};
+}
+
+static void vc_replay(sp_sigma_mctx *m, const struct vc_ent *e) {
+  for (uint32_t i = 0; i < e->nhits; i++) {
+    const vc_hit *x = &e->hits[i];
+    if (x->any) {
+      if (m->pat_seen[x->pat] == m->epoch)
+        continue; /* found anywhere in an earlier value of the event */
+      m->pat_seen[x->pat] = m->epoch;
+    }
+    on_pat(m, x->pat, x->to);
+  }
+}
+
+/* One value through its field's matcher; *t gets the folded copy when the
+ * scan made one. */
+static void scan_field(const sp_sigma *s, sp_sigma_mctx *m, const sg_lm *lm,
+                       const sp_event *ev, const sp_fval *f, const char **t,
+                       sg_lm_run *run) {
+  bool any = lm->glen[0][SG_LM_ANY] != 0;
+  if (!any && !(lm->glen[0][SG_LM_START] | lm->glen[0][SG_LM_END] |
+                lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2]))
+    return;
+  struct vc_ent *e = NULL;
+  uint64_t h = 0;
+  if (f->s.n <= VC_MAXLEN) {
+    h = sp_hash_bytes(f->s.n ? f->s.p : "", f->s.n, false) ^
+        ((uint64_t)(uintptr_t)lm * 0x9e3779b97f4a7c15ULL);
+    e = &m->vc[h & (VC_SLOTS - 1)];
+    if (e->lm == lm && e->h == h && e->n == f->s.n && !e->full &&
+        (f->s.n == 0 || memcmp(e->val, f->s.p, f->s.n) == 0)) {
+      vc_replay(m, e);
+      return;
+    }
+  }
+  if (any) {
+    *t = folded(m, ev, f);
+    if (!*t)
+      return;
+  }
+  if (!e) {
+    sg_lm_scan(s, lm, *t, f->s.p, f->s.n, run);
+    return;
+  }
+  /* scan from a clean state into the cache, then replay */
+  if (++m->epoch2 == 0) {
+    memset(m->seen2, 0, ((size_t)s->npats + 1) * sizeof *m->seen2);
+    m->epoch2 = 1;
+  }
+  *e = (struct vc_ent){.lm = lm, .h = h, .n = (uint32_t)f->s.n};
+  if (f->s.n)
+    memcpy(e->val, f->s.p, f->s.n);
+  m->vc_cur = e;
+  sg_lm_run cap = {vc_capture, m, m->seen2, m->epoch2};
+  sg_lm_scan(s, lm, *t, f->s.p, f->s.n, &cap);
+  if (e->full) {
+    e->lm = NULL;
+    sg_lm_scan(s, lm, *t, f->s.p, f->s.n, run);
+    return;
+  }
+  vc_replay(m, e);
+}
+
 static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
   if (!s->pf_lm)
     return;
@@ -675,14 +792,8 @@ static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {
       if (u != UINT32_MAX)
         on_pat(m, u, f->s.n);
     }
-    if (lm && lm->glen[0][SG_LM_ANY]) { /* every position: fold it once */
-      t = folded(m, ev, f);
-      if (t)
-        sg_lm_scan(s, lm, t, f->s.p, f->s.n, &run);
-    } else if (lm && (lm->glen[0][SG_LM_START] | lm->glen[0][SG_LM_END] |
-                      lm->glen[1][0] | lm->glen[1][1] | lm->glen[1][2])) {
-      sg_lm_scan(s, lm, NULL, f->s.p, f->s.n, &run); /* grams folded */
-    }
+    if (lm) /* every position: over a folded copy; else grams folded */
+      scan_field(s, m, lm, ev, f, &t, &run);
     if (join)
       join = kw_append(m, f->s.p, f->s.n);
     else /* over the folded copy if there is one, else the value */

@@ -109,6 +109,50 @@ static void test_repeated_occurrences(void **st) {
   sfx_free(x);
 }
 
+/* The value cache (sigma_match.c): a value seen again replays its first
+ * scan's hits. More hits than an entry holds (30 rules on one 150-byte
+ * value), a value longer than an entry holds, and the same values again in
+ * other events must match as a fresh scan does (Sigma's contains and
+ * endswith semantics decide each case). */
+static void test_value_cache(void **st) {
+  (void)st;
+  char rules[16384] = "", val[256] = "", one[128];
+  size_t o = 0, v = 0;
+  for (int i = 0; i < 30; i++) {
+    o += (size_t)snprintf(rules + o, sizeof rules - o,
+                          "---\ntitle: k%02d\nid: k%02d\nlogsource:\n"
+                          "  product: windows\ndetection:\n  s:\n"
+                          "    CommandLine|contains: 'qk%02d'\n"
+                          "  condition: s\n",
+                          i, i, i);
+    v += (size_t)snprintf(val + v, sizeof val - v, "%sqk%02d", i ? " " : "", i);
+  }
+  o += (size_t)snprintf(rules + o, sizeof rules - o, "%s",
+                        RULE("end", "  s:\n    CommandLine|endswith: 'qk29'\n"
+                                    "  condition: s\n"));
+  sfx *x = sfx_new(rules);
+  assert_null(sfx_failure(x));
+  char longv[300];
+  memset(longv, 'z', sizeof longv);
+  memcpy(longv, "qk03 ", 5);
+  memcpy(longv + sizeof longv - 6, " qk07", 5);
+  longv[sizeof longv - 1] = 0;
+  for (int round = 0; round < 3; round++) {
+    assert_int_equal(ev2(x, CL, val, NULL, NULL), 31); /* 30 + endswith */
+    assert_true(hit(x, "k00") && hit(x, "k29") && hit(x, "end"));
+    assert_int_equal(ev2(x, CL, longv, NULL, NULL), 2);
+    assert_true(hit(x, "k03") && hit(x, "k07"));
+    snprintf(one, sizeof one, "run qk29 then qk05 %d", round % 2);
+    assert_int_equal(ev2(x, CL, one, NULL, NULL), 2);
+    assert_false(hit(x, "end"));
+    assert_int_equal(ev2(x, CL, "run qk05 then qk29", NULL, NULL), 3);
+    assert_true(hit(x, "end"));
+    /* the same value in another field: that field has no rules */
+    assert_int_equal(ev2(x, "Image", "qk05 qk29", NULL, NULL), 0);
+  }
+  sfx_free(x);
+}
+
 /* Integer equality: numerically, as the specification's numbers. */
 static void test_integer_equality(void **st) {
   (void)st;
@@ -296,6 +340,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fanout_anchors_fields_case),
       cmocka_unit_test(test_repeated_occurrences),
+      cmocka_unit_test(test_value_cache),
       cmocka_unit_test(test_integer_equality),
       cmocka_unit_test(test_glob_necessary_literal),
       cmocka_unit_test(test_regex_necessary_literal),
