@@ -1223,7 +1223,8 @@ static void evtx_close(void *st, sp_rctx *rc) {
 const sp_reader_vt sp_reader_evtx = {
     .name = "evtx",
     .ref = SP_REF_RECORD,
-    .raw = true,
+    /* not raw: a gzipped .evtx is read inflated, as it was sniffed */
+    .raw = false,
     .sniff = evtx_sniff,
     .open = evtx_open,
     .next = evtx_next,

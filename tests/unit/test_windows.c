@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <zlib.h>
+
 #include "evtxsimple.h"
 #include "testutil.h"
 
@@ -93,6 +95,29 @@ static void test_log_cleared(void **st) {
   f = tu_find(r, "spoor.windows.log_cleared.system", 0);
   assert_non_null(f);
   assert_non_null(strstr(f->reason, "Application"));
+  sp_result_destroy(r);
+  /* The same logs gzipped, as cases deliver them: read inflated (they were
+   * sniffed inflated), the same findings, record ids and offsets. */
+  char plain[1024], gz[1024];
+  snprintf(plain, sizeof plain, "%s/Security.evtx", dir);
+  snprintf(gz, sizeof gz, "%s/Security.evtx.gz", dir);
+  FILE *in = fopen(plain, "rb");
+  assert_non_null(in);
+  gzFile zo = gzopen(gz, "wb");
+  assert_non_null(zo);
+  char b[4096];
+  size_t got;
+  while ((got = fread(b, 1, sizeof b, in)) > 0)
+    assert_int_equal(gzwrite(zo, b, (unsigned)got), (int)got);
+  fclose(in);
+  assert_int_equal(gzclose(zo), Z_OK);
+  assert_int_equal(remove(plain), 0);
+  r = tu_hunt(dir, 1);
+  assert_int_equal(count_rule(r, "spoor.windows.log_cleared.security"), 1);
+  f = tu_find(r, "spoor.windows.log_cleared.security", 0);
+  assert_int_equal(f->evidence[0].where, 1);
+  assert_int_equal(f->evidence[0].offset, 4096 + 512);
+  assert_non_null(strstr(f->evidence[0].path, "Security.evtx.gz"));
   sp_result_destroy(r);
   tu_rm_rf(dir);
   free(dir);
