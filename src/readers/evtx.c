@@ -256,40 +256,179 @@ static void put_field(evtx_file *f, int fid, sp_str s, const sp_evtx_val *v) {
     sp_event_add_typed(ev, fid, s, SP_T_STR);
 }
 
+enum {
+  PF_TRIM = 1,  /* element text: trimmed */
+  PF_USEV = 2,  /* typed: put_field gets the value (integer, array) */
+  PF_TS = 4,    /* TimeCreated SystemTime: the event's time */
+  PF_EMPTY = 8, /* element: an absent value puts "" (else nothing) */
+  PF_OPT = 16,  /* optional substitution: absent when empty */
+  PF_ATTR = 32, /* attribute: absent puts "", unless optional (dropped) */
+  PF_NEST = 64, /* a BinXML value here is a nested fragment (ctx, depth) */
+  PF_CHK = 128  /* no field: only a BinXML value here needs the walk */
+};
+
+/* Element text is trimmed, as evtx-rs renders it (a command line often ends
+ * with a space in the record). */
+static void trim(const char **p, size_t *n) {
+  const char *s = *p;
+  size_t k = *n;
+  while (k && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r' ||
+               s[k - 1] == '\n'))
+    k--;
+  while (k && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) {
+    s++;
+    k--;
+  }
+  *p = s;
+  *n = k;
+}
+
+/* The class of an element opened inside one of class pc (-1: at the root). */
+static int class_of(int pc, sp_evtx_name *nm) {
+  switch (pc) {
+  case -1:
+    return C_EVENT;
+  case C_EVENT: {
+    int t = tag_of(nm);
+    return t == T_SYSTEM      ? C_SYS
+           : t == T_EVENTDATA ? C_EVD
+           : t == T_USERDATA  ? C_UD
+                              : C_NONE;
+  }
+  case C_SYS:
+    return C_SYSLEAF;
+  case C_EVD:
+    return C_EVDITEM;
+  case C_UD:
+  case C_EVDITEM:
+  case C_UDNODE:
+    return C_UDNODE;
+  default:
+    return C_NONE;
+  }
+}
+
+/* Whether text inside an element of class cls is a value. */
+static bool takes_text(int cls) {
+  return cls != C_NONE && cls != C_EVENT && cls != C_SYS && cls != C_EVD &&
+         cls != C_UD;
+}
+
+/* The field a System element's attribute gives (tag: the element's, at:
+ * the attribute's): its F_* index, the ECS field it also sets (or -1), and
+ * PF_USEV (typed) or PF_TS (the event time). False: none. */
+static bool attr_role(int tag, int at, int *fx, int *ecs, unsigned *fl) {
+  *fx = -1;
+  *ecs = -1;
+  *fl = 0;
+  switch (tag) {
+  case T_PROVIDER:
+    if (at == A_NAME) {
+      *fx = F_PROVIDER_NAME;
+      *ecs = SP_F_EVENT_PROVIDER;
+    } else if (at == A_GUID) {
+      *fx = F_PROVIDER_GUID;
+    } else if (at == A_EVENTSOURCENAME) {
+      *fx = F_EVENTSOURCENAME;
+    }
+    break;
+  case T_TIMECREATED:
+    if (at == A_SYSTEMTIME) {
+      *fx = F_TIMECREATED;
+      *fl = PF_TS;
+    }
+    break;
+  case T_EXECUTION:
+    if (at == A_PROCESSID || at == A_THREADID) {
+      *fx = at == A_PROCESSID ? F_PROCESSID : F_THREADID;
+      *fl = PF_USEV;
+    }
+    break;
+  case T_SECURITY:
+    if (at == A_USERID)
+      *fx = F_USERID;
+    break;
+  case T_CORRELATION:
+    if (at == A_ACTIVITYID)
+      *fx = F_ACTIVITYID;
+    else if (at == A_RELATEDACTIVITYID)
+      *fx = F_RELATEDACTIVITYID;
+    break;
+  case T_EVENTID:
+    if (at == A_QUALIFIERS) {
+      *fx = F_QUALIFIERS;
+      *fl = PF_USEV;
+    }
+    break;
+  default:
+    break;
+  }
+  return *fx >= 0;
+}
+
+/* The field a closing element gives (dfid: the field its Data Name
+ * attribute names, for a Data element without children): its id, the ECS
+ * field it also sets (or -1), and PF_USEV when the value goes typed.
+ * False: none. */
+static bool elem_role(evtx_file *f, int cls, sp_evtx_name *nm, bool has_child,
+                      int dfid, int *fid, int *ecs, unsigned *fl) {
+  *ecs = -1;
+  *fl = PF_USEV;
+  switch (cls) {
+  case C_SYSLEAF: {
+    if (has_child)
+      return false;
+    int t = tag_of(nm);
+    *fid = fid_of(f, nm);
+    *ecs = t == T_EVENTID    ? SP_F_EVENT_CODE
+           : t == T_COMPUTER ? SP_F_HOST_NAME
+                             : -1;
+    return true;
+  }
+  case C_EVDITEM: {
+    int t = tag_of(nm);
+    if (t == T_DATA) {
+      *fid = dfid;
+      return !has_child;
+    }
+    if (t == T_BINARY) {
+      *fid = f->w->fixed[F_BINARY];
+      *fl = 0;
+      return true;
+    }
+    if (has_child)
+      return false;
+    *fid = fid_of(f, nm);
+    return true;
+  }
+  case C_UDNODE:
+    if (has_child)
+      return false;
+    *fid = fid_of(f, nm);
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* The event time from TimeCreated's SystemTime: its FILETIME/SYSTIME
+ * value, else its text as ISO 8601. */
+static void set_ts(evtx_file *f, sp_str s, const sp_evtx_val *v) {
+  int64_t ns;
+  if (v->has_int &&
+      (v->type == SP_EVTX_T_FILETIME || v->type == SP_EVTX_T_SYSTIME))
+    f->ts = v->i;
+  else if (sp_parse_iso8601(s, &ns))
+    f->ts = ns;
+}
+
 static void s_open(void *u, sp_evtx_name *nm) {
   evtx_file *f = u;
   if (f->depth >= SP_EVTX_MAX_DEPTH) {
     f->skip_depth++;
     return;
   }
-  int pc = f->depth ? f->stack[f->depth - 1].cls : -1;
-  int cls = C_NONE;
-  switch (pc) {
-  case -1:
-    cls = C_EVENT;
-    break;
-  case C_EVENT: {
-    int t = tag_of(nm);
-    cls = t == T_SYSTEM      ? C_SYS
-          : t == T_EVENTDATA ? C_EVD
-          : t == T_USERDATA  ? C_UD
-                             : C_NONE;
-    break;
-  }
-  case C_SYS:
-    cls = C_SYSLEAF;
-    break;
-  case C_EVD:
-    cls = C_EVDITEM;
-    break;
-  case C_UD:
-  case C_EVDITEM:
-  case C_UDNODE:
-    cls = C_UDNODE;
-    break;
-  default:
-    cls = C_NONE;
-  }
+  int cls = class_of(f->depth ? f->stack[f->depth - 1].cls : -1, nm);
   if (f->depth)
     f->stack[f->depth - 1].has_child = true;
   lvl *l = &f->stack[f->depth++];
@@ -319,53 +458,15 @@ static void s_attr(void *u, sp_evtx_name *nm, const sp_evtx_val *v) {
     }
     return;
   }
-  const int *fx = f->w->fixed;
-  sp_event *ev = &f->rc->ev;
-  switch (tag_of(l->name)) {
-  case T_PROVIDER:
-    if (at == A_NAME) {
-      put_field(f, fx[F_PROVIDER_NAME], s, NULL);
-      sp_event_set(ev, SP_F_EVENT_PROVIDER, s);
-    } else if (at == A_GUID) {
-      put_field(f, fx[F_PROVIDER_GUID], s, NULL);
-    } else if (at == A_EVENTSOURCENAME) {
-      put_field(f, fx[F_EVENTSOURCENAME], s, NULL);
-    }
-    break;
-  case T_TIMECREATED:
-    if (at == A_SYSTEMTIME) {
-      put_field(f, fx[F_TIMECREATED], s, NULL);
-      int64_t ns;
-      if (v->has_int &&
-          (v->type == SP_EVTX_T_FILETIME || v->type == SP_EVTX_T_SYSTIME))
-        f->ts = v->i;
-      else if (sp_parse_iso8601(s, &ns))
-        f->ts = ns;
-    }
-    break;
-  case T_EXECUTION:
-    if (at == A_PROCESSID)
-      put_field(f, fx[F_PROCESSID], s, v);
-    else if (at == A_THREADID)
-      put_field(f, fx[F_THREADID], s, v);
-    break;
-  case T_SECURITY:
-    if (at == A_USERID)
-      put_field(f, fx[F_USERID], s, NULL);
-    break;
-  case T_CORRELATION:
-    if (at == A_ACTIVITYID)
-      put_field(f, fx[F_ACTIVITYID], s, NULL);
-    else if (at == A_RELATEDACTIVITYID)
-      put_field(f, fx[F_RELATEDACTIVITYID], s, NULL);
-    break;
-  case T_EVENTID:
-    if (at == A_QUALIFIERS)
-      put_field(f, fx[F_QUALIFIERS], s, v);
-    break;
-  default:
-    break;
-  }
+  int fx, ecs;
+  unsigned fl;
+  if (!attr_role(tag_of(l->name), at, &fx, &ecs, &fl))
+    return;
+  put_field(f, f->w->fixed[fx], s, fl & PF_USEV ? v : NULL);
+  if (ecs >= 0)
+    sp_event_set(&f->rc->ev, ecs, s);
+  if (fl & PF_TS)
+    set_ts(f, s, v);
 }
 
 static void s_text(void *u, const sp_evtx_val *v) {
@@ -373,8 +474,7 @@ static void s_text(void *u, const sp_evtx_val *v) {
   if (f->skip_depth || !f->depth)
     return;
   lvl *l = &f->stack[f->depth - 1];
-  if (l->cls == C_NONE || l->cls == C_EVENT || l->cls == C_SYS ||
-      l->cls == C_EVD || l->cls == C_UD)
+  if (!takes_text(l->cls))
     return;
   if (l->pieces == 0) {
     l->first = *v;
@@ -407,67 +507,35 @@ static void s_close(void *u) {
              : l->pieces == 1
                  ? sp_str_make(l->first.s, l->first.n)
                  : sp_str_make(f->buf.p + l->tstart, f->buf.used - l->tstart);
-  /* Element text is trimmed, as evtx-rs renders it (a command line often
-   * ends with a space in the record). */
-  while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' ||
-                 s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n'))
-    s.n--;
-  while (s.n && (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' ||
-                 s.p[0] == '\n')) {
-    s.p++;
-    s.n--;
-  }
-  sp_event *ev = &f->rc->ev;
-  switch (l->cls) {
-  case C_SYSLEAF: {
-    if (l->has_child || l->pieces == 0)
-      return;
-    int t = tag_of(l->name);
-    put_field(f, fid_of(f, l->name), s, v);
-    if (t == T_EVENTID)
-      sp_event_set(ev, SP_F_EVENT_CODE, s);
-    else if (t == T_COMPUTER)
-      sp_event_set(ev, SP_F_HOST_NAME, s);
-    return;
-  }
-  case C_EVDITEM: {
-    int t = tag_of(l->name);
-    if (t == T_DATA) {
-      if (l->has_child)
-        return;
-      int fid;
-      if (l->dname_n) {
-        if (l->dslot && *l->dslot != -1) {
-          fid = *l->dslot;
-        } else {
-          fid = name_fid(f->w, f->rc, l->dname, l->dname_n);
-          if (l->dslot)
-            *l->dslot = fid < 0 ? -2 : fid;
-        }
-      } else {
-        fid = f->w->fixed[F_DATA];
-      }
-      put_field(f, fid, s, v);
-    } else if (t == T_BINARY) {
-      put_field(f, f->w->fixed[F_BINARY], s, NULL);
-    } else if (!l->has_child) {
-      put_field(f, fid_of(f, l->name), s, v);
+  trim(&s.p, &s.n);
+  if (l->cls == C_SYSLEAF && l->pieces == 0)
+    return; /* no text, no field */
+  int dfid = -1;
+  if (l->cls == C_EVDITEM && !l->has_child && tag_of(l->name) == T_DATA) {
+    if (!l->dname_n) {
+      dfid = f->w->fixed[F_DATA];
+    } else if (l->dslot && *l->dslot != -1) {
+      dfid = *l->dslot;
+    } else {
+      dfid = name_fid(f->w, f->rc, l->dname, l->dname_n);
+      if (l->dslot)
+        *l->dslot = dfid < 0 ? -2 : dfid;
     }
-    return;
   }
-  case C_UDNODE:
-    if (!l->has_child)
-      put_field(f, fid_of(f, l->name), s, v);
+  int fid, ecs;
+  unsigned fl;
+  if (!elem_role(f, l->cls, l->name, l->has_child, dfid, &fid, &ecs, &fl))
     return;
-  default:
-    return;
-  }
+  put_field(f, fid, s, fl & PF_USEV ? v : NULL);
+  if (ecs >= 0)
+    sp_event_set(&f->rc->ev, ecs, s);
 }
 
 /* ---- plans: a template's fields, derived once ------------------------- */
 
 /* The sink above decides which element or attribute becomes which field
- * from names and structure alone: for a template, the same for every
+ * from names and structure alone (class_of, attr_role, elem_role, which
+ * the plans below share with it): for a template, the same for every
  * record. A plan is that decision made once, by walking the template's ops
  * as the sink would, into steps (field, value source, flags); a record is
  * then its steps run over its substitution values, with no walk and no
@@ -484,17 +552,6 @@ static void s_close(void *u) {
 
 #define PS_LIT UINT32_MAX /* op indices are 16-bit: no clash */
 #define N_CTX 9 /* parent classes a plan is derived for: root, C_* + 1 */
-
-enum {
-  PF_TRIM = 1,  /* element text: trimmed like s_close */
-  PF_USEV = 2,  /* typed: put_field gets the value (integer, array) */
-  PF_TS = 4,    /* TimeCreated SystemTime: the event's time */
-  PF_EMPTY = 8, /* element: an absent value puts "" (else nothing) */
-  PF_OPT = 16,  /* optional substitution: absent when empty */
-  PF_ATTR = 32, /* attribute: absent puts "", unless optional (dropped) */
-  PF_NEST = 64, /* a BinXML value here is a nested fragment (ctx, depth) */
-  PF_CHK = 128  /* no field: only a BinXML value here needs the walk */
-};
 
 typedef struct pstep {
   int32_t fid;  /* field; PF_NEST: the parent context */
@@ -568,20 +625,6 @@ typedef struct bctx {
   bool bad;
 } bctx;
 
-static void trim(const char **p, size_t *n) {
-  const char *s = *p;
-  size_t k = *n;
-  while (k && (s[k - 1] == ' ' || s[k - 1] == '\t' || s[k - 1] == '\r' ||
-               s[k - 1] == '\n'))
-    k--;
-  while (k && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) {
-    s++;
-    k--;
-  }
-  *p = s;
-  *n = k;
-}
-
 static pstep *b_push(bctx *b) {
   if (b->n == b->cap) {
     b->bad = true; /* cannot happen: at most two steps per op */
@@ -646,51 +689,9 @@ static void b_attr_flush(bctx *b) {
     }
     return;
   }
-  int fx = -1, ecs = -1;
-  unsigned fl = 0;
-  switch (tag_of(l->name)) {
-  case T_PROVIDER:
-    if (at == A_NAME) {
-      fx = F_PROVIDER_NAME;
-      ecs = SP_F_EVENT_PROVIDER;
-    } else if (at == A_GUID) {
-      fx = F_PROVIDER_GUID;
-    } else if (at == A_EVENTSOURCENAME) {
-      fx = F_EVENTSOURCENAME;
-    }
-    break;
-  case T_TIMECREATED:
-    if (at == A_SYSTEMTIME) {
-      fx = F_TIMECREATED;
-      fl = PF_TS;
-    }
-    break;
-  case T_EXECUTION:
-    if (at == A_PROCESSID || at == A_THREADID) {
-      fx = at == A_PROCESSID ? F_PROCESSID : F_THREADID;
-      fl = PF_USEV;
-    }
-    break;
-  case T_SECURITY:
-    if (at == A_USERID)
-      fx = F_USERID;
-    break;
-  case T_CORRELATION:
-    if (at == A_ACTIVITYID)
-      fx = F_ACTIVITYID;
-    else if (at == A_RELATEDACTIVITYID)
-      fx = F_RELATEDACTIVITYID;
-    break;
-  case T_EVENTID:
-    if (at == A_QUALIFIERS) {
-      fx = F_QUALIFIERS;
-      fl = PF_USEV;
-    }
-    break;
-  default:
-    break;
-  }
-  if (fx < 0)
+  int fx, ecs;
+  unsigned fl;
+  if (!attr_role(tag_of(l->name), at, &fx, &ecs, &fl))
     return;
   /* an absent non-optional value is "" (attr_flush); optional: dropped */
   b_step(b, b->f->w->fixed[fx], ecs, fl | PF_ATTR, np, first);
@@ -702,34 +703,7 @@ static void b_open(bctx *b, sp_evtx_name *nm) {
     b->bad = true;
     return;
   }
-  int pc = b->depth ? b->st[b->depth - 1].cls : b->base_cls;
-  int cls = C_NONE;
-  switch (pc) {
-  case -1:
-    cls = C_EVENT;
-    break;
-  case C_EVENT: {
-    int t = tag_of(nm);
-    cls = t == T_SYSTEM      ? C_SYS
-          : t == T_EVENTDATA ? C_EVD
-          : t == T_USERDATA  ? C_UD
-                             : C_NONE;
-    break;
-  }
-  case C_SYS:
-    cls = C_SYSLEAF;
-    break;
-  case C_EVD:
-    cls = C_EVDITEM;
-    break;
-  case C_UD:
-  case C_EVDITEM:
-  case C_UDNODE:
-    cls = C_UDNODE;
-    break;
-  default:
-    cls = C_NONE;
-  }
+  int cls = class_of(b->depth ? b->st[b->depth - 1].cls : b->base_cls, nm);
   if (b->depth)
     b->st[b->depth - 1].has_child = true;
   b->st[b->depth++] = (blvl){.name = nm, .cls = cls};
@@ -753,8 +727,7 @@ static void b_text(bctx *b, const sp_evtx_op *o) {
   if (!b->depth)
     return;
   blvl *l = &b->st[b->depth - 1];
-  if (l->cls == C_NONE || l->cls == C_EVENT || l->cls == C_SYS ||
-      l->cls == C_EVD || l->cls == C_UD)
+  if (!takes_text(l->cls))
     return;
   if (o->k == SP_EVTX_OP_SUB) { /* BinXML in a field: the walk */
     pstep *p = b_push(b);
@@ -776,42 +749,19 @@ static void b_close(bctx *b) {
   }
   blvl *l = &b->st[--b->depth];
   evtx_file *f = b->f;
-  const unsigned el = PF_TRIM | PF_USEV | PF_EMPTY;
-  switch (l->cls) {
-  case C_SYSLEAF: {
-    if (l->has_child || l->pieces == 0)
-      return;
-    int t = tag_of(l->name);
-    int ecs = t == T_EVENTID    ? SP_F_EVENT_CODE
-              : t == T_COMPUTER ? SP_F_HOST_NAME
-                                : -1;
-    /* absent: no text, no field */
-    b_step(b, fid_of(f, l->name), ecs, PF_TRIM | PF_USEV, l->pieces, l->first);
+  if (l->cls == C_SYSLEAF && l->pieces == 0)
+    return; /* no text, no field */
+  int dfid = -1;
+  if (l->cls == C_EVDITEM && !l->has_child && tag_of(l->name) == T_DATA)
+    dfid = l->dname_n ? name_fid(f->w, f->rc, l->dname, l->dname_n)
+                      : f->w->fixed[F_DATA];
+  int fid, ecs;
+  unsigned fl;
+  if (!elem_role(f, l->cls, l->name, l->has_child, dfid, &fid, &ecs, &fl))
     return;
-  }
-  case C_EVDITEM: {
-    int t = tag_of(l->name);
-    if (t == T_DATA) {
-      if (l->has_child)
-        return;
-      int fid = l->dname_n ? name_fid(f->w, f->rc, l->dname, l->dname_n)
-                           : f->w->fixed[F_DATA];
-      b_step(b, fid, -1, el, l->pieces, l->first);
-    } else if (t == T_BINARY) {
-      b_step(b, f->w->fixed[F_BINARY], -1, PF_TRIM | PF_EMPTY, l->pieces,
-             l->first);
-    } else if (!l->has_child) {
-      b_step(b, fid_of(f, l->name), -1, el, l->pieces, l->first);
-    }
-    return;
-  }
-  case C_UDNODE:
-    if (!l->has_child)
-      b_step(b, fid_of(f, l->name), -1, el, l->pieces, l->first);
-    return;
-  default:
-    return;
-  }
+  /* absent: a System leaf has no text, so no field; elsewhere "" */
+  b_step(b, fid, ecs, PF_TRIM | fl | (l->cls == C_SYSLEAF ? 0u : PF_EMPTY),
+         l->pieces, l->first);
 }
 
 /* Derive a template's plan for context ctx; PLAN_NONE when it cannot
@@ -959,14 +909,8 @@ static bool plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in,
     put_field(f, st->fid, str, vp);
     if (st->ecs >= 0)
       sp_event_set(ev, st->ecs, str);
-    if (st->flags & PF_TS) {
-      int64_t ns;
-      if (v.has_int &&
-          (v.type == SP_EVTX_T_FILETIME || v.type == SP_EVTX_T_SYSTIME))
-        f->ts = v.i;
-      else if (sp_parse_iso8601(str, &ns))
-        f->ts = ns;
-    }
+    if (st->flags & PF_TS)
+      set_ts(f, str, &v);
   }
   return true;
 }
