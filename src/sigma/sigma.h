@@ -97,6 +97,9 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
                             void *user);
 /* Regex evaluations that hit PCRE2's match limit (counted as no match). */
 uint64_t sp_sigma_mctx_regex_limits(const sp_sigma_mctx *m);
+/* The rule variants whose conditions were evaluated so far (the work the
+ * prefilter's gates left; for tests and profiling). */
+uint64_t sp_sigma_mctx_evals(const sp_sigma_mctx *m);
 
 /* Correlation (sigma_corr.c): state per detector instance. */
 typedef struct sp_sigma_corr sp_sigma_corr;

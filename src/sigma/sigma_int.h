@@ -271,7 +271,7 @@ struct sp_sigma {
   size_t nbuckets, capbuckets;
   int *kind_any; /* per kind id: has buckets (bit 0), has channel buckets */
   size_t nkinds;
-  int f_channel, f_eventid;
+  int f_channel, f_eventid, f_provider;
   /* Prefilter (sigma_prefilter.c): one literal matcher per field over
    * the literal values of every rule testing it. A pattern is a distinct
    * (field, literal, case); it stands for the pids
@@ -302,11 +302,16 @@ struct sp_sigma {
   uint32_t *pf_gid;   /* by pid (or nec): its item's gid, or 0 */
   uint32_t *pf_gslot; /* by pid: slot of its (item, written value) */
   uint32_t niids, ngslots, ngids;
-  /* Variants that cannot match unless one of a few items is hit: by iid,
-   * the variants to wake (CSR: gid_var_off[gid]..gid_var_off[gid+1]). */
-  uint8_t *var_gated;    /* by variant: 1 when it has such a set */
-  uint32_t *gid_var_off; /* ngids + 2 offsets */
-  uint32_t *gid_vars;
+  /* Variants that cannot match unless every gate item of one of a few
+   * maps is hit: a "gate map" (gm) per such (variant, map), which wakes
+   * its variant when all gm_need[gm] of its gate items were hit; by gid,
+   * the gate maps its item is in (CSR: gid_gm_off[gid]..gid_gm_off[gid+1]). */
+  uint8_t *var_gated;   /* by variant: 1 when it has such a set */
+  uint32_t *gid_gm_off; /* ngids + 2 offsets */
+  uint32_t *gid_gms;
+  uint32_t ngms;
+  uint32_t *gm_var;     /* by gm: the variant it wakes */
+  uint32_t *gm_need;    /* by gm: its gate items */
   uint32_t *var_bucket; /* by variant: its bucket's index in buckets */
   size_t max_sels;
   size_t rule_values; /* values compiled for the current document */

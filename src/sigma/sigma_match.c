@@ -76,6 +76,7 @@ struct sp_sigma_mctx {
   size_t nslots;
   uint32_t epoch;
   uint64_t regex_limits;
+  uint64_t evals;     /* variants evaluated */
   uint32_t *hit;      /* by pid: the epoch of the event that matched */
   uint32_t *pat_seen; /* by pattern: the epoch it was found anywhere in */
   /* the value cache (scan_field): a field matcher's hits on a value, kept
@@ -90,6 +91,7 @@ struct sp_sigma_mctx {
   uint32_t *item_epoch, *item_cnt; /* by iid: written values hit */
   uint32_t *gslot_epoch;           /* by (item, written value) slot */
   uint32_t *gid_epoch;             /* by gid: one of its values was hit */
+  uint32_t *gm_epoch, *gm_cnt;     /* by gate map: its gate items hit */
   uint32_t *cand_epoch;            /* by variant: a gate item was hit */
   uint32_t *cands;                 /* the variants woken for this event */
   size_t ncands;
@@ -137,6 +139,8 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   m->row_epoch = calloc(s->bk_nrows + 1, sizeof *m->row_epoch);
   m->fidx_epoch = calloc(s->pf_nslots + 1, sizeof *m->fidx_epoch);
   m->gid_epoch = calloc((size_t)s->ngids + 1, sizeof *m->gid_epoch);
+  m->gm_epoch = calloc((size_t)s->ngms + 1, sizeof *m->gm_epoch);
+  m->gm_cnt = calloc((size_t)s->ngms + 1, sizeof *m->gm_cnt);
   m->pat_seen = calloc((size_t)s->npats + 1, sizeof *m->pat_seen);
   m->seen2 = calloc((size_t)s->npats + 1, sizeof *m->seen2);
   m->vc = calloc(VC_SLOTS, sizeof *m->vc);
@@ -147,8 +151,9 @@ sp_err sp_sigma_mctx_create(const sp_sigma *s, sp_sigma_mctx **out) {
   for (size_t i = 0; m->fmask && i < SG_NCK; i++)
     m->ck[i].fmask = m->fmask + i * (s->pf_nslots + 1);
   if (!m->fmask || !m->fidx || !m->row_epoch || !m->fidx_epoch ||
-      !m->gid_epoch || !m->pat_seen || !m->hit || !m->item_epoch ||
-      !m->item_cnt || !m->gslot_epoch || !m->cand_epoch || !m->cands) {
+      !m->gid_epoch || !m->gm_epoch || !m->gm_cnt || !m->pat_seen || !m->hit ||
+      !m->item_epoch || !m->item_cnt || !m->gslot_epoch || !m->cand_epoch ||
+      !m->cands) {
     sp_sigma_mctx_destroy(m);
     return SP_ENOMEM;
   }
@@ -180,6 +185,8 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->row_epoch);
   free(m->fidx_epoch);
   free(m->gid_epoch);
+  free(m->gm_epoch);
+  free(m->gm_cnt);
   free(m->pat_seen);
   free(m->seen2);
   free(m->vc);
@@ -188,6 +195,10 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
 
 uint64_t sp_sigma_mctx_regex_limits(const sp_sigma_mctx *m) {
   return m ? m->regex_limits : 0;
+}
+
+uint64_t sp_sigma_mctx_evals(const sp_sigma_mctx *m) {
+  return m ? m->evals : 0;
 }
 
 /* sp_event_find through the event's field index (filled by prefilter). */
@@ -569,6 +580,7 @@ static size_t run_var(const sp_sigma *s, sp_sigma_mctx *m, uint32_t vid,
       return 0;
   }
   memset(m->memo, 0xff, v->nsel);
+  m->evals++;
   m->mfield = NULL;
   m->mval = sp_str_make(NULL, 0);
   if (!eval(m, ev, v, r->cond, r->root))
@@ -635,11 +647,18 @@ static void on_pid(sp_sigma_mctx *m, const sg_fan *fe, size_t len, size_t to) {
   uint32_t gid = fe->gid;
   if (gid && m->gid_epoch[gid] != m->epoch) {
     m->gid_epoch[gid] = m->epoch;
-    for (uint32_t k = s->gid_var_off[gid]; k < s->gid_var_off[gid + 1]; k++)
-      if (m->cand_epoch[s->gid_vars[k]] != m->epoch) { /* wake it */
-        m->cand_epoch[s->gid_vars[k]] = m->epoch;
-        m->cands[m->ncands++] = s->gid_vars[k];
+    for (uint32_t k = s->gid_gm_off[gid]; k < s->gid_gm_off[gid + 1]; k++) {
+      uint32_t gm = s->gid_gms[k];
+      if (m->gm_epoch[gm] != m->epoch) {
+        m->gm_epoch[gm] = m->epoch;
+        m->gm_cnt[gm] = 0;
       }
+      uint32_t v = s->gm_var[gm];
+      if (++m->gm_cnt[gm] == s->gm_need[gm] && m->cand_epoch[v] != m->epoch) {
+        m->cand_epoch[v] = m->epoch; /* every gate item of a map: wake it */
+        m->cands[m->ncands++] = v;
+      }
+    }
   }
 }
 
@@ -892,6 +911,7 @@ size_t sp_sigma_match_event(const sp_sigma *s, sp_sigma_mctx *m,
     memset(m->pat_seen, 0, ((size_t)s->npats + 1) * sizeof *m->pat_seen);
     memset(m->item_epoch, 0, ((size_t)s->niids + 1) * sizeof *m->item_epoch);
     memset(m->gid_epoch, 0, ((size_t)s->ngids + 1) * sizeof *m->gid_epoch);
+    memset(m->gm_epoch, 0, ((size_t)s->ngms + 1) * sizeof *m->gm_epoch);
     memset(m->fidx_epoch, 0, (s->pf_nslots + 1) * sizeof *m->fidx_epoch);
     m->fidx_ok = 0;
     memset(m->row_epoch, 0, (s->bk_nrows + 1) * sizeof *m->row_epoch);

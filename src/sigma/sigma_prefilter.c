@@ -816,83 +816,158 @@ sp_err sg_prefilter_build(sp_sigma *s) {
   return err;
 }
 
-/* The gate of a condition node: items one of which is hit whenever the
- * node is true (out[0..*n)), or false when there is none to name. */
+/* How rarely a gate item is expected to be hit, for choosing among the
+ * gate items of a map: the bytes of its shortest literal (pid or nec);
+ * an integer equality counts 1 (LogonType: 3 is in most logons) and an
+ * item on EventID, Channel or Provider_Name 0, since the index's buckets
+ * already hold one event id and channel, so such an item is hit by nearly
+ * every event of its bucket. Ties: fewer values. */
+static uint64_t gate_score(const sp_sigma *s, const sg_item *it) {
+  if (it->field == s->f_eventid || it->field == s->f_channel ||
+      it->field == s->f_provider)
+    return 0;
+  uint64_t lo = UINT32_MAX;
+  for (size_t z = 0; z < it->n; z++) {
+    const sg_val *v = &it->vals[z];
+    uint32_t id = v->pid ? v->pid : v->nec;
+    uint64_t w = v->type == SG_V_NUM && v->pid ? 1 : s->pf_len[id];
+    if (w > 64)
+      w = 64;
+    if (w < lo)
+      lo = w;
+  }
+  return lo << 16 | (it->n < 0xffff ? 0xffff - it->n : 0);
+}
+
+/* The gate of a condition node: maps one of which has every one of its
+ * gate items hit whenever the node is true (out[0..*n)), or false when
+ * there is none to name (a map without a gate item, a NOT). *score: the
+ * lowest over those maps of their best item's gate_score (an AND takes
+ * the side that scores higher). */
 #define SG_GATE_MAX 32
-static bool gate(const sg_variant *v, const sg_cond *c, int node, uint32_t *out,
-                 size_t *n, int depth) {
+static bool gate(const sp_sigma *s, const sg_variant *v, const sg_cond *c,
+                 int node, const sg_map **out, size_t *n, uint64_t *score,
+                 int depth) {
   if (depth > 64)
     return false;
   const sg_cond *x = &c[node];
   switch (x->op) {
   case SG_C_SEL: {
     const sg_sel *sel = &v->sels[x->a];
-    for (size_t k = 0; k < sel->n; k++) { /* every map must name one */
-      uint32_t pick = 0;
-      for (size_t q = 0; q < sel->maps[k].n && !pick; q++)
-        pick = sel->maps[k].items[q].gid;
-      if (!pick || *n >= SG_GATE_MAX)
+    uint64_t lo = UINT64_MAX;
+    for (size_t k = 0; k < sel->n; k++) { /* every map must have one */
+      bool any = false;
+      uint64_t best = 0;
+      for (size_t q = 0; q < sel->maps[k].n; q++) {
+        const sg_item *it = &sel->maps[k].items[q];
+        if (!it->gid)
+          continue;
+        uint64_t sc = gate_score(s, it);
+        if (!any || sc > best)
+          best = sc;
+        any = true;
+      }
+      if (!any || *n >= SG_GATE_MAX)
         return false;
-      out[(*n)++] = pick;
+      out[(*n)++] = &sel->maps[k];
+      if (best < lo)
+        lo = best;
     }
+    *score = lo;
     return sel->n > 0;
   }
   case SG_C_AND: {
     size_t save = *n;
-    if (gate(v, c, x->a, out, n, depth + 1))
+    const sg_map *alt[SG_GATE_MAX];
+    size_t na = 0;
+    uint64_t sa = 0, sb = 0;
+    bool a = gate(s, v, c, x->a, alt, &na, &sa, depth + 1);
+    bool b = gate(s, v, c, x->b, out, n, &sb, depth + 1);
+    if (a && (!b || sa > sb) && save + na <= SG_GATE_MAX) {
+      memcpy(out + save, alt, na * sizeof *alt);
+      *n = save + na;
+      *score = sa;
       return true;
-    *n = save;
-    return gate(v, c, x->b, out, n, depth + 1);
+    }
+    if (!b)
+      *n = save;
+    *score = sb;
+    return b;
   }
-  case SG_C_OR:
-    return gate(v, c, x->a, out, n, depth + 1) &&
-           gate(v, c, x->b, out, n, depth + 1);
+  case SG_C_OR: {
+    uint64_t sa = 0, sb = 0;
+    if (!gate(s, v, c, x->a, out, n, &sa, depth + 1) ||
+        !gate(s, v, c, x->b, out, n, &sb, depth + 1))
+      return false;
+    *score = sa < sb ? sa : sb;
+    return true;
+  }
   default:
     return false;
   }
 }
 
+/* The gate maps of every variant that has a gate, and by gid the gate
+ * maps its item is in (two passes: count, then fill). */
 static sp_err build_gates(sp_sigma *s) {
   s->var_gated = calloc(s->nvars ? s->nvars : 1, 1);
-  s->gid_var_off = calloc((size_t)s->ngids + 2, sizeof *s->gid_var_off);
-  if (!s->var_gated || !s->gid_var_off)
+  s->gid_gm_off = calloc((size_t)s->ngids + 2, sizeof *s->gid_gm_off);
+  if (!s->var_gated || !s->gid_gm_off)
     return SP_ENOMEM;
-  uint32_t g[SG_GATE_MAX];
+  const sg_map *g[SG_GATE_MAX];
   for (int pass = 0; pass < 2; pass++) {
+    uint32_t gm = 0;
     for (size_t i = 0; i < s->nvars; i++) {
       const sg_variant *v = &s->vars[i];
       const sg_rule *r = &s->rules[v->rule];
       size_t n = 0;
-      if (!gate(v, r->cond, r->root, g, &n, 0))
+      uint64_t score = 0;
+      if (!gate(s, v, r->cond, r->root, g, &n, &score, 0))
         continue;
       s->var_gated[i] = 1;
-      for (size_t k = 0; k < n; k++) {
-        if (pass == 0)
-          s->gid_var_off[g[k] + 1]++;
-        else
-          s->gid_vars[s->gid_var_off[g[k]]++] = (uint32_t)i;
+      for (size_t k = 0; k < n; k++, gm++) {
+        uint32_t need = 0;
+        for (size_t q = 0; q < g[k]->n; q++) {
+          uint32_t gid = g[k]->items[q].gid;
+          if (!gid)
+            continue;
+          need++;
+          if (pass == 0)
+            s->gid_gm_off[gid + 1]++;
+          else
+            s->gid_gms[s->gid_gm_off[gid]++] = gm;
+        }
+        if (pass == 1) {
+          s->gm_var[gm] = (uint32_t)i;
+          s->gm_need[gm] = need;
+        }
       }
     }
     if (pass == 0) {
       for (size_t k = 1; k <= (size_t)s->ngids + 1; k++)
-        s->gid_var_off[k] += s->gid_var_off[k - 1];
-      size_t total = s->gid_var_off[s->ngids + 1];
-      s->gid_vars = malloc((total ? total : 1) * sizeof *s->gid_vars);
-      if (!s->gid_vars)
+        s->gid_gm_off[k] += s->gid_gm_off[k - 1];
+      size_t total = s->gid_gm_off[s->ngids + 1];
+      s->ngms = gm;
+      s->gid_gms = malloc((total ? total : 1) * sizeof *s->gid_gms);
+      s->gm_var = malloc((gm ? gm : 1) * sizeof *s->gm_var);
+      s->gm_need = malloc((gm ? gm : 1) * sizeof *s->gm_need);
+      if (!s->gid_gms || !s->gm_var || !s->gm_need)
         return SP_ENOMEM;
     }
   }
   /* pass 1 advanced each start to the next one's: shift back */
   for (size_t k = (size_t)s->ngids + 1; k > 0; k--)
-    s->gid_var_off[k] = s->gid_var_off[k - 1];
-  s->gid_var_off[0] = 0;
+    s->gid_gm_off[k] = s->gid_gm_off[k - 1];
+  s->gid_gm_off[0] = 0;
   return SP_OK;
 }
 
 void sg_prefilter_free(sp_sigma *s) {
   free(s->var_gated);
-  free(s->gid_var_off);
-  free(s->gid_vars);
+  free(s->gid_gm_off);
+  free(s->gid_gms);
+  free(s->gm_var);
+  free(s->gm_need);
   for (size_t i = 0; s->pf_lm && i < s->pf_nslots; i++)
     lm_free(&s->pf_lm[i]);
   free(s->pf_lm);

@@ -236,6 +236,42 @@ static void test_regex_necessary_literal(void **st) {
   sfx_free(x);
 }
 
+/* A map's gate is its item least likely to be hit: not EventID (the
+ * index's buckets hold one), not an integer (LogonType), but the longest
+ * literal; so an event with every other item true is not evaluated, and
+ * one with all of them is matched. An AND gates by its better side. */
+static void test_gate_choice(void **st) {
+  (void)st;
+  const char *r = RULE("adm", "  s:\n    EventID: 4624\n    LogonType: 10\n"
+                              "    AuthenticationPackageName: Negotiate\n"
+                              "    TargetUserName|startswith: 'Admin'\n"
+                              "  condition: s\n")
+      RULE("wp", "  a:\n    Initiated: 'true'\n"
+                 "  b:\n    Image|endswith: '\\\\wordpad.exe'\n"
+                 "  condition: a and b\n");
+  sfx *x = sfx_new(r);
+  assert_null(sfx_failure(x));
+  const char *user[] = {"bob", "administrator", "Admin"};
+  const size_t want[] = {0, 1, 1};
+  for (size_t i = 0; i < 3; i++) {
+    uint64_t e0 = sp_sigma_mctx_evals(x->m);
+    sfx_event(x, "evtx", 1);
+    sfx_set(x, "EventID", "4624");
+    sfx_set(x, "LogonType", "10");
+    sfx_set(x, "AuthenticationPackageName", "Negotiate");
+    sfx_set(x, "TargetUserName", user[i]);
+    sfx_set(x, "Initiated", "true");
+    assert_int_equal(sfx_match(x), want[i]);
+    assert_int_equal(sp_sigma_mctx_evals(x->m) - e0, want[i]);
+  }
+  uint64_t e0 = sp_sigma_mctx_evals(x->m);
+  assert_int_equal(ev2(x, "Initiated", "true", "Image", "c:\\wordpad.exe"), 1);
+  assert_true(hit(x, "wp"));
+  assert_int_equal(ev2(x, "Initiated", "true", "Image", "c:\\notepad.exe"), 0);
+  assert_int_equal(sp_sigma_mctx_evals(x->m) - e0, 1);
+  sfx_free(x);
+}
+
 /* Keywords: any value, never across two values; every alignment of a
  * stepped scan; a short keyword next to long ones. */
 static void test_keywords(void **st) {
@@ -344,6 +380,7 @@ int main(void) {
       cmocka_unit_test(test_integer_equality),
       cmocka_unit_test(test_glob_necessary_literal),
       cmocka_unit_test(test_regex_necessary_literal),
+      cmocka_unit_test(test_gate_choice),
       cmocka_unit_test(test_keywords),
       cmocka_unit_test(test_short_and_long_literals),
       cmocka_unit_test(test_log_sources_and_cache),
