@@ -30,7 +30,7 @@
 #define SG_RE_MATCH_LIMIT 1000000
 
 /* The buckets of a (kind, Channel, EventID) and what they scan. */
-#define SG_NCK_BITS 6
+#define SG_NCK_BITS 7
 #define SG_NCK (1 << SG_NCK_BITS)
 typedef struct sg_ck {
   bool valid;
@@ -97,7 +97,7 @@ struct sp_sigma_mctx {
   size_t ncands;
   /* the buckets of recent events' (kind, Channel, EventID) and the fields
    * they scan */
-  sg_ck ck[SG_NCK];            /* a direct-mapped cache by that key */
+  sg_ck ck[SG_NCK];            /* a 2-way cache by that key */
   const sg_ck *cur;            /* the current event's */
   uint32_t *fidx, *fidx_epoch; /* by field id < pf_nslots: the index in
                                   ev->vals of its first value this event */
@@ -867,11 +867,27 @@ static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
   if (cn)
     key ^= (uint64_t)(uint8_t)cp[cn - 1] << 48 ^
            (uint64_t)(uint8_t)cp[cn / 2] << 56 ^ (uint8_t)cp[0];
-  sg_ck *c = &m->ck[(key * 0x9E3779B97F4A7C15ull) >> (64 - SG_NCK_BITS)];
+  /* two ways per set, the most recently used first */
+  sg_ck *c = &m->ck[((key * 0x9E3779B97F4A7C15ull) >> (65 - SG_NCK_BITS)) * 2];
+  for (int way = 0; way < 2; way++) {
+    sg_ck *x = &c[way];
+    if (x->valid && x->kind == ev->kind && x->eid == eid && x->chn == cn &&
+        (!cn || !memcmp(x->ch, cp, cn))) {
+      if (way) {
+        sg_ck t = c[0];
+        c[0] = c[1];
+        c[1] = t;
+      }
+      m->cur = c;
+      return;
+    }
+  }
+  { /* a miss: the older way goes, the new key comes first */
+    sg_ck t = c[1];
+    c[1] = c[0];
+    c[0] = t;
+  }
   m->cur = c;
-  if (c->valid && c->kind == ev->kind && c->eid == eid && c->chn == cn &&
-      (!cn || !memcmp(c->ch, cp, cn)))
-    return;
   c->b[0] = cp && eid >= 0 ? sg_bucket_find(s, ev->kind, cp, cn, eid) : NULL;
   c->b[1] = cp ? sg_bucket_find(s, ev->kind, cp, cn, -1) : NULL;
   c->b[2] = sg_bucket_find(s, ev->kind, NULL, 0, -1);
@@ -888,7 +904,15 @@ static void find_buckets(const sp_sigma *s, sp_sigma_mctx *m,
       c->kwjoin &= s->bk_kw[row - 1].joinable;
     }
     const uint8_t *r = s->bk_fmask + (size_t)(row - 1) * w;
-    for (size_t k = 0; k < w; k++)
+    size_t k = 0;
+    for (; k + 8 <= w; k += 8) { /* eight at a time */
+      uint64_t a, b;
+      memcpy(&a, c->fmask + k, 8);
+      memcpy(&b, r + k, 8);
+      a |= b;
+      memcpy(c->fmask + k, &a, 8);
+    }
+    for (; k < w; k++)
       c->fmask[k] |= r[k];
   }
   c->valid = cn <= sizeof c->ch; /* longer: not kept */
