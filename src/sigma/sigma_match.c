@@ -46,12 +46,12 @@ typedef struct sg_ck {
 
 #define VC_SLOTS 2048u
 #define VC_MAXLEN 192u
-#define VC_MAXHITS 24u
+#define VC_MAXHITS 64u /* command lines hit 20 to 50 literals */
 
 typedef struct vc_hit {
   uint32_t pat;
-  uint32_t to;
-  bool any;
+  uint16_t to; /* <= VC_MAXLEN */
+  uint8_t any;
 } vc_hit;
 
 struct vc_ent {
@@ -59,7 +59,6 @@ struct vc_ent {
   uint64_t h;
   uint32_t n;
   uint32_t nhits;
-  bool full; /* more hits than fit: not usable */
   char val[VC_MAXLEN];
   vc_hit hits[VC_MAXHITS];
 };
@@ -84,7 +83,9 @@ struct sp_sigma_mctx {
    * images); seen2/epoch2: the scratch "found anywhere" marks of a scan
    * made for the cache */
   struct vc_ent *vc;
-  struct vc_ent *vc_cur;
+  vc_hit *cap; /* the hits of the scan being captured */
+  size_t ncap, capcap;
+  bool cap_oom;
   uint32_t *seen2;
   uint32_t epoch2;
   size_t scan_len;                 /* length of the value being scanned */
@@ -190,6 +191,7 @@ void sp_sigma_mctx_destroy(sp_sigma_mctx *m) {
   free(m->pat_seen);
   free(m->seen2);
   free(m->vc);
+  free(m->cap);
   free(m);
 }
 
@@ -706,18 +708,23 @@ static bool kw_append(sp_sigma_mctx *m, const char *p, size_t n) {
  * VC_MAXLEN, or with more than VC_MAXHITS hits, are scanned every time. */
 static void vc_capture(void *ctx, uint32_t pat, size_t to) {
   sp_sigma_mctx *m = ctx;
-  struct vc_ent *e = m->vc_cur;
-  if (e->nhits == VC_MAXHITS) {
-    e->full = true;
-    return;
+  if (m->ncap == m->capcap) {
+    size_t nc = m->capcap ? m->capcap * 2 : 256;
+    vc_hit *nv = realloc(m->cap, nc * sizeof *nv);
+    if (!nv) {
+      m->cap_oom = true;
+      return;
+    }
+    m->cap = nv;
+    m->capcap = nc;
   }
   /* an anywhere-hit marks its pattern before it is reported */
-  e->hits[e->nhits++] = (vc_hit){pat, (uint32_t)to, m->seen2[pat] == m->epoch2};
+  m->cap[m->ncap++] = (vc_hit){pat, (uint16_t)to, m->seen2[pat] == m->epoch2};
 }
 
-static void vc_replay(sp_sigma_mctx *m, const struct vc_ent *e) {
-  for (uint32_t i = 0; i < e->nhits; i++) {
-    const vc_hit *x = &e->hits[i];
+static void vc_replay(sp_sigma_mctx *m, const vc_hit *h, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const vc_hit *x = &h[i];
     if (x->any) {
       if (m->pat_seen[x->pat] == m->epoch)
         continue; /* found anywhere in an earlier value of the event */
@@ -760,9 +767,9 @@ static void scan_field(const sp_sigma *s, sp_sigma_mctx *m, const sg_lm *lm,
     h = vc_hash(f->s.p, f->s.n) ^
         ((uint64_t)(uintptr_t)lm * 0x9e3779b97f4a7c15ULL);
     e = &m->vc[h & (VC_SLOTS - 1)];
-    if (e->lm == lm && e->h == h && e->n == f->s.n && !e->full &&
+    if (e->lm == lm && e->h == h && e->n == f->s.n &&
         (f->s.n == 0 || memcmp(e->val, f->s.p, f->s.n) == 0)) {
-      vc_replay(m, e);
+      vc_replay(m, e->hits, e->nhits);
       return;
     }
   }
@@ -775,23 +782,32 @@ static void scan_field(const sp_sigma *s, sp_sigma_mctx *m, const sg_lm *lm,
     sg_lm_scan(s, lm, *t, f->s.p, f->s.n, run);
     return;
   }
-  /* scan from a clean state into the cache, then replay */
+  /* scan from a clean state, keep the report when it fits, replay it */
   if (++m->epoch2 == 0) {
     memset(m->seen2, 0, ((size_t)s->npats + 1) * sizeof *m->seen2);
     m->epoch2 = 1;
   }
-  *e = (struct vc_ent){.lm = lm, .h = h, .n = (uint32_t)f->s.n};
-  if (f->s.n)
-    memcpy(e->val, f->s.p, f->s.n);
-  m->vc_cur = e;
+  m->ncap = 0;
+  m->cap_oom = false;
   sg_lm_run cap = {vc_capture, m, m->seen2, m->epoch2};
   sg_lm_scan(s, lm, *t, f->s.p, f->s.n, &cap);
-  if (e->full) {
+  if (m->cap_oom) { /* out of memory: scan as if there were no cache */
     e->lm = NULL;
     sg_lm_scan(s, lm, *t, f->s.p, f->s.n, run);
     return;
   }
-  vc_replay(m, e);
+  if (m->ncap <= VC_MAXHITS) {
+    e->lm = lm;
+    e->h = h;
+    e->n = (uint32_t)f->s.n;
+    e->nhits = (uint32_t)m->ncap;
+    if (f->s.n)
+      memcpy(e->val, f->s.p, f->s.n);
+    memcpy(e->hits, m->cap, m->ncap * sizeof *m->cap);
+  } else {
+    e->lm = NULL; /* more hits than an entry holds */
+  }
+  vc_replay(m, m->cap, m->ncap);
 }
 
 static void prefilter(const sp_sigma *s, sp_sigma_mctx *m, const sp_event *ev) {

@@ -153,6 +153,47 @@ static void test_value_cache(void **st) {
   sfx_free(x);
 }
 
+/* Values with more hits than a cache entry holds (64): 100 rules with
+ * two-byte literals, values holding 64 and 70 of them (the others and
+ * the boundaries between two literals, digit then letter, are none); the
+ * rules that match are those whose literal the value contains (strstr). */
+static void test_value_cache_many_hits(void **st) {
+  (void)st;
+  char *rules = malloc(64 * 1024);
+  assert_non_null(rules);
+  size_t o = 0;
+  for (int i = 0; i < 100; i++)
+    o += (size_t)snprintf(rules + o, 64 * 1024 - o,
+                          "---\ntitle: c%02d\nid: c%02d\nlogsource:\n"
+                          "  product: windows\ndetection:\n  s:\n"
+                          "    CommandLine|contains: '%c%d'\n"
+                          "  condition: s\n",
+                          i, i, 'g' + i / 10, i % 10);
+  sfx *x = sfx_new(rules);
+  assert_null(sfx_failure(x));
+  const int counts[] = {64, 70, 64};
+  for (int round = 0; round < 6; round++) {
+    int k = counts[round % 3];
+    char val[200];
+    size_t v = 0;
+    for (int i = 0; i < k; i++) /* in another order each round */
+      v += (size_t)snprintf(val + v, sizeof val - v, "%c%d",
+                            'g' + ((i + round) % k) / 10,
+                            ((i + round) % k) % 10);
+    size_t want = 0;
+    for (int i = 0; i < 100; i++) {
+      char lit[3] = {(char)('g' + i / 10), (char)('0' + i % 10), 0};
+      want += strstr(val, lit) != NULL;
+    }
+    assert_int_equal(want, (size_t)k);
+    assert_int_equal(ev2(x, CL, val, NULL, NULL), want);
+    assert_true(hit(x, k == 70 ? "c69" : "c63"));
+    assert_false(hit(x, "c70"));
+  }
+  sfx_free(x);
+  free(rules);
+}
+
 /* Integer equality: numerically, as the specification's numbers. */
 static void test_integer_equality(void **st) {
   (void)st;
@@ -377,6 +418,7 @@ int main(void) {
       cmocka_unit_test(test_fanout_anchors_fields_case),
       cmocka_unit_test(test_repeated_occurrences),
       cmocka_unit_test(test_value_cache),
+      cmocka_unit_test(test_value_cache_many_hits),
       cmocka_unit_test(test_integer_equality),
       cmocka_unit_test(test_glob_necessary_literal),
       cmocka_unit_test(test_regex_necessary_literal),
