@@ -221,6 +221,9 @@ typedef struct sg_lm {
   uint64_t *filter;   /* a bit per hash prefix of fbits bits: some gram */
   uint64_t *sfilter;  /* 65536 bits by the first two bytes of a short (1 to
                          3 bytes) SG_LM_ANY gram, or NULL: none */
+  uint64_t *pfilter;  /* stepped scans (step > 1) of few grams: 65536 bits by
+                         the first two bytes of an SG_LM_ANY 4-byte gram, in
+                         every case of a caseless one, or NULL */
   uint8_t glen[2][3]; /* [cased][SG_LM_*]: bit g-1 when a gram has length g */
   /* integer equalities (SG_V_NUM, SG_CMP_EQ): key to pattern, open
    * addressing over 1 << nbits slots (npat UINT32_MAX: empty), or nbits 0 */

@@ -177,10 +177,13 @@ static void lm_scan1(const sp_sigma *s, const sg_lm *lm, const char *b,
   const bool four = lens >> (LM_GANY - 1) & 1, shorts = lens & 7;
   const size_t step = lm->step ? lm->step : 1;
   size_t p = 0;
+  const uint64_t *pf = lm->pfilter;
   if (four && !shorts) { /* the usual case: 4-byte grams only */
     for (; p + LM_GANY <= n; p += step) {
       uint32_t w;
       memcpy(&w, b + p, 4);
+      if (pf && !lm_bit(pf, (uint16_t)w))
+        continue; /* no gram starts with these two bytes */
       if (fr)
         w = (uint32_t)lm_fold(w);
       uint64_t h = w * LM_K + tag; /* lm_hash(w, LM_GANY, SG_LM_ANY) */
@@ -245,6 +248,7 @@ static void lm_free(sg_lm *lm) {
   free(lm->ent);
   free(lm->filter);
   free(lm->sfilter);
+  free(lm->pfilter);
   memset(lm, 0, sizeof *lm);
 }
 
@@ -272,6 +276,38 @@ typedef struct lmpat {
 } lmpat;
 
 /* Build lm over the patterns a[0..na) and b[0..nb). */
+/* A stepped scan (every grams of 6 bytes or more, such as the keywords of
+ * Mimikatz every Windows event is scanned with) looks at every step-th
+ * position; a 65,536-bit table of the first two bytes of its 4-byte grams
+ * (every case of a caseless one) lets most positions go for a load and a
+ * bit test instead of folding, hashing and the filter. Built when the
+ * grams are few enough to leave the table sparse. */
+#define LM_PAIRS_MAX 1024
+static sp_err lm_pairs(sg_lm *lm) {
+  size_t nent = lm->off[(size_t)1 << lm->bbits];
+  lm->pfilter = calloc(65536 / 64, sizeof *lm->pfilter);
+  if (!lm->pfilter) {
+    lm_free(lm);
+    return SP_ENOMEM;
+  }
+  for (size_t i = 0; i < nent; i++) {
+    const sg_lment *x = &lm->ent[i];
+    if (x->cls != SG_LM_ANY)
+      continue;
+    unsigned c0 = (uint8_t)x->w, c1 = (uint8_t)(x->w >> 8);
+    for (unsigned v = 0; v < 4; v++) { /* both cases of each letter */
+      unsigned a = c0, b = c1;
+      if (!x->cased && (v & 1) && a >= 'a' && a <= 'z')
+        a -= 32;
+      if (!x->cased && (v & 2) && b >= 'a' && b <= 'z')
+        b -= 32;
+      unsigned key = a | b << 8;
+      lm->pfilter[key >> 6] |= (uint64_t)1 << (key & 63);
+    }
+  }
+  return SP_OK;
+}
+
 static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
                        const lmpat *bp, size_t nbp) {
   /* Patterns looked for anywhere all of at least LM_GANY + 2 bytes: index
@@ -405,6 +441,8 @@ static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
     lm->ent[lm->off[(hs[i] >> (64 - lm->bbits)) + 1]++] = tmp[i];
   free(hs);
   free(tmp);
+  if (lm->step > 1 && k <= LM_PAIRS_MAX)
+    return lm_pairs(lm);
   return SP_OK;
 }
 
