@@ -32,7 +32,33 @@ static size_t class_end(const char *re, size_t n, size_t i) {
   return j < n ? j : n;
 }
 
-size_t sp_re_required_literal(const char *re, size_t n, char *out) {
+/* Inline options change what a literal is ((?x) drops spaces, (?i) in
+ * the middle makes the rest caseless): true when every "(?" opens a group
+ * that does not ((?: (?= (?! (?<= (?<! (?> (?|), after an optional
+ * leading "(?i)" (*skip: its length, *ci: set). */
+static bool plain_options(const char *re, size_t n, size_t *skip, bool *ci) {
+  *skip = 0;
+  if (n >= 4 && !memcmp(re, "(?i)", 4)) {
+    *skip = 4;
+    *ci = true;
+  }
+  for (const char *p = re + *skip, *e = re + n;
+       (p = memmem(p, (size_t)(e - p), "(?", 2)) != NULL; p += 2) {
+    char a = p + 2 < e ? p[2] : 0, b = p + 3 < e ? p[3] : 0;
+    if (!(a == ':' || a == '=' || a == '!' || a == '>' || a == '|' ||
+          (a == '<' && (b == '=' || b == '!'))))
+      return false;
+  }
+  return true;
+}
+
+size_t sp_re_required_literal(const char *re, size_t n, bool caseless,
+                              char *out) {
+  size_t skip;
+  if (!plain_options(re, n, &skip, &caseless))
+    return 0;
+  re += skip;
+  n -= skip;
   size_t best = 0, best_at = 0, run = 0, run_at = 0, k = 0;
   int depth = 0;
 #define END_RUN()                                                              \
@@ -91,6 +117,15 @@ size_t sp_re_required_literal(const char *re, size_t n, char *out) {
         continue;
       }
       c = e;
+    }
+    /* a byte of a UTF-8 sequence: a quantifier after it would take back
+     * the whole character, and caselessly it has other forms: not plain;
+     * caselessly in UTF mode K and S also match the Kelvin sign and the
+     * long s (pcre2pattern(3)), so they are not plain either */
+    if ((unsigned char)c >= 0x80 ||
+        (caseless && (c == 'k' || c == 'K' || c == 's' || c == 'S'))) {
+      END_RUN();
+      continue;
     }
     if (run == 0)
       run_at = k;

@@ -797,7 +797,8 @@ static sp_err build_regexes(sp_ioc_set *s, sp_diag *diag) {
   size_t m = 0, lo = 0;
   for (size_t i = 0; !e && i < s->n_re; i++) {
     const char *re = s->arena + s->ind[s->re[i].id].value;
-    size_t ln = sp_re_required_literal(re, strlen(re), lits + lo);
+    /* compiled caseless (UTF): gated by a caseless literal */
+    size_t ln = sp_re_required_literal(re, strlen(re), true, lits + lo);
     if (ln < 3) {
       s->hs_only_pcre[s->n_pcre_only++] = (uint32_t)i;
       continue;

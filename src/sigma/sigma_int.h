@@ -82,9 +82,9 @@ typedef struct sg_val {
   uint32_t nec;      /* SG_P_GLOB: pid of its longest literal run, which every
                         value it matches contains (a necessary condition), 0: none;
                         SG_V_RE: of relit */
-  const char *relit; /* SG_V_RE: a literal every match contains (relit.h),
-                        or NULL (case-sensitive regexes without inline
-                        options only) */
+  const char *relit; /* SG_V_RE: a literal every match contains (relit.h;
+                        in some ASCII case when the regex is caseless), or
+                        NULL (inline options other than a leading (?i)) */
   uint32_t relit_n;
 } sg_val;
 

@@ -639,12 +639,12 @@ bool sg_value_compile(sp_sigma *s, const sg_mods *m, sg_scalar v, sg_val **vals,
     s->codes[s->ncodes++] = x->re;
     (void)pcre2_jit_compile(x->re, PCRE2_JIT_COMPLETE); /* else interpreted */
     /* The literal every match contains gates the regex (the prefilter's
-     * nec): only where it is one byte for byte. A caseless regex may match
-     * by Unicode case folding (the Kelvin sign for 'k') and an inline
-     * option ((?x) ...) changes what a literal is: those keep no gate. */
-    if (!m->re_i && !memmem(v.p, v.n, "(?", 2) && v.n <= 4096) {
+     * nec, looked for caselessly): relit.c gives one only where it is in
+     * every match byte for byte, or in every case when the regex is
+     * caseless (re|i or a leading (?i)); other inline options give none. */
+    if (v.n <= 4096) {
       char *lit = sg_alloc(a, v.n ? v.n : 1);
-      size_t ln = lit ? sp_re_required_literal(v.p, v.n, lit) : 0;
+      size_t ln = lit ? sp_re_required_literal(v.p, v.n, m->re_i, lit) : 0;
       if (ln >= 4) {
         x->relit = lit;
         x->relit_n = (uint32_t)ln;

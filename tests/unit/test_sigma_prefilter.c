@@ -249,17 +249,21 @@ static void test_glob_necessary_literal(void **st) {
 /* A regex's required literal gates it (core/relit.c): PCRE2 semantics
  * decide every case: the literal in another field or a near miss does not
  * wake it, case counts (re without i), a brace quantifier's '}' is no
- * literal, a caseless regex (re|i) is not gated and still matches in any
- * case, and a not-selection with a regex still works. */
+ * literal, a caseless regex (re|i, or a leading (?i)) is gated by a
+ * literal without K and S (in UTF mode PCRE2 matches them to the Kelvin
+ * sign and the long s) and still matches in any case, a value without the
+ * literal is not evaluated, and a not-selection with a regex still works. */
 static void test_regex_necessary_literal(void **st) {
   (void)st;
   const char *r = RULE("re", "  s:\n    CommandLine|re: 'abc[0-9]{2}defgh'\n"
                              "  condition: s\n")
       RULE("rei", "  s:\n    CommandLine|re|i: 'KLMN[0-9]+OPQR'\n"
                   "  condition: s\n")
-          RULE("reneg", "  s:\n    Image|endswith: '\\\\x.exe'\n"
-                        "  f:\n    CommandLine|re: 'safe-[a-z]+-mode'\n"
-                        "  condition: s and not f\n");
+          RULE("inl", "  s:\n    CommandLine|re: '(?i)invoke-obf'\n"
+                      "  condition: s\n")
+              RULE("reneg", "  s:\n    Image|endswith: '\\\\x.exe'\n"
+                            "  f:\n    CommandLine|re: 'safe-[a-z]+-mode'\n"
+                            "  condition: s and not f\n");
   sfx *x = sfx_new(r);
   assert_null(sfx_failure(x));
   assert_int_equal(ev2(x, CL, "xx abc12defgh yy", NULL, NULL), 1);
@@ -271,6 +275,18 @@ static void test_regex_necessary_literal(void **st) {
   assert_int_equal(ev2(x, CL, "klmn42opqr", NULL, NULL), 1);
   assert_true(hit(x, "rei"));
   assert_int_equal(ev2(x, CL, "KlMn7OpQr", NULL, NULL), 1);
+  assert_int_equal(ev2(x, CL, "\xe2\x84\xaaLMN7OPQR", NULL, NULL), 1);
+  uint64_t e0 = sp_sigma_mctx_evals(x->m);
+  assert_int_equal(ev2(x, CL, "klmn42opq", NULL, NULL), 0);
+  assert_int_equal(sp_sigma_mctx_evals(x->m), e0); /* gated */
+  assert_int_equal(ev2(x, CL, "run INVOKE-OBF now", NULL, NULL), 1);
+  assert_true(hit(x, "inl"));
+  assert_int_equal(ev2(x, CL,
+                       "invo\xe2\x84\xaa"
+                       "e-obf",
+                       NULL, NULL),
+                   1);
+  assert_int_equal(ev2(x, CL, "invoke-ob", NULL, NULL), 0);
   assert_int_equal(ev2(x, "Image", "c:\\x.exe", CL, "run safe-boot-mode"), 0);
   assert_int_equal(ev2(x, "Image", "c:\\x.exe", CL, "run unsafe"), 1);
   assert_true(hit(x, "reneg"));
