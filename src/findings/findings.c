@@ -199,6 +199,12 @@ struct sp_fset {
   sp_err err;
   sp_log_cov *logs; /* evtx_logs coverage rows */
   size_t nlogs, caplogs;
+  /* hashes of rule ids and entity field names by address, kept since
+   * every hit of a rule hashes the same strings (sp_fset_add) */
+  struct {
+    const char *p;
+    uint64_t h;
+  } hc[64];
 };
 
 /* What is added: a hit, or an aggregate of another set being merged. */
@@ -340,15 +346,30 @@ static size_t flood_entity(size_t n, const char *const *f) {
   return 0;
 }
 
+/* sp_hash_bytes of a string that lives as long as the set's rules (a rule
+ * id, an entity field name), through the set's cache by address when
+ * there is a set. */
+static uint64_t str_hash(sp_fset *s, const char *p) {
+  if (!s)
+    return sp_hash_bytes(p, strlen(p), false);
+  size_t slot = ((uintptr_t)p * 0x9E3779B97F4A7C15ull) >> 58;
+  if (s->hc[slot].p != p) {
+    s->hc[slot].p = p;
+    s->hc[slot].h = sp_hash_bytes(p, strlen(p), false);
+  }
+  return s->hc[slot].h;
+}
+
 /* The key hash and the group (rule and flood key) hash together, each
  * part hashed once: this runs for every hit. Same values as key_hash. */
-static void item_hashes(const sp_rule *rule, size_t n, const char *const *f,
-                        const sp_str *v, uint64_t *key, uint64_t *group) {
-  uint64_t rh = sp_hash_bytes(rule->id, strlen(rule->id), false);
+static void item_hashes(sp_fset *s, const sp_rule *rule, size_t n,
+                        const char *const *f, const sp_str *v, uint64_t *key,
+                        uint64_t *group) {
+  uint64_t rh = str_hash(s, rule->id);
   uint64_t h = rh, g = rh;
   size_t gi = flood_entity(n, f);
   for (size_t i = 0; i < n; i++) {
-    uint64_t fh = sp_hash_bytes(f[i], strlen(f[i]), false);
+    uint64_t fh = str_hash(s, f[i]);
     uint64_t vh = sp_hash_bytes(v[i].p, v[i].n, false);
     h = combine(combine(h, fh), vh);
     if (i == gi)
@@ -729,7 +750,7 @@ static item item_of_agg(const sp_agg *a, sp_str v[SP_MAX_ENTITIES]) {
     v[k] = sp_str_make(a->ent_value[k], strlen(a->ent_value[k]));
   const char *const *f = (const char *const *)a->ent_field;
   uint64_t key, group;
-  item_hashes(a->rule, a->n_ent, f, v, &key, &group);
+  item_hashes(NULL, a->rule, a->n_ent, f, v, &key, &group);
   item it = {.rule = a->rule,
              .n = a->n_ent,
              .f = f,
@@ -1001,7 +1022,7 @@ void sp_fset_add(sp_fset *s, const sp_hit *h) {
              .n_refs = 1,
              .reason = h->reason,
              .reason_ref = &r};
-  item_hashes(h->rule, h->n_ent, h->ent_field, h->ent_value, &it.hash,
+  item_hashes(s, h->rule, h->n_ent, h->ent_field, h->ent_value, &it.hash,
               &it.ghash);
   add_item(s, &it);
 }

@@ -87,6 +87,8 @@ typedef struct sp_hit {
 void sp_hit_init(sp_hit *h, const sp_rule *rule, int64_t ts, uint32_t file_id,
                  uint64_t where, sp_ref_kind kind);
 /* Add an entity; empty values and values beyond SP_MAX_ENTITIES are skipped. */
+/* field: a name that lives as long as the set (a literal, an interned
+ * field name): sets key their hash cache by its address. */
 void sp_hit_entity(sp_hit *h, const char *field, sp_str value);
 
 typedef struct sp_fset sp_fset;

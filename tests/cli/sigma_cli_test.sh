@@ -57,6 +57,13 @@ check "hunt --rules exits 0" test $rc -eq 0
 check "finding carries the Sigma rule id" grep -q '6f1c2d3e-0000-4000-8000-00000000abcd' "$T/hunt.jsonl"
 check "finding carries the author" grep -q 'CLI Tester' "$T/hunt.jsonl"
 check "one Sigma finding" test "$(grep -c '6f1c2d3e' "$T/hunt.jsonl")" -eq 1
+check "reason names the rule, field and value" grep -q '"reason":"Sigma rule Command In Query: url.query=cmd=whoami"' "$T/hunt.jsonl"
+# a value over 300 bytes: the reason keeps its first 300
+mkdir -p "$T/ev2"
+long=$(printf 'A%.0s' $(seq 1 400))
+printf '#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status\r\n2021-03-03 00:00:00 10.0.0.1 GET /owa/auth/x.aspx cmd=%s 200\r\n' "$long" > "$T/ev2/u_ex.log"
+"$SPOOR" hunt -q -f jsonl --rules "$T/rules" "$T/ev2" > "$T/hunt2.jsonl"
+check "reason keeps 300 bytes of a long value" grep -q "url.query=cmd=$(printf 'A%.0s' $(seq 1 296))\"" "$T/hunt2.jsonl"
 
 "$SPOOR" hunt -q -f jsonl --rules "$T/rules" --min-level critical "$T/ev" > "$T/hi.jsonl"; rc=$?
 check "--min-level critical leaves the high rule out" bash -c "test $rc -eq 0 && ! grep -q 6f1c2d3e '$T/hi.jsonl'"
