@@ -158,7 +158,7 @@ sp_err sp_engine_create(const sp_opts *opts, sp_engine **out, sp_diag *diag) {
   if (!err && opts->n_sigma) {
     sp_sigma_opts so = {opts->sigma_min_level, opts->sigma_status,
                         opts->sigma_placeholders,
-                        opts->sigma_placeholders_wildcard};
+                        opts->sigma_placeholders_wildcard, 0};
     err = sp_sigma_load(opts->sigma_paths, opts->n_sigma, &so, e->names,
                         &e->sigma, diag);
     if (!err)

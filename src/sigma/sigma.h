@@ -41,6 +41,10 @@ typedef struct sp_sigma_opts {
    * placeholder the file lacks becomes `*` instead of failing its rule. */
   const char *placeholders;
   int placeholders_wildcard;
+  /* tests and fuzzing: no prefilter (every variant of an event's log
+   * sources evaluated, every value tested directly), the reference the
+   * prefilter's gates and caches must agree with */
+  int no_prefilter;
 } sp_sigma_opts;
 
 /* Load every .yml/.yaml file under the paths (files or folders, walked in

@@ -275,6 +275,7 @@ struct sp_sigma {
   int *kind_any; /* per kind id: has buckets (bit 0), has channel buckets */
   size_t nkinds;
   int f_channel, f_eventid, f_provider;
+  bool no_prefilter; /* sp_sigma_opts.no_prefilter */
   /* Prefilter (sigma_prefilter.c): one literal matcher per field over
    * the literal values of every rule testing it. A pattern is a distinct
    * (field, literal, case); it stands for the pids

@@ -144,6 +144,7 @@ sp_err sp_sigma_create(const sp_sigma_opts *o, sp_names *names, sp_sigma **out,
   s->f_channel = names ? sp_names_field(names, "Channel", 7) : -1;
   s->f_eventid = names ? sp_names_field(names, "EventID", 7) : -1;
   s->f_provider = names ? sp_names_field(names, "Provider_Name", 13) : -1;
+  s->no_prefilter = o && o->no_prefilter;
   if (!names || s->f_channel < 0 || s->f_eventid < 0) {
     free(s);
     return SP_EINVAL;

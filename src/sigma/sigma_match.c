@@ -803,7 +803,8 @@ static void scan_field(const sp_sigma *s, sp_sigma_mctx *m, const sg_lm *lm,
     e->nhits = (uint32_t)m->ncap;
     if (f->s.n)
       memcpy(e->val, f->s.p, f->s.n);
-    memcpy(e->hits, m->cap, m->ncap * sizeof *m->cap);
+    if (m->ncap) /* m->cap is NULL before the first capture */
+      memcpy(e->hits, m->cap, m->ncap * sizeof *m->cap);
   } else {
     e->lm = NULL; /* more hits than an entry holds */
   }

@@ -745,6 +745,10 @@ static sp_err build_field(sp_sigma *s, pfe *v, size_t i, size_t j, lmpat *ps,
 }
 
 sp_err sg_prefilter_build(sp_sigma *s) {
+  if (s->no_prefilter) { /* every variant ungated, every value direct */
+    s->var_gated = calloc(s->nvars ? s->nvars : 1, 1);
+    return s->var_gated ? SP_OK : SP_ENOMEM;
+  }
   pfl l = {0};
   int maxf = -1;
   for (size_t i = 0; i < s->nvars; i++) {
