@@ -41,6 +41,7 @@
 #include "detect/detector.h"
 #include "sigma/sigma.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -242,6 +243,7 @@ typedef struct wsil {
 typedef struct wlog {
   uint32_t file_id;
   char *channel, *computer;
+  size_t channel_n, computer_n; /* strlen of each */
   uint64_t records;
   int64_t first, last;
   ival *iv;
@@ -262,19 +264,22 @@ typedef struct waddr {
 } waddr;
 
 typedef struct wacct {
-  char *name; /* DOMAIN\user as written */
+  char *name;    /* DOMAIN\user as written */
+  size_t name_n; /* strlen(name) */
   uint64_t ok, fail, explicit_n;
   uint16_t types;
   int64_t first, last;
   wref ref;
-  waddr addr[MAX_ADDRS];
   size_t naddr;
   uint64_t addr_more; /* further distinct addresses not kept */
-  char wks[MAX_WKS][32];
   size_t nwks;
-  char *targets[MAX_TARGETS];
   size_t ntargets;
   wref explicit_ref;
+  /* the arrays last: only their first naddr / nwks / ntargets entries are
+     ever read, so a new account zeroes the fields above only */
+  waddr addr[MAX_ADDRS];
+  char wks[MAX_WKS][32];
+  char *targets[MAX_TARGETS];
 } wacct;
 
 typedef struct win_state {
@@ -372,6 +377,11 @@ static bool str_is(const char *p, sp_str v) {
   return strlen(p) == v.n && (v.n == 0 || memcmp(p, v.p, v.n) == 0);
 }
 
+/* str_is with strlen(p) known. */
+static bool str_is_n(const char *p, size_t pn, sp_str v) {
+  return pn == v.n && (v.n == 0 || memcmp(p, v.p, v.n) == 0);
+}
+
 static long to_long(sp_str v) {
   long x = 0;
   size_t i = 0;
@@ -387,14 +397,14 @@ static long to_long(sp_str v) {
 static wlog *log_of(win_state *s, uint32_t file_id, sp_str ch, sp_str comp) {
   if (s->last_log < s->nlogs) {
     wlog *l = &s->logs[s->last_log];
-    if (l->file_id == file_id && str_is(l->channel, ch) &&
-        str_is(l->computer, comp))
+    if (l->file_id == file_id && str_is_n(l->channel, l->channel_n, ch) &&
+        str_is_n(l->computer, l->computer_n, comp))
       return l;
   }
   for (size_t i = 0; i < s->nlogs; i++) {
     wlog *l = &s->logs[i];
-    if (l->file_id == file_id && str_is(l->channel, ch) &&
-        str_is(l->computer, comp)) {
+    if (l->file_id == file_id && str_is_n(l->channel, l->channel_n, ch) &&
+        str_is_n(l->computer, l->computer_n, comp)) {
       s->last_log = i;
       return l;
     }
@@ -426,6 +436,8 @@ static wlog *log_of(win_state *s, uint32_t file_id, sp_str ch, sp_str comp) {
     s->oom = true;
     return NULL;
   }
+  l->channel_n = strlen(l->channel);
+  l->computer_n = strlen(l->computer);
   s->last_log = s->nlogs++;
   return l;
 }
@@ -537,8 +549,9 @@ static uint64_t hash_name(const char *p, size_t n) {
   return h;
 }
 
-static bool name_ieq(const char *a, const char *b, size_t n) {
-  if (strlen(a) != n)
+/* a (of length an) equals b[0..n) but for ASCII case. */
+static bool name_ieq_n(const char *a, size_t an, const char *b, size_t n) {
+  if (an != n)
     return false;
   for (size_t i = 0; i < n; i++) {
     char x = a[i], y = b[i];
@@ -552,6 +565,10 @@ static bool name_ieq(const char *a, const char *b, size_t n) {
   return true;
 }
 
+static bool name_ieq(const char *a, const char *b, size_t n) {
+  return name_ieq_n(a, strlen(a), b, n);
+}
+
 static bool acct_grow(win_state *s) {
   size_t nc = s->cacct ? s->cacct * 2 : 256;
   wacct **n = calloc(nc, sizeof *n);
@@ -561,7 +578,7 @@ static bool acct_grow(win_state *s) {
     wacct *a = s->acct[i];
     if (!a)
       continue;
-    size_t k = hash_name(a->name, strlen(a->name)) & (nc - 1);
+    size_t k = hash_name(a->name, a->name_n) & (nc - 1);
     while (n[k])
       k = (k + 1) & (nc - 1);
     n[k] = a;
@@ -581,7 +598,7 @@ static wacct *acct_of(win_state *s, const char *name, size_t n) {
   }
   size_t k = hash_name(name, n) & (s->cacct - 1);
   while (s->acct[k]) {
-    if (name_ieq(s->acct[k]->name, name, n))
+    if (name_ieq_n(s->acct[k]->name, s->acct[k]->name_n, name, n))
       return s->acct[k];
     k = (k + 1) & (s->cacct - 1);
   }
@@ -589,12 +606,15 @@ static wacct *acct_of(win_state *s, const char *name, size_t n) {
     s->lim_accts++;
     return NULL;
   }
-  wacct *a = calloc(1, sizeof *a);
+  wacct *a = malloc(sizeof *a);
+  if (a)
+    memset(a, 0, offsetof(wacct, addr));
   if (!a || !(a->name = dupn(sp_str_make(name, n)))) {
     free(a);
     s->oom = true;
     return NULL;
   }
+  a->name_n = strlen(a->name);
   a->first = INT64_MAX;
   a->last = INT64_MIN;
   a->ref.ts = INT64_MAX;
@@ -613,18 +633,34 @@ static bool skip_user(sp_str u) {
   for (size_t i = 0; builtin[i]; i++)
     if (sp_str_ieq(u, builtin[i]))
       return true;
-  if (u.n > 4 &&
-      (sp_str_ifind(u, "DWM-") == 0 || sp_str_ifind(u, "UMFD-") == 0))
+  /* (found at offset 0 = starts with) */
+  if (u.n > 4 && (sp_str_istarts(u, "DWM-") || sp_str_istarts(u, "UMFD-")))
     return true;
   return false;
 }
 
+/* Append the text of v up to a NUL (as "%.*s" prints it) to buf, cut at
+ * cap - 1 bytes in all. */
+static size_t put_upto_nul(char *buf, size_t at, size_t cap, sp_str v) {
+  size_t k = v.n ? strnlen(v.p, v.n) : 0;
+  if (k > cap - 1 - at)
+    k = cap - 1 - at;
+  memcpy(buf + at, v.p, k);
+  return at + k;
+}
+
+/* "DOMAIN\user" (or "user" without a domain) into buf, NUL-terminated and
+ * cut at cap - 1 bytes, as snprintf("%.*s\\%.*s") would write it. */
 static size_t acct_name(char *buf, size_t cap, sp_str dom, sp_str user) {
-  int n = dom.n && !(dom.n == 1 && dom.p[0] == '-')
-              ? snprintf(buf, cap, "%.*s\\%.*s", (int)dom.n, dom.p, (int)user.n,
-                         user.p)
-              : snprintf(buf, cap, "%.*s", (int)user.n, user.p);
-  return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+  size_t n = 0;
+  if (dom.n && !(dom.n == 1 && dom.p[0] == '-')) {
+    n = put_upto_nul(buf, n, cap, dom);
+    if (n < cap - 1)
+      buf[n++] = '\\';
+  }
+  n = put_upto_nul(buf, n, cap, user);
+  buf[n] = 0;
+  return n;
 }
 
 static bool no_addr(sp_str ip) {
@@ -716,6 +752,7 @@ static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
     while (i < a->nwks && !name_ieq(a->wks[i], wks.p, wks.n))
       i++;
     if (i == a->nwks && a->nwks < MAX_WKS) {
+      memset(a->wks[a->nwks], 0, sizeof a->wks[0]);
       memcpy(a->wks[a->nwks], wks.p, wks.n);
       a->wks[a->nwks++][wks.n] = 0;
     }
@@ -738,7 +775,7 @@ static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
 
 /* ---- process creation ---------------------------------------------- */
 
-static bool base_is(sp_str path, const char *exe) {
+static inline bool base_is(sp_str path, const char *exe) {
   size_t n = strlen(exe);
   if (path.n < n || !sp_str_iends(path, exe))
     return false;
@@ -746,11 +783,52 @@ static bool base_is(sp_str path, const char *exe) {
          path.p[path.n - n - 1] == '/';
 }
 
+/* A command line lower-cased once, for the case-insensitive searches of
+ * on_process (sp_str_ifind's answer, found or not); one longer than the
+ * copy is searched as it is. */
+#define LC_MAX 4096
+typedef struct lcmd {
+  sp_str cmd;
+  size_t n; /* bytes in low, when cmd fits */
+  bool fits;
+  char low[LC_MAX];
+} lcmd;
+
+static void lc_init(lcmd *c, sp_str cmd) {
+  c->cmd = cmd;
+  c->fits = cmd.n <= LC_MAX;
+  c->n = c->fits ? cmd.n : 0;
+  if (c->fits && cmd.n)
+    sp_lower_copy(c->low, cmd.p, cmd.n);
+}
+
+/* Whether the command line holds needle (lower case, no upper-case
+ * letters), ignoring case. */
+static bool lc_has(const lcmd *c, const char *needle) {
+  if (!c->fits)
+    return sp_str_ifind(c->cmd, needle) >= 0;
+  size_t n = strlen(needle);
+  if (n > c->n)
+    return false;
+  const char *p = c->low, *end = c->low + c->n - n;
+  while (p <= end) {
+    const char *q = memchr(p, needle[0], (size_t)(end - p) + 1);
+    if (!q)
+      return false;
+    if (memcmp(q + 1, needle + 1, n - 1) == 0)
+      return true;
+    p = q + 1;
+  }
+  return false;
+}
+
 static void on_process(win_state *s, const sp_event *ev, bool sysmon,
                        sp_fset *out) {
   sp_str img = sp_event_get(ev, sysmon ? s->f_image : s->f_new_proc);
   sp_str par = sp_event_get(ev, sysmon ? s->f_parent : s->f_parent_proc);
   sp_str cmd = sp_event_get(ev, s->f_cmd);
+  lcmd lc;
+  lc_init(&lc, cmd);
   const sp_rule *r = NULL;
   if (!s->skip_worker_shell &&
       (base_is(par, "w3wp.exe") || base_is(par, "UMWorkerProcess.exe")) &&
@@ -759,22 +837,19 @@ static void on_process(win_state *s, const sp_event *ev, bool sysmon,
     r = &r_worker_shell;
   else if (!s->skip_procdump &&
            (base_is(img, "procdump.exe") || base_is(img, "procdump64.exe") ||
-            sp_str_ifind(cmd, "procdump") >= 0) &&
-           sp_str_ifind(cmd, "lsass") >= 0)
+            lc_has(&lc, "procdump")) &&
+           lc_has(&lc, "lsass"))
     r = &r_lsass;
-  else if (!s->skip_comsvcs && sp_str_ifind(cmd, "comsvcs") >= 0 &&
-           (sp_str_ifind(cmd, "MiniDump") >= 0 ||
-            sp_str_ifind(cmd, "#24") >= 0))
+  else if (!s->skip_comsvcs && lc_has(&lc, "comsvcs") &&
+           (lc_has(&lc, "minidump") || lc_has(&lc, "#24")))
     r = &r_lsass;
   else if (!s->skip_staging &&
            (base_is(img, "7z.exe") || base_is(img, "7za.exe") ||
             base_is(img, "rar.exe") || base_is(img, "winrar.exe") ||
-            sp_str_ifind(cmd, "7z.exe") >= 0 ||
-            sp_str_ifind(cmd, "rar.exe") >= 0) &&
-           (sp_str_ifind(cmd, ".oab") >= 0 || sp_str_ifind(cmd, ".pst") >= 0))
+            lc_has(&lc, "7z.exe") || lc_has(&lc, "rar.exe")) &&
+           (lc_has(&lc, ".oab") || lc_has(&lc, ".pst")))
     r = &r_staging;
-  else if (!s->skip_export &&
-           sp_str_ifind(cmd, "New-MailboxExportRequest") >= 0)
+  else if (!s->skip_export && lc_has(&lc, "new-mailboxexportrequest"))
     r = &r_export_cmd;
   if (!r)
     return;
