@@ -623,6 +623,7 @@ typedef struct bctx {
   pstep *steps;
   uint32_t n, cap;
   bool bad;
+  uint64_t has_val[1024]; /* drop_checks */
 } bctx;
 
 static pstep *b_push(bctx *b) {
@@ -764,6 +765,29 @@ static void b_close(bctx *b) {
          l->pieces, l->first);
 }
 
+/* A CHK step is redundant when an element value step (not an attribute's)
+ * reads the same substitution: that step sends a BinXML value to the walk
+ * too (plan_run), and where in the plan a record goes to the walk does not
+ * matter (the fields put so far are dropped). Most element values have
+ * one, so this halves the steps of a typical EventData. */
+static void drop_checks(bctx *b) {
+  uint64_t *val = b->has_val; /* bit per substitution index (16-bit) */
+  memset(val, 0, sizeof b->has_val);
+  for (uint32_t i = 0; i < b->n; i++) {
+    const pstep *o = &b->steps[i];
+    if (o->sub <= 0xffff && !(o->flags & (PF_NEST | PF_CHK | PF_ATTR)))
+      val[o->sub >> 6] |= (uint64_t)1 << (o->sub & 63);
+  }
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < b->n; i++) {
+    const pstep *c = &b->steps[i];
+    if (!(c->flags & PF_CHK) || c->sub > 0xffff ||
+        !((val[c->sub >> 6] >> (c->sub & 63)) & 1))
+      b->steps[k++] = *c;
+  }
+  b->n = k;
+}
+
 /* Derive a template's plan for context ctx; PLAN_NONE when it cannot
  * have one. */
 static void *plan_build(evtx_file *f, const sp_evtx_inst *in, int ctx) {
@@ -812,6 +836,7 @@ static void *plan_build(evtx_file *f, const sp_evtx_inst *in, int ctx) {
   b_attr_flush(b);
   if (b->depth && b->base_cls >= 0)
     b->bad = true; /* elements left open for the parent to close */
+  drop_checks(b);
   plan *p = NULL;
   if (!b->bad)
     p = malloc(sizeof *p + b->n * sizeof(pstep));
@@ -853,6 +878,38 @@ static bool plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in,
   for (uint32_t i = 0; i < p->n; i++) {
     const pstep *st = &p->steps[i];
     const sp_evtx_sub *x = st->sub < in->nsub ? &in->subs[st->sub] : NULL;
+    /* The usual step first: a present value for a field. The same as the
+     * general code below, with put_field's decisions inlined. */
+    if (x && !(st->flags & (PF_NEST | PF_CHK)) && x->t != SP_EVTX_T_NULL &&
+        x->t != SP_EVTX_T_BINXML && (x->n || !(st->flags & PF_OPT))) {
+      sp_evtx_val v;
+      uint8_t t = x->t;
+      if (!sp_evtx_value(t, x->p, x->n, &f->buf, &v)) {
+        v.s = "";
+        v.n = 0;
+      }
+      sp_str str = sp_str_make(v.s, v.n);
+      uint8_t bt = t & 0x7f;
+      if ((st->flags & PF_TRIM) &&
+          (bt < SP_EVTX_T_INT8 || bt > SP_EVTX_T_HEX64))
+        trim(&str.p, &str.n);
+      int fid = st->fid;
+      if (fid >= 0) {
+        if (!(st->flags & PF_USEV))
+          sp_event_set(ev, fid, str);
+        else if (v.array)
+          put_items(f, fid, str);
+        else if (v.has_int && t != SP_EVTX_T_FILETIME && t != SP_EVTX_T_SYSTIME)
+          sp_event_set_int(ev, fid, str, v.i);
+        else
+          sp_event_set(ev, fid, str);
+      }
+      if (st->ecs >= 0)
+        sp_event_set(ev, st->ecs, str);
+      if (st->flags & PF_TS)
+        set_ts(f, str, &v);
+      continue;
+    }
     if (st->flags & (PF_NEST | PF_CHK)) {
       if (!x || x->t != SP_EVTX_T_BINXML)
         continue; /* text where the sink takes none, or no value */
