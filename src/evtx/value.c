@@ -160,13 +160,34 @@ static void put_ansi(sp_evtx_buf *out, const uint8_t *p, size_t n) {
   out->used += (size_t)(o - d);
 }
 
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* Decimal digits of v (32-bit) written backwards ending at e; returns the
+ * start (32-bit division is cheaper: SID sub-authorities, most numbers). */
+static char *dec_back32(char *e, uint32_t v) {
+  while (v >= 100) {
+    uint32_t r = v % 100;
+    v /= 100;
+    e -= 2;
+    memcpy(e, pairs + 2 * r, 2);
+  }
+  if (v >= 10) {
+    e -= 2;
+    memcpy(e, pairs + 2 * v, 2);
+  } else {
+    *--e = (char)('0' + v);
+  }
+  return e;
+}
+
 /* Decimal digits of v written backwards ending at e; returns the start. */
 static char *dec_back(char *e, uint64_t v) {
-  static const char pairs[] =
-      "00010203040506070809101112131415161718192021222324"
-      "25262728293031323334353637383940414243444546474849"
-      "50515253545556575859606162636465666768697071727374"
-      "75767778798081828384858687888990919293949596979899";
+  if (v <= UINT32_MAX)
+    return dec_back32(e, (uint32_t)v);
   while (v >= 100) {
     unsigned r = (unsigned)(v % 100);
     v /= 100;
@@ -182,34 +203,49 @@ static char *dec_back(char *e, uint64_t v) {
   return e;
 }
 
+/* Short text (at most 24 bytes) ending at tmp + 24, tmp being 48 bytes:
+ * copied with a fixed-size copy when the buffer has 24 bytes of room (the
+ * bytes past the text are scratch), else as put() does. */
+static inline void put_short(sp_evtx_buf *out, const char *tmp, const char *b) {
+  size_t n = (size_t)(tmp + 24 - b);
+  if (out->cap - out->used >= 24) {
+    memcpy(out->p + out->used, b, 24);
+    out->used += n;
+  } else {
+    put(out, b, n);
+  }
+}
+
 static void put_fmt_u64(sp_evtx_buf *out, uint64_t v) {
-  char tmp[24];
-  char *b = dec_back(tmp + sizeof tmp, v);
-  put(out, b, (size_t)(tmp + sizeof tmp - b));
+  char tmp[48];
+  put_short(out, tmp, dec_back(tmp + 24, v));
 }
 
 static void put_fmt_i64(sp_evtx_buf *out, int64_t v) {
+  char tmp[48];
+  char *b;
   if (v < 0) {
-    put(out, "-", 1);
-    put_fmt_u64(out, (uint64_t)0 - (uint64_t)v);
+    b = dec_back(tmp + 24, (uint64_t)0 - (uint64_t)v);
+    *--b = '-';
   } else {
-    put_fmt_u64(out, (uint64_t)v);
+    b = dec_back(tmp + 24, (uint64_t)v);
   }
+  put_short(out, tmp, b);
 }
 
 static const char HEXU[] = "0123456789ABCDEF";
 static const char HEXL[] = "0123456789abcdef";
 
 static void put_hex_min(sp_evtx_buf *out, uint64_t v) {
-  char tmp[18];
-  size_t k = sizeof tmp;
+  char tmp[48];
+  char *e = tmp + 24;
   do {
-    tmp[--k] = HEXL[v & 15];
+    *--e = HEXL[v & 15];
     v >>= 4;
   } while (v);
-  tmp[--k] = 'x';
-  tmp[--k] = '0';
-  put(out, tmp + k, sizeof tmp - k);
+  *--e = 'x';
+  *--e = '0';
+  put_short(out, tmp, e);
 }
 
 static void put_hex_fixed(sp_evtx_buf *out, uint64_t v, int digits) {
@@ -232,28 +268,31 @@ static void put_binary(sp_evtx_buf *out, const uint8_t *p, size_t n) {
   out->used += 2 * n;
 }
 
+/* Two upper-case hex digits of each byte value. */
+static const char HEX2U[] =
+    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
+
+static inline void hex2u(char *d, uint8_t b) { memcpy(d, HEX2U + 2 * b, 2); }
+
+/* GUID: u32, u16, u16 little-endian, then 8 bytes in order. */
 static void put_guid(sp_evtx_buf *out, const uint8_t *p) {
   char *d = room(out, 36);
   if (!d)
     return;
-  uint32_t a = rd32(p);
-  uint16_t b = rd16(p + 4), c = rd16(p + 6);
-  int k = 0;
-  for (int i = 7; i >= 0; i--)
-    d[k++] = HEXU[(a >> (4 * i)) & 15];
-  d[k++] = '-';
-  for (int i = 3; i >= 0; i--)
-    d[k++] = HEXU[(b >> (4 * i)) & 15];
-  d[k++] = '-';
-  for (int i = 3; i >= 0; i--)
-    d[k++] = HEXU[(c >> (4 * i)) & 15];
-  d[k++] = '-';
-  for (int i = 8; i < 16; i++) {
-    if (i == 10)
-      d[k++] = '-';
-    d[k++] = HEXU[p[i] >> 4];
-    d[k++] = HEXU[p[i] & 15];
-  }
+  static const uint8_t order[16] = {3, 2, 1,  0,  5,  4,  7,  6,
+                                    8, 9, 10, 11, 12, 13, 14, 15};
+  static const uint8_t at[16] = {0,  2,  4,  6,  9,  11, 14, 16,
+                                 19, 21, 24, 26, 28, 30, 32, 34};
+  for (int i = 0; i < 16; i++)
+    hex2u(d + at[i], p[order[i]]);
+  d[8] = d[13] = d[18] = d[23] = '-';
   out->used += 36;
 }
 
@@ -319,19 +358,17 @@ static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
   *y = yy + (*m <= 2);
 }
 
-static void d2(char *o, unsigned v) {
-  o[0] = (char)('0' + v / 10 % 10);
-  o[1] = (char)('0' + v % 10);
+/* The last two decimal digits of v. */
+static inline void d2(char *o, unsigned v) {
+  memcpy(o, pairs + 2 * (v % 100), 2);
 }
 
 static size_t iso_parts(char *o, int64_t y, unsigned mo, unsigned d, unsigned h,
                         unsigned mi, unsigned s, unsigned us) {
   if (y < 0 || y > 9999)
     y = y < 0 ? 0 : 9999;
-  o[0] = (char)('0' + y / 1000);
-  o[1] = (char)('0' + y / 100 % 10);
-  o[2] = (char)('0' + y / 10 % 10);
-  o[3] = (char)('0' + y % 10);
+  d2(o, (unsigned)y / 100);
+  d2(o + 2, (unsigned)y % 100);
   o[4] = '-';
   d2(o + 5, mo);
   o[7] = '-';
@@ -343,10 +380,10 @@ static size_t iso_parts(char *o, int64_t y, unsigned mo, unsigned d, unsigned h,
   o[16] = ':';
   d2(o + 17, s);
   o[19] = '.';
-  for (int i = 5; i >= 0; i--) {
-    o[20 + i] = (char)('0' + us % 10);
-    us /= 10;
-  }
+  us %= 1000000; /* the last six digits */
+  d2(o + 20, us / 10000);
+  d2(o + 22, us / 100);
+  d2(o + 24, us);
   o[26] = 'Z';
   return 27;
 }
