@@ -282,10 +282,17 @@ typedef struct wacct {
   char *targets[MAX_TARGETS];
 } wacct;
 
+#define WF_N 16 /* the f_* fields of win_state */
+
 typedef struct win_state {
   int f_eid, f_channel, f_computer, f_logon_type, f_target_user,
       f_target_domain, f_subject_user, f_subject_domain, f_ip, f_wks,
       f_target_server, f_image, f_parent, f_cmd, f_new_proc, f_parent_proc;
+  /* The fields above found in one pass over an event's values (not a scan
+     of them per field): slot[id] is 1 + the field's index in got (0: not
+     one of them), got[] the first value of each in the current event. */
+  uint8_t *slot;
+  const sp_fval *got[WF_N + 1];
   bool skip_worker_shell, skip_procdump, skip_comsvcs, skip_staging,
       skip_export;
   wlog *logs;
@@ -328,6 +335,30 @@ static void *win_create(const sp_dctx *ctx) {
   s->f_cmd = sp_dctx_field(ctx, "CommandLine");
   s->f_new_proc = sp_dctx_field(ctx, "NewProcessName");
   s->f_parent_proc = sp_dctx_field(ctx, "ParentProcessName");
+  s->slot = calloc(1u << 16, 1);
+  if (!s->slot) {
+    free(s);
+    return NULL;
+  }
+  const int ids[WF_N] = {s->f_eid,
+                         s->f_channel,
+                         s->f_computer,
+                         s->f_logon_type,
+                         s->f_target_user,
+                         s->f_target_domain,
+                         s->f_subject_user,
+                         s->f_subject_domain,
+                         s->f_ip,
+                         s->f_wks,
+                         s->f_target_server,
+                         s->f_image,
+                         s->f_parent,
+                         s->f_cmd,
+                         s->f_new_proc,
+                         s->f_parent_proc};
+  for (int i = 0; i < WF_N; i++)
+    if (ids[i] >= SP_F__COUNT && ids[i] <= 0xffff && !s->slot[ids[i]])
+      s->slot[ids[i]] = (uint8_t)(i + 1);
   const sp_sigma *sg = sp_dctx_input(ctx, "sigma");
   s->skip_worker_shell = sigma_has(sg, sigma_worker_shell);
   s->skip_procdump = sigma_has(sg, sigma_procdump);
@@ -360,6 +391,7 @@ static void win_destroy(void *st) {
   for (size_t i = 0; i < s->cacct; i++)
     acct_free(s->acct[i]);
   free(s->acct);
+  free(s->slot);
   free(s);
 }
 
@@ -390,6 +422,25 @@ static long to_long(sp_str v) {
   for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && x < 100000000; i++)
     x = x * 10 + (v.p[i] - '0');
   return i == v.n ? x : -1;
+}
+
+/* The first value of field id in the event gathered (sp_event_get's
+ * answer). */
+static sp_str wget(const win_state *s, const sp_event *ev, int id) {
+  unsigned k = id >= SP_F__COUNT && id <= 0xffff ? s->slot[id] : 0;
+  if (!k)
+    return sp_event_get(ev, id);
+  return s->got[k] ? s->got[k]->s : sp_str_make(NULL, 0);
+}
+
+static void gather(win_state *s, const sp_event *ev) {
+  memset(s->got, 0, sizeof s->got);
+  const uint8_t *slot = s->slot;
+  for (uint32_t i = 0; i < ev->n; i++) {
+    unsigned k = slot[ev->vals[i].id];
+    if (k && !s->got[k])
+      s->got[k] = &ev->vals[i];
+  }
 }
 
 /* ---- record sequences ---------------------------------------------- */
@@ -515,7 +566,7 @@ static void silence_add(wlog *l, int64_t from, int64_t to, uint64_t id,
 }
 
 static void on_record(win_state *s, const sp_event *ev, sp_str ch) {
-  sp_str comp = sp_event_get(ev, s->f_computer);
+  sp_str comp = wget(s, ev, s->f_computer);
   wlog *l = log_of(s, ev->file_id, ch, comp);
   if (!l)
     return;
@@ -553,6 +604,8 @@ static uint64_t hash_name(const char *p, size_t n) {
 static bool name_ieq_n(const char *a, size_t an, const char *b, size_t n) {
   if (an != n)
     return false;
+  if (memcmp(a, b, n) == 0) /* the usual case: the same spelling */
+    return true;
   for (size_t i = 0; i < n; i++) {
     char x = a[i], y = b[i];
     if (x >= 'A' && x <= 'Z')
@@ -715,10 +768,9 @@ static void emit_event(const sp_rule *r, const sp_event *ev, sp_str user,
 
 static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
   bool explicit_ = eid == 4648;
-  sp_str user =
-      sp_event_get(ev, explicit_ ? s->f_subject_user : s->f_target_user);
+  sp_str user = wget(s, ev, explicit_ ? s->f_subject_user : s->f_target_user);
   sp_str dom =
-      sp_event_get(ev, explicit_ ? s->f_subject_domain : s->f_target_domain);
+      wget(s, ev, explicit_ ? s->f_subject_domain : s->f_target_domain);
   if (skip_user(user))
     return;
   char name[256];
@@ -730,7 +782,7 @@ static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
   wref r = {ev->ts, ev->file_id, ev->line};
   if (explicit_) {
     a->explicit_n++;
-    sp_str tgt = sp_event_get(ev, s->f_target_server);
+    sp_str tgt = wget(s, ev, s->f_target_server);
     if (!tgt.n || sp_str_eq(tgt, "-") || sp_str_ieq(tgt, "localhost"))
       return;
     for (size_t i = 0; i < a->ntargets; i++)
@@ -742,11 +794,11 @@ static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
       a->explicit_ref = r;
     return;
   }
-  long type = to_long(sp_event_get(ev, s->f_logon_type));
+  long type = to_long(wget(s, ev, s->f_logon_type));
   if (type >= 0 && type < 16)
     a->types |= (uint16_t)(1u << type);
-  sp_str ip = sp_event_get(ev, s->f_ip);
-  sp_str wks = sp_event_get(ev, s->f_wks);
+  sp_str ip = wget(s, ev, s->f_ip);
+  sp_str wks = wget(s, ev, s->f_wks);
   if (wks.n && !sp_str_eq(wks, "-") && wks.n < sizeof a->wks[0]) {
     size_t i = 0;
     while (i < a->nwks && !name_ieq(a->wks[i], wks.p, wks.n))
@@ -824,9 +876,9 @@ static bool lc_has(const lcmd *c, const char *needle) {
 
 static void on_process(win_state *s, const sp_event *ev, bool sysmon,
                        sp_fset *out) {
-  sp_str img = sp_event_get(ev, sysmon ? s->f_image : s->f_new_proc);
-  sp_str par = sp_event_get(ev, sysmon ? s->f_parent : s->f_parent_proc);
-  sp_str cmd = sp_event_get(ev, s->f_cmd);
+  sp_str img = wget(s, ev, sysmon ? s->f_image : s->f_new_proc);
+  sp_str par = wget(s, ev, sysmon ? s->f_parent : s->f_parent_proc);
+  sp_str cmd = wget(s, ev, s->f_cmd);
   lcmd lc;
   lc_init(&lc, cmd);
   const sp_rule *r = NULL;
@@ -865,15 +917,16 @@ static void win_on_event(void *st, const sp_event *ev, sp_fset *out) {
   win_state *s = st;
   if (ev->kind != SP_SRC_EVTX)
     return;
-  sp_str ch = sp_event_get(ev, s->f_channel);
+  gather(s, ev);
+  sp_str ch = wget(s, ev, s->f_channel);
   on_record(s, ev, ch);
-  long eid = to_long(sp_event_get(ev, s->f_eid));
+  long eid = to_long(wget(s, ev, s->f_eid));
   if (eid < 0)
     return;
   sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
   bool eventlog = sp_str_ieq(prov, "Microsoft-Windows-Eventlog");
   if (eventlog && eid == 1102 && sp_str_ieq(ch, "Security")) {
-    sp_str u = sp_event_get(ev, s->f_subject_user);
+    sp_str u = wget(s, ev, s->f_subject_user);
     char reason[256];
     snprintf(reason, sizeof reason, "Security log cleared by %.*s", (int)u.n,
              u.p);
@@ -886,7 +939,7 @@ static void win_on_event(void *st, const sp_event *ev, sp_fset *out) {
     const sp_fval *c =
         s->f_channel >= 0 ? sp_event_find(ev, s->f_channel) : NULL;
     const sp_fval *c2 = c ? sp_event_next(ev, c) : NULL;
-    sp_str u = sp_event_get(ev, s->f_subject_user);
+    sp_str u = wget(s, ev, s->f_subject_user);
     char reason[256];
     snprintf(reason, sizeof reason, "event log %.*s cleared by %.*s",
              c2 ? (int)c2->s.n : 0, c2 ? c2->s.p : "", (int)u.n, u.p);
