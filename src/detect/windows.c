@@ -426,21 +426,21 @@ static long to_long(sp_str v) {
 
 /* The first value of field id in the event gathered (sp_event_get's
  * answer). */
-static sp_str wget(const win_state *s, const sp_event *ev, int id) {
+static inline sp_str wget(const win_state *s, const sp_event *ev, int id) {
   unsigned k = id >= SP_F__COUNT && id <= 0xffff ? s->slot[id] : 0;
   if (!k)
     return sp_event_get(ev, id);
   return s->got[k] ? s->got[k]->s : sp_str_make(NULL, 0);
 }
 
+/* Backwards, so the first value of a field is the one left; got[0] takes
+ * the values of other fields. */
 static void gather(win_state *s, const sp_event *ev) {
   memset(s->got, 0, sizeof s->got);
   const uint8_t *slot = s->slot;
-  for (uint32_t i = 0; i < ev->n; i++) {
-    unsigned k = slot[ev->vals[i].id];
-    if (k && !s->got[k])
-      s->got[k] = &ev->vals[i];
-  }
+  const sp_fval *v = ev->vals;
+  for (uint32_t i = ev->n; i-- > 0;)
+    s->got[slot[v[i].id]] = &v[i];
 }
 
 /* ---- record sequences ---------------------------------------------- */

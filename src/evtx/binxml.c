@@ -921,15 +921,20 @@ static const char *fill_subs(const sp_evtx_chunk *ch, uint32_t desc,
     n = SP_EVTX_MAX_SUBS;
   }
   bool bx = false;
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t sz = rd16(cp + desc + 4 * i);
-    if (data > ch->len || ch->len - data < sz)
+  /* data <= len holds (checked above, then each size against the rest) */
+  const uint8_t *d = cp + desc;
+  uint32_t left = ch->len - data;
+  for (uint32_t i = 0; i < n; i++, d += 4) {
+    uint32_t sz = rd16(d);
+    uint8_t t = d[2];
+    if (sz > left)
       return "substitution value outside the chunk";
     subs[i].p = cp + data;
     subs[i].n = sz;
-    subs[i].t = cp[desc + 4 * i + 2];
-    bx |= subs[i].t == SP_EVTX_T_BINXML;
+    subs[i].t = t;
+    bx |= t == SP_EVTX_T_BINXML;
     data += sz;
+    left -= sz;
   }
   *nsub = n;
   if (binxml)
