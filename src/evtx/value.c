@@ -49,8 +49,9 @@ static void put(sp_evtx_buf *out, const char *s, size_t n) {
 }
 
 /* UTF-16LE (nbytes) -> UTF-8 at the end of out; unpaired surrogates become
- * U+FFFD. Trailing NULs are dropped. */
-static void put_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
+ * U+FFFD. Trailing NULs are dropped. (evtx.h: sp_evtx_utf16) */
+#define put_utf16 sp_evtx_utf16
+void sp_evtx_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
   size_t nu = nbytes / 2;
   while (nu && rd16(p + 2 * (nu - 1)) == 0)
     nu--;

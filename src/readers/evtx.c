@@ -267,6 +267,10 @@ enum {
   PF_CHK = 128  /* no field: only a BinXML value here needs the walk */
 };
 
+static inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* Element text is trimmed, as evtx-rs renders it (a command line often ends
  * with a space in the record). */
 static void trim(const char **p, size_t *n) {
@@ -882,8 +886,26 @@ static bool plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in,
      * general code below, with put_field's decisions inlined. */
     if (x && !(st->flags & (PF_NEST | PF_CHK)) && x->t != SP_EVTX_T_NULL &&
         x->t != SP_EVTX_T_BINXML && (x->n || !(st->flags & PF_OPT))) {
-      sp_evtx_val v;
       uint8_t t = x->t;
+      if (t == SP_EVTX_T_STRING) {
+        /* the commonest value: its text only (no integer, not a list) */
+        size_t start = f->buf.used;
+        sp_evtx_utf16(&f->buf, x->p, x->n);
+        sp_str str = sp_str_make(f->buf.p + start, f->buf.used - start);
+        if ((st->flags & PF_TRIM) && str.n &&
+            (is_space(str.p[0]) || is_space(str.p[str.n - 1])))
+          trim(&str.p, &str.n);
+        if (st->fid >= 0)
+          sp_event_set(ev, st->fid, str);
+        if (st->ecs >= 0)
+          sp_event_set(ev, st->ecs, str);
+        if (st->flags & PF_TS) {
+          sp_evtx_val v = {.s = str.p, .n = str.n, .type = t};
+          set_ts(f, str, &v);
+        }
+        continue;
+      }
+      sp_evtx_val v;
       if (!sp_evtx_value(t, x->p, x->n, &f->buf, &v)) {
         v.s = "";
         v.n = 0;
