@@ -169,20 +169,40 @@ static const char pairs[] =
 
 /* Decimal digits of v (32-bit) written backwards ending at e; returns the
  * start (32-bit division is cheaper: SID sub-authorities, most numbers). */
-static char *dec_back32(char *e, uint32_t v) {
-  while (v >= 100) {
-    uint32_t r = v % 100;
-    v /= 100;
-    e -= 2;
-    memcpy(e, pairs + 2 * r, 2);
+/* The four digits of v < 10000 ending at e (leading zeros included). */
+static inline void dec4(char *e, uint32_t v) {
+  memcpy(e - 4, pairs + 2 * (v / 100), 2);
+  memcpy(e - 2, pairs + 2 * (v % 100), 2);
+}
+
+/* v < 10000 backwards without leading zeros. */
+static inline char *dec_small(char *e, uint32_t v) {
+  if (v < 10) {
+    *--e = (char)('0' + v);
+    return e;
   }
-  if (v >= 10) {
+  if (v < 100) {
     e -= 2;
     memcpy(e, pairs + 2 * v, 2);
-  } else {
-    *--e = (char)('0' + v);
+    return e;
   }
-  return e;
+  dec4(e, v);
+  return v < 1000 ? e - 3 : e - 4;
+}
+
+/* Four digits at a time: a ten-digit number (SID sub-authorities) in three
+ * divisions. */
+static char *dec_back32(char *e, uint32_t v) {
+  if (v < 10000)
+    return dec_small(e, v);
+  if (v < 100000000) {
+    dec4(e, v % 10000);
+    return dec_small(e - 4, v / 10000);
+  }
+  uint32_t lo = v % 100000000;
+  dec4(e, lo % 10000);
+  dec4(e - 4, lo / 10000);
+  return dec_small(e - 8, v / 100000000);
 }
 
 /* Decimal digits of v written backwards ending at e; returns the start. */
@@ -287,13 +307,26 @@ static void put_guid(sp_evtx_buf *out, const uint8_t *p) {
   char *d = room(out, 36);
   if (!d)
     return;
-  static const uint8_t order[16] = {3, 2, 1,  0,  5,  4,  7,  6,
-                                    8, 9, 10, 11, 12, 13, 14, 15};
-  static const uint8_t at[16] = {0,  2,  4,  6,  9,  11, 14, 16,
-                                 19, 21, 24, 26, 28, 30, 32, 34};
-  for (int i = 0; i < 16; i++)
-    hex2u(d + at[i], p[order[i]]);
-  d[8] = d[13] = d[18] = d[23] = '-';
+  hex2u(d + 0, p[3]);
+  hex2u(d + 2, p[2]);
+  hex2u(d + 4, p[1]);
+  hex2u(d + 6, p[0]);
+  d[8] = '-';
+  hex2u(d + 9, p[5]);
+  hex2u(d + 11, p[4]);
+  d[13] = '-';
+  hex2u(d + 14, p[7]);
+  hex2u(d + 16, p[6]);
+  d[18] = '-';
+  hex2u(d + 19, p[8]);
+  hex2u(d + 21, p[9]);
+  d[23] = '-';
+  hex2u(d + 24, p[10]);
+  hex2u(d + 26, p[11]);
+  hex2u(d + 28, p[12]);
+  hex2u(d + 30, p[13]);
+  hex2u(d + 32, p[14]);
+  hex2u(d + 34, p[15]);
   out->used += 36;
 }
 
