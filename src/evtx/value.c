@@ -67,6 +67,18 @@ void sp_evtx_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
 #ifdef __SSE2__
   /* ASCII fast path: eight code units at a time (SSE2 is part of x86-64). */
   const __m128i hi = _mm_set1_epi16((short)0xff80);
+  /* sixteen at a time while there are sixteen, then eight */
+  while (nu - i >= 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+    __m128i y =
+        _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i + 16));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(_mm_or_si128(x, y), hi),
+                                          _mm_setzero_si128())) != 0xffff)
+      break;
+    _mm_storeu_si128((__m128i *)(void *)o, _mm_packus_epi16(x, y));
+    o += 16;
+    i += 16;
+  }
   while (nu - i >= 8) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
     if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(x, hi),
