@@ -204,7 +204,7 @@ static inline char *dec_small(char *e, uint32_t v) {
 
 /* Four digits at a time: a ten-digit number (SID sub-authorities) in three
  * divisions. */
-static char *dec_back32(char *e, uint32_t v) {
+static inline char *dec_back32(char *e, uint32_t v) {
   if (v < 10000)
     return dec_small(e, v);
   if (v < 100000000) {
@@ -824,22 +824,34 @@ bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
   bool ok = true;
   /* The common types here, the rest (and values too short for their type,
    * which value_any refuses) out of line. */
-  if (t == SP_EVTX_T_STRING)
+  switch (t) {
+  case SP_EVTX_T_STRING:
     put_utf16(out, data, n);
-  else if (t == SP_EVTX_T_UINT8 && n >= 1)
-    put_int32(out, v, data[0]);
-  else if (t == SP_EVTX_T_INT8 && n >= 1)
-    put_int32(out, v, (int8_t)data[0]);
-  else if (t == SP_EVTX_T_UINT16 && n >= 2)
-    put_int32(out, v, rd16(data));
-  else if (t == SP_EVTX_T_INT16 && n >= 2)
-    put_int32(out, v, (int16_t)rd16(data));
-  else if (t == SP_EVTX_T_UINT32 && n >= 4)
-    put_int32(out, v, rd32(data));
-  else if (t == SP_EVTX_T_INT32 && n >= 4)
-    put_int32(out, v, (int32_t)rd32(data));
-  else
+    break;
+  case SP_EVTX_T_UINT8:
+  case SP_EVTX_T_INT8:
+    if (n < 1)
+      goto any;
+    put_int32(out, v, t == SP_EVTX_T_INT8 ? (int8_t)data[0] : data[0]);
+    break;
+  case SP_EVTX_T_UINT16:
+  case SP_EVTX_T_INT16:
+    if (n < 2)
+      goto any;
+    put_int32(out, v, t == SP_EVTX_T_INT16 ? (int16_t)rd16(data) : rd16(data));
+    break;
+  case SP_EVTX_T_UINT32:
+  case SP_EVTX_T_INT32:
+    if (n < 4)
+      goto any;
+    put_int32(out, v,
+              t == SP_EVTX_T_INT32 ? (int64_t)(int32_t)rd32(data)
+                                   : (int64_t)rd32(data));
+    break;
+  default:
+  any:
     ok = value_any(t, data, n, out, v);
+  }
   v->s = out->p + start;
   v->n = out->used - start;
   if (!ok) {
