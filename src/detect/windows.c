@@ -913,6 +913,12 @@ static void on_process(win_state *s, const sp_event *ev, bool sysmon,
 
 /* ---- events -------------------------------------------------------- */
 
+/* sp_str_ieq, trying the spelling the literal has first (the usual). */
+static inline bool ieq(sp_str s, const char *lit) {
+  size_t n = strlen(lit);
+  return s.n == n && (memcmp(s.p, lit, n) == 0 || sp_mem_ieq(s.p, lit, n));
+}
+
 static void win_on_event(void *st, const sp_event *ev, sp_fset *out) {
   win_state *s = st;
   if (ev->kind != SP_SRC_EVTX)
@@ -924,8 +930,8 @@ static void win_on_event(void *st, const sp_event *ev, sp_fset *out) {
   if (eid < 0)
     return;
   sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
-  bool eventlog = sp_str_ieq(prov, "Microsoft-Windows-Eventlog");
-  if (eventlog && eid == 1102 && sp_str_ieq(ch, "Security")) {
+  bool eventlog = ieq(prov, "Microsoft-Windows-Eventlog");
+  if (eventlog && eid == 1102 && ieq(ch, "Security")) {
     sp_str u = wget(s, ev, s->f_subject_user);
     char reason[256];
     snprintf(reason, sizeof reason, "Security log cleared by %.*s", (int)u.n,
@@ -933,7 +939,7 @@ static void win_on_event(void *st, const sp_event *ev, sp_fset *out) {
     emit_event(&r_clear_sec, ev, u, sp_str_make(NULL, 0), reason, out);
     return;
   }
-  if (eventlog && eid == 104 && sp_str_ieq(ch, "System")) {
+  if (eventlog && eid == 104 && ieq(ch, "System")) {
     /* UserData/LogFileCleared: SubjectUserName, Channel (the cleared log:
        the second value of Channel). */
     const sp_fval *c =
@@ -946,14 +952,13 @@ static void win_on_event(void *st, const sp_event *ev, sp_fset *out) {
     emit_event(&r_clear_sys, ev, u, sp_str_make(NULL, 0), reason, out);
     return;
   }
-  if ((eid == 4624 || eid == 4625 || eid == 4648) &&
-      sp_str_ieq(ch, "Security")) {
+  if ((eid == 4624 || eid == 4625 || eid == 4648) && ieq(ch, "Security")) {
     on_logon(s, ev, eid, out);
     return;
   }
-  if (eid == 1 && sp_str_ieq(ch, "Microsoft-Windows-Sysmon/Operational"))
+  if (eid == 1 && ieq(ch, "Microsoft-Windows-Sysmon/Operational"))
     on_process(s, ev, true, out);
-  else if (eid == 4688 && sp_str_ieq(ch, "Security"))
+  else if (eid == 4688 && ieq(ch, "Security"))
     on_process(s, ev, false, out);
 }
 
