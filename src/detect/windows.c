@@ -835,34 +835,36 @@ static inline bool base_is(sp_str path, const char *exe) {
          path.p[path.n - n - 1] == '/';
 }
 
-/* A command line lower-cased once, for the case-insensitive searches of
- * on_process (sp_str_ifind's answer, found or not); one longer than the
- * copy is searched as it is. */
+/* A command line lower-cased once (on the first search), for the
+ * case-insensitive searches of on_process (sp_str_ifind's answer, found or
+ * not); one longer than the copy is searched as it is. */
 #define LC_MAX 4096
 typedef struct lcmd {
   sp_str cmd;
-  size_t n; /* bytes in low, when cmd fits */
-  bool fits;
+  bool fits, done;
   char low[LC_MAX];
 } lcmd;
 
 static void lc_init(lcmd *c, sp_str cmd) {
   c->cmd = cmd;
   c->fits = cmd.n <= LC_MAX;
-  c->n = c->fits ? cmd.n : 0;
-  if (c->fits && cmd.n)
-    sp_lower_copy(c->low, cmd.p, cmd.n);
+  c->done = false;
 }
 
 /* Whether the command line holds needle (lower case, no upper-case
  * letters), ignoring case. */
-static bool lc_has(const lcmd *c, const char *needle) {
+static bool lc_has(lcmd *c, const char *needle) {
   if (!c->fits)
     return sp_str_ifind(c->cmd, needle) >= 0;
+  if (!c->done) {
+    if (c->cmd.n)
+      sp_lower_copy(c->low, c->cmd.p, c->cmd.n);
+    c->done = true;
+  }
   size_t n = strlen(needle);
-  if (n > c->n)
+  if (n > c->cmd.n)
     return false;
-  const char *p = c->low, *end = c->low + c->n - n;
+  const char *p = c->low, *end = c->low + c->cmd.n - n;
   while (p <= end) {
     const char *q = memchr(p, needle[0], (size_t)(end - p) + 1);
     if (!q)
