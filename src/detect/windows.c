@@ -41,6 +41,7 @@
 #include "detect/detector.h"
 #include "sigma/sigma.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -242,6 +243,7 @@ typedef struct wsil {
 typedef struct wlog {
   uint32_t file_id;
   char *channel, *computer;
+  size_t channel_n, computer_n; /* strlen of each */
   uint64_t records;
   int64_t first, last;
   ival *iv;
@@ -262,25 +264,35 @@ typedef struct waddr {
 } waddr;
 
 typedef struct wacct {
-  char *name; /* DOMAIN\user as written */
+  char *name;    /* DOMAIN\user as written */
+  size_t name_n; /* strlen(name) */
   uint64_t ok, fail, explicit_n;
   uint16_t types;
   int64_t first, last;
   wref ref;
-  waddr addr[MAX_ADDRS];
   size_t naddr;
   uint64_t addr_more; /* further distinct addresses not kept */
-  char wks[MAX_WKS][32];
   size_t nwks;
-  char *targets[MAX_TARGETS];
   size_t ntargets;
   wref explicit_ref;
+  /* the arrays last: only their first naddr / nwks / ntargets entries are
+     ever read, so a new account zeroes the fields above only */
+  waddr addr[MAX_ADDRS];
+  char wks[MAX_WKS][32];
+  char *targets[MAX_TARGETS];
 } wacct;
+
+#define WF_N 16 /* the f_* fields of win_state */
 
 typedef struct win_state {
   int f_eid, f_channel, f_computer, f_logon_type, f_target_user,
       f_target_domain, f_subject_user, f_subject_domain, f_ip, f_wks,
       f_target_server, f_image, f_parent, f_cmd, f_new_proc, f_parent_proc;
+  /* The fields above found in one pass over an event's values (not a scan
+     of them per field): slot[id] is 1 + the field's index in got (0: not
+     one of them), got[] the first value of each in the current event. */
+  uint8_t *slot;
+  const sp_fval *got[WF_N + 1];
   bool skip_worker_shell, skip_procdump, skip_comsvcs, skip_staging,
       skip_export;
   wlog *logs;
@@ -323,6 +335,30 @@ static void *win_create(const sp_dctx *ctx) {
   s->f_cmd = sp_dctx_field(ctx, "CommandLine");
   s->f_new_proc = sp_dctx_field(ctx, "NewProcessName");
   s->f_parent_proc = sp_dctx_field(ctx, "ParentProcessName");
+  s->slot = calloc(1u << 16, 1);
+  if (!s->slot) {
+    free(s);
+    return NULL;
+  }
+  const int ids[WF_N] = {s->f_eid,
+                         s->f_channel,
+                         s->f_computer,
+                         s->f_logon_type,
+                         s->f_target_user,
+                         s->f_target_domain,
+                         s->f_subject_user,
+                         s->f_subject_domain,
+                         s->f_ip,
+                         s->f_wks,
+                         s->f_target_server,
+                         s->f_image,
+                         s->f_parent,
+                         s->f_cmd,
+                         s->f_new_proc,
+                         s->f_parent_proc};
+  for (int i = 0; i < WF_N; i++)
+    if (ids[i] >= SP_F__COUNT && ids[i] <= 0xffff && !s->slot[ids[i]])
+      s->slot[ids[i]] = (uint8_t)(i + 1);
   const sp_sigma *sg = sp_dctx_input(ctx, "sigma");
   s->skip_worker_shell = sigma_has(sg, sigma_worker_shell);
   s->skip_procdump = sigma_has(sg, sigma_procdump);
@@ -355,6 +391,7 @@ static void win_destroy(void *st) {
   for (size_t i = 0; i < s->cacct; i++)
     acct_free(s->acct[i]);
   free(s->acct);
+  free(s->slot);
   free(s);
 }
 
@@ -372,6 +409,11 @@ static bool str_is(const char *p, sp_str v) {
   return strlen(p) == v.n && (v.n == 0 || memcmp(p, v.p, v.n) == 0);
 }
 
+/* str_is with strlen(p) known. */
+static bool str_is_n(const char *p, size_t pn, sp_str v) {
+  return pn == v.n && (v.n == 0 || memcmp(p, v.p, v.n) == 0);
+}
+
 static long to_long(sp_str v) {
   long x = 0;
   size_t i = 0;
@@ -382,19 +424,38 @@ static long to_long(sp_str v) {
   return i == v.n ? x : -1;
 }
 
+/* The first value of field id in the event gathered (sp_event_get's
+ * answer). */
+static inline sp_str wget(const win_state *s, const sp_event *ev, int id) {
+  unsigned k = id >= SP_F__COUNT && id <= 0xffff ? s->slot[id] : 0;
+  if (!k)
+    return sp_event_get(ev, id);
+  return s->got[k] ? s->got[k]->s : sp_str_make(NULL, 0);
+}
+
+/* Backwards, so the first value of a field is the one left; got[0] takes
+ * the values of other fields. */
+static void gather(win_state *s, const sp_event *ev) {
+  memset(s->got, 0, sizeof s->got);
+  const uint8_t *slot = s->slot;
+  const sp_fval *v = ev->vals;
+  for (uint32_t i = ev->n; i-- > 0;)
+    s->got[slot[v[i].id]] = &v[i];
+}
+
 /* ---- record sequences ---------------------------------------------- */
 
 static wlog *log_of(win_state *s, uint32_t file_id, sp_str ch, sp_str comp) {
   if (s->last_log < s->nlogs) {
     wlog *l = &s->logs[s->last_log];
-    if (l->file_id == file_id && str_is(l->channel, ch) &&
-        str_is(l->computer, comp))
+    if (l->file_id == file_id && str_is_n(l->channel, l->channel_n, ch) &&
+        str_is_n(l->computer, l->computer_n, comp))
       return l;
   }
   for (size_t i = 0; i < s->nlogs; i++) {
     wlog *l = &s->logs[i];
-    if (l->file_id == file_id && str_is(l->channel, ch) &&
-        str_is(l->computer, comp)) {
+    if (l->file_id == file_id && str_is_n(l->channel, l->channel_n, ch) &&
+        str_is_n(l->computer, l->computer_n, comp)) {
       s->last_log = i;
       return l;
     }
@@ -426,6 +487,8 @@ static wlog *log_of(win_state *s, uint32_t file_id, sp_str ch, sp_str comp) {
     s->oom = true;
     return NULL;
   }
+  l->channel_n = strlen(l->channel);
+  l->computer_n = strlen(l->computer);
   s->last_log = s->nlogs++;
   return l;
 }
@@ -503,7 +566,7 @@ static void silence_add(wlog *l, int64_t from, int64_t to, uint64_t id,
 }
 
 static void on_record(win_state *s, const sp_event *ev, sp_str ch) {
-  sp_str comp = sp_event_get(ev, s->f_computer);
+  sp_str comp = wget(s, ev, s->f_computer);
   wlog *l = log_of(s, ev->file_id, ch, comp);
   if (!l)
     return;
@@ -537,9 +600,12 @@ static uint64_t hash_name(const char *p, size_t n) {
   return h;
 }
 
-static bool name_ieq(const char *a, const char *b, size_t n) {
-  if (strlen(a) != n)
+/* a (of length an) equals b[0..n) but for ASCII case. */
+static bool name_ieq_n(const char *a, size_t an, const char *b, size_t n) {
+  if (an != n)
     return false;
+  if (memcmp(a, b, n) == 0) /* the usual case: the same spelling */
+    return true;
   for (size_t i = 0; i < n; i++) {
     char x = a[i], y = b[i];
     if (x >= 'A' && x <= 'Z')
@@ -552,6 +618,10 @@ static bool name_ieq(const char *a, const char *b, size_t n) {
   return true;
 }
 
+static bool name_ieq(const char *a, const char *b, size_t n) {
+  return name_ieq_n(a, strlen(a), b, n);
+}
+
 static bool acct_grow(win_state *s) {
   size_t nc = s->cacct ? s->cacct * 2 : 256;
   wacct **n = calloc(nc, sizeof *n);
@@ -561,7 +631,7 @@ static bool acct_grow(win_state *s) {
     wacct *a = s->acct[i];
     if (!a)
       continue;
-    size_t k = hash_name(a->name, strlen(a->name)) & (nc - 1);
+    size_t k = hash_name(a->name, a->name_n) & (nc - 1);
     while (n[k])
       k = (k + 1) & (nc - 1);
     n[k] = a;
@@ -581,7 +651,7 @@ static wacct *acct_of(win_state *s, const char *name, size_t n) {
   }
   size_t k = hash_name(name, n) & (s->cacct - 1);
   while (s->acct[k]) {
-    if (name_ieq(s->acct[k]->name, name, n))
+    if (name_ieq_n(s->acct[k]->name, s->acct[k]->name_n, name, n))
       return s->acct[k];
     k = (k + 1) & (s->cacct - 1);
   }
@@ -589,12 +659,15 @@ static wacct *acct_of(win_state *s, const char *name, size_t n) {
     s->lim_accts++;
     return NULL;
   }
-  wacct *a = calloc(1, sizeof *a);
+  wacct *a = malloc(sizeof *a);
+  if (a)
+    memset(a, 0, offsetof(wacct, addr));
   if (!a || !(a->name = dupn(sp_str_make(name, n)))) {
     free(a);
     s->oom = true;
     return NULL;
   }
+  a->name_n = strlen(a->name);
   a->first = INT64_MAX;
   a->last = INT64_MIN;
   a->ref.ts = INT64_MAX;
@@ -613,18 +686,34 @@ static bool skip_user(sp_str u) {
   for (size_t i = 0; builtin[i]; i++)
     if (sp_str_ieq(u, builtin[i]))
       return true;
-  if (u.n > 4 &&
-      (sp_str_ifind(u, "DWM-") == 0 || sp_str_ifind(u, "UMFD-") == 0))
+  /* (found at offset 0 = starts with) */
+  if (u.n > 4 && (sp_str_istarts(u, "DWM-") || sp_str_istarts(u, "UMFD-")))
     return true;
   return false;
 }
 
+/* Append the text of v up to a NUL (as "%.*s" prints it) to buf, cut at
+ * cap - 1 bytes in all. */
+static size_t put_upto_nul(char *buf, size_t at, size_t cap, sp_str v) {
+  size_t k = v.n ? strnlen(v.p, v.n) : 0;
+  if (k > cap - 1 - at)
+    k = cap - 1 - at;
+  memcpy(buf + at, v.p, k);
+  return at + k;
+}
+
+/* "DOMAIN\user" (or "user" without a domain) into buf, NUL-terminated and
+ * cut at cap - 1 bytes, as snprintf("%.*s\\%.*s") would write it. */
 static size_t acct_name(char *buf, size_t cap, sp_str dom, sp_str user) {
-  int n = dom.n && !(dom.n == 1 && dom.p[0] == '-')
-              ? snprintf(buf, cap, "%.*s\\%.*s", (int)dom.n, dom.p, (int)user.n,
-                         user.p)
-              : snprintf(buf, cap, "%.*s", (int)user.n, user.p);
-  return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+  size_t n = 0;
+  if (dom.n && !(dom.n == 1 && dom.p[0] == '-')) {
+    n = put_upto_nul(buf, n, cap, dom);
+    if (n < cap - 1)
+      buf[n++] = '\\';
+  }
+  n = put_upto_nul(buf, n, cap, user);
+  buf[n] = 0;
+  return n;
 }
 
 static bool no_addr(sp_str ip) {
@@ -679,10 +768,9 @@ static void emit_event(const sp_rule *r, const sp_event *ev, sp_str user,
 
 static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
   bool explicit_ = eid == 4648;
-  sp_str user =
-      sp_event_get(ev, explicit_ ? s->f_subject_user : s->f_target_user);
+  sp_str user = wget(s, ev, explicit_ ? s->f_subject_user : s->f_target_user);
   sp_str dom =
-      sp_event_get(ev, explicit_ ? s->f_subject_domain : s->f_target_domain);
+      wget(s, ev, explicit_ ? s->f_subject_domain : s->f_target_domain);
   if (skip_user(user))
     return;
   char name[256];
@@ -694,7 +782,7 @@ static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
   wref r = {ev->ts, ev->file_id, ev->line};
   if (explicit_) {
     a->explicit_n++;
-    sp_str tgt = sp_event_get(ev, s->f_target_server);
+    sp_str tgt = wget(s, ev, s->f_target_server);
     if (!tgt.n || sp_str_eq(tgt, "-") || sp_str_ieq(tgt, "localhost"))
       return;
     for (size_t i = 0; i < a->ntargets; i++)
@@ -706,16 +794,17 @@ static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
       a->explicit_ref = r;
     return;
   }
-  long type = to_long(sp_event_get(ev, s->f_logon_type));
+  long type = to_long(wget(s, ev, s->f_logon_type));
   if (type >= 0 && type < 16)
     a->types |= (uint16_t)(1u << type);
-  sp_str ip = sp_event_get(ev, s->f_ip);
-  sp_str wks = sp_event_get(ev, s->f_wks);
+  sp_str ip = wget(s, ev, s->f_ip);
+  sp_str wks = wget(s, ev, s->f_wks);
   if (wks.n && !sp_str_eq(wks, "-") && wks.n < sizeof a->wks[0]) {
     size_t i = 0;
     while (i < a->nwks && !name_ieq(a->wks[i], wks.p, wks.n))
       i++;
     if (i == a->nwks && a->nwks < MAX_WKS) {
+      memset(a->wks[a->nwks], 0, sizeof a->wks[0]);
       memcpy(a->wks[a->nwks], wks.p, wks.n);
       a->wks[a->nwks++][wks.n] = 0;
     }
@@ -738,7 +827,7 @@ static void on_logon(win_state *s, const sp_event *ev, long eid, sp_fset *out) {
 
 /* ---- process creation ---------------------------------------------- */
 
-static bool base_is(sp_str path, const char *exe) {
+static inline bool base_is(sp_str path, const char *exe) {
   size_t n = strlen(exe);
   if (path.n < n || !sp_str_iends(path, exe))
     return false;
@@ -746,11 +835,54 @@ static bool base_is(sp_str path, const char *exe) {
          path.p[path.n - n - 1] == '/';
 }
 
+/* A command line lower-cased once (on the first search), for the
+ * case-insensitive searches of on_process (sp_str_ifind's answer, found or
+ * not); one longer than the copy is searched as it is. */
+#define LC_MAX 4096
+typedef struct lcmd {
+  sp_str cmd;
+  bool fits, done;
+  char low[LC_MAX];
+} lcmd;
+
+static void lc_init(lcmd *c, sp_str cmd) {
+  c->cmd = cmd;
+  c->fits = cmd.n <= LC_MAX;
+  c->done = false;
+}
+
+/* Whether the command line holds needle (lower case, no upper-case
+ * letters), ignoring case. */
+static bool lc_has(lcmd *c, const char *needle) {
+  if (!c->fits)
+    return sp_str_ifind(c->cmd, needle) >= 0;
+  if (!c->done) {
+    if (c->cmd.n)
+      sp_lower_copy(c->low, c->cmd.p, c->cmd.n);
+    c->done = true;
+  }
+  size_t n = strlen(needle);
+  if (n > c->cmd.n)
+    return false;
+  const char *p = c->low, *end = c->low + c->cmd.n - n;
+  while (p <= end) {
+    const char *q = memchr(p, needle[0], (size_t)(end - p) + 1);
+    if (!q)
+      return false;
+    if (memcmp(q + 1, needle + 1, n - 1) == 0)
+      return true;
+    p = q + 1;
+  }
+  return false;
+}
+
 static void on_process(win_state *s, const sp_event *ev, bool sysmon,
                        sp_fset *out) {
-  sp_str img = sp_event_get(ev, sysmon ? s->f_image : s->f_new_proc);
-  sp_str par = sp_event_get(ev, sysmon ? s->f_parent : s->f_parent_proc);
-  sp_str cmd = sp_event_get(ev, s->f_cmd);
+  sp_str img = wget(s, ev, sysmon ? s->f_image : s->f_new_proc);
+  sp_str par = wget(s, ev, sysmon ? s->f_parent : s->f_parent_proc);
+  sp_str cmd = wget(s, ev, s->f_cmd);
+  lcmd lc;
+  lc_init(&lc, cmd);
   const sp_rule *r = NULL;
   if (!s->skip_worker_shell &&
       (base_is(par, "w3wp.exe") || base_is(par, "UMWorkerProcess.exe")) &&
@@ -759,22 +891,19 @@ static void on_process(win_state *s, const sp_event *ev, bool sysmon,
     r = &r_worker_shell;
   else if (!s->skip_procdump &&
            (base_is(img, "procdump.exe") || base_is(img, "procdump64.exe") ||
-            sp_str_ifind(cmd, "procdump") >= 0) &&
-           sp_str_ifind(cmd, "lsass") >= 0)
+            lc_has(&lc, "procdump")) &&
+           lc_has(&lc, "lsass"))
     r = &r_lsass;
-  else if (!s->skip_comsvcs && sp_str_ifind(cmd, "comsvcs") >= 0 &&
-           (sp_str_ifind(cmd, "MiniDump") >= 0 ||
-            sp_str_ifind(cmd, "#24") >= 0))
+  else if (!s->skip_comsvcs && lc_has(&lc, "comsvcs") &&
+           (lc_has(&lc, "minidump") || lc_has(&lc, "#24")))
     r = &r_lsass;
   else if (!s->skip_staging &&
            (base_is(img, "7z.exe") || base_is(img, "7za.exe") ||
             base_is(img, "rar.exe") || base_is(img, "winrar.exe") ||
-            sp_str_ifind(cmd, "7z.exe") >= 0 ||
-            sp_str_ifind(cmd, "rar.exe") >= 0) &&
-           (sp_str_ifind(cmd, ".oab") >= 0 || sp_str_ifind(cmd, ".pst") >= 0))
+            lc_has(&lc, "7z.exe") || lc_has(&lc, "rar.exe")) &&
+           (lc_has(&lc, ".oab") || lc_has(&lc, ".pst")))
     r = &r_staging;
-  else if (!s->skip_export &&
-           sp_str_ifind(cmd, "New-MailboxExportRequest") >= 0)
+  else if (!s->skip_export && lc_has(&lc, "new-mailboxexportrequest"))
     r = &r_export_cmd;
   if (!r)
     return;
@@ -786,46 +915,52 @@ static void on_process(win_state *s, const sp_event *ev, bool sysmon,
 
 /* ---- events -------------------------------------------------------- */
 
+/* sp_str_ieq, trying the spelling the literal has first (the usual). */
+static inline bool ieq(sp_str s, const char *lit) {
+  size_t n = strlen(lit);
+  return s.n == n && (memcmp(s.p, lit, n) == 0 || sp_mem_ieq(s.p, lit, n));
+}
+
 static void win_on_event(void *st, const sp_event *ev, sp_fset *out) {
   win_state *s = st;
   if (ev->kind != SP_SRC_EVTX)
     return;
-  sp_str ch = sp_event_get(ev, s->f_channel);
+  gather(s, ev);
+  sp_str ch = wget(s, ev, s->f_channel);
   on_record(s, ev, ch);
-  long eid = to_long(sp_event_get(ev, s->f_eid));
+  long eid = to_long(wget(s, ev, s->f_eid));
   if (eid < 0)
     return;
   sp_str prov = sp_event_get(ev, SP_F_EVENT_PROVIDER);
-  bool eventlog = sp_str_ieq(prov, "Microsoft-Windows-Eventlog");
-  if (eventlog && eid == 1102 && sp_str_ieq(ch, "Security")) {
-    sp_str u = sp_event_get(ev, s->f_subject_user);
+  bool eventlog = ieq(prov, "Microsoft-Windows-Eventlog");
+  if (eventlog && eid == 1102 && ieq(ch, "Security")) {
+    sp_str u = wget(s, ev, s->f_subject_user);
     char reason[256];
     snprintf(reason, sizeof reason, "Security log cleared by %.*s", (int)u.n,
              u.p);
     emit_event(&r_clear_sec, ev, u, sp_str_make(NULL, 0), reason, out);
     return;
   }
-  if (eventlog && eid == 104 && sp_str_ieq(ch, "System")) {
+  if (eventlog && eid == 104 && ieq(ch, "System")) {
     /* UserData/LogFileCleared: SubjectUserName, Channel (the cleared log:
        the second value of Channel). */
     const sp_fval *c =
         s->f_channel >= 0 ? sp_event_find(ev, s->f_channel) : NULL;
     const sp_fval *c2 = c ? sp_event_next(ev, c) : NULL;
-    sp_str u = sp_event_get(ev, s->f_subject_user);
+    sp_str u = wget(s, ev, s->f_subject_user);
     char reason[256];
     snprintf(reason, sizeof reason, "event log %.*s cleared by %.*s",
              c2 ? (int)c2->s.n : 0, c2 ? c2->s.p : "", (int)u.n, u.p);
     emit_event(&r_clear_sys, ev, u, sp_str_make(NULL, 0), reason, out);
     return;
   }
-  if ((eid == 4624 || eid == 4625 || eid == 4648) &&
-      sp_str_ieq(ch, "Security")) {
+  if ((eid == 4624 || eid == 4625 || eid == 4648) && ieq(ch, "Security")) {
     on_logon(s, ev, eid, out);
     return;
   }
-  if (eid == 1 && sp_str_ieq(ch, "Microsoft-Windows-Sysmon/Operational"))
+  if (eid == 1 && ieq(ch, "Microsoft-Windows-Sysmon/Operational"))
     on_process(s, ev, true, out);
-  else if (eid == 4688 && sp_str_ieq(ch, "Security"))
+  else if (eid == 4688 && ieq(ch, "Security"))
     on_process(s, ev, false, out);
 }
 

@@ -172,6 +172,22 @@ static inline sp_fval *sp_event_add_typed(sp_event *ev, int id, sp_str v,
   return f;
 }
 
+/* sp_event_add_typed for a name outside the ECS table (the caller knows
+ * id >= SP_F__COUNT): the readers' hot path for their own names. */
+static inline sp_fval *sp_event_add_name(sp_event *ev, int id, sp_str v,
+                                         sp_ftype type) {
+  if (ev->n >= ev->cap || id > 0xffff) {
+    ev->dropped_fields++;
+    return NULL;
+  }
+  sp_fval *f = &ev->vals[ev->n++];
+  f->s = v;
+  f->id = (sp_fid)id;
+  f->type = (uint8_t)type;
+  f->state = SP_V_UNPARSED;
+  return f;
+}
+
 sp_ftype sp_field_type(sp_field id);
 
 /* Set a field: replaces the first value of a pre-seeded (ECS) field, else

@@ -711,6 +711,29 @@ static uint32_t pt_slot(const uint8_t *guid, uint32_t size) {
   return ((h ^ size) * 2654435761u) >> 22; /* 10 bits */
 }
 
+/* memcmp(a, b, n) == 0, without a call for up to 16 bytes (the runs
+ * between marks and the names are mostly that short): two overlapping
+ * loads from each end. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&a1, a + n - 8, 8);
+    memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t a0, a1, b0, b1;
+    memcpy(&a0, a, 4);
+    memcpy(&b0, b, 4);
+    memcpy(&a1, a + n - 4, 4);
+    memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  return memcmp(a, b, n) == 0;
+}
+
 /* Whether the definition data at chunk offset off (size bytes) is kept
  * template e (see struct mark). */
 static bool pt_match(const ptpl *e, const sp_evtx_chunk *ch, uint32_t off) {
@@ -718,7 +741,7 @@ static bool pt_match(const ptpl *e, const sp_evtx_chunk *ch, uint32_t off) {
   uint32_t prev = 0;
   for (uint32_t i = 0; i < e->nmarks; i++) {
     const mark *m = &e->marks[i];
-    if (memcmp(d + prev, e->data + prev, m->pos - prev) != 0)
+    if (!same_bytes(d + prev, e->data + prev, m->pos - prev))
       return false;
     uint32_t noff = rd32(d + m->pos);
     if (m->inl) {
@@ -728,7 +751,7 @@ static bool pt_match(const ptpl *e, const sp_evtx_chunk *ch, uint32_t off) {
     } else {
       if (noff > ch->len || ch->len - noff < 8 ||
           rd16(ch->p + noff + 6) != m->n || (ch->len - noff - 8) / 2 < m->n ||
-          memcmp(ch->p + noff + 8, e->u16 + m->u16, 2 * (size_t)m->n) != 0)
+          !same_bytes(ch->p + noff + 8, e->u16 + m->u16, 2 * (size_t)m->n))
         return false;
       prev = m->pos + 4;
     }
@@ -921,15 +944,20 @@ static const char *fill_subs(const sp_evtx_chunk *ch, uint32_t desc,
     n = SP_EVTX_MAX_SUBS;
   }
   bool bx = false;
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t sz = rd16(cp + desc + 4 * i);
-    if (data > ch->len || ch->len - data < sz)
+  /* data <= len holds (checked above, then each size against the rest) */
+  const uint8_t *d = cp + desc;
+  uint32_t left = ch->len - data;
+  for (uint32_t i = 0; i < n; i++, d += 4) {
+    uint32_t sz = rd16(d);
+    uint8_t t = d[2];
+    if (sz > left)
       return "substitution value outside the chunk";
     subs[i].p = cp + data;
     subs[i].n = sz;
-    subs[i].t = cp[desc + 4 * i + 2];
-    bx |= subs[i].t == SP_EVTX_T_BINXML;
+    subs[i].t = t;
+    bx |= t == SP_EVTX_T_BINXML;
     data += sz;
+    left -= sz;
   }
   *nsub = n;
   if (binxml)

@@ -211,6 +211,9 @@ void sp_evtx_cache_new_chunk(sp_evtx_cache *c);
  * data does not fit the type. Nested BinXML (0x21) is not handled here. */
 bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
                    sp_evtx_val *v);
+/* sp_evtx_value's string case alone (SP_EVTX_T_STRING: the text, nothing
+ * else to fill), for a caller that knows the type. */
+void sp_evtx_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes);
 
 /* FILETIME (100 ns since 1601) -> ns since 1970; INT64_MIN (SP_TIME_NONE)
  * outside what int64 ns can hold (1677..2262). */

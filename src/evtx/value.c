@@ -49,8 +49,9 @@ static void put(sp_evtx_buf *out, const char *s, size_t n) {
 }
 
 /* UTF-16LE (nbytes) -> UTF-8 at the end of out; unpaired surrogates become
- * U+FFFD. Trailing NULs are dropped. */
-static void put_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
+ * U+FFFD. Trailing NULs are dropped. (evtx.h: sp_evtx_utf16) */
+#define put_utf16 sp_evtx_utf16
+void sp_evtx_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
   size_t nu = nbytes / 2;
   while (nu && rd16(p + 2 * (nu - 1)) == 0)
     nu--;
@@ -66,6 +67,18 @@ static void put_utf16(sp_evtx_buf *out, const uint8_t *p, size_t nbytes) {
 #ifdef __SSE2__
   /* ASCII fast path: eight code units at a time (SSE2 is part of x86-64). */
   const __m128i hi = _mm_set1_epi16((short)0xff80);
+  /* sixteen at a time while there are sixteen, then eight */
+  while (nu - i >= 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+    __m128i y =
+        _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i + 16));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(_mm_or_si128(x, y), hi),
+                                          _mm_setzero_si128())) != 0xffff)
+      break;
+    _mm_storeu_si128((__m128i *)(void *)o, _mm_packus_epi16(x, y));
+    o += 16;
+    i += 16;
+  }
   while (nu - i >= 8) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
     if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(x, hi),
@@ -160,13 +173,54 @@ static void put_ansi(sp_evtx_buf *out, const uint8_t *p, size_t n) {
   out->used += (size_t)(o - d);
 }
 
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+/* Decimal digits of v (32-bit) written backwards ending at e; returns the
+ * start (32-bit division is cheaper: SID sub-authorities, most numbers). */
+/* The four digits of v < 10000 ending at e (leading zeros included). */
+static inline void dec4(char *e, uint32_t v) {
+  memcpy(e - 4, pairs + 2 * (v / 100), 2);
+  memcpy(e - 2, pairs + 2 * (v % 100), 2);
+}
+
+/* v < 10000 backwards without leading zeros. */
+static inline char *dec_small(char *e, uint32_t v) {
+  if (v < 10) {
+    *--e = (char)('0' + v);
+    return e;
+  }
+  if (v < 100) {
+    e -= 2;
+    memcpy(e, pairs + 2 * v, 2);
+    return e;
+  }
+  dec4(e, v);
+  return v < 1000 ? e - 3 : e - 4;
+}
+
+/* Four digits at a time: a ten-digit number (SID sub-authorities) in three
+ * divisions. */
+static inline char *dec_back32(char *e, uint32_t v) {
+  if (v < 10000)
+    return dec_small(e, v);
+  if (v < 100000000) {
+    dec4(e, v % 10000);
+    return dec_small(e - 4, v / 10000);
+  }
+  uint32_t lo = v % 100000000;
+  dec4(e, lo % 10000);
+  dec4(e - 4, lo / 10000);
+  return dec_small(e - 8, v / 100000000);
+}
+
 /* Decimal digits of v written backwards ending at e; returns the start. */
 static char *dec_back(char *e, uint64_t v) {
-  static const char pairs[] =
-      "00010203040506070809101112131415161718192021222324"
-      "25262728293031323334353637383940414243444546474849"
-      "50515253545556575859606162636465666768697071727374"
-      "75767778798081828384858687888990919293949596979899";
+  if (v <= UINT32_MAX)
+    return dec_back32(e, (uint32_t)v);
   while (v >= 100) {
     unsigned r = (unsigned)(v % 100);
     v /= 100;
@@ -182,34 +236,65 @@ static char *dec_back(char *e, uint64_t v) {
   return e;
 }
 
+/* Short text (at most 24 bytes) ending at tmp + 24, tmp being 48 bytes:
+ * copied with a fixed-size copy when the buffer has 24 bytes of room (the
+ * bytes past the text are scratch), else as put() does. */
+static inline void put_short(sp_evtx_buf *out, const char *tmp, const char *b) {
+  size_t n = (size_t)(tmp + 24 - b);
+  if (out->cap - out->used >= 24) {
+    memcpy(out->p + out->used, b, 24);
+    out->used += n;
+  } else {
+    put(out, b, n);
+  }
+}
+
 static void put_fmt_u64(sp_evtx_buf *out, uint64_t v) {
-  char tmp[24];
-  char *b = dec_back(tmp + sizeof tmp, v);
-  put(out, b, (size_t)(tmp + sizeof tmp - b));
+  char tmp[48];
+  put_short(out, tmp, dec_back(tmp + 24, v));
 }
 
 static void put_fmt_i64(sp_evtx_buf *out, int64_t v) {
+  char tmp[48];
+  char *b;
   if (v < 0) {
-    put(out, "-", 1);
-    put_fmt_u64(out, (uint64_t)0 - (uint64_t)v);
+    b = dec_back(tmp + 24, (uint64_t)0 - (uint64_t)v);
+    *--b = '-';
   } else {
-    put_fmt_u64(out, (uint64_t)v);
+    b = dec_back(tmp + 24, (uint64_t)v);
   }
+  put_short(out, tmp, b);
 }
 
 static const char HEXU[] = "0123456789ABCDEF";
 static const char HEXL[] = "0123456789abcdef";
 
+/* Two lower-case hex digits of each byte value. */
+static const char HEX2L[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* "0x" and the hex digits of v without leading zeros, a byte (two
+ * digits) at a time. */
 static void put_hex_min(sp_evtx_buf *out, uint64_t v) {
-  char tmp[18];
-  size_t k = sizeof tmp;
-  do {
-    tmp[--k] = HEXL[v & 15];
-    v >>= 4;
-  } while (v);
-  tmp[--k] = 'x';
-  tmp[--k] = '0';
-  put(out, tmp + k, sizeof tmp - k);
+  char tmp[48];
+  char *e = tmp + 24;
+  while (v >= 16) {
+    e -= 2;
+    memcpy(e, HEX2L + 2 * (v & 255), 2);
+    v >>= 8;
+  }
+  if (v || e == tmp + 24)
+    *--e = HEXL[v]; /* a last odd digit, or "0" */
+  *--e = 'x';
+  *--e = '0';
+  put_short(out, tmp, e);
 }
 
 static void put_hex_fixed(sp_evtx_buf *out, uint64_t v, int digits) {
@@ -232,28 +317,44 @@ static void put_binary(sp_evtx_buf *out, const uint8_t *p, size_t n) {
   out->used += 2 * n;
 }
 
+/* Two upper-case hex digits of each byte value. */
+static const char HEX2U[] =
+    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
+
+static inline void hex2u(char *d, uint8_t b) { memcpy(d, HEX2U + 2 * b, 2); }
+
+/* GUID: u32, u16, u16 little-endian, then 8 bytes in order. */
 static void put_guid(sp_evtx_buf *out, const uint8_t *p) {
   char *d = room(out, 36);
   if (!d)
     return;
-  uint32_t a = rd32(p);
-  uint16_t b = rd16(p + 4), c = rd16(p + 6);
-  int k = 0;
-  for (int i = 7; i >= 0; i--)
-    d[k++] = HEXU[(a >> (4 * i)) & 15];
-  d[k++] = '-';
-  for (int i = 3; i >= 0; i--)
-    d[k++] = HEXU[(b >> (4 * i)) & 15];
-  d[k++] = '-';
-  for (int i = 3; i >= 0; i--)
-    d[k++] = HEXU[(c >> (4 * i)) & 15];
-  d[k++] = '-';
-  for (int i = 8; i < 16; i++) {
-    if (i == 10)
-      d[k++] = '-';
-    d[k++] = HEXU[p[i] >> 4];
-    d[k++] = HEXU[p[i] & 15];
-  }
+  hex2u(d + 0, p[3]);
+  hex2u(d + 2, p[2]);
+  hex2u(d + 4, p[1]);
+  hex2u(d + 6, p[0]);
+  d[8] = '-';
+  hex2u(d + 9, p[5]);
+  hex2u(d + 11, p[4]);
+  d[13] = '-';
+  hex2u(d + 14, p[7]);
+  hex2u(d + 16, p[6]);
+  d[18] = '-';
+  hex2u(d + 19, p[8]);
+  hex2u(d + 21, p[9]);
+  d[23] = '-';
+  hex2u(d + 24, p[10]);
+  hex2u(d + 26, p[11]);
+  hex2u(d + 28, p[12]);
+  hex2u(d + 30, p[13]);
+  hex2u(d + 32, p[14]);
+  hex2u(d + 34, p[15]);
   out->used += 36;
 }
 
@@ -319,19 +420,17 @@ static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
   *y = yy + (*m <= 2);
 }
 
-static void d2(char *o, unsigned v) {
-  o[0] = (char)('0' + v / 10 % 10);
-  o[1] = (char)('0' + v % 10);
+/* The last two decimal digits of v. */
+static inline void d2(char *o, unsigned v) {
+  memcpy(o, pairs + 2 * (v % 100), 2);
 }
 
 static size_t iso_parts(char *o, int64_t y, unsigned mo, unsigned d, unsigned h,
                         unsigned mi, unsigned s, unsigned us) {
   if (y < 0 || y > 9999)
     y = y < 0 ? 0 : 9999;
-  o[0] = (char)('0' + y / 1000);
-  o[1] = (char)('0' + y / 100 % 10);
-  o[2] = (char)('0' + y / 10 % 10);
-  o[3] = (char)('0' + y % 10);
+  d2(o, (unsigned)y / 100);
+  d2(o + 2, (unsigned)y % 100);
   o[4] = '-';
   d2(o + 5, mo);
   o[7] = '-';
@@ -343,10 +442,10 @@ static size_t iso_parts(char *o, int64_t y, unsigned mo, unsigned d, unsigned h,
   o[16] = ':';
   d2(o + 17, s);
   o[19] = '.';
-  for (int i = 5; i >= 0; i--) {
-    o[20 + i] = (char)('0' + us % 10);
-    us /= 10;
-  }
+  us %= 1000000; /* the last six digits */
+  d2(o + 20, us / 10000);
+  d2(o + 22, us / 100);
+  d2(o + 24, us);
   o[26] = 'Z';
   return 27;
 }
@@ -629,14 +728,14 @@ static SP_INLINE bool scalar(uint8_t t, const uint8_t *p, size_t n,
   return true;
 }
 
-bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
-                   sp_evtx_val *v) {
-  size_t start = out->used;
-  v->type = t;
-  v->has_int = false;
-  v->array = false;
-  v->i = 0;
-  v->slot = NULL;
+/* Every type but a plain string (kept out of line: sp_evtx_value's string
+ * case then needs next to no registers saved). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool
+value_any(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
+          sp_evtx_val *v) {
   bool ok = true;
   if (!(t & SP_EVTX_T_ARRAY)) {
     ok = scalar(t, data, n, out, v);
@@ -692,6 +791,66 @@ bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
     }
     v->has_int = false;
     v->array = true;
+  }
+  return ok;
+}
+
+/* A 32-bit integer value (scalar()'s integer cases, inline): its decimal
+ * text, copied with one fixed-size copy when there is room. */
+static inline void put_int32(sp_evtx_buf *out, sp_evtx_val *v, int64_t x) {
+  v->has_int = true;
+  v->i = x;
+  char tmp[24];
+  char *e = dec_back32(tmp + 12, (uint32_t)(x < 0 ? -x : x));
+  if (x < 0)
+    *--e = '-';
+  size_t k = (size_t)(tmp + 12 - e);
+  if (out->cap - out->used >= 12) {
+    memcpy(out->p + out->used, e, 12);
+    out->used += k;
+  } else {
+    put(out, e, k);
+  }
+}
+
+bool sp_evtx_value(uint8_t t, const uint8_t *data, size_t n, sp_evtx_buf *out,
+                   sp_evtx_val *v) {
+  size_t start = out->used;
+  v->type = t;
+  v->has_int = false;
+  v->array = false;
+  v->i = 0;
+  v->slot = NULL;
+  bool ok = true;
+  /* The common types here, the rest (and values too short for their type,
+   * which value_any refuses) out of line. */
+  switch (t) {
+  case SP_EVTX_T_STRING:
+    put_utf16(out, data, n);
+    break;
+  case SP_EVTX_T_UINT8:
+  case SP_EVTX_T_INT8:
+    if (n < 1)
+      goto any;
+    put_int32(out, v, t == SP_EVTX_T_INT8 ? (int8_t)data[0] : data[0]);
+    break;
+  case SP_EVTX_T_UINT16:
+  case SP_EVTX_T_INT16:
+    if (n < 2)
+      goto any;
+    put_int32(out, v, t == SP_EVTX_T_INT16 ? (int16_t)rd16(data) : rd16(data));
+    break;
+  case SP_EVTX_T_UINT32:
+  case SP_EVTX_T_INT32:
+    if (n < 4)
+      goto any;
+    put_int32(out, v,
+              t == SP_EVTX_T_INT32 ? (int64_t)(int32_t)rd32(data)
+                                   : (int64_t)rd32(data));
+    break;
+  default:
+  any:
+    ok = value_any(t, data, n, out, v);
   }
   v->s = out->p + start;
   v->n = out->used - start;

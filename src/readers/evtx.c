@@ -267,6 +267,10 @@ enum {
   PF_CHK = 128  /* no field: only a BinXML value here needs the walk */
 };
 
+static inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* Element text is trimmed, as evtx-rs renders it (a command line often ends
  * with a space in the record). */
 static void trim(const char **p, size_t *n) {
@@ -623,6 +627,7 @@ typedef struct bctx {
   pstep *steps;
   uint32_t n, cap;
   bool bad;
+  uint64_t has_val[1024]; /* drop_checks */
 } bctx;
 
 static pstep *b_push(bctx *b) {
@@ -764,6 +769,29 @@ static void b_close(bctx *b) {
          l->pieces, l->first);
 }
 
+/* A CHK step is redundant when an element value step (not an attribute's)
+ * reads the same substitution: that step sends a BinXML value to the walk
+ * too (plan_run), and where in the plan a record goes to the walk does not
+ * matter (the fields put so far are dropped). Most element values have
+ * one, so this halves the steps of a typical EventData. */
+static void drop_checks(bctx *b) {
+  uint64_t *val = b->has_val; /* bit per substitution index (16-bit) */
+  memset(val, 0, sizeof b->has_val);
+  for (uint32_t i = 0; i < b->n; i++) {
+    const pstep *o = &b->steps[i];
+    if (o->sub <= 0xffff && !(o->flags & (PF_NEST | PF_CHK | PF_ATTR)))
+      val[o->sub >> 6] |= (uint64_t)1 << (o->sub & 63);
+  }
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < b->n; i++) {
+    const pstep *c = &b->steps[i];
+    if (!(c->flags & PF_CHK) || c->sub > 0xffff ||
+        !((val[c->sub >> 6] >> (c->sub & 63)) & 1))
+      b->steps[k++] = *c;
+  }
+  b->n = k;
+}
+
 /* Derive a template's plan for context ctx; PLAN_NONE when it cannot
  * have one. */
 static void *plan_build(evtx_file *f, const sp_evtx_inst *in, int ctx) {
@@ -812,6 +840,7 @@ static void *plan_build(evtx_file *f, const sp_evtx_inst *in, int ctx) {
   b_attr_flush(b);
   if (b->depth && b->base_cls >= 0)
     b->bad = true; /* elements left open for the parent to close */
+  drop_checks(b);
   plan *p = NULL;
   if (!b->bad)
     p = malloc(sizeof *p + b->n * sizeof(pstep));
@@ -842,6 +871,63 @@ static const plan *plan_get(evtx_file *f, const sp_evtx_inst *in, int ctx) {
   return ps->by_ctx[ctx] == PLAN_NONE ? NULL : ps->by_ctx[ctx];
 }
 
+/* A field's text: a name of the reader's own (the usual) appended
+ * directly, an ECS field set (put_field's sp_event_set). */
+static inline void put_str(sp_event *ev, int fid, sp_str s) {
+  if (fid >= SP_F__COUNT)
+    (void)sp_event_add_name(ev, fid, s, SP_T_STR);
+  else if (fid >= 0)
+    sp_event_set(ev, fid, s);
+}
+
+/* A plan step over a present value (not NULL, not BinXML; empty only where
+ * that is not absence): what put_field and the sink would do with it. */
+static inline void run_value(evtx_file *f, sp_event *ev, const pstep *st,
+                             const sp_evtx_sub *x) {
+  uint8_t t = x->t;
+  if (t == SP_EVTX_T_STRING) {
+    /* the commonest value: its text only (no integer, not a list) */
+    size_t start = f->buf.used;
+    sp_evtx_utf16(&f->buf, x->p, x->n);
+    sp_str str = sp_str_make(f->buf.p + start, f->buf.used - start);
+    if ((st->flags & PF_TRIM) && str.n &&
+        (is_space(str.p[0]) || is_space(str.p[str.n - 1])))
+      trim(&str.p, &str.n);
+    put_str(ev, st->fid, str);
+    if (st->ecs >= 0)
+      sp_event_set(ev, st->ecs, str);
+    if (st->flags & PF_TS) {
+      sp_evtx_val v = {.s = str.p, .n = str.n, .type = t};
+      set_ts(f, str, &v);
+    }
+    return;
+  }
+  sp_evtx_val v;
+  if (!sp_evtx_value(t, x->p, x->n, &f->buf, &v)) {
+    v.s = "";
+    v.n = 0;
+  }
+  sp_str str = sp_str_make(v.s, v.n);
+  /* numbers, GUIDs, SIDs, times and hex never have spaces to trim */
+  uint8_t bt = t & 0x7f;
+  if ((st->flags & PF_TRIM) && (bt < SP_EVTX_T_INT8 || bt > SP_EVTX_T_HEX64))
+    trim(&str.p, &str.n);
+  int fid = st->fid;
+  if (!(st->flags & PF_USEV) || !(v.array || v.has_int) ||
+      t == SP_EVTX_T_FILETIME || t == SP_EVTX_T_SYSTIME) {
+    put_str(ev, fid, str);
+  } else if (fid >= 0) {
+    if (v.array)
+      put_items(f, fid, str);
+    else
+      sp_event_set_int(ev, fid, str, v.i);
+  }
+  if (st->ecs >= 0)
+    sp_event_set(ev, st->ecs, str);
+  if (st->flags & PF_TS)
+    set_ts(f, str, &v);
+}
+
 /* Run a plan over an instance's values at nesting level `level`, its
  * elements starting at element depth `depth`. False when the record needs
  * the walk (fields put so far are then dropped with the event). */
@@ -850,13 +936,22 @@ static bool plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in,
   if (depth + p->maxd > SP_EVTX_MAX_DEPTH)
     return false;
   sp_event *ev = &f->rc->ev;
-  for (uint32_t i = 0; i < p->n; i++) {
-    const pstep *st = &p->steps[i];
-    const sp_evtx_sub *x = st->sub < in->nsub ? &in->subs[st->sub] : NULL;
-    if (st->flags & (PF_NEST | PF_CHK)) {
+  const sp_evtx_sub *subs = in->subs;
+  uint32_t nsub = in->nsub;
+  for (const pstep *st = p->steps, *end = st + p->n; st < end; st++) {
+    unsigned fl = st->flags;
+    const sp_evtx_sub *x = st->sub < nsub ? &subs[st->sub] : NULL;
+    if (!(fl & (PF_NEST | PF_CHK))) {
+      /* the usual step: a present value for a field */
+      if (x && x->t != SP_EVTX_T_NULL && x->t != SP_EVTX_T_BINXML &&
+          (x->n || !(fl & PF_OPT))) {
+        run_value(f, ev, st, x);
+        continue;
+      }
+    } else {
       if (!x || x->t != SP_EVTX_T_BINXML)
         continue; /* text where the sink takes none, or no value */
-      if (st->flags & PF_CHK || level + 1 > SP_EVTX_MAX_NEST)
+      if (fl & PF_CHK || level + 1 > SP_EVTX_MAX_NEST)
         return false;
       sp_evtx_inst nin;
       sp_evtx_rstat scratch = {0}; /* the walk counts, if it comes to it */
@@ -869,47 +964,31 @@ static bool plan_run(evtx_file *f, const plan *p, const sp_evtx_inst *in,
         return false;
       continue;
     }
+    /* a literal, or an absent value */
     sp_evtx_val v;
-    const sp_evtx_val *vp = NULL;
     const char *s;
     size_t n;
     if (st->sub == PS_LIT) {
       s = st->lit;
       n = st->litn;
-      v = (sp_evtx_val){.s = s, .n = n, .type = SP_EVTX_T_STRING};
-    } else if (!x || x->t == SP_EVTX_T_NULL || x->t == SP_EVTX_T_BINXML ||
-               ((st->flags & PF_OPT) && !x->n)) {
-      if (x && x->t == SP_EVTX_T_BINXML && !(st->flags & PF_ATTR))
+    } else {
+      if (x && x->t == SP_EVTX_T_BINXML && !(fl & PF_ATTR))
         return false;
       /* absent (BinXML in an attribute is dropped, the attribute kept) */
-      bool put = st->flags & PF_ATTR
-                     ? !(st->flags & PF_OPT) || (x && x->t == SP_EVTX_T_BINXML)
-                     : (st->flags & PF_EMPTY) != 0;
+      bool put = fl & PF_ATTR
+                     ? !(fl & PF_OPT) || (x && x->t == SP_EVTX_T_BINXML)
+                     : (fl & PF_EMPTY) != 0;
       if (!put)
         continue; /* no text (element) or a dropped optional attribute */
       s = "";
       n = 0;
-      v = (sp_evtx_val){.s = s, .n = 0, .type = SP_EVTX_T_STRING};
-    } else {
-      if (!sp_evtx_value(x->t, x->p, x->n, &f->buf, &v)) {
-        v.s = "";
-        v.n = 0;
-      }
-      s = v.s;
-      n = v.n;
-      /* numbers, GUIDs, SIDs, times and hex never have spaces to trim */
-      uint8_t bt = x->t & 0x7f;
-      if ((st->flags & PF_TRIM) &&
-          (bt < SP_EVTX_T_INT8 || bt > SP_EVTX_T_HEX64))
-        trim(&s, &n);
-      if (st->flags & PF_USEV)
-        vp = &v;
     }
+    v = (sp_evtx_val){.s = s, .n = n, .type = SP_EVTX_T_STRING};
     sp_str str = sp_str_make(s, n);
-    put_field(f, st->fid, str, vp);
+    put_field(f, st->fid, str, NULL);
     if (st->ecs >= 0)
       sp_event_set(ev, st->ecs, str);
-    if (st->flags & PF_TS)
+    if (fl & PF_TS)
       set_ts(f, str, &v);
   }
   return true;

@@ -842,10 +842,154 @@ static void test_utf16_all_lengths(void **state) {
       }
 }
 
+/* ---- numbers, hex, GUIDs and SIDs against the C library's printf ----- */
+
+/* The values tried: every power-of-ten boundary (where the digit count
+ * changes), both ends of each width, and a pseudo-random sweep. */
+static size_t number_probes(uint64_t *out, size_t cap) {
+  size_t n = 0;
+  uint64_t p = 1;
+  for (int i = 0; i < 20 && n + 3 <= cap; i++, p *= 10) {
+    out[n++] = p - 1;
+    out[n++] = p;
+    out[n++] = p + 1;
+  }
+  static const uint64_t ends[] = {0,
+                                  0x7f,
+                                  0x80,
+                                  0xff,
+                                  0x7fff,
+                                  0x8000,
+                                  0xffff,
+                                  0x7fffffff,
+                                  0x80000000,
+                                  0xffffffff,
+                                  0x100000000ULL,
+                                  0x7fffffffffffffffULL,
+                                  0x8000000000000000ULL,
+                                  0xffffffffffffffffULL,
+                                  0x0f,
+                                  0x10,
+                                  0x100,
+                                  0xf00,
+                                  0x1005,
+                                  0xabc};
+  for (size_t i = 0; i < sizeof ends / sizeof ends[0] && n < cap; i++)
+    out[n++] = ends[i];
+  uint64_t x = 0x243f6a8885a308d3ULL;
+  while (n < cap) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    out[n++] = x >> (x & 63); /* every magnitude */
+  }
+  return n;
+}
+
+static void le_bytes(uint8_t *d, uint64_t v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    d[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* One value rendered into a buffer of room `room` (canaries after it):
+ * the text printf gives when it fits, else nothing and a cut. */
+static void check_text(uint8_t t, const uint8_t *raw, size_t rn,
+                       const char *want, bool has_int, int64_t iv) {
+  size_t wn = strlen(want);
+  for (size_t room = 0; room <= 40; room++) {
+    char text[64];
+    memset(text, '#', sizeof text);
+    sp_evtx_buf b = {text, room, 0, 0};
+    sp_evtx_val v;
+    assert_true(sp_evtx_value(t, raw, rn, &b, &v));
+    for (size_t i = room; i < sizeof text; i++)
+      if (text[i] != '#')
+        fail_msg("type %#x %s: wrote past the room (%zu)", t, want, room);
+    if (room >= wn) {
+      if (v.n != wn || memcmp(v.s, want, wn) != 0 || b.cut)
+        fail_msg("type %#x: %.*s, printf %s", t, (int)v.n, v.s, want);
+      if (has_int && (!v.has_int || v.i != iv))
+        fail_msg("type %#x %s: integer %lld", t, want, (long long)v.i);
+    } else if (v.n != 0 || b.cut != 1) {
+      fail_msg("type %#x %s in %zu bytes: %.*s, cut %llu", t, want, room,
+               (int)v.n, v.s, (unsigned long long)b.cut);
+    }
+  }
+}
+
+static void test_numbers_against_printf(void **state) {
+  (void)state;
+  uint64_t probe[400];
+  size_t np = number_probes(probe, sizeof probe / sizeof probe[0]);
+  for (size_t k = 0; k < np; k++) {
+    uint64_t x = probe[k];
+    uint8_t raw[8];
+    char want[48];
+    le_bytes(raw, x, 8);
+    snprintf(want, sizeof want, "%u", (unsigned)(uint8_t)x);
+    check_text(SP_EVTX_T_UINT8, raw, 1, want, true, (uint8_t)x);
+    snprintf(want, sizeof want, "%d", (int)(int8_t)x);
+    check_text(SP_EVTX_T_INT8, raw, 1, want, true, (int8_t)x);
+    snprintf(want, sizeof want, "%u", (unsigned)(uint16_t)x);
+    check_text(SP_EVTX_T_UINT16, raw, 2, want, true, (uint16_t)x);
+    snprintf(want, sizeof want, "%d", (int)(int16_t)x);
+    check_text(SP_EVTX_T_INT16, raw, 2, want, true, (int16_t)x);
+    snprintf(want, sizeof want, "%lu", (unsigned long)(uint32_t)x);
+    check_text(SP_EVTX_T_UINT32, raw, 4, want, true, (uint32_t)x);
+    snprintf(want, sizeof want, "%ld", (long)(int32_t)x);
+    check_text(SP_EVTX_T_INT32, raw, 4, want, true, (int32_t)x);
+    snprintf(want, sizeof want, "%llu", (unsigned long long)x);
+    check_text(SP_EVTX_T_UINT64, raw, 8, want, x <= INT64_MAX, (int64_t)x);
+    snprintf(want, sizeof want, "%lld", (long long)(int64_t)x);
+    check_text(SP_EVTX_T_INT64, raw, 8, want, true, (int64_t)x);
+    snprintf(want, sizeof want, "0x%lx", (unsigned long)(uint32_t)x);
+    check_text(SP_EVTX_T_HEX32, raw, 4, want, true, (uint32_t)x);
+    snprintf(want, sizeof want, "0x%llx", (unsigned long long)x);
+    check_text(SP_EVTX_T_HEX64, raw, 8, want, true, (int64_t)x);
+  }
+}
+
+static void test_guid_sid_against_printf(void **state) {
+  (void)state;
+  uint64_t probe[64];
+  size_t np = number_probes(probe, sizeof probe / sizeof probe[0]);
+  for (size_t k = 0; k + 1 < np; k++) {
+    uint8_t g[16];
+    le_bytes(g, probe[k], 8);
+    le_bytes(g + 8, probe[k + 1], 8);
+    char want[256];
+    /* Data1, Data2, Data3 little-endian, Data4 as bytes, upper case */
+    snprintf(want, sizeof want,
+             "%08lX-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+             (unsigned long)((uint32_t)g[0] | (uint32_t)g[1] << 8 |
+                             (uint32_t)g[2] << 16 | (uint32_t)g[3] << 24),
+             (unsigned)(g[4] | g[5] << 8), (unsigned)(g[6] | g[7] << 8), g[8],
+             g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+    check_text(SP_EVTX_T_GUID, g, 16, want, false, 0);
+    /* S-rev-authority(-sub)*: revision, count, 48-bit big-endian
+       authority, little-endian 32-bit sub-authorities (MS-DTYP 2.4.2) */
+    uint8_t sid[8 + 4 * 5];
+    unsigned cnt = (unsigned)(k % 6);
+    uint64_t auth = probe[k] % 1000000;
+    sid[0] = 1;
+    sid[1] = (uint8_t)cnt;
+    for (int i = 0; i < 6; i++)
+      sid[2 + i] = (uint8_t)(auth >> (8 * (5 - i)));
+    int m = snprintf(want, sizeof want, "S-1-%llu", (unsigned long long)auth);
+    for (unsigned i = 0; i < cnt; i++) {
+      uint32_t sub = (uint32_t)probe[(k + i) % np];
+      le_bytes(sid + 8 + 4 * i, sub, 4);
+      m += snprintf(want + m, sizeof want - (size_t)m, "-%lu",
+                    (unsigned long)sub);
+    }
+    check_text(SP_EVTX_T_SID, sid, 8 + 4 * cnt, want, false, 0);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_value_types),
       cmocka_unit_test(test_utf16_all_lengths),
+      cmocka_unit_test(test_numbers_against_printf),
+      cmocka_unit_test(test_guid_sid_against_printf),
       cmocka_unit_test(test_tokens_and_system),
       cmocka_unit_test(test_templates_across_chunks),
       cmocka_unit_test(test_fragment_without_template),

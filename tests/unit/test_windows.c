@@ -373,6 +373,58 @@ static void test_cve_2021_26857(void **st) {
   free(dir);
 }
 
+/* Command lines longer than the detector's lower-cased copy (searched as
+ * they are), mixed case; window-manager and font-driver sessions left out
+ * of the summary whatever their case; an account name cut at 255 bytes as
+ * snprintf cuts it. */
+static void test_long_values(void **st) {
+  (void)st;
+  char *dir = tu_tmpdir();
+  ews *w = ews_open();
+  char cmd[6000];
+  memset(cmd, 'x', 5000);
+  strcpy(cmd + 5000, " rundll32 C:\\Windows\\System32\\COMSVCS.dll #24 1 "
+                     "l.dmp");
+  proc(w, T0 + 1, "C:\\Windows\\System32\\cmd.exe",
+       "C:\\Windows\\System32\\rundll32.exe", cmd);
+  memset(cmd, 'y', 4500);
+  strcpy(cmd + 4500, " new-MAILBOXexportrequest -Mailbox cfo");
+  proc(w, T0 + 2, "C:\\Windows\\System32\\cmd.exe",
+       "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", cmd);
+  memset(cmd, 'z', 4500); /* long and harmless */
+  strcpy(cmd + 4500, " comsvcs");
+  proc(w, T0 + 3, "C:\\Windows\\System32\\cmd.exe",
+       "C:\\Windows\\System32\\rundll32.exe", cmd);
+  save(w, dir, "Sysmon.evtx");
+  w = ews_open();
+  logon(w, T0 + 10, "DWM-1", "2", "-", "-");
+  logon(w, T0 + 11, "umfd-0", "2", "-", "-");
+  char user[301];
+  memset(user, 'a', 300);
+  user[300] = 0;
+  logon(w, T0 + 12, user, "3", "10.0.0.5", "WS05");
+  save(w, dir, "Security.evtx");
+  sp_result *r = tu_hunt(dir, 1);
+  uint64_t dumps = 0;
+  const sp_finding *f;
+  for (size_t i = 0; (f = tu_find(r, "spoor.windows.lsass_dump", i)); i++)
+    dumps += f->count;
+  assert_int_equal(dumps, 1);
+  f = tu_find(r, "spoor.windows.mailbox_export_cmdline", 0);
+  assert_non_null(f);
+  assert_int_equal(f->evidence[0].where, 2);
+  assert_int_equal(count_rule(r, "spoor.windows.logon_summary"), 1);
+  f = tu_find(r, "spoor.windows.logon_summary", 0);
+  char want[300];
+  int n = snprintf(want, 256, "CONTOSO\\%s", user); /* the name's buffer */
+  assert_true(n > 255);
+  strcat(want, ": 1 successful");
+  assert_non_null(strstr(f->reason, want));
+  sp_result_destroy(r);
+  tu_rm_rf(dir);
+  free(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_log_cleared),
@@ -380,6 +432,7 @@ int main(void) {
       cmocka_unit_test(test_logons),
       cmocka_unit_test(test_exchange_traces),
       cmocka_unit_test(test_cve_2021_26857),
+      cmocka_unit_test(test_long_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
