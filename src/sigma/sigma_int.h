@@ -321,6 +321,7 @@ struct sp_sigma {
   size_t rule_values; /* values compiled for the current document */
   bool finished;
   struct sg_ph *ph; /* `expand` placeholders (sigma_placeholder.c), or NULL */
+  yaml_document_t *ydocs; /* a file's documents from sg_yaml_fast_load */
 };
 
 enum {
@@ -385,6 +386,12 @@ bool sg_cond_parse(sg_arena *a, const char *text, size_t len,
                    size_t *nnodes, int *root, sg_cerr *e);
 
 /* Compile one YAML document (a rule or a correlation) into the set. */
+/* sigma_yaml.c: the documents of a rule file read by the fast reader of
+ * the YAML subset Sigma rules use, into docs[0..*ndocs) (at most max);
+ * -1 when the text is outside the subset (nothing kept: read it with
+ * libyaml), 0 when read. */
+int sg_yaml_fast_load(const char *text, size_t len, yaml_document_t *docs,
+                      size_t max, size_t *ndocs);
 void sg_compile_doc(sp_sigma *s, const char *path, yaml_document_t *doc,
                     yaml_document_t *global);
 

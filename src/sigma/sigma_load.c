@@ -179,8 +179,55 @@ void sp_sigma_destroy(sp_sigma *s) {
   }
   free(s->var_bucket);
   free(s->buckets);
+  free(s->ydocs);
   sg_arena_free(&s->arena);
   free(s);
+}
+
+/* One document of a file: a rule (compiled, then deleted), or an action
+ * (global: kept in *global for the documents after it; reset). */
+static void one_doc(sp_sigma *s, const char *p, yaml_document_t *doc,
+                    yaml_document_t *global, bool *have_global) {
+  yaml_node_t *root = yaml_document_get_root_node(doc);
+  /* action: global / reset / repeat (rule collections) */
+  yaml_node_t *act = NULL;
+  if (root && root->type == YAML_MAPPING_NODE)
+    for (yaml_node_pair_t *q = root->data.mapping.pairs.start;
+         q < root->data.mapping.pairs.top; q++) {
+      yaml_node_t *k = yaml_document_get_node(doc, q->key);
+      if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == 6 &&
+          !memcmp(k->data.scalar.value, "action", 6))
+        act = yaml_document_get_node(doc, q->value);
+    }
+  if (act && act->type == YAML_SCALAR_NODE) {
+    const char *a = (const char *)act->data.scalar.value;
+    if (!strcmp(a, "global")) {
+      (void)sg_ph_rewrite(s, doc); /* out of memory: `expand` stays and
+                                      fails the rules using it */
+      if (*have_global)
+        yaml_document_delete(global);
+      *global = *doc;
+      *have_global = true;
+      return;
+    }
+    if (!strcmp(a, "reset")) {
+      if (*have_global)
+        yaml_document_delete(global);
+      *have_global = false;
+      yaml_document_delete(doc);
+      return;
+    }
+    sg_report_add(s, p, "", "", SG_FAILED,
+                  "unsupported: rule collection action", 0);
+    yaml_document_delete(doc);
+    return;
+  }
+  if (sg_ph_rewrite(s, doc))
+    sg_compile_doc(s, p, doc, *have_global ? global : NULL);
+  else
+    sg_report_add(s, p, "", "", SG_FAILED,
+                  "out of memory expanding placeholders", 0);
+  yaml_document_delete(doc);
 }
 
 sp_err sp_sigma_add_text(sp_sigma *s, const char *path, const char *text,
@@ -194,12 +241,25 @@ sp_err sp_sigma_add_text(sp_sigma *s, const char *path, const char *text,
     sg_report_add(s, p, "", "", SG_FAILED, "file larger than 1 MiB", 0);
     return SP_OK;
   }
+  yaml_document_t global;
+  bool have_global = false;
+  /* the fast reader of the YAML Sigma rules are written in; libyaml for
+   * any file outside its subset (sigma_yaml.c) */
+  if (!s->ydocs)
+    s->ydocs = malloc(SG_MAX_DOCS * sizeof *s->ydocs);
+  size_t nfast = 0;
+  if (s->ydocs &&
+      sg_yaml_fast_load(text, len, s->ydocs, SG_MAX_DOCS, &nfast) == 0) {
+    for (size_t i = 0; i < nfast; i++)
+      one_doc(s, p, &s->ydocs[i], &global, &have_global);
+    if (have_global)
+      yaml_document_delete(&global);
+    return SP_OK;
+  }
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser))
     return SP_ENOMEM;
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-  yaml_document_t global;
-  bool have_global = false;
   for (int ndoc = 0;; ndoc++) {
     yaml_document_t doc;
     if (!yaml_parser_load(&parser, &doc)) {
@@ -221,45 +281,7 @@ sp_err sp_sigma_add_text(sp_sigma *s, const char *path, const char *text,
       yaml_document_delete(&doc);
       break;
     }
-    /* action: global / reset / repeat (rule collections) */
-    yaml_node_t *act = NULL;
-    if (root->type == YAML_MAPPING_NODE)
-      for (yaml_node_pair_t *q = root->data.mapping.pairs.start;
-           q < root->data.mapping.pairs.top; q++) {
-        yaml_node_t *k = yaml_document_get_node(&doc, q->key);
-        if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == 6 &&
-            !memcmp(k->data.scalar.value, "action", 6))
-          act = yaml_document_get_node(&doc, q->value);
-      }
-    if (act && act->type == YAML_SCALAR_NODE) {
-      const char *a = (const char *)act->data.scalar.value;
-      if (!strcmp(a, "global")) {
-        (void)sg_ph_rewrite(s, &doc); /* out of memory: `expand` stays
-                                         and fails the rules using it */
-        if (have_global)
-          yaml_document_delete(&global);
-        global = doc;
-        have_global = true;
-        continue;
-      }
-      if (!strcmp(a, "reset")) {
-        if (have_global)
-          yaml_document_delete(&global);
-        have_global = false;
-        yaml_document_delete(&doc);
-        continue;
-      }
-      sg_report_add(s, p, "", "", SG_FAILED,
-                    "unsupported: rule collection action", 0);
-      yaml_document_delete(&doc);
-      continue;
-    }
-    if (sg_ph_rewrite(s, &doc))
-      sg_compile_doc(s, p, &doc, have_global ? &global : NULL);
-    else
-      sg_report_add(s, p, "", "", SG_FAILED,
-                    "out of memory expanding placeholders", 0);
-    yaml_document_delete(&doc);
+    one_doc(s, p, &doc, &global, &have_global);
   }
   if (have_global)
     yaml_document_delete(&global);
