@@ -215,20 +215,30 @@ static bool plain_start(const sy *y, size_t i, size_t lim) {
  * final ':', " #" or (in a flow sequence) ",[]{}"; trailing spaces
  * dropped. */
 static size_t plain_end(const sy *y, size_t i, bool flow) {
-  size_t j = i, last = i;
-  for (; j < y->le; j++) {
-    char c = y->t[j];
-    if (c == ':' && (j + 1 == y->le || y->t[j + 1] == ' ' ||
-                     (flow && strchr(",[]{}", y->t[j + 1]))))
-      break;
-    if (c == '#' && j > i && y->t[j - 1] == ' ')
-      break;
-    if (flow && strchr(",[]{}", c))
-      break;
-    if (c != ' ')
-      last = j + 1;
-  }
-  return last;
+  const char *t = y->t;
+  size_t j = i, le = y->le;
+  if (!flow) /* block context: only ':' and '#' can end it */
+    for (; j < le; j++) {
+      char c = t[j];
+      if (c != ':' && c != '#')
+        continue;
+      if (c == ':' ? j + 1 == le || t[j + 1] == ' ' : j > i && t[j - 1] == ' ')
+        break;
+    }
+  else
+    for (; j < le; j++) {
+      char c = t[j];
+      if (c == ':' &&
+          (j + 1 == le || t[j + 1] == ' ' || strchr(",[]{}", t[j + 1])))
+        break;
+      if (c == '#' && j > i && t[j - 1] == ' ')
+        break;
+      if (strchr(",[]{}", c))
+        break;
+    }
+  while (j > i && t[j - 1] == ' ')
+    j--;
+  return j;
 }
 
 /* A one-line flow sequence at i ('['); *end: past ']'. */
