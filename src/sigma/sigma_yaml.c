@@ -52,7 +52,18 @@ typedef struct sy {
  * line breaks (U+0085, U+2028, U+2029)? */
 static bool text_ok(const char *t, size_t n) {
   const unsigned char *p = (const unsigned char *)t;
+  const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
   for (size_t i = 0; i < n;) {
+    if (i + 8 <= n) { /* eight bytes of printable ASCII at once */
+      uint64_t x;
+      memcpy(&x, p + i, 8);
+      uint64_t ctl = (x - ones * 0x20) & ~x & high; /* a byte < 0x20 */
+      uint64_t del = ((x ^ ones * 0x7f) - ones) & ~(x ^ ones * 0x7f) & high;
+      if (!((x & high) | ctl | del)) {
+        i += 8;
+        continue;
+      }
+    }
     unsigned c = p[i];
     if (c < 0x80) {
       if ((c < 0x20 && c != '\n') || c == 0x7f)
