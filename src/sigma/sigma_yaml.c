@@ -381,7 +381,7 @@ static int block_scalar(sy *y, size_t i, size_t parent) {
                            : YAML_LITERAL_SCALAR_STYLE);
 }
 
-static int node(sy *y, size_t parent, int depth);
+static int node(sy *y, int depth);
 
 /* A value on the line at i (after "key: " or "- "), for a node of a parent
  * at indentation `parent`; the line is consumed. */
@@ -481,7 +481,7 @@ static int map_value(sy *y, size_t colon, size_t ind, int depth) {
       (y->ind > ind ||
        (y->ind == ind && y->t[y->ls + y->ind] == '-' &&
         (y->ls + y->ind + 1 == y->le || y->t[y->ls + y->ind + 1] == ' '))))
-    return node(y, ind, depth + 1);
+    return node(y, depth + 1);
   return add_scalar(y, "", 0, YAML_PLAIN_SCALAR_STYLE); /* null */
 }
 
@@ -534,7 +534,7 @@ static int sequence(sy *y, size_t ind, int depth) {
       next_line(y); /* the item on the next lines, or empty */
       skip_empty(y);
       if (!y->eof && !is_marker(y, '-') && !is_marker(y, '.') && y->ind > ind)
-        item = node(y, ind, depth + 1);
+        item = node(y, depth + 1);
       else
         item = add_scalar(y, "", 0, YAML_PLAIN_SCALAR_STYLE);
     } else if (y->t[v] == '-' && (v + 1 == y->le || y->t[v + 1] == ' ')) {
@@ -570,10 +570,8 @@ static int sequence(sy *y, size_t ind, int depth) {
   }
 }
 
-/* The node starting on the current (non-empty) line, whose parent is at
- * indentation `parent` (0 for the document's root). */
-static int node(sy *y, size_t parent, int depth) {
-  (void)parent;
+/* The node starting on the current (non-empty) line. */
+static int node(sy *y, int depth) {
   if (depth > SY_MAX_DEPTH) {
     y->bad = true;
     return 0;
@@ -627,7 +625,7 @@ int sg_yaml_fast_load(const char *text, size_t len, yaml_document_t *docs,
     y.doc = d;
     if (y.ind != 0) /* libyaml reads an indented root too; keep it simple */
       goto bad;
-    int root = node(&y, 0, 0);
+    int root = node(&y, 0);
     if (y.bad || !root)
       goto bad;
     skip_empty(&y);
