@@ -85,6 +85,17 @@ bool sp_glob_imatch(const char *pat, size_t pn, const char *s, size_t sn) {
 /* ASCII lower-casing copy, eight bytes at a time (SWAR): for each byte
  * below 0x80, 0x20 is set when it lies in 'A'..'Z'; other bytes are
  * copied as they are. */
+size_t sp_str_put_cut(char *buf, size_t at, size_t cap, const char *p,
+                      size_t n) {
+  size_t k = n ? strnlen(p, n) : 0;
+  if (k > cap - 1 - at)
+    k = cap - 1 - at;
+  if (k)
+    memcpy(buf + at, p, k);
+  buf[at + k] = 0;
+  return at + k;
+}
+
 void sp_lower_copy(char *d, const char *p, size_t n) {
   const uint64_t ones = UINT64_C(0x0101010101010101);
   size_t i = 0;

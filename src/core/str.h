@@ -61,6 +61,12 @@ long sp_str_ifind(sp_str hay, const char *needle);
 bool sp_str_to_u64(sp_str s, uint64_t max, uint64_t *out);
 /* Copy n bytes with ASCII A-Z lower-cased (eight bytes at a time). */
 void sp_lower_copy(char *d, const char *p, size_t n);
+/* Append p[0..n), up to its first NUL byte (as printf's "%.*s" prints
+ * it), to the NUL-terminated text buf[0..at) of a cap-byte buffer (cap >=
+ * 1, at < cap), cut where the room ends as snprintf cuts; returns the new
+ * length (buf stays terminated). */
+size_t sp_str_put_cut(char *buf, size_t at, size_t cap, const char *p,
+                      size_t n);
 /* Trim ASCII spaces, tabs and CR from both ends. */
 sp_str sp_str_trim(sp_str s);
 /* Last path component after '/' or '\\'. */

@@ -82,19 +82,6 @@ static sp_str first_of(const sp_event *ev, const int *ids, size_t n) {
   return sp_str_make(NULL, 0);
 }
 
-/* Append p[0..k) to b (cap bytes with room for a terminator) at *n, cut
- * where it runs out, as snprintf cuts. */
-static void put_cut(char *b, size_t cap, size_t *n, const char *p, size_t k) {
-  if (*n + 1 >= cap)
-    return;
-  if (k > cap - 1 - *n)
-    k = cap - 1 - *n;
-  if (k)
-    memcpy(b + *n, p, k);
-  *n += k;
-  b[*n] = 0;
-}
-
 static void on_match(const sp_sigma_match *mt, void *user) {
   sd_state *s = user;
   const sp_event *ev = s->ev;
@@ -115,17 +102,15 @@ static void on_match(const sp_sigma_match *mt, void *user) {
   /* "Sigma rule NAME: FIELD=VALUE" (at most 300 bytes of the value), cut
    * to the buffer; put piece by piece: this runs for every match */
   char reason[SP_MAX_REASON_LEN];
-  size_t n = 0;
-  put_cut(reason, sizeof reason, &n, "Sigma rule ", 11);
-  put_cut(reason, sizeof reason, &n, mt->rule->name, strlen(mt->rule->name));
+  const size_t cap = sizeof reason;
+  size_t n = sp_str_put_cut(reason, 0, cap, "Sigma rule ", 11);
+  n = sp_str_put_cut(reason, n, cap, mt->rule->name, strlen(mt->rule->name));
   if (mt->field[0]) {
-    put_cut(reason, sizeof reason, &n, ": ", 2);
-    put_cut(reason, sizeof reason, &n, mt->field, strlen(mt->field));
-    put_cut(reason, sizeof reason, &n, "=", 1);
-    size_t k = mt->value.n > 300 ? 300 : mt->value.n;
-    const char *z = k ? memchr(mt->value.p, 0, k) : NULL; /* as %.*s */
-    put_cut(reason, sizeof reason, &n, mt->value.p,
-            z ? (size_t)(z - mt->value.p) : k);
+    n = sp_str_put_cut(reason, n, cap, ": ", 2);
+    n = sp_str_put_cut(reason, n, cap, mt->field, strlen(mt->field));
+    n = sp_str_put_cut(reason, n, cap, "=", 1);
+    n = sp_str_put_cut(reason, n, cap, mt->value.p,
+                       mt->value.n > 300 ? 300 : mt->value.n);
   }
   h.reason = sp_str_make(reason, n);
   sp_fset_add(s->out, &h);

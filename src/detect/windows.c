@@ -692,28 +692,16 @@ static bool skip_user(sp_str u) {
   return false;
 }
 
-/* Append the text of v up to a NUL (as "%.*s" prints it) to buf, cut at
- * cap - 1 bytes in all. */
-static size_t put_upto_nul(char *buf, size_t at, size_t cap, sp_str v) {
-  size_t k = v.n ? strnlen(v.p, v.n) : 0;
-  if (k > cap - 1 - at)
-    k = cap - 1 - at;
-  memcpy(buf + at, v.p, k);
-  return at + k;
-}
-
 /* "DOMAIN\user" (or "user" without a domain) into buf, NUL-terminated and
  * cut at cap - 1 bytes, as snprintf("%.*s\\%.*s") would write it. */
 static size_t acct_name(char *buf, size_t cap, sp_str dom, sp_str user) {
   size_t n = 0;
+  buf[0] = 0;
   if (dom.n && !(dom.n == 1 && dom.p[0] == '-')) {
-    n = put_upto_nul(buf, n, cap, dom);
-    if (n < cap - 1)
-      buf[n++] = '\\';
+    n = sp_str_put_cut(buf, n, cap, dom.p, dom.n);
+    n = sp_str_put_cut(buf, n, cap, "\\", 1);
   }
-  n = put_upto_nul(buf, n, cap, user);
-  buf[n] = 0;
-  return n;
+  return sp_str_put_cut(buf, n, cap, user.p, user.n);
 }
 
 static bool no_addr(sp_str ip) {

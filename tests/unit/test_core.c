@@ -206,13 +206,39 @@ static void test_lower_copy(void **state) {
       }
 }
 
+/* sp_str_put_cut writes what snprintf("%.*s%.*s", ...) writes, in every
+ * buffer size from 1 to 24, with NUL bytes inside the pieces. */
+static void test_put_cut(void **state) {
+  (void)state;
+  static const struct {
+    const char *a, *b;
+    size_t an, bn;
+  } cases[] = {{"Sigma rule ", "name", 11, 4},
+               {"DOM", "user\0tail", 3, 9},
+               {"", "abc", 0, 3},
+               {"a\0b", "cd", 3, 2},
+               {"0123456789abcdef", "ghij", 16, 4}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    for (size_t cap = 1; cap <= 24; cap++) {
+      char want[32], got[32];
+      int w = snprintf(want, cap, "%.*s%.*s", (int)cases[i].an, cases[i].a,
+                       (int)cases[i].bn, cases[i].b);
+      size_t wn = w < 0 ? 0 : (size_t)w < cap ? (size_t)w : cap - 1;
+      memset(got, 'x', sizeof got);
+      size_t n = sp_str_put_cut(got, 0, cap, cases[i].a, cases[i].an);
+      n = sp_str_put_cut(got, n, cap, cases[i].b, cases[i].bn);
+      assert_int_equal(n, wn);
+      assert_memory_equal(got, want, wn + 1);
+    }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_iso8601),     cmocka_unit_test(test_date_time),
       cmocka_unit_test(test_format_time), cmocka_unit_test(test_glob),
       cmocka_unit_test(test_str),         cmocka_unit_test(test_strset),
       cmocka_unit_test(test_errors),      cmocka_unit_test(test_event_fields),
-      cmocka_unit_test(test_lower_copy),
+      cmocka_unit_test(test_lower_copy),  cmocka_unit_test(test_put_cut),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
