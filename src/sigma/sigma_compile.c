@@ -22,6 +22,20 @@
 
 #define SG_PRESIZE_MAX 4096 /* values allocated ahead for one item */
 
+/* Room for an item's values, one per written value as most are (modifiers
+ * that make more, such as base64offset or windash, grow the array): arrays
+ * in the arena are never freed, so growing from a guess wastes what it
+ * outgrows. *cap: the room made; false (and e) when out of memory. */
+static bool vals_ahead(sp_sigma *s, sg_item *it, size_t want, size_t *cap,
+                       sg_cerr *e) {
+  *cap = want < SG_PRESIZE_MAX ? want : SG_PRESIZE_MAX;
+  if (!(it->vals = sg_alloc(&s->arena, *cap * sizeof *it->vals))) {
+    sg_fail(e, "out of memory");
+    return false;
+  }
+  return true;
+}
+
 typedef struct ydoc {
   yaml_document_t *d;
   yaml_node_t *root; /* a mapping, or NULL */
@@ -250,16 +264,8 @@ static bool compile_item(sp_sigma *s, yaml_document_t *d, yaml_node_t *k,
       return false;
     }
   }
-  /* one value per written value, as most are (modifiers that make more,
-   * such as base64offset or windash, grow the array): arrays in the arena
-   * are never freed, so growing from a guess wastes what it outgrows */
-  cap = b ? (size_t)(end - b) : 1;
-  if (cap > SG_PRESIZE_MAX)
-    cap = SG_PRESIZE_MAX;
-  if (!(it->vals = sg_alloc(&s->arena, cap * sizeof *it->vals))) {
-    sg_fail(e, "out of memory");
+  if (!vals_ahead(s, it, b ? (size_t)(end - b) : 1, &cap, e))
     return false;
-  }
   uint32_t grp = 0;
   for (size_t i = 0;; i++, grp++) {
     yaml_node_t *x;
@@ -351,11 +357,9 @@ static bool compile_sel(sp_sigma *s, yaml_document_t *d, yaml_node_t *v,
     sg_mods m = {.cmp = -1, .part = -1, .contains = true};
     sg_scalar sv;
     scalar_of(v, &sv);
-    size_t cap = 1; /* as for items */
-    if (!(it->vals = sg_alloc(&s->arena, sizeof *it->vals))) {
-      sg_fail(e, "out of memory");
+    size_t cap;
+    if (!vals_ahead(s, it, 1, &cap, e))
       return false;
-    }
     return sg_value_compile(s, &m, sv, &it->vals, &it->n, &cap, e);
   }
   yaml_node_item_t *b = v->data.sequence.items.start,
@@ -396,11 +400,9 @@ static bool compile_sel(sp_sigma *s, yaml_document_t *d, yaml_node_t *v,
   it->field = -1;
   it->fname = "";
   sg_mods m = {.cmp = -1, .part = -1, .contains = true};
-  size_t cap = n < SG_PRESIZE_MAX ? n : SG_PRESIZE_MAX; /* as for items */
-  if (!(it->vals = sg_alloc(&s->arena, cap * sizeof *it->vals))) {
-    sg_fail(e, "out of memory");
+  size_t cap;
+  if (!vals_ahead(s, it, n, &cap, e))
     return false;
-  }
   for (size_t i = 0; i < n; i++) {
     sg_scalar sv;
     if (!scalar_of(yaml_document_get_node(d, b[i]), &sv)) {
