@@ -213,6 +213,19 @@ static bool quoted(sy *y, size_t i, size_t *end, size_t *len) {
   return true;
 }
 
+/* The node of the quoted scalar at i; *end: past its closing quote; 0
+ * (and y->bad) when it is outside the subset. */
+static int quoted_node(sy *y, size_t i, size_t *end) {
+  size_t len;
+  if (!quoted(y, i, end, &len)) {
+    y->bad = true;
+    return 0;
+  }
+  return add_scalar(y, y->buf, len,
+                    y->t[i] == '\'' ? YAML_SINGLE_QUOTED_SCALAR_STYLE
+                                    : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
 static bool plain_start(const sy *y, size_t i, size_t lim) {
   char c = y->t[i];
   if (strchr(",[]{}#&*!|>'\"%@`", c))
@@ -273,14 +286,9 @@ static int flow_seq(sy *y, size_t i, size_t *end) {
     }
     int item;
     if (y->t[j] == '\'' || y->t[j] == '"') {
-      size_t e, len;
-      if (!quoted(y, j, &e, &len)) {
-        y->bad = true;
+      size_t e;
+      if (!(item = quoted_node(y, j, &e)))
         return 0;
-      }
-      item = add_scalar(y, y->buf, len,
-                        y->t[j] == '\'' ? YAML_SINGLE_QUOTED_SCALAR_STYLE
-                                        : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
       j = e;
     } else if (plain_start(y, j, y->le) && y->t[j] != '-' && y->t[j] != '?' &&
                y->t[j] != ':') {
@@ -392,14 +400,7 @@ static int inline_value(sy *y, size_t i, size_t parent) {
   size_t e;
   int id;
   if (c == '\'' || c == '"') {
-    size_t len;
-    if (!quoted(y, i, &e, &len)) {
-      y->bad = true;
-      return 0;
-    }
-    id = add_scalar(y, y->buf, len,
-                    c == '\'' ? YAML_SINGLE_QUOTED_SCALAR_STYLE
-                              : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+    id = quoted_node(y, i, &e);
   } else if (c == '[') {
     id = flow_seq(y, i, &e);
   } else if (plain_start(y, i, y->le)) {
@@ -452,17 +453,9 @@ static bool key_scan(sy *y, size_t i, size_t *colon) {
 
 /* The key node of the entry at i (key_scan said yes). */
 static int key_node(sy *y, size_t i) {
-  char c = y->t[i];
-  if (c == '\'' || c == '"') {
-    size_t e, len;
-    if (!quoted(y, i, &e, &len)) {
-      y->bad = true;
-      return 0;
-    }
-    return add_scalar(y, y->buf, len,
-                      c == '\'' ? YAML_SINGLE_QUOTED_SCALAR_STYLE
-                                : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-  }
+  size_t e;
+  if (y->t[i] == '\'' || y->t[i] == '"')
+    return quoted_node(y, i, &e);
   return add_scalar(y, y->t + i, plain_end(y, i, false) - i,
                     YAML_PLAIN_SCALAR_STYLE);
 }
