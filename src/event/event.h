@@ -150,17 +150,11 @@ static inline void sp_event_reset(sp_event *ev) {
   ev->dropped_fields = 0;
 }
 
-/* Append a value (a further value of a name makes it a list). */
-static inline sp_fval *sp_event_add_typed(sp_event *ev, int id, sp_str v,
-                                          sp_ftype type) {
-  if ((unsigned)id < SP_F__COUNT && !((ev->present >> id) & 1)) {
-    sp_fval *f = &ev->fast[id];
-    ev->present |= (uint64_t)1 << id;
-    f->s = v;
-    f->state = SP_V_UNPARSED;
-    return f; /* the ECS table's type stays */
-  }
-  if (ev->n >= ev->cap || id < 0 || id > 0xffff) {
+/* sp_event_add_typed for a name outside the ECS table (the caller knows
+ * id >= SP_F__COUNT): the readers' hot path for their own names. */
+static inline sp_fval *sp_event_add_name(sp_event *ev, int id, sp_str v,
+                                         sp_ftype type) {
+  if (ev->n >= ev->cap || (unsigned)id > 0xffff) { /* or a bad id (< 0) */
     ev->dropped_fields++;
     return NULL;
   }
@@ -172,20 +166,17 @@ static inline sp_fval *sp_event_add_typed(sp_event *ev, int id, sp_str v,
   return f;
 }
 
-/* sp_event_add_typed for a name outside the ECS table (the caller knows
- * id >= SP_F__COUNT): the readers' hot path for their own names. */
-static inline sp_fval *sp_event_add_name(sp_event *ev, int id, sp_str v,
-                                         sp_ftype type) {
-  if (ev->n >= ev->cap || id > 0xffff) {
-    ev->dropped_fields++;
-    return NULL;
+/* Append a value (a further value of a name makes it a list). */
+static inline sp_fval *sp_event_add_typed(sp_event *ev, int id, sp_str v,
+                                          sp_ftype type) {
+  if ((unsigned)id < SP_F__COUNT && !((ev->present >> id) & 1)) {
+    sp_fval *f = &ev->fast[id];
+    ev->present |= (uint64_t)1 << id;
+    f->s = v;
+    f->state = SP_V_UNPARSED;
+    return f; /* the ECS table's type stays */
   }
-  sp_fval *f = &ev->vals[ev->n++];
-  f->s = v;
-  f->id = (sp_fid)id;
-  f->type = (uint8_t)type;
-  f->state = SP_V_UNPARSED;
-  return f;
+  return sp_event_add_name(ev, id, v, type); /* a list, or not in the table */
 }
 
 sp_ftype sp_field_type(sp_field id);
