@@ -385,13 +385,13 @@ bool sg_cond_parse(sg_arena *a, const char *text, size_t len,
                    const char *const *sel_names, size_t nsel, sg_cond **nodes,
                    size_t *nnodes, int *root, sg_cerr *e);
 
-/* Compile one YAML document (a rule or a correlation) into the set. */
 /* sigma_yaml.c: the documents of a rule file read by the fast reader of
  * the YAML subset Sigma rules use, into docs[0..*ndocs) (at most max);
  * -1 when the text is outside the subset (nothing kept: read it with
  * libyaml), 0 when read. */
 int sg_yaml_fast_load(const char *text, size_t len, yaml_document_t *docs,
                       size_t max, size_t *ndocs);
+/* Compile one YAML document (a rule or a correlation) into the set. */
 void sg_compile_doc(sp_sigma *s, const char *path, yaml_document_t *doc,
                     yaml_document_t *global);
 

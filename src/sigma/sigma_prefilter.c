@@ -275,7 +275,6 @@ typedef struct lmpat {
   uint8_t cls, cased;
 } lmpat;
 
-/* Build lm over the patterns a[0..na) and b[0..nb). */
 /* A stepped scan (every grams of 6 bytes or more, such as the keywords of
  * Mimikatz every Windows event is scanned with) looks at every step-th
  * position; a 65,536-bit table of the first two bytes of its 4-byte grams
@@ -308,6 +307,7 @@ static sp_err lm_pairs(sg_lm *lm) {
   return SP_OK;
 }
 
+/* Build lm over the patterns a[0..na) and b[0..nb). */
 static sp_err lm_build(const sp_sigma *s, sg_lm *lm, const lmpat *a, size_t na,
                        const lmpat *bp, size_t nbp) {
   /* Patterns looked for anywhere all of at least LM_GANY + 2 bytes: index
