@@ -85,13 +85,10 @@ static inline size_t sfx_match(sfx *x) {
  * given detection body (indented two spaces), tested against one event of
  * name/value pairs (NULL-terminated). Returns 1 match, 0 none, -1 when the
  * rule failed to load. */
-static inline int sfx_one(const char *detection, ...) {
-  char rule[8192];
-  snprintf(rule, sizeof rule,
-           "title: t\nid: r1\nlogsource:\n  product: windows\n"
-           "detection:\n%s",
-           detection);
-  sfx *x = sfx_new(rule);
+/* x's one rule against one event of the name/value pairs in ap
+ * (NULL-terminated); frees x. 1 match, 0 none, -1 the rule failed to
+ * load. */
+static inline int sfx_vrun(sfx *x, va_list ap) {
   const char *why = sfx_failure(x);
   if (why) {
     print_message("rule failed: %s\n", why);
@@ -99,16 +96,26 @@ static inline int sfx_one(const char *detection, ...) {
     return -1;
   }
   sfx_event(x, "evtx", 1);
-  va_list ap;
-  va_start(ap, detection);
   const char *k;
   while ((k = va_arg(ap, const char *)) != NULL) {
     const char *v = va_arg(ap, const char *);
     sfx_set(x, k, v);
   }
-  va_end(ap);
   int r = (int)sfx_match(x);
   sfx_free(x);
+  return r;
+}
+
+static inline int sfx_one(const char *detection, ...) {
+  char rule[8192];
+  snprintf(rule, sizeof rule,
+           "title: t\nid: r1\nlogsource:\n  product: windows\n"
+           "detection:\n%s",
+           detection);
+  va_list ap;
+  va_start(ap, detection);
+  int r = sfx_vrun(sfx_new(rule), ap);
+  va_end(ap);
   return r;
 }
 

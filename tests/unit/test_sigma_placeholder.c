@@ -50,24 +50,10 @@ static sfx *ph_new(const char *ph, bool wildcard, const char *detection) {
 /* Match one event (name/value pairs, NULL-terminated) against the rule:
  * 1 match, 0 none, -1 the rule failed to load. */
 static int ph_one(const char *ph, bool wildcard, const char *detection, ...) {
-  sfx *x = ph_new(ph, wildcard, detection);
-  const char *why = sfx_failure(x);
-  if (why) {
-    print_message("rule failed: %s\n", why);
-    sfx_free(x);
-    return -1;
-  }
-  sfx_event(x, "evtx", 1);
   va_list ap;
   va_start(ap, detection);
-  const char *k;
-  while ((k = va_arg(ap, const char *)) != NULL) {
-    const char *v = va_arg(ap, const char *);
-    sfx_set(x, k, v);
-  }
+  int r = sfx_vrun(ph_new(ph, wildcard, detection), ap);
   va_end(ap);
-  int r = (int)sfx_match(x);
-  sfx_free(x);
   return r;
 }
 
